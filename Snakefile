@@ -1,0 +1,25 @@
+"""ikaros: IKZF1 alterations, IKZF1plus and relapse analysis for pediatric B-ALL cohorts.
+
+Run the built-in demo:  snakemake --cores 2
+A cohort of your own:   edit config/config.yaml (see config/README.md)
+"""
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/coverage.smk"
+include: "workflow/rules/qc.smk"
+include: "workflow/rules/panel.smk"
+
+
+rule all:
+    input:
+        all_outputs(),
+    default_target: True

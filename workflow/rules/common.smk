@@ -1,0 +1,166 @@
+"""Sheet loading, validation and input functions shared by every rule.
+
+Everything here runs at parse time: a bad config, sheet or BAM stops the workflow with a
+message naming the file, the row or sample, the column and the expectation, before any job.
+"""
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+
+from ikaros.sheets import (  # noqa: E402
+    SheetError,
+    check_alignment_files,
+    check_clinical,
+    check_samples,
+    read_sheet,
+)
+from ikaros.simulate import SimulationSettings, design_cohort  # noqa: E402
+
+REPO = Path(workflow.basedir)
+SCHEMAS = REPO / "config" / "schemas"
+
+
+def validate_sheet(sheet, schema, source, key_column):
+    """Schema-validate a sheet, re-raising with the file, row, key and column named."""
+    try:
+        validate(sheet, schema=str(SCHEMAS / schema))
+    except WorkflowError as error:
+        cause = error.__context__
+        match = re.search(r"row (\d+)", str(error))
+        if match is None or cause is None or not hasattr(cause, "message"):
+            raise
+        position = int(match.group(1))
+        column = cause.path[0] if cause.path else "?"
+        if cause.validator == "required":
+            column = cause.message.split("'")[1]
+        key = sheet[key_column].iloc[position] if key_column in sheet.columns else "?"
+        raise WorkflowError(
+            f"{source}: row {position + 2} ({key_column} {key}), column {column}: "
+            f"{cause.message}"
+        ) from None
+
+
+@dataclass
+class Cohort:
+    name: str
+    build: str
+    samples: pd.DataFrame
+    clinical: pd.DataFrame
+    simulated: bool
+    panel: str
+    reference_fasta: str
+
+    def sample(self, sample_id):
+        return self.samples.loc[self.samples["sample_id"] == sample_id].iloc[0]
+
+
+def load_cohort(name, settings):
+    build = settings["build"]
+    panel = settings.get("panel", str(REPO / "resources" / f"panel_{build}.tsv"))
+    if "simulate" in settings:
+        design = design_cohort(
+            SimulationSettings.from_config(settings["simulate"]),
+            cohort=name,
+            build=build,
+            bam_dir=f"results/{name}/simulated/bam",
+        )
+        samples, clinical = design.samples, design.clinical
+        samples_source = f"simulated samples of cohort {name}"
+        clinical_source = f"simulated clinical sheet of cohort {name}"
+    else:
+        samples_source, clinical_source = settings["samples"], settings["clinical"]
+        samples = read_sheet(samples_source)
+        clinical = read_sheet(clinical_source)
+    validate_sheet(samples, "samples.schema.yaml", samples_source, "sample_id")
+    validate_sheet(clinical, "clinical.schema.yaml", clinical_source, "patient_id")
+    check_samples(samples, samples_source)
+    check_clinical(clinical, samples, clinical_source)
+    if "simulate" not in settings:
+        check_alignment_files(samples, build, settings.get("reference_fasta"), samples_source)
+    return Cohort(
+        name=name,
+        build=build,
+        samples=samples,
+        clinical=clinical,
+        simulated="simulate" in settings,
+        panel=panel,
+        reference_fasta=settings.get("reference_fasta", ""),
+    )
+
+
+validate(config, schema=str(SCHEMAS / "config.schema.yaml"))
+
+try:
+    COHORTS = {name: load_cohort(name, settings) for name, settings in config["cohorts"].items()}
+except SheetError as error:
+    raise WorkflowError(str(error)) from None
+
+
+wildcard_constraints:
+    cohort="|".join(re.escape(name) for name in COHORTS),
+    sample=r"[A-Za-z0-9_.-]+",
+
+
+# --- input functions -------------------------------------------------------------------------
+
+
+def cohort_of(wildcards):
+    return COHORTS[wildcards.cohort]
+
+
+def alignment_index(path):
+    """The index next to a BAM/CRAM, as the parse-time check found it."""
+    for suffix in (".bai", ".csi", ".crai"):
+        for candidate in (f"{path}{suffix}", str(Path(path).with_suffix(suffix))):
+            if Path(candidate).is_file():
+                return candidate
+    return f"{path}.crai" if path.endswith(".cram") else f"{path}.bai"
+
+
+def alignment_inputs(wildcards):
+    """The sample's BAM/CRAM and its index (simulated ones are made by the simulate rules)."""
+    cohort = cohort_of(wildcards)
+    bam = cohort.sample(wildcards.sample)["dna_bam"]
+    index = f"{bam}.bai" if cohort.simulated else alignment_index(bam)
+    inputs = {"bam": bam, "index": index, "panel": cohort.panel}
+    if cohort.reference_fasta:
+        inputs["reference_fasta"] = cohort.reference_fasta
+    return inputs
+
+
+def coverage_tables(wildcards):
+    cohort = cohort_of(wildcards)
+    return [
+        f"results/{cohort.name}/coverage/{sample_id}.tsv"
+        for sample_id in cohort.samples["sample_id"]
+    ]
+
+
+def sample_records(wildcards):
+    """Sample sheet rows as plain dicts (empty cells as None) for the QC script."""
+    samples = cohort_of(wildcards).samples
+    columns = [c for c in ("sample_id", "patient_id", "role", "sex", "blast_percent") if c in samples]
+    return (
+        samples.loc[:, columns].astype(object).where(samples.loc[:, columns].notna(), None)
+    ).to_dict("records")
+
+
+def coverage_filters():
+    return dict(config["coverage"])
+
+
+def all_outputs():
+    outputs = []
+    for cohort in COHORTS.values():
+        outputs.append(f"results/{cohort.name}/qc/coverage_qc.tsv")
+        if cohort.simulated:
+            outputs.append(f"results/{cohort.name}/simulated/truth_patients.tsv")
+    return outputs

@@ -1,0 +1,21 @@
+"""Cohort QC: fragments counted, median depth, inferred sex and flags per sample."""
+
+
+rule cohort_qc:
+    input:
+        coverage=coverage_tables,
+    output:
+        qc=report(
+            "results/{cohort}/qc/coverage_qc.tsv",
+            category="Quality control",
+            caption="../report/coverage_qc.rst",
+        ),
+    params:
+        samples=sample_records,
+        thresholds=config["qc"],
+    log:
+        "logs/{cohort}/cohort_qc.log",
+    conda:
+        "../../envs/coverage.yaml"
+    script:
+        "../scripts/cohort_qc.py"

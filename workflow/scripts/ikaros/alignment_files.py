@@ -1,0 +1,90 @@
+"""Opening BAM/CRAM files safely: index present, build checked, reads present.
+
+Everything here reads the header, the index and at most one record, so it is cheap enough to
+run for every sample at workflow parse time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pysam
+
+from ikaros.genome import BuildMismatchError, verify_header_build
+
+INDEX_SUFFIXES = {".bam": (".bai", ".csi"), ".cram": (".crai",)}
+
+
+class AlignmentFileError(ValueError):
+    """A BAM/CRAM cannot be used; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class AlignmentFileInfo:
+    path: Path
+    index: Path
+    chr_prefix: bool
+    is_cram: bool
+
+
+def find_index(path: Path) -> Path | None:
+    """`x.bam.bai`, `x.bai`, `x.bam.csi`, `x.cram.crai` or `x.crai`, whichever exists."""
+    for suffix in INDEX_SUFFIXES.get(path.suffix, ()):
+        for candidate in (Path(f"{path}{suffix}"), path.with_suffix(suffix)):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def open_alignment_file(
+    path: str | Path, reference_fasta: str | Path | None = None
+) -> pysam.AlignmentFile:
+    """Open a BAM or CRAM for indexed reading; CRAMs need the reference FASTA."""
+    path = Path(path)
+    is_cram = path.suffix == ".cram"
+    if is_cram and not reference_fasta:
+        raise AlignmentFileError(f"{path}: a CRAM needs the reference FASTA it was written against")
+    if reference_fasta and not Path(reference_fasta).is_file():
+        raise AlignmentFileError(f"{path}: reference FASTA {reference_fasta} not found")
+    index = find_index(path)
+    if index is None:
+        expected = " or ".join(f"{path}{s}" for s in INDEX_SUFFIXES.get(path.suffix, (".bai",)))
+        raise AlignmentFileError(
+            f"{path}: no index found (expected {expected}); run `samtools index {path}`"
+        )
+    try:
+        return pysam.AlignmentFile(
+            str(path),
+            "rc" if is_cram else "rb",
+            index_filename=str(index),
+            reference_filename=str(reference_fasta) if is_cram else None,
+        )
+    except (OSError, ValueError) as error:
+        kind = "CRAM" if is_cram else "BAM"
+        raise AlignmentFileError(f"{path}: cannot be read as {kind} ({error})") from None
+
+
+def inspect_alignment_file(
+    path: str | Path, build: str, reference_fasta: str | Path | None = None
+) -> AlignmentFileInfo:
+    """Check that a BAM/CRAM exists, is indexed, matches `build` and holds at least one read."""
+    path = Path(path)
+    if path.suffix not in INDEX_SUFFIXES:
+        raise AlignmentFileError(f"{path}: expected a .bam or .cram file")
+    if not path.is_file():
+        raise AlignmentFileError(f"{path}: file not found")
+    with open_alignment_file(path, reference_fasta) as alignments:
+        lengths = dict(zip(alignments.references, alignments.lengths, strict=True))
+        if not lengths:
+            raise AlignmentFileError(f"{path}: header lists no contigs (@SQ lines)")
+        try:
+            chr_prefix = verify_header_build(lengths, build, str(path))
+        except BuildMismatchError as error:
+            raise AlignmentFileError(str(error)) from None
+        if next(alignments.fetch(until_eof=True), None) is None:
+            raise AlignmentFileError(f"{path}: contains no reads (header only); is it empty?")
+        index = find_index(path)
+    return AlignmentFileInfo(
+        path=path, index=index, chr_prefix=chr_prefix, is_cram=path.suffix == ".cram"
+    )

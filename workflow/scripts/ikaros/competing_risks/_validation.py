@@ -1,0 +1,159 @@
+"""Input checks shared by the competing-risks estimators.
+
+cmprsk drops rows with a missing value in any input (``na.omit``) and counts them; we do the
+same, then refuse input that would give silently wrong numbers (negative times, status codes
+that are neither the censoring code nor a positive event code, inputs of different lengths).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+class CompetingRisksInputError(ValueError):
+    """Input to a competing-risks estimator that cannot be analysed as given."""
+
+
+@dataclass(frozen=True)
+class CleanInput:
+    """Complete-case arrays (original order) and how many rows were dropped."""
+
+    time: np.ndarray
+    status: np.ndarray
+    columns: dict[str, np.ndarray | pd.DataFrame]
+    kept_positions: np.ndarray
+    n_dropped: int
+
+
+def _as_series(values, name: str) -> pd.Series:
+    if isinstance(values, pd.Series):
+        return values.reset_index(drop=True)
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise CompetingRisksInputError(f"{name}: expected a one-dimensional vector, got shape {array.shape}")
+    return pd.Series(array)
+
+
+def _as_frame(values, name: str, prefix: str) -> pd.DataFrame:
+    if isinstance(values, pd.DataFrame):
+        return values.reset_index(drop=True)
+    if isinstance(values, pd.Series):
+        label = values.name if values.name is not None else f"{prefix}1"
+        return values.reset_index(drop=True).to_frame(name=label)
+    array = np.asarray(values, dtype=float)
+    if array.ndim == 1:
+        array = array[:, None]
+    if array.ndim != 2:
+        raise CompetingRisksInputError(f"{name}: expected a matrix, got shape {array.shape}")
+    return pd.DataFrame(array, columns=[f"{prefix}{k + 1}" for k in range(array.shape[1])])
+
+
+def clean_input(
+    time,
+    status,
+    cencode,
+    vectors: dict[str, object] | None = None,
+    matrices: dict[str, object] | None = None,
+) -> CleanInput:
+    """Check lengths, drop incomplete rows and validate time and status.
+
+    ``vectors`` are one-dimensional inputs (group, strata, cengroup); ``matrices`` are covariate
+    tables (DataFrame or array). Positions in error messages are 0-based positions in the input.
+    """
+    vectors = {k: v for k, v in (vectors or {}).items() if v is not None}
+    matrices = {k: v for k, v in (matrices or {}).items() if v is not None}
+    time_s = _as_series(time, "time")
+    status_s = _as_series(status, "status")
+    series = {k: _as_series(v, k) for k, v in vectors.items()}
+    frames = {k: _as_frame(v, k, k) for k, v in matrices.items()}
+    lengths = {"time": len(time_s), "status": len(status_s)}
+    lengths.update({k: len(v) for k, v in series.items()})
+    lengths.update({k: len(v) for k, v in frames.items()})
+    if len(set(lengths.values())) != 1:
+        detail = ", ".join(f"{k}={n}" for k, n in lengths.items())
+        raise CompetingRisksInputError(f"inputs must all have the same length; got {detail}")
+    n = len(time_s)
+
+    time_num = pd.to_numeric(time_s, errors="coerce")
+    bad_time = time_s.notna() & time_num.isna()
+    if bad_time.any():
+        pos = int(np.flatnonzero(bad_time.to_numpy())[0])
+        raise CompetingRisksInputError(
+            f"time: position {pos}: expected a number, got {time_s.iloc[pos]!r}"
+        )
+    status_num = pd.to_numeric(status_s, errors="coerce")
+    bad_status = status_s.notna() & status_num.isna()
+    if bad_status.any():
+        pos = int(np.flatnonzero(bad_status.to_numpy())[0])
+        raise CompetingRisksInputError(
+            f"status: position {pos}: expected an integer status code, got {status_s.iloc[pos]!r}"
+        )
+    complete = time_num.notna() & status_num.notna()
+    for values in series.values():
+        complete &= values.notna()
+    for frame in frames.values():
+        numeric = frame.apply(pd.to_numeric, errors="coerce")
+        bad = frame.notna() & numeric.isna()
+        if bad.to_numpy().any():
+            row, col = (int(a[0]) for a in np.nonzero(bad.to_numpy()))
+            raise CompetingRisksInputError(
+                f"covariates: position {row}, column {frame.columns[col]!r}: expected a number, "
+                f"got {frame.iat[row, col]!r}"
+            )
+        complete &= numeric.notna().all(axis=1)
+    keep = complete.to_numpy()
+    positions = np.flatnonzero(keep)
+
+    t = time_num.to_numpy(dtype=float)[keep]
+    if not np.all(np.isfinite(t)):
+        pos = int(positions[np.flatnonzero(~np.isfinite(t))[0]])
+        raise CompetingRisksInputError(f"time: position {pos}: expected a finite time, got {t}")
+    if np.any(t < 0):
+        pos = int(positions[np.flatnonzero(t < 0)[0]])
+        raise CompetingRisksInputError(
+            f"time: position {pos}: expected a time >= 0, got {time_num.iloc[pos]!r}"
+        )
+    s = status_num.to_numpy(dtype=float)[keep]
+    is_event = (s >= 1) & (s == np.round(s)) & np.isfinite(s)
+    invalid = ~(is_event | (s == cencode))
+    if invalid.any():
+        pos = int(positions[np.flatnonzero(invalid)[0]])
+        raise CompetingRisksInputError(
+            f"status: position {pos}: code {status_s.iloc[pos]!r} is neither the censoring code "
+            f"{cencode!r} nor an event code (a positive integer)"
+        )
+    columns: dict[str, np.ndarray | pd.DataFrame] = {}
+    for k, v in series.items():
+        columns[k] = v.to_numpy()[keep]
+    for k, frame in frames.items():
+        columns[k] = frame.apply(pd.to_numeric).iloc[keep].reset_index(drop=True)
+    if len(t) == 0:
+        raise CompetingRisksInputError("no complete rows: every row has a missing value")
+    return CleanInput(t, s, columns, positions, int(n - len(t)))
+
+
+def factor_levels(values: np.ndarray, name: str) -> tuple[list, np.ndarray]:
+    """Sorted distinct levels and the 0-based level index of each value (R's factor())."""
+    series = pd.Series(values)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        present = set(series.dropna().unique())
+        levels = [c for c in series.cat.categories if c in present]
+    else:
+        try:
+            levels = sorted(series.unique().tolist())
+        except TypeError as err:
+            raise CompetingRisksInputError(
+                f"{name}: values of mixed types cannot be ordered ({err})"
+            ) from None
+    index = {level: i for i, level in enumerate(levels)}
+    codes = np.fromiter((index[v] for v in series.tolist()), dtype=np.int64, count=len(series))
+    return levels, codes
+
+
+def as_level_list(levels: Sequence) -> list:
+    """Levels as plain Python scalars (numpy scalars print badly in tables)."""
+    return [v.item() if isinstance(v, np.generic) else v for v in levels]
