@@ -111,7 +111,9 @@ def clean_input(
     t = time_num.to_numpy(dtype=float)[keep]
     if not np.all(np.isfinite(t)):
         pos = int(positions[np.flatnonzero(~np.isfinite(t))[0]])
-        raise CompetingRisksInputError(f"time: position {pos}: expected a finite time, got {t}")
+        raise CompetingRisksInputError(
+            f"time: position {pos}: expected a finite time, got {time_num.iloc[pos]!r}"
+        )
     if np.any(t < 0):
         pos = int(positions[np.flatnonzero(t < 0)[0]])
         raise CompetingRisksInputError(
