@@ -84,7 +84,9 @@ def load_cohort(name, settings):
     check_samples(samples, samples_source)
     check_clinical(clinical, samples, clinical_source)
     if "simulate" not in settings:
-        check_alignment_files(samples, build, settings.get("reference_fasta"), samples_source)
+        check_alignment_files(
+            samples, build, settings.get("reference_fasta"), samples_source
+        )
     return Cohort(
         name=name,
         build=build,
@@ -99,7 +101,10 @@ def load_cohort(name, settings):
 validate(config, schema=str(SCHEMAS / "config.schema.yaml"))
 
 try:
-    COHORTS = {name: load_cohort(name, settings) for name, settings in config["cohorts"].items()}
+    COHORTS = {
+        name: load_cohort(name, settings)
+        for name, settings in config["cohorts"].items()
+    }
 except SheetError as error:
     raise WorkflowError(str(error)) from None
 
@@ -147,9 +152,15 @@ def coverage_tables(wildcards):
 def sample_records(wildcards):
     """Sample sheet rows as plain dicts (empty cells as None) for the QC script."""
     samples = cohort_of(wildcards).samples
-    columns = [c for c in ("sample_id", "patient_id", "role", "sex", "blast_percent") if c in samples]
+    columns = [
+        c
+        for c in ("sample_id", "patient_id", "role", "sex", "blast_percent")
+        if c in samples
+    ]
     return (
-        samples.loc[:, columns].astype(object).where(samples.loc[:, columns].notna(), None)
+        samples.loc[:, columns]
+        .astype(object)
+        .where(samples.loc[:, columns].notna(), None)
     ).to_dict("records")
 
 

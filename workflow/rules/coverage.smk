@@ -6,13 +6,13 @@ rule count_coverage:
         unpack(alignment_inputs),
     output:
         coverage="results/{cohort}/coverage/{sample}.tsv",
-    params:
-        build=lambda wildcards: cohort_of(wildcards).build,
-        reference_fasta=lambda wildcards: cohort_of(wildcards).reference_fasta,
-        filters=coverage_filters(),
     log:
         "logs/{cohort}/count_coverage/{sample}.log",
     conda:
         "../../envs/coverage.yaml"
+    params:
+        build=lambda wildcards: cohort_of(wildcards).build,
+        reference_fasta=lambda wildcards: cohort_of(wildcards).reference_fasta,
+        filters=coverage_filters(),
     script:
         "../scripts/count_coverage.py"

@@ -10,12 +10,12 @@ rule cohort_qc:
             category="Quality control",
             caption="../report/coverage_qc.rst",
         ),
-    params:
-        samples=sample_records,
-        thresholds=config["qc"],
     log:
         "logs/{cohort}/cohort_qc.log",
     conda:
         "../../envs/coverage.yaml"
+    params:
+        samples=sample_records,
+        thresholds=config["qc"],
     script:
         "../scripts/cohort_qc.py"

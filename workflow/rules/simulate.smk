@@ -12,15 +12,15 @@ rule simulate_design:
         clinical="results/{cohort}/simulated/clinical.tsv",
         truth_lesions="results/{cohort}/simulated/truth_lesions.tsv",
         truth_patients="results/{cohort}/simulated/truth_patients.tsv",
+    log:
+        "logs/{cohort}/simulate_design.log",
+    conda:
+        "../../envs/simulate.yaml"
     params:
         settings=simulation_params,
         build=lambda wildcards: cohort_of(wildcards).build,
         cohort=lambda wildcards: wildcards.cohort,
         bam_dir=lambda wildcards: f"results/{wildcards.cohort}/simulated/bam",
-    log:
-        "logs/{cohort}/simulate_design.log",
-    conda:
-        "../../envs/simulate.yaml"
     script:
         "../scripts/simulate_design.py"
 
@@ -31,14 +31,14 @@ rule simulate_sample:
     output:
         bam="results/{cohort}/simulated/bam/{sample}.bam",
         bai="results/{cohort}/simulated/bam/{sample}.bam.bai",
+    log:
+        "logs/{cohort}/simulate_sample/{sample}.log",
+    conda:
+        "../../envs/simulate.yaml"
     params:
         settings=simulation_params,
         build=lambda wildcards: cohort_of(wildcards).build,
         cohort=lambda wildcards: wildcards.cohort,
         bam_dir=lambda wildcards: f"results/{wildcards.cohort}/simulated/bam",
-    log:
-        "logs/{cohort}/simulate_sample/{sample}.log",
-    conda:
-        "../../envs/simulate.yaml"
     script:
         "../scripts/simulate_sample.py"

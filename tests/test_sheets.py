@@ -1,0 +1,77 @@
+"""Samples and clinical sheets: cross-row checks with messages naming row and column."""
+
+import pandas as pd
+import pytest
+
+from ikaros.sheets import SheetError, check_clinical, check_samples, read_sheet
+
+
+def samples(*rows):
+    return pd.DataFrame(
+        rows, columns=["sample_id", "patient_id", "role", "dna_bam", "blast_percent", "sex"]
+    ).replace({None: pd.NA})
+
+
+GOOD = [
+    ("P1_T", "P1", "tumor", "p1.bam", 80.0, "female"),
+    ("P1_N", "P1", "normal", "p1n.bam", None, "female"),
+    ("PON1", None, "normal", "pon1.bam", None, None),
+]
+
+
+def test_good_sheet_passes():
+    check_samples(samples(*GOOD), "samples.tsv")
+
+
+BAD_ROWS = {
+    "duplicate": (
+        ("P1_T", "P2", "tumor", "x.bam", 50.0, None),
+        r"row 5, column sample_id: duplicate sample 'P1_T' \(first seen in row 2\)",
+    ),
+    "unsafe": (
+        ("P3/T", "P3", "tumor", "x.bam", 50.0, None),
+        r"row 5, column sample_id: 'P3/T' is not a safe name",
+    ),
+    "role": (
+        ("P3_T", "P3", "tumour", "x.bam", 50.0, None),
+        r"row 5 \(sample P3_T\), column role: unknown role 'tumour'",
+    ),
+    "orphan": (
+        ("P3_T", None, "tumor", "x.bam", 50.0, None),
+        r"row 5 \(sample P3_T\), column patient_id: a tumor sample needs a patient_id",
+    ),
+    "two tumours": (
+        ("P1_T2", "P1", "tumor", "x.bam", 50.0, None),
+        r"patient 'P1' has 2 tumor samples",
+    ),
+    "stray normal": (
+        ("P9_N", "P9", "normal", "x.bam", None, None),
+        r"patient 'P9', who has no tumor sample",
+    ),
+}
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_ROWS.values(), ids=BAD_ROWS.keys())
+def test_bad_sample_rows_are_named(extra, message):
+    with pytest.raises(SheetError, match=message):
+        check_samples(samples(*GOOD, extra), "samples.tsv")
+
+
+def test_clinical_rows_must_name_known_patients_once():
+    sheet = samples(*GOOD)
+    check_clinical(pd.DataFrame({"patient_id": ["P1"]}), sheet, "clinical.tsv")
+    with pytest.raises(SheetError, match="row 3, column patient_id: patient 'P7' has no tumor"):
+        check_clinical(pd.DataFrame({"patient_id": ["P1", "P7"]}), sheet, "clinical.tsv")
+    with pytest.raises(SheetError, match="row 3, column patient_id: duplicate patient 'P1'"):
+        check_clinical(pd.DataFrame({"patient_id": ["P1", "P1"]}), sheet, "clinical.tsv")
+
+
+def test_read_sheet_keeps_NA_as_text_and_empty_as_missing(tmp_path):
+    path = tmp_path / "samples.tsv"
+    path.write_text("sample_id\tpatient_id\trole\tdna_bam\tblast_percent\n"
+                    "NA\tP1\ttumor\tx.bam\t\n")  # fmt: skip
+    sheet = read_sheet(path)
+    assert sheet.loc[0, "sample_id"] == "NA"
+    assert pd.isna(sheet.loc[0, "blast_percent"])
+    with pytest.raises(SheetError, match="missing.tsv: sheet not found"):
+        read_sheet(tmp_path / "missing.tsv")
