@@ -22,7 +22,6 @@ from ikaros.sheets import (  # noqa: E402
     check_samples,
     read_sheet,
 )
-from ikaros.simulate import SimulationSettings, design_cohort  # noqa: E402
 
 REPO = Path(workflow.basedir)
 SCHEMAS = REPO / "config" / "schemas"
@@ -66,6 +65,9 @@ def load_cohort(name, settings):
     build = settings["build"]
     panel = settings.get("panel", str(REPO / "resources" / f"panel_{build}.tsv"))
     if "simulate" in settings:
+        # Imported here: only simulated cohorts need the simulator at parse time.
+        from ikaros.simulate import SimulationSettings, design_cohort
+
         design = design_cohort(
             SimulationSettings.from_config(settings["simulate"]),
             cohort=name,
