@@ -34,7 +34,9 @@ def _as_series(values, name: str) -> pd.Series:
         return values.reset_index(drop=True)
     array = np.asarray(values)
     if array.ndim != 1:
-        raise CompetingRisksInputError(f"{name}: expected a one-dimensional vector, got shape {array.shape}")
+        raise CompetingRisksInputError(
+            f"{name}: expected a one-dimensional vector, got shape {array.shape}"
+        )
     return pd.Series(array)
 
 

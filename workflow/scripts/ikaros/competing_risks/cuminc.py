@@ -145,8 +145,12 @@ def _layout(jt: np.ndarray, je: np.ndarray, jv: np.ndarray, y_max: float):
     prev_e = np.concatenate([[0.0], je[:-1]])
     prev_v = np.concatenate([[0.0], jv[:-1]])
     time = np.concatenate([[0.0], np.repeat(jt, 2), [y_max]])
-    est = np.concatenate([[0.0], np.column_stack([prev_e, je]).ravel(), je[-1:] if len(je) else [0.0]])
-    var = np.concatenate([[0.0], np.column_stack([prev_v, jv]).ravel(), jv[-1:] if len(jv) else [0.0]])
+    est = np.concatenate(
+        [[0.0], np.column_stack([prev_e, je]).ravel(), je[-1:] if len(je) else [0.0]]
+    )
+    var = np.concatenate(
+        [[0.0], np.column_stack([prev_v, jv]).ravel(), jv[-1:] if len(jv) else [0.0]]
+    )
     return time, est, var
 
 

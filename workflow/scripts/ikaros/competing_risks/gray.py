@@ -94,11 +94,16 @@ def _stratum_score(time, code, gidx, n_groups, rho):
     with np.errstate(divide="ignore", invalid="ignore"):
         b = np.where(surv > 0, 1.0 - (1.0 - f0[:, None]) / surv, 1.0)
         tau = np.where(
-            big_d1[:, None] == 1, 1.0, 1.0 - (big_d1[:, None] - 1.0) / (big_h[:, None] * surv_prev - 1.0)
+            big_d1[:, None] == 1,
+            1.0,
+            1.0 - (big_d1[:, None] - 1.0) / (big_h[:, None] * surv_prev - 1.0),
         )
         e = np.where(sel1, tau * surv_prev * big_d1[:, None] / (big_h[:, None] * n), 0.0)
     # u[t, j, k] = a_kj(t) + b_j (C_kj - c_kj(t)), k < G-1
-    u = np.transpose(a, (0, 2, 1))[:, :, :k] + b[:, :, None] * np.transpose(remaining, (0, 2, 1))[:, :, :k]
+    u = (
+        np.transpose(a, (0, 2, 1))[:, :, :k]
+        + b[:, :, None] * np.transpose(remaining, (0, 2, 1))[:, :, :k]
+    )
     u = np.where(sel1[:, :, None], u, 0.0)
     var += np.einsum("tj,tjk,tjl->kl", e, u, u)
     # Other-cause terms, for groups with competing failures and S_j > 0 after the time.
@@ -131,7 +136,9 @@ def gray_statistics(time, status, gidx, sidx, causes, rho=0.0, cencode=0) -> pd.
             stat = -1.0  # cmprsk's flag for a singular variance (p = 1)
         else:
             stat = float(score @ np.linalg.solve(var, score))
-        rows.append({"cause": cause, "statistic": stat, "df": k, "p_value": float(chi2.sf(stat, k))})
+        rows.append(
+            {"cause": cause, "statistic": stat, "df": k, "p_value": float(chi2.sf(stat, k))}
+        )
     return pd.DataFrame(rows, columns=["cause", "statistic", "df", "p_value"])
 
 
