@@ -141,7 +141,9 @@ def cif_curve(time: np.ndarray, is_cause: np.ndarray, is_other: np.ndarray):
 
 
 def _layout(jt: np.ndarray, je: np.ndarray, jv: np.ndarray, y_max: float):
-    """cmprsk's before/after-jump vectors of length 2K + 2."""
+    """cmprsk's before/after-jump vectors of length 2K + 2 ([0, y_max] without a jump)."""
+    if len(jt) == 0:
+        return np.array([0.0, y_max]), np.zeros(2), np.zeros(2)
     prev_e = np.concatenate([[0.0], je[:-1]])
     prev_v = np.concatenate([[0.0], jv[:-1]])
     time = np.concatenate([[0.0], np.repeat(jt, 2), [y_max]])
