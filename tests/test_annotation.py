@@ -177,8 +177,17 @@ def test_panel_gene_list_errors_name_row_and_column(tmp_path):
 
 def test_gtf_with_wrong_column_count_names_the_line(tmp_path):
     path = tmp_path / "bad.gtf"
-    path.write_text(FIXTURE.splitlines()[0] + "\n7\tHAVANA\texon\t1\t2\n")
-    with pytest.raises(AnnotationError, match="line 2: expected 9 tab-separated"):
+    path.write_text(FIXTURE.splitlines()[0] + '\n7\tHAVANA\texon\t1\t2\t+\tgene_name "PLUS";\n')
+    with pytest.raises(
+        AnnotationError, match="line 2: expected 9 tab-separated GTF columns, got 7"
+    ):
+        read_gtf_exons(path, ["PLUS"])
+
+
+def test_file_without_the_genes_is_refused_with_its_name(tmp_path):
+    path = tmp_path / "regions.bed"
+    path.write_text("chr7\t100\t200\n")
+    with pytest.raises(AnnotationError, match=r"regions.bed: no exon records for any of PLUS"):
         read_gtf_exons(path, ["PLUS"])
 
 

@@ -102,7 +102,8 @@ def read_gtf_exons(path: str | Path, genes: Iterable[str]) -> pd.DataFrame:
         raise AnnotationError(f"{path}: GTF not found") from None
     with handle:
         for number, line in enumerate(handle, start=1):
-            if line.startswith("#"):
+            # Cheap text tests first: a GENCODE GTF has millions of lines, few of them wanted.
+            if "\texon\t" not in line or not any(n in line for n in needles):
                 continue
             fields = line.rstrip("\n").split("\t")
             if len(fields) != 9:
@@ -110,7 +111,7 @@ def read_gtf_exons(path: str | Path, genes: Iterable[str]) -> pd.DataFrame:
                     f"{path}: line {number}: expected 9 tab-separated GTF columns, "
                     f"got {len(fields)}"
                 )
-            if fields[2] != "exon" or not any(n in fields[8] for n in needles):
+            if fields[2] != "exon":
                 continue
             attributes: dict[str, list[str]] = {}
             for key, value in _ATTRIBUTE.findall(fields[8]):
@@ -142,6 +143,11 @@ def read_gtf_exons(path: str | Path, genes: Iterable[str]) -> pd.DataFrame:
                     ",".join(attributes.get("tag", [])),
                 )
             )
+    if not rows:
+        raise AnnotationError(
+            f"{path}: no exon records for any of {', '.join(sorted(wanted))}; expected a "
+            "GENCODE/Ensembl GTF with gene_name attributes"
+        )
     return pd.DataFrame(rows, columns=list(EXON_COLUMNS))
 
 
