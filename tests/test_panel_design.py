@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ikaros.annotation import read_gene_models, read_panel_genes
+from ikaros.annotation import read_gene_models
 from ikaros.genome import contig_lengths
 from ikaros.panel import read_panel, validate_panel
 from ikaros.panel_design import (
@@ -254,11 +254,10 @@ def test_shipped_flanks_and_arms_follow_the_design(shipped):
     assert (backbone["end"] <= backbone["chrom"].map(length) - 10_000).all()
 
 
-def test_build_panel_on_a_gtf_reproduces_the_shipped_panel(tmp_path):
-    # A GTF written from the shipped GRCh38 models, each gene as one transcript tagged
-    # Ensembl_canonical (CDKN2A's collapsed blocks are their own union), through the CLI.
+def write_gtf_from_shipped_models(path):
+    """A GTF of the shipped GRCh38 models, each gene one transcript tagged Ensembl_canonical
+    (CDKN2A's collapsed blocks are their own union)."""
     models = read_gene_models(REPO / "resources" / "gene_models_GRCh38.tsv")
-    genes = read_panel_genes(REPO / "resources" / "panel_genes.tsv")
     lines = []
     for row in models.itertuples(index=False):
         transcript = "ENST00000331340.8" if row.gene == "IKZF1" else f"ENST_{row.gene}.1"
@@ -269,8 +268,12 @@ def test_build_panel_on_a_gtf_reproduces_the_shipped_panel(tmp_path):
         lines.append(
             f"{row.chrom}\tHAVANA\texon\t{row.start}\t{row.end}\t.\t{row.strand}\t.\t{attributes}"
         )
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_build_panel_cli_on_a_gtf_reproduces_the_shipped_panel(tmp_path):
     gtf = tmp_path / "mini.gtf"
-    gtf.write_text("\n".join(lines) + "\n")
+    write_gtf_from_shipped_models(gtf)
     out_panel, out_models = tmp_path / "panel.tsv", tmp_path / "models.tsv"
     result = subprocess.run(
         [
@@ -283,4 +286,29 @@ def test_build_panel_on_a_gtf_reproduces_the_shipped_panel(tmp_path):
     assert result.returncode == 0, result.stderr
     assert out_panel.read_bytes() == (REPO / "resources" / "panel_GRCh38.tsv").read_bytes()
     assert out_models.read_bytes() == (REPO / "resources" / "gene_models_GRCh38.tsv").read_bytes()
-    assert len(genes) == len(REQUIRED)
+
+
+def test_build_panel_as_a_rule_script_writes_outputs_and_log(tmp_path):
+    gtf = tmp_path / "mini.gtf"
+    write_gtf_from_shipped_models(gtf)
+    # Snakemake hands the script a `snakemake` object; a namespace with the same fields stands in.
+    driver = f"""
+import runpy
+from types import SimpleNamespace as NS
+snakemake = NS(
+    input=NS(gtf={str(gtf)!r}),
+    params=NS(genes={str(REPO / "resources" / "panel_genes.tsv")!r}, build="GRCh38"),
+    output=NS(panel={str(tmp_path / "p.tsv")!r}, models={str(tmp_path / "m.tsv")!r}),
+    log=[{str(tmp_path / "build_panel.log")!r}],
+)
+runpy.run_path({str(REPO / "workflow" / "scripts" / "build_panel.py")!r},
+               init_globals={{"snakemake": snakemake}})
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", driver], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "p.tsv").read_bytes() == (
+        REPO / "resources" / "panel_GRCh38.tsv"
+    ).read_bytes()
+    assert "exon: 237 bins" in (tmp_path / "build_panel.log").read_text()
