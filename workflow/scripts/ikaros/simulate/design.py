@@ -1,0 +1,371 @@
+"""Cohort design: who is in the simulated cohort, their clinical data, lesions and the truth.
+
+The design is pure and deterministic (a function of the settings, the cohort name, the build and
+the BAM directory) and fast, because the workflow computes it at parse time to know its samples.
+Each patient draws from an own random stream (seed, patient number), so a patient's lesions do
+not change when the cohort grows.
+
+Lesion frequencies follow pediatric B-ALL (CDKN2A/B ~30%, PAX5 ~30%, IKZF1 ~15-25%, ERG ~5%,
+PAR1 ~5%, ETV6 ~15%), with the IKZF1plus genes enriched in IKZF1-deleted patients.
+
+Outcome model (a simple placeholder until outcomes are made realistic): three constant
+cause-specific hazards per year. Relapse: 0.015 x exp(0.7 [IKZF1 exon deletion] + 0.4
+[IKZF1plus] + 0.9 [MRD >= 1e-4] + 0.3 [age >= 10] + 0.3 [WBC >= 50] + subtype term (+0.5 for
+BCR::ABL1, Ph-like, KMT2A; -0.5 for ETV6::RUNX1, hyperdiploid)); death in remission 0.006;
+second malignancy 0.003. Administrative censoring is uniform over 8-15 years for Total XV and
+3-10 years for Total XVI. The first event wins; if it falls after censoring the patient is
+censored at the censoring time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from ikaros.genome import check_build
+from ikaros.simulate import lesions as catalogue
+from ikaros.simulate.lesions import GeneCoordinates, Lesion
+from ikaros.simulate.settings import SimulationSettings
+
+SAMPLE_COLUMNS = ("sample_id", "patient_id", "role", "dna_bam", "blast_percent", "sex")
+CLINICAL_COLUMNS = (
+    "patient_id", "sex", "age_years", "wbc", "mrd_eoi", "protocol", "subtype",
+    "followup_years", "event",
+)  # fmt: skip
+LESION_COLUMNS = (
+    "patient_id", "sample_id", "lesion_id", "gene", "label", "chrom", "start", "end",
+    "allelic", "cell_fraction",
+)  # fmt: skip
+PATIENT_TRUTH_COLUMNS = (
+    "patient_id", "blast_percent", "sex", "ikzf1_status", "ikzf1_class", "ikzf1_exons_deleted",
+    "ikzf1_focal", "ikzf1_fraction", "cdkn2a", "cdkn2b", "pax5", "par1", "erg", "ikzf1plus",
+    "ikzf1plus_focal",
+)  # fmt: skip
+
+# Per-patient probability of a lesion: (without, with an IKZF1 exon deletion).
+CODELETION_RATES = {
+    "CDKN2A": (0.27, 0.45),
+    "PAX5": (0.26, 0.42),
+    "PAR1": (0.04, 0.12),
+    "ERG": (0.05, 0.07),
+    "9p": (0.03, 0.04),
+    "ETV6": (0.15, 0.12),
+    "RB1": (0.05, 0.08),
+    "BTG1": (0.06, 0.1),
+    "EBF1": (0.03, 0.06),
+}
+BIALLELIC_RATES = {"IKZF1": 0.1, "CDKN2A": 0.5, "PAX5": 0.08, "ERG": 0.05, "PAR1": 0.0}
+
+SUBTYPES = (
+    "hyperdiploid", "ETV6::RUNX1", "TCF3::PBX1", "KMT2A", "BCR::ABL1", "Ph-like", "DUX4", "other",
+)  # fmt: skip
+SUBTYPE_WEIGHTS = (0.30, 0.22, 0.05, 0.04, 0.03, 0.11, 0.05, 0.20)
+SUBTYPE_RELAPSE_TERM = {"BCR::ABL1": 0.5, "Ph-like": 0.5, "KMT2A": 0.5}
+SUBTYPE_RELAPSE_TERM |= {"ETV6::RUNX1": -0.5, "hyperdiploid": -0.5}
+
+
+@dataclass
+class CohortDesign:
+    """A simulated cohort: the sheets a user would give, the lesions, and the truth."""
+
+    cohort: str
+    build: str
+    samples: pd.DataFrame
+    clinical: pd.DataFrame
+    lesions: pd.DataFrame
+    patient_truth: pd.DataFrame
+    # Every sample's real sex, including those the samples sheet leaves empty.
+    true_sex: dict[str, str] = field(default_factory=dict)
+
+
+def _patient_rng(seed: int, stream: int, index: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([seed, stream, index]))
+
+
+def _draw_lesions(
+    rng: np.random.Generator, coords: GeneCoordinates, settings: SimulationSettings
+) -> list[Lesion]:
+    lesions: list[Lesion] = []
+    has_exon_loss = False
+    if rng.random() < settings.ikzf1_rate:
+        kinds = list(catalogue.IKZF1_LESION_WEIGHTS)
+        weights = np.array(list(catalogue.IKZF1_LESION_WEIGHTS.values()))
+        kind = kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
+        allelic = "bi" if rng.random() < BIALLELIC_RATES["IKZF1"] else "mono"
+        lesions.append(catalogue.ikzf1_lesion(rng, coords, kind, allelic))
+        has_exon_loss = kind != "intronic"
+    draws = {gene: rng.random() < rates[has_exon_loss] for gene, rates in CODELETION_RATES.items()}
+    allelic = {
+        gene: "bi" if rng.random() < rate else "mono" for gene, rate in BIALLELIC_RATES.items()
+    }
+    if draws["CDKN2A"]:
+        lesions.extend(catalogue.cdkn2a_lesions(rng, coords, allelic["CDKN2A"]))
+    if draws["9p"]:
+        lesions.append(catalogue.arm_9p_lesion(rng, coords))
+    if draws["PAX5"]:
+        lesions.append(catalogue.pax5_lesion(rng, coords, allelic["PAX5"]))
+    if draws["PAR1"]:
+        lesions.append(catalogue.par1_lesion(rng, coords, allelic["PAR1"]))
+    if draws["ERG"]:
+        lesions.append(catalogue.erg_lesion(rng, coords, allelic["ERG"]))
+    for gene in ("ETV6", "RB1", "BTG1", "EBF1"):
+        if draws[gene]:
+            lesions.append(catalogue.other_gene_lesion(rng, coords, gene, "mono"))
+    return lesions
+
+
+def _gene_status(losses: dict[str, list[tuple[int, int, int]]], span) -> str:
+    chrom, start, end = span[0], span[1], span[2]
+    lost = catalogue.alleles_lost(losses.get(chrom, []), start, end)
+    return ("none", "mono", "bi")[min(lost, 2)]
+
+
+def patient_truth(
+    patient_id: str,
+    blast_percent: float,
+    sex: str,
+    lesions: list[dict],
+    coords: GeneCoordinates,
+    focal_max_bp: int,
+) -> dict:
+    """The answer a caller should give for one patient, derived from the lesion coordinates.
+
+    `lesions` are the patient's truth_lesions rows (dicts with chrom, start, end, allelic,
+    label, cell_fraction).
+    """
+    rows = [SimpleNamespace(**lesion) for lesion in lesions]
+    losses: dict[str, list[tuple[int, int, int]]] = {}
+    for row in rows:
+        alleles = 2 if row.allelic == "bi" else 1
+        losses.setdefault(row.chrom, []).append((int(row.start), int(row.end), alleles))
+    ikzf1_chrom = coords.span("IKZF1")[0]
+    exons: set[int] = set()
+    focal = True
+    fraction = np.nan
+    for row in rows:
+        if row.chrom != ikzf1_chrom:
+            continue
+        hit = coords.exons_hit("IKZF1", int(row.start), int(row.end))
+        if not hit:
+            continue
+        exons.update(hit)
+        length = int(row.end) - int(row.start) + 1
+        arm_level = row.label.endswith(("_7p", "_chr7"))
+        focal = focal and length < focal_max_bp and not arm_level
+        fraction = np.nanmax([fraction, float(row.cell_fraction)])
+    deleted = bool(exons)
+    status = {
+        "cdkn2a": _gene_status(losses, coords.span("CDKN2A")),
+        "cdkn2b": _gene_status(losses, coords.span("CDKN2B")),
+        "pax5": _gene_status(losses, coords.span("PAX5")),
+        # The PAR1 deletion is scored over the genes it removes (CSF2RA .. ASMTL).
+        "par1": _gene_status(losses, ("chrX", coords.span("CSF2RA")[1], coords.span("ASMTL")[2])),
+        "erg": _gene_status(losses, coords.span("ERG")),
+    }
+    partner = any(status[g] != "none" for g in ("cdkn2a", "cdkn2b", "pax5", "par1"))
+    plus = deleted and partner and status["erg"] == "none"
+    return {
+        "patient_id": patient_id,
+        "blast_percent": blast_percent,
+        "sex": sex,
+        "ikzf1_status": "deleted" if deleted else "wildtype",
+        "ikzf1_class": catalogue.ikzf1_class(tuple(sorted(exons))),
+        "ikzf1_exons_deleted": ",".join(str(e) for e in sorted(exons)),
+        "ikzf1_focal": ("true" if focal else "false") if deleted else "",
+        "ikzf1_fraction": fraction if deleted else np.nan,
+        **status,
+        "ikzf1plus": "true" if plus else "false",
+        "ikzf1plus_focal": "true" if plus and focal else "false",
+    }
+
+
+def _subtype(rng: np.random.Generator, labels: set[str], ikzf1_deleted: bool) -> str:
+    if "ERG_intragenic" in labels and rng.random() < 0.9:
+        return "DUX4"
+    if "PAR1" in labels and rng.random() < 0.7:
+        return "Ph-like"
+    if ikzf1_deleted:
+        roll = rng.random()
+        if roll < 0.25:
+            return "BCR::ABL1"
+        if roll < 0.55:
+            return "Ph-like"
+    return SUBTYPES[int(rng.choice(len(SUBTYPES), p=SUBTYPE_WEIGHTS))]
+
+
+def _clinical(rng: np.random.Generator, truth: dict, subtype: str) -> dict:
+    age = rng.uniform(1, 10) if rng.random() < 0.7 else rng.uniform(10, 18.9)
+    wbc = float(min(np.exp(rng.normal(np.log(12), 1.2)), 900))
+    ikzf1_deleted = truth["ikzf1_status"] == "deleted"
+    mrd_positive = rng.random() < (0.45 if ikzf1_deleted else 0.22)
+    if mrd_positive:
+        mrd = 10 ** rng.uniform(-4, -1)
+    else:
+        mrd = 0.0 if rng.random() < 0.6 else 10 ** rng.uniform(-6, -4.05)
+    protocol = "Total XV" if rng.random() < 0.45 else "Total XVI"
+    log_hazard = (
+        0.7 * ikzf1_deleted
+        + 0.4 * (truth["ikzf1plus"] == "true")
+        + 0.9 * mrd_positive
+        + 0.3 * (age >= 10)
+        + 0.3 * (wbc >= 50)
+        + SUBTYPE_RELAPSE_TERM.get(subtype, 0.0)
+    )
+    hazards = np.array([0.015 * np.exp(log_hazard), 0.006, 0.003])
+    times = rng.exponential(1 / hazards)
+    censor = rng.uniform(8, 15) if protocol == "Total XV" else rng.uniform(3, 10)
+    first = int(np.argmin(times))
+    if times[first] <= censor:
+        followup = float(times[first])
+        event = ("relapse", "death_in_remission", "second_malignancy")[first]
+    else:
+        followup, event = float(censor), "censored"
+    return {
+        "patient_id": truth["patient_id"],
+        "sex": truth["sex"],
+        "age_years": round(float(age), 1),
+        "wbc": round(wbc, 1),
+        "mrd_eoi": float(f"{mrd:.3g}"),
+        "protocol": protocol,
+        "subtype": subtype,
+        "followup_years": round(max(followup, 0.01), 2),
+        "event": event,
+    }
+
+
+def design_cohort(
+    settings: SimulationSettings,
+    cohort: str,
+    build: str,
+    bam_dir: str | Path,
+    gene_models: pd.DataFrame | None = None,
+) -> CohortDesign:
+    """Design a cohort: sample sheet, clinical sheet, lesions and per-patient truth."""
+    check_build(build)
+    settings.check()
+    coords = GeneCoordinates(build, gene_models)
+    bam_dir = str(bam_dir).rstrip("/")
+    seed = settings.seed
+    cohort_rng = _patient_rng(seed, 1, 0)
+
+    patient_ids = [f"P{i + 1:04d}" for i in range(settings.patients)]
+    matched = set(
+        cohort_rng.choice(settings.patients, settings.matched_normals, replace=False).tolist()
+    )
+    lesion_rows: list[dict] = []
+    truth_rows: list[dict] = []
+    clinical_rows: list[dict] = []
+    sample_rows: list[dict] = []
+    true_sex: dict[str, str] = {}
+    for index, patient_id in enumerate(patient_ids):
+        rng = _patient_rng(seed, 2, index)
+        sex = "male" if rng.random() < 0.55 else "female"
+        blast = round(float(rng.uniform(20, 95)), 1)
+        tumour_id = f"{patient_id}_T"
+        rows = []
+        lesions = _draw_lesions(rng, coords, settings)
+        # Nested CDKN2A losses share their clone with the loss they sit in.
+        clonal = 1.0
+        for number, lesion in enumerate(lesions, start=1):
+            if lesion.label != "CDKN2A_nested":
+                clonal = (
+                    round(float(rng.uniform(0.3, 0.8)), 2)
+                    if rng.random() < settings.subclonal_rate
+                    else 1.0
+                )
+            rows.append(
+                {
+                    "patient_id": patient_id,
+                    "sample_id": tumour_id,
+                    "lesion_id": f"{patient_id}_L{number:02d}",
+                    "gene": lesion.gene,
+                    "label": lesion.label,
+                    "chrom": lesion.chrom,
+                    "start": lesion.start,
+                    "end": lesion.end,
+                    "allelic": lesion.allelic,
+                    "cell_fraction": round(blast / 100 * clonal, 4),
+                }
+            )
+        lesion_rows.extend(rows)
+        truth = patient_truth(
+            patient_id,
+            blast,
+            sex,
+            rows,
+            coords,
+            settings.focal_max_bp,
+        )
+        truth_rows.append(truth)
+        subtype = _subtype(rng, {r["label"] for r in rows}, truth["ikzf1_status"] == "deleted")
+        clinical_rows.append(_clinical(rng, truth, subtype))
+        sample_rows.append(
+            {"sample_id": tumour_id, "patient_id": patient_id, "role": "tumor",
+             "blast_percent": blast, "sex": sex}
+        )  # fmt: skip
+        true_sex[tumour_id] = sex
+        if index in matched:
+            sample_rows.append(
+                {"sample_id": f"{patient_id}_N", "patient_id": patient_id, "role": "normal",
+                 "blast_percent": np.nan, "sex": sex}
+            )  # fmt: skip
+            true_sex[f"{patient_id}_N"] = sex
+    for number in range(1, settings.panel_normals + 1):
+        sample_id = f"PON{number:02d}"
+        sex = "male" if cohort_rng.random() < 0.5 else "female"
+        sample_rows.append(
+            {"sample_id": sample_id, "patient_id": None, "role": "normal",
+             "blast_percent": np.nan, "sex": sex}
+        )  # fmt: skip
+        true_sex[sample_id] = sex
+
+    samples = pd.DataFrame(sample_rows)
+    samples["dna_bam"] = [f"{bam_dir}/{s}.bam" for s in samples["sample_id"]]
+    # Leave sex empty for a fixed share of samples so that the pipeline must infer it.
+    n_blank = int(round(settings.unknown_sex_fraction * len(samples)))
+    blank = cohort_rng.permutation(len(samples))[:n_blank]
+    samples["sex"] = samples["sex"].astype(object)
+    samples.loc[samples.index[blank], "sex"] = None
+    samples = samples.loc[:, list(SAMPLE_COLUMNS)]
+
+    clinical = pd.DataFrame(clinical_rows, columns=list(CLINICAL_COLUMNS))
+    blank_patients = set(samples.loc[samples["sex"].isna() & (samples["role"] == "tumor"),
+                                     "patient_id"])  # fmt: skip
+    clinical["sex"] = clinical["sex"].astype(object)
+    clinical.loc[clinical["patient_id"].isin(blank_patients), "sex"] = None
+
+    return CohortDesign(
+        cohort=cohort,
+        build=build,
+        samples=samples.reset_index(drop=True),
+        clinical=clinical,
+        lesions=pd.DataFrame(lesion_rows, columns=list(LESION_COLUMNS)),
+        patient_truth=pd.DataFrame(truth_rows, columns=list(PATIENT_TRUTH_COLUMNS)),
+        true_sex=true_sex,
+    )
+
+
+def _write_tsv(table: pd.DataFrame, path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    table.to_csv(tmp, sep="\t", index=False, na_rep="", float_format="%.10g")
+    tmp.replace(path)
+
+
+def write_design(
+    design: CohortDesign,
+    samples_path: str | Path,
+    clinical_path: str | Path,
+    lesions_path: str | Path,
+    truth_path: str | Path,
+) -> None:
+    """Write the samples and clinical sheets and the two truth tables (TSV, empty = missing)."""
+    _write_tsv(design.samples, samples_path)
+    _write_tsv(design.clinical, clinical_path)
+    _write_tsv(design.lesions, lesions_path)
+    _write_tsv(design.patient_truth, truth_path)

@@ -1,0 +1,360 @@
+"""Simulated sequencing: one coordinate-sorted, indexed BAM per sample.
+
+Coverage model, per panel bin b and sample s (fragments whose midpoint falls in the bin):
+
+    mean = depth_b / (2 x read_length) x length_b x capture_b x library_s x bias_sb
+    count ~ Poisson(mean x Gamma(1/dispersion, dispersion))            (negative binomial)
+
+- depth_b is `depth` for exon and intron bins and `depth x offtarget_fraction` otherwise, so the
+  mean read-base depth over a tiled target region is `depth` (two reads per fragment).
+- capture_b (lognormal, mean 1, sd `capture_sd`) and the GC-like covariate gc_b are drawn from a
+  hash of (seed, bin_id): shared by every sample and independent of the rest of the panel.
+- library_s ~ U(1 - spread, 1 + spread); bias_sb = exp(slope_s x gc_b), slope_s ~ N(0, bias_sd).
+- Each fragment is then kept with probability equal to the sample's copy ratio at its midpoint:
+  1 - sum(cell_fraction x alleles_lost / 2) over its lesions, times the sex dose (male chrX
+  outside the pseudo-autosomal regions and chrY at 1/2; chrY PARs and female chrY at 0, because
+  PAR reads align to chrX).
+
+A sparse background of `background_fragments` fragments lies uniformly over all primary
+contigs. Fragment lengths are normal(fragment_mean, fragment_sd) truncated to
+[read_length, fragment_mean + 4 sd]. Reads are paired (FR), CIGAR `<read_length>M`, SEQ and QUAL
+`*`, with a few low-MAPQ, QC-fail and duplicate fragments and a few secondary and supplementary
+records, so that read filters matter.
+
+Records are laid out as fixed-size BAM records (SAMv1 section 4.2) in a numpy structured array,
+compressed by htslib's BGZF writer and indexed by samtools (through pysam). The header holds
+only @HD, @SQ and @RG lines, so the same seed and sample give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pysam
+from pysam.libcbgzf import BGZFile
+
+from ikaros.genome import contig_lengths
+from ikaros.simulate.lesions import PSEUDOAUTOSOMAL
+from ikaros.simulate.settings import SimulationSettings
+
+ON_TARGET_KINDS = ("exon", "intron")
+
+# SAM flag bits
+PAIRED, PROPER_PAIR, REVERSE, MATE_REVERSE = 0x1, 0x2, 0x10, 0x20
+READ1, READ2, SECONDARY, QCFAIL, DUPLICATE, SUPPLEMENTARY = 0x40, 0x80, 0x100, 0x200, 0x400, 0x800
+
+NAME_DIGITS = 9
+
+
+def _hash_normals(seed: int, keys: pd.Series, salt: str) -> np.ndarray:
+    """Two standard normals per key, from a hash of (seed, salt, key): order-independent."""
+    out = np.empty((len(keys), 2))
+    for i, key in enumerate(keys.astype(str)):
+        digest = hashlib.blake2b(f"{seed}\x00{salt}\x00{key}".encode(), digest_size=16).digest()
+        out[i] = np.frombuffer(digest, dtype="<u8")
+    uniform = (out + 0.5) / 2.0**64
+    radius = np.sqrt(-2.0 * np.log(uniform[:, 0]))
+    return np.stack(
+        [radius * np.cos(2 * np.pi * uniform[:, 1]), radius * np.sin(2 * np.pi * uniform[:, 1])],
+        axis=1,
+    )
+
+
+def bin_profile(panel: pd.DataFrame, seed: int, capture_sd: float) -> pd.DataFrame:
+    """Per-bin capture efficiency and GC-like covariate, shared by all samples of a seed."""
+    normals = _hash_normals(seed, panel["bin_id"], "capture")
+    capture = np.exp(capture_sd * normals[:, 0] - capture_sd**2 / 2)
+    # A smooth component along the chromosome plus bin-level scatter: neighbouring bins share
+    # part of their bias, as GC content does, which makes spurious segments possible.
+    chrom_phase = _hash_normals(seed, panel["chrom"], "phase")[:, 0]
+    midpoint = (panel["start"].to_numpy() + panel["end"].to_numpy()) / 2
+    smooth = np.sin(2 * np.pi * midpoint / 1.5e6 + chrom_phase)
+    covariate = 0.6 * normals[:, 1] + 0.8 * smooth
+    return pd.DataFrame({"capture": capture, "covariate": covariate})
+
+
+def sample_seed(seed: int, sample_id: str) -> np.random.SeedSequence:
+    """The random stream of one sample: independent of every other sample and of job order."""
+    return np.random.SeedSequence([seed, 3, *sample_id.encode()])
+
+
+class CopyRatio:
+    """A sample's expected copy ratio along the genome (sex dose times lesion losses)."""
+
+    def __init__(self, build: str, sex: str, lesions: pd.DataFrame):
+        self.par = PSEUDOAUTOSOMAL[build]
+        self.male = sex == "male"
+        self.losses = [
+            (row.chrom, int(row.start), int(row.end), float(row.cell_fraction) * (
+                1.0 if row.allelic == "bi" else 0.5))
+            for row in lesions.itertuples(index=False)
+        ]  # fmt: skip
+
+    def __call__(self, chrom: str, pos: np.ndarray) -> np.ndarray:
+        """Copy ratio at 1-based positions `pos` of `chrom`."""
+        ratio = np.ones(len(pos))
+        if chrom in ("chrX", "chrY"):
+            in_par = np.zeros(len(pos), dtype=bool)
+            for start, end in self.par[chrom]:
+                in_par |= (pos >= start) & (pos <= end)
+            if chrom == "chrY":
+                ratio[:] = 0.5 if self.male else 0.0
+                ratio[in_par] = 0.0
+            elif self.male:
+                ratio[~in_par] = 0.5
+        for l_chrom, start, end, loss in self.losses:
+            if l_chrom == chrom:
+                ratio[(pos >= start) & (pos <= end)] -= loss
+        return np.clip(ratio, 0.0, 1.0)
+
+
+def _fragment_lengths(rng: np.random.Generator, n: int, s: SimulationSettings) -> np.ndarray:
+    low, high = s.read_length, s.fragment_mean + 4 * s.fragment_sd
+    lengths = rng.normal(s.fragment_mean, s.fragment_sd, n)
+    bad = (lengths < low) | (lengths > high)
+    lengths[bad] = rng.normal(s.fragment_mean, s.fragment_sd, int(bad.sum()))
+    return np.clip(np.rint(lengths), low, high).astype(np.int64)
+
+
+def simulate_fragments(
+    panel: pd.DataFrame,
+    build: str,
+    sex: str,
+    lesions: pd.DataFrame,
+    sample_id: str,
+    settings: SimulationSettings,
+) -> tuple[pd.DataFrame, np.random.Generator]:
+    """Fragments of one sample (contig index, 0-based start, length) and its random stream."""
+    rng = np.random.default_rng(sample_seed(settings.seed, sample_id))
+    lengths_by_contig = contig_lengths(build)
+    contig_index = {name: i for i, name in enumerate(lengths_by_contig)}
+    profile = bin_profile(panel, settings.seed, settings.capture_sd)
+    library = rng.uniform(1 - settings.library_spread, 1 + settings.library_spread)
+    slope = rng.normal(0.0, settings.bias_sd)
+
+    starts = panel["start"].to_numpy(dtype=np.int64)
+    widths = panel["end"].to_numpy(dtype=np.int64) - starts + 1
+    depth = np.where(
+        panel["kind"].isin(ON_TARGET_KINDS).to_numpy(),
+        settings.depth,
+        settings.depth * settings.offtarget_fraction,
+    )
+    mean = (
+        depth / (2 * settings.read_length) * widths * profile["capture"].to_numpy() * library
+    ) * np.exp(slope * profile["covariate"].to_numpy())
+    if settings.dispersion > 0:
+        shape = 1 / settings.dispersion
+        mean = mean * rng.gamma(shape, 1 / shape, len(mean))
+    counts = rng.poisson(mean)
+    bin_of = np.repeat(np.arange(len(panel)), counts)
+    midpoints = starts[bin_of] + np.floor(rng.random(len(bin_of)) * widths[bin_of]).astype(np.int64)
+    chroms = panel["chrom"].to_numpy()[bin_of]
+
+    # Sparse genome-wide background, contigs weighted by length.
+    names = list(lengths_by_contig)
+    sizes = np.array([lengths_by_contig[n] for n in names], dtype=np.int64)
+    n_background = rng.poisson(settings.background_fragments * library)
+    bg_contig = rng.choice(len(names), n_background, p=sizes / sizes.sum())
+    bg_mid = 1 + np.floor(rng.random(n_background) * sizes[bg_contig]).astype(np.int64)
+    midpoints = np.concatenate([midpoints, bg_mid])
+    chroms = np.concatenate([chroms, np.array(names, dtype=object)[bg_contig]])
+
+    copy_ratio = CopyRatio(build, sex, lesions)
+    keep_probability = np.empty(len(midpoints))
+    for chrom in pd.unique(chroms):
+        mask = chroms == chrom
+        keep_probability[mask] = copy_ratio(chrom, midpoints[mask])
+    keep = rng.random(len(midpoints)) < keep_probability
+    midpoints, chroms = midpoints[keep], chroms[keep]
+
+    tid = np.array([contig_index[c] for c in chroms], dtype=np.int64) if len(chroms) else (
+        np.zeros(0, dtype=np.int64))  # fmt: skip
+    lengths = _fragment_lengths(rng, len(midpoints), settings)
+    contig_len = sizes[tid]
+    start0 = np.clip(midpoints - 1 - lengths // 2, 0, np.maximum(contig_len - lengths, 0))
+    return pd.DataFrame({"tid": tid, "start": start0, "length": lengths}), rng
+
+
+def _reg2bin(beg: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """UCSC binning index of 0-based [beg, end) as the BAM `bin` field (SAMv1 section 5.3)."""
+    end = end - 1
+    out = np.zeros(len(beg), dtype=np.int64)
+    done = np.zeros(len(beg), dtype=bool)
+    for shift, offset in ((14, 4681), (17, 585), (20, 73), (23, 9), (26, 1)):
+        same = ~done & ((beg >> shift) == (end >> shift))
+        out[same] = offset + (beg[same] >> shift)
+        done |= same
+    return out
+
+
+def _records(fragments: pd.DataFrame, rng: np.random.Generator, s: SimulationSettings) -> dict:
+    """Paired read records with flags, MAPQ, duplicates and extra alignments."""
+    n = len(fragments)
+    tid = fragments["tid"].to_numpy()
+    left = fragments["start"].to_numpy()
+    length = fragments["length"].to_numpy()
+    right = left + length - s.read_length
+    mapq = np.full(n, 60, dtype=np.int64)
+    low = rng.random(n) < s.low_mapq_fraction
+    mapq[low] = rng.choice([0, 1, 3, 8, 15], int(low.sum()))
+    qcfail = rng.random(n) < s.qcfail_fraction
+    name = np.arange(n, dtype=np.int64)
+    duplicate = np.zeros(n, dtype=bool)
+
+    # PCR duplicates: copies of some fragments under new names, flagged 0x400.
+    dup_of = np.flatnonzero(rng.random(n) < s.duplicate_fraction)
+    tid = np.concatenate([tid, tid[dup_of]])
+    left = np.concatenate([left, left[dup_of]])
+    right = np.concatenate([right, right[dup_of]])
+    length = np.concatenate([length, length[dup_of]])
+    mapq = np.concatenate([mapq, mapq[dup_of]])
+    qcfail = np.concatenate([qcfail, qcfail[dup_of]])
+    name = np.concatenate([name, n + np.arange(len(dup_of))])
+    duplicate = np.concatenate([duplicate, np.ones(len(dup_of), dtype=bool)])
+    n = len(tid)
+
+    read1_forward = rng.random(n) < 0.5
+    common = PAIRED | PROPER_PAIR | np.where(qcfail, QCFAIL, 0) | np.where(duplicate, DUPLICATE, 0)
+    # The leftmost read is forward (FR pairs); it is read 1 or read 2 at random.
+    left_flag = common | MATE_REVERSE | np.where(read1_forward, READ1, READ2)
+    right_flag = common | REVERSE | np.where(read1_forward, READ2, READ1)
+    records = {
+        "tid": np.concatenate([tid, tid]),
+        "pos": np.concatenate([left, right]),
+        "flag": np.concatenate([left_flag, right_flag]),
+        "mapq": np.concatenate([mapq, mapq]),
+        "mate_pos": np.concatenate([right, left]),
+        "tlen": np.concatenate([length, -length]),
+        "name": np.concatenate([name, name]),
+    }
+
+    # Secondary and supplementary alignments of some reads, 1-50 kb away on the same contig.
+    extras = []
+    total = len(records["tid"])
+    for bit, fraction in (
+        (SECONDARY, s.secondary_fraction),
+        (SUPPLEMENTARY, s.supplementary_fraction),
+    ):
+        chosen = np.flatnonzero(rng.random(total) < fraction)
+        shift = rng.integers(1_000, 50_000, len(chosen)) * rng.choice([-1, 1], len(chosen))
+        extra = {key: value[chosen].copy() for key, value in records.items()}
+        extra["pos"] = np.maximum(extra["pos"] + shift, 0)
+        extra["flag"] = (extra["flag"] & ~(PROPER_PAIR | DUPLICATE)) | bit
+        extra["mapq"] = np.zeros(len(chosen), dtype=np.int64) if bit == SECONDARY else extra["mapq"]
+        extra["tlen"] = np.zeros(len(chosen), dtype=np.int64)
+        extras.append(extra)
+    for extra in extras:
+        for key in records:
+            records[key] = np.concatenate([records[key], extra[key]])
+    return records
+
+
+def _header_bytes(build: str, sample_id: str) -> bytes:
+    lengths = contig_lengths(build)
+    text = "@HD\tVN:1.6\tSO:coordinate\n"
+    text += "".join(f"@SQ\tSN:{name}\tLN:{length}\n" for name, length in lengths.items())
+    text += f"@RG\tID:{sample_id}\tSM:{sample_id}\tLB:{sample_id}\tPL:ILLUMINA\n"
+    out = [
+        b"BAM\x01",
+        np.int32(len(text)).tobytes(),
+        text.encode(),
+        np.int32(len(lengths)).tobytes(),
+    ]
+    for name, length in lengths.items():
+        encoded = name.encode() + b"\x00"
+        out += [np.int32(len(encoded)).tobytes(), encoded, np.int32(length).tobytes()]
+    return b"".join(out)
+
+
+def _record_bytes(records: dict, read_length: int, sample_id: str) -> bytes:
+    """Coordinate-sorted fixed-size BAM records (no SEQ/QUAL, one CIGAR op, an RG tag)."""
+    order = np.lexsort((records["flag"], records["name"], records["pos"], records["tid"]))
+    tag = b"RGZ" + sample_id.encode() + b"\x00"
+    name_len = 1 + NAME_DIGITS + 1  # "r" + digits + NUL
+    dtype = np.dtype(
+        [
+            ("block_size", "<i4"), ("ref_id", "<i4"), ("pos", "<i4"), ("l_read_name", "u1"),
+            ("mapq", "u1"), ("bin", "<u2"), ("n_cigar_op", "<u2"), ("flag", "<u2"),
+            ("l_seq", "<u4"), ("next_ref_id", "<i4"), ("next_pos", "<i4"), ("tlen", "<i4"),
+            ("read_name", "u1", (name_len,)), ("cigar", "<u4"), ("tag", "u1", (len(tag),)),
+        ]
+    )  # fmt: skip
+    n = len(order)
+    out = np.zeros(n, dtype=dtype)
+    pos = records["pos"][order]
+    out["block_size"] = dtype.itemsize - 4
+    out["ref_id"] = records["tid"][order]
+    out["pos"] = pos
+    out["l_read_name"] = name_len
+    out["mapq"] = records["mapq"][order]
+    out["bin"] = _reg2bin(pos, pos + read_length)
+    out["n_cigar_op"] = 1
+    out["flag"] = records["flag"][order]
+    out["next_ref_id"] = records["tid"][order]
+    out["next_pos"] = records["mate_pos"][order]
+    out["tlen"] = records["tlen"][order]
+    names = records["name"][order]
+    digits = names[:, None] // (10 ** np.arange(NAME_DIGITS - 1, -1, -1))[None, :] % 10
+    read_name = np.zeros((n, name_len), dtype=np.uint8)
+    read_name[:, 0] = ord("r")
+    read_name[:, 1 : 1 + NAME_DIGITS] = digits + ord("0")
+    out["read_name"] = read_name
+    out["cigar"] = read_length << 4  # <read_length>M (op code 0)
+    out["tag"] = np.frombuffer(tag, dtype=np.uint8)
+    return out.tobytes()
+
+
+def write_sample_bam(
+    panel: pd.DataFrame,
+    build: str,
+    sample_id: str,
+    sex: str,
+    lesions: pd.DataFrame,
+    out_bam: str | Path,
+    settings: SimulationSettings,
+) -> int:
+    """Simulate one sample and write `out_bam` plus `out_bam`.bai; return the record count."""
+    fragments, rng = simulate_fragments(panel, build, sex, lesions, sample_id, settings)
+    if len(fragments) >= 10**NAME_DIGITS // 2:
+        raise ValueError(f"sample {sample_id}: too many fragments ({len(fragments)}) to name")
+    records = _records(fragments, rng, settings)
+    out_bam = Path(out_bam)
+    out_bam.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_bam.with_name(out_bam.name + ".tmp.bam")
+    try:
+        with BGZFile(str(tmp), "wb") as handle:
+            handle.write(_header_bytes(build, sample_id))
+            handle.write(_record_bytes(records, settings.read_length, sample_id))
+        pysam.index(str(tmp), f"{out_bam}.bai")
+        os.replace(tmp, out_bam)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return len(records["tid"])
+
+
+def simulate_sample_bam(
+    design,
+    sample_id: str,
+    panel: pd.DataFrame,
+    build: str,
+    out_bam: str | Path,
+    settings: SimulationSettings,
+) -> int:
+    """Write the BAM (and .bai) of one sample of a cohort design; return the record count.
+
+    The sample's random stream depends only on (settings.seed, sample_id), so samples can be
+    simulated by separate jobs in any order and still give byte-identical files.
+    """
+    if build != design.build:
+        raise ValueError(f"sample {sample_id}: design is for {design.build}, not {build}")
+    if sample_id not in design.true_sex:
+        raise ValueError(f"sample {sample_id!r} is not in the design of cohort {design.cohort}")
+    lesions = design.lesions.loc[design.lesions["sample_id"] == sample_id]
+    return write_sample_bam(
+        panel, build, sample_id, design.true_sex[sample_id], lesions, out_bam, settings
+    )
