@@ -32,6 +32,8 @@ class CleanInput:
 def _as_series(values, name: str) -> pd.Series:
     if isinstance(values, pd.Series):
         return values.reset_index(drop=True)
+    if isinstance(values, (pd.Categorical, pd.Index)):
+        return pd.Series(values)
     array = np.asarray(values)
     if array.ndim != 1:
         raise CompetingRisksInputError(
@@ -132,7 +134,8 @@ def clean_input(
         )
     columns: dict[str, np.ndarray | pd.DataFrame] = {}
     for k, v in series.items():
-        columns[k] = v.to_numpy()[keep]
+        is_factor = isinstance(v.dtype, pd.CategoricalDtype)
+        columns[k] = v[keep].reset_index(drop=True) if is_factor else v.to_numpy()[keep]
     for k, frame in frames.items():
         columns[k] = frame.apply(pd.to_numeric).iloc[keep].reset_index(drop=True)
     if len(t) == 0:
@@ -148,13 +151,13 @@ def factor_levels(values: np.ndarray, name: str) -> tuple[list, np.ndarray]:
         levels = [c for c in series.cat.categories if c in present]
     else:
         try:
-            levels = sorted(series.unique().tolist())
+            codes, uniques = pd.factorize(series, sort=True)
         except TypeError as err:
             raise CompetingRisksInputError(
                 f"{name}: values of mixed types cannot be ordered ({err})"
             ) from None
-    index = {level: i for i, level in enumerate(levels)}
-    codes = np.fromiter((index[v] for v in series.tolist()), dtype=np.int64, count=len(series))
+        return list(uniques), codes.astype(np.int64)
+    codes = pd.Categorical(series, categories=levels).codes.astype(np.int64)
     return levels, codes
 
 

@@ -107,16 +107,25 @@ def _tie_factor(d: np.ndarray, n: np.ndarray) -> np.ndarray:
         return np.where(d <= 1, 1.0, (n - d) / (n - 1.0))
 
 
-def cif_curve(time: np.ndarray, is_cause: np.ndarray, is_other: np.ndarray):
+class _TimeGrid:
+    """Distinct times of one group and the number at risk at each (time >= t_i)."""
+
+    def __init__(self, time: np.ndarray):
+        utimes, inverse, total = np.unique(time, return_inverse=True, return_counts=True)
+        self.utimes, self.inverse = utimes, inverse
+        self.n_at = total[::-1].cumsum()[::-1].astype(float)
+
+    def counts(self, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(self.inverse[mask], minlength=len(self.utimes)).astype(float)
+
+
+def cif_curve(time: np.ndarray, is_cause: np.ndarray, is_other: np.ndarray, grid=None):
     """Jump times, CIF and variance at the cause's jumps for one group (cmprsk ``cinc``)."""
-    order = np.argsort(time, kind="stable")
-    time, is_cause, is_other = time[order], is_cause[order], is_other[order]
-    utimes, first, inverse = np.unique(time, return_index=True, return_inverse=True)
-    n_at = len(time) - first  # subjects with time >= t_i
-    d1 = np.bincount(inverse, weights=is_cause, minlength=len(utimes))
-    d2 = np.bincount(inverse, weights=is_other, minlength=len(utimes))
+    grid = _TimeGrid(time) if grid is None else grid
+    utimes, n_at = grid.utimes, grid.n_at
+    d1, d2 = grid.counts(is_cause), grid.counts(is_other)
     event = (d1 + d2) > 0
-    t, n, d1, d2 = utimes[event], n_at[event].astype(float), d1[event], d2[event]
+    t, n, d1, d2 = utimes[event], n_at[event], d1[event], d2[event]
     if not np.any(d1 > 0):
         return np.empty(0), np.empty(0), np.empty(0)
     surv = np.cumprod((n - d1 - d2) / n)
@@ -189,10 +198,10 @@ def cuminc(time, status, group=None, strata=None, rho=0, cencode=0) -> CumincRes
         in_g = gidx == gi
         tg, sg, cg = t[in_g], s[in_g], censored[in_g]
         y_max = float(tg.max())
+        grid = _TimeGrid(tg)
         for cause in causes:
-            is_cause = (sg == cause).astype(float)
-            is_other = (~cg & (sg != cause)).astype(float)
-            jt, je, jv = cif_curve(tg, is_cause, is_other)
+            is_cause = sg == cause
+            jt, je, jv = cif_curve(tg, is_cause, ~cg & ~is_cause, grid)
             ct, ce, cv = _layout(jt, je, jv, y_max)
             curves[(glabel, cause)] = CumincCurve(glabel, cause, ct, ce, cv, y_max)
 

@@ -39,81 +39,79 @@ def qr_rank(matrix: np.ndarray, tol: float = QR_TOLERANCE) -> int:
     return rank
 
 
-def _stratum_score(time, code, gidx, n_groups, rho):
-    """Score vector (G-1) and variance matrix for one stratum (code: 0 cens, 1 cause, 2 other)."""
+def _time_index(time: np.ndarray) -> tuple[np.ndarray, int]:
+    """0-based index of each subject's distinct time (ascending) and the number of times."""
     utimes, inverse = np.unique(time, return_inverse=True)
-    n_t = len(utimes)
-    flat = inverse * n_groups + gidx
+    return inverse, len(utimes)
+
+
+def _stratum_score(inverse, n_t, code, gidx, n_groups, rho):
+    """Score vector (G-1) and variance matrix for one stratum (code: 0 cens, 1 cause, 2 other).
+
+    Arrays are laid out (group, time) and (group, group, time) so numpy runs along time.
+    """
+    flat = gidx * n_t + inverse
     size = n_t * n_groups
-    observed = np.bincount(flat, minlength=size).reshape(n_t, n_groups).astype(float)
-    d1 = np.bincount(flat, weights=code == 1, minlength=size).reshape(n_t, n_groups)
-    d2 = np.bincount(flat, weights=code == 2, minlength=size).reshape(n_t, n_groups)
-    group_size = observed.sum(axis=0)
-    at_risk = group_size - np.vstack([np.zeros(n_groups), np.cumsum(observed, axis=0)[:-1]])
-    events = (d1 + d2).sum(axis=1) > 0
-    n, d1, d2 = at_risk[events], d1[events], d2[events]
+    observed = np.bincount(flat, minlength=size).reshape(n_groups, n_t).astype(float)
+    d1 = np.bincount(flat[code == 1], minlength=size).reshape(n_groups, n_t).astype(float)
+    d2 = np.bincount(flat[code == 2], minlength=size).reshape(n_groups, n_t).astype(float)
+    at_risk = observed[:, ::-1].cumsum(axis=1)[:, ::-1]  # subjects with time >= t, per group
+    events = (d1 + d2).sum(axis=0) > 0
+    n, d1, d2 = at_risk[:, events], d1[:, events], d2[:, events]
     k = n_groups - 1
-    if n.shape[0] == 0:
+    if n.shape[1] == 0:
         return np.zeros(k), np.zeros((k, k))
 
     has = n > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(has, (n - d1 - d2) / n, 1.0)
-        surv = np.cumprod(factor, axis=0)
-        surv_prev = np.vstack([np.ones(n_groups), surv[:-1]])
-        cif = np.cumsum(np.where(has, surv_prev * d1 / n, 0.0), axis=0)
-        cif_prev = np.vstack([np.zeros(n_groups), cif[:-1]])
-        h = np.where(has, n / surv_prev, 0.0)
-        big_h = h.sum(axis=1)
-        r_j = np.where(has, n * (1.0 - cif_prev) / surv_prev, 0.0)
-    big_r = r_j.sum(axis=1)
-    big_d1 = d1.sum(axis=1)
+    safe_n = np.where(has, n, 1.0)  # groups with nobody at risk contribute nothing
+    surv = np.cumprod(np.where(has, (n - d1 - d2) / safe_n, 1.0), axis=1)
+    surv_prev = np.hstack([np.ones((n_groups, 1)), surv[:, :-1]])
+    cif = np.cumsum(surv_prev * d1 / safe_n, axis=1)
+    cif_prev = np.hstack([np.zeros((n_groups, 1)), cif[:, :-1]])
+    h = np.where(has, n / np.where(has, surv_prev, 1.0), 0.0)
+    big_h = h.sum(axis=0)
+    r_j = h * (1.0 - cif_prev)
+    big_r = r_j.sum(axis=0)
+    big_d1 = d1.sum(axis=0)
     f0 = np.cumsum(big_d1 / big_h)
     f0_prev = np.concatenate([[0.0], f0[:-1]])
     w = (1.0 - f0_prev) ** rho
 
-    with np.errstate(divide="ignore", invalid="ignore"):
-        expected = np.where(big_r[:, None] > 0, big_d1[:, None] * r_j / big_r[:, None], 0.0)
-    score = (w[:, None] * (d1 - expected))[:, :k].sum(axis=0)
+    expected = r_j * (big_d1 / np.where(big_r > 0, big_r, 1.0))
+    score = ((d1 - expected) * w).sum(axis=1)[:k]
 
-    # a(t): w h_j (delta_jk - h_k / H); c(t) cumulates a D1 / (H (1 - F0-)) (skip a = 0 entries).
-    a = -w[:, None, None] * h[:, :, None] * h[:, None, :] / big_h[:, None, None]
+    # a(t) = w h_j (delta_jk - h_k / H), symmetric; c(t) cumulates a D1 / (H (1 - F0-)),
+    # skipping entries with a = 0 (cmprsk 2.2-12's guard against 0/0 when F0- = 1).
+    a = h[:, None, :] * (h[None, :, :] * -(w / big_h))
     diag = np.arange(n_groups)
-    a[:, diag, diag] += w[:, None] * h
-    scale = np.zeros_like(big_d1)
+    a[diag, diag, :] += w * h
     active = big_d1 > 0
-    scale[active] = big_d1[active] / (big_h[active] * (1.0 - f0_prev[active]))
-    c_inc = np.where(a != 0, a * scale[:, None, None], 0.0)
-    c_t = np.cumsum(c_inc, axis=0)
-    c_end = c_t[-1]
-    remaining = c_end[None, :, :] - c_t  # C_kj - c_kj(t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(active, big_d1 / (big_h * (1.0 - f0_prev)), 0.0)
+    c_inc = a * scale
+    if not np.all(np.isfinite(scale)):
+        c_inc = np.where(a != 0, c_inc, 0.0)
+    c_t = np.cumsum(c_inc, axis=2)
+    remaining = (c_t[:, :, -1:] - c_t)[:, :k, :]  # C_jk - c_jk(t), k < G-1
 
-    var = np.zeros((k, k))
-    # Cause-of-interest terms, for groups at risk at times with a failure of the cause.
-    sel1 = active[:, None] & has
+    # Cause-of-interest terms for groups at risk at times with a failure of the cause:
+    # u[j, :, t] = a_j.(t) + b_j(t) (C_j. - c_j.(t)).
+    sel1 = active & has
+    alive = surv > 0
+    safe_s = np.where(alive, surv, 1.0)
+    b = np.where(alive, 1.0 - (1.0 - f0) / safe_s, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        b = np.where(surv > 0, 1.0 - (1.0 - f0[:, None]) / surv, 1.0)
-        tau = np.where(
-            big_d1[:, None] == 1,
-            1.0,
-            1.0 - (big_d1[:, None] - 1.0) / (big_h[:, None] * surv_prev - 1.0),
-        )
-        e = np.where(sel1, tau * surv_prev * big_d1[:, None] / (big_h[:, None] * n), 0.0)
-    # u[t, j, k] = a_kj(t) + b_j (C_kj - c_kj(t)), k < G-1
-    u = (
-        np.transpose(a, (0, 2, 1))[:, :, :k]
-        + b[:, :, None] * np.transpose(remaining, (0, 2, 1))[:, :, :k]
-    )
-    u = np.where(sel1[:, :, None], u, 0.0)
-    var += np.einsum("tj,tjk,tjl->kl", e, u, u)
-    # Other-cause terms, for groups with competing failures and S_j > 0 after the time.
-    sel2 = (d2 > 0) & (surv > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        b2 = np.where(sel2, (1.0 - f0[:, None]) / surv, 0.0)
-        tau2 = np.where(d2 <= 1, 1.0, 1.0 - (d2 - 1.0) / (n - 1.0))
-        e2 = np.where(sel2, tau2 * surv_prev**2 * d2 / n**2, 0.0)
-    u2 = b2[:, :, None] * np.transpose(remaining, (0, 2, 1))[:, :, :k]
-    var += np.einsum("tj,tjk,tjl->kl", e2, u2, u2)
+        tau = np.where(big_d1 == 1, 1.0, 1.0 - (big_d1 - 1.0) / (big_h * surv_prev - 1.0))
+        e = np.where(sel1, tau * surv_prev * (big_d1 / big_h) / safe_n, 0.0)
+    u = a[:, :k, :] + b[:, None, :] * remaining
+    var = np.einsum("jkt,jlt->kl", u * e[:, None, :], u)
+    # Other-cause terms for groups with competing failures and S_j > 0 after the time.
+    sel2 = (d2 > 0) & alive
+    b2 = np.where(sel2, (1.0 - f0) / safe_s, 0.0)
+    tau2 = np.where(d2 <= 1, 1.0, (n - d2) / np.where(n > 1, n - 1.0, 1.0))
+    e2 = np.where(sel2, tau2 * (surv_prev / safe_n) ** 2 * d2, 0.0)
+    u2 = b2[:, None, :] * remaining
+    var += np.einsum("jkt,jlt->kl", u2 * e2[:, None, :], u2)
     return score, var
 
 
@@ -123,13 +121,16 @@ def gray_statistics(time, status, gidx, sidx, causes, rho=0.0, cencode=0) -> pd.
     k = n_groups - 1
     rows = []
     censored = status == cencode
+    by_stratum = []
+    for stratum in np.unique(sidx):
+        sel = sidx == stratum
+        by_stratum.append((sel, *_time_index(time[sel])))
     for cause in causes:
         code = np.where(censored, 0, np.where(status == cause, 1, 2))
         score = np.zeros(k)
         var = np.zeros((k, k))
-        for stratum in np.unique(sidx):
-            sel = sidx == stratum
-            z, v = _stratum_score(time[sel], code[sel], gidx[sel], n_groups, rho)
+        for sel, inverse, n_t in by_stratum:
+            z, v = _stratum_score(inverse, n_t, code[sel], gidx[sel], n_groups, rho)
             score += z
             var += v
         if qr_rank(var) < k:

@@ -1,0 +1,168 @@
+"""Time R cmprsk (crr, cuminc) against ikaros.competing_risks on the same simulated data.
+
+For each n (default 1,000 / 5,000 / 20,000; 5 covariates, 3 groups, 2 causes, ~30 % censored)
+the data are written once, R times ``crr`` (with its default sandwich variance) and ``cuminc``
+(curves and Gray's test) with ``system.time``, and Python times ``fine_gray`` and ``cuminc``
+(best of ``--repeats``). It also times one Newton step (likelihood, score and information) of
+``fine_gray`` at growing n to show the per-step cost grows like n (log n), and checks the two
+fits agree. R calls slower than ``--r-timeout`` seconds are reported as not finished.
+
+Usage: python benchmarks/bench_competing_risks.py [--sizes 1000 5000 20000] [--r-timeout 900]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
+
+from ikaros.competing_risks import cuminc, fine_gray  # noqa: E402
+from ikaros.competing_risks._censoring import censoring_weights  # noqa: E402
+from ikaros.competing_risks._fg_likelihood import FixedDesign, SortedData  # noqa: E402
+
+R_TIMER = r"""
+suppressMessages(library(cmprsk))
+args <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(args[1])
+X <- as.matrix(d[, paste0("x", 1:5)])
+what <- args[2]
+if (what == "crr") {
+  tm <- system.time(fit <- crr(d$time, d$status, X))[["elapsed"]]
+  cat(sprintf("%.6f %s\n", tm, paste(sprintf("%.17g", fit$coef), collapse = " ")))
+} else {
+  tm <- system.time(ci <- cuminc(d$time, d$status, d$group))[["elapsed"]]
+  cat(sprintf("%.6f %s\n", tm, paste(sprintf("%.17g", ci$Tests[, "stat"]), collapse = " ")))
+}
+"""
+
+
+def simulate(n: int, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = np.column_stack(
+        [
+            rng.normal(size=n),
+            rng.integers(0, 2, n),
+            rng.normal(size=n),
+            rng.uniform(0, 1, n),
+            rng.integers(0, 2, n),
+        ]
+    )
+    group = rng.integers(0, 3, n)
+    rate = 0.05 * np.exp(x @ np.array([0.3, -0.4, 0.2, 0.5, 0.0]) + 0.2 * group)
+    t = rng.exponential(1 / rate)
+    c = rng.uniform(5, 80, n)
+    cause = np.where(rng.uniform(size=n) < 0.55, 1, 2)
+    frame = pd.DataFrame({"time": np.round(np.minimum(t, c), 3), "group": group})
+    frame["status"] = np.where(t <= c, cause, 0)
+    for k in range(5):
+        frame[f"x{k + 1}"] = x[:, k]
+    return frame
+
+
+def time_r(csv: Path, script: Path, what: str, timeout: float):
+    try:
+        proc = subprocess.run(
+            ["Rscript", str(script), str(csv), what],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return None, None
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr)
+    fields = proc.stdout.split()
+    return float(fields[0]), np.array([float(v) for v in fields[1:]])
+
+
+def best_of(fn, repeats: int) -> tuple[float, object]:
+    best, value = np.inf, None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, value
+
+
+def newton_step_seconds(frame: pd.DataFrame, repeats: int) -> float:
+    """One evaluation of f, score and information (the cost of a Newton step)."""
+    order = np.argsort(frame.time.to_numpy(), kind="stable")
+    t = frame.time.to_numpy()[order]
+    s = frame.status.to_numpy()[order]
+    kind = np.where(s == 1, 1, np.where(s == 0, 0, 2))
+    cg = np.zeros(len(t), dtype=np.int64)
+    data = SortedData.build(t, kind, cg, 1, censoring_weights(t, kind == 0, cg, 1))
+    x = frame[[f"x{k + 1}" for k in range(5)]].to_numpy()[order]
+    design = FixedDesign(data, x - x.mean(axis=0))
+    beta = np.full(5, 0.1)
+    return best_of(lambda: design.moments(beta), repeats)[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--r-timeout", type=float, default=900.0)
+    parser.add_argument("--step-sizes", type=int, nargs="+", default=[5000, 20000, 80000, 320000])
+    args = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "timer.R"
+        script.write_text(R_TIMER)
+        for n in args.sizes:
+            frame = simulate(n)
+            csv = Path(tmp) / f"n{n}.csv"
+            frame.to_csv(csv, index=False, float_format="%.17g")
+            x = frame[[f"x{k + 1}" for k in range(5)]]
+            ours_crr, fit = best_of(
+                lambda f=frame, x=x: fine_gray(f.time, f.status, x), args.repeats
+            )
+            ours_ci, ci = best_of(lambda f=frame: cuminc(f.time, f.status, f.group), args.repeats)
+            r_crr, r_coef = time_r(csv, script, "crr", args.r_timeout)
+            r_ci, r_stat = time_r(csv, script, "cuminc", args.r_timeout)
+            coef_diff = np.max(np.abs(fit.coef - r_coef)) if r_coef is not None else np.nan
+            stat_diff = (
+                np.max(np.abs(ci.tests.statistic.to_numpy() - r_stat))
+                if r_stat is not None
+                else np.nan
+            )
+            for name, r_s, ours_s, diff in (
+                ("crr / fine_gray", r_crr, ours_crr, coef_diff),
+                ("cuminc + Gray", r_ci, ours_ci, stat_diff),
+            ):
+                rows.append(
+                    {
+                        "function": name,
+                        "n": n,
+                        "R_seconds": r_s,
+                        "ours_seconds": ours_s,
+                        "ratio_R_over_ours": r_s / ours_s if r_s is not None else np.nan,
+                        "max_abs_diff": diff,
+                    }
+                )
+                print(rows[-1], flush=True)
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.width", 140, "display.float_format", "{:.4g}".format):
+        print("\nR cmprsk vs ikaros.competing_risks (5 covariates, 3 groups, 2 causes)")
+        print(table.to_string(index=False))
+
+    steps = []
+    for n in args.step_sizes:
+        sec = newton_step_seconds(simulate(n, seed=11), args.repeats)
+        steps.append({"n": n, "step_seconds": sec, "us_per_n_log_n": 1e6 * sec / (n * np.log(n))})
+    with pd.option_context("display.float_format", "{:.4g}".format):
+        print("\nfine_gray: one Newton step (f, score, information)")
+        print(pd.DataFrame(steps).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
