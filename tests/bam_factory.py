@@ -229,28 +229,6 @@ def write_alignments(
     return path
 
 
-def write_sam_records(
-    path: str | Path,
-    lines: Iterable[str],
-    lengths: Mapping[str, int],
-    index: bool = True,
-) -> Path:
-    """Fast path for large files: raw SAM record lines (no newline) -> sorted, indexed BAM."""
-    path = Path(path)
-    sam_path = path.with_name(path.name + ".unsorted.sam")
-    with sam_path.open("w") as handle:
-        handle.write("@HD\tVN:1.6\tSO:unsorted\n")
-        for name, length in lengths.items():
-            handle.write(f"@SQ\tSN:{name}\tLN:{length}\n")
-        for line in lines:
-            handle.write(line + "\n")
-    pysam.sort("-o", str(path), str(sam_path))
-    sam_path.unlink()
-    if index:
-        pysam.index(str(path))
-    return path
-
-
 def make_panel(bins: Iterable[tuple]) -> pd.DataFrame:
     """A validated panel from ``(chrom, start, end[, kind[, gene]])`` tuples (1-based, sorted).
 

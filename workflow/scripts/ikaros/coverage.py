@@ -274,7 +274,12 @@ def count_coverage(
     chromosomes absent from the header get zero counts, with a warning.
 
     Returns the panel columns plus ``fragments`` (int) and ``mean_depth`` (float), in panel
-    order, with the panel's chr-prefixed names whatever the file uses.
+    order, with the panel's chr-prefixed names whatever the file uses. ``mean_depth`` uses
+    each read's aligned span clipped to the bin (deletions inside a read count as covered).
+
+    `max_fragment_length` pads each bin on the left when fetching, so a proper pair whose
+    leftmost mate starts up to that far before a bin is still seen; longer proper pairs can be
+    missed in bins they reach only through their insert.
     """
     filters = filters or ReadFilters()
     path = Path(alignment_path)
@@ -379,6 +384,8 @@ def read_coverage(path: str | Path) -> pd.DataFrame:
             )
         table[column] = numeric
     table["fragments"] = table["fragments"].astype("int64")
+    for column in ("exon", "intron"):
+        table[column] = pd.to_numeric(table[column]).astype("Int64")
     for column in ("gene", "arm"):
         table[column] = table[column].fillna("")
     return table
