@@ -318,15 +318,19 @@ def test_random_fragments_match_direct_computation(tmp_path, seed):
 
 
 def test_write_and_read_round_trip_is_byte_stable(tmp_path):
+    panel = make_panel([("chr7", 10_001, 10_200), ("chr7", 10_201, 10_400, "control")])
     bam = write_alignments(tmp_path / "rt.bam", [*pair("a", "chr7", 10_051, 300)])
-    table = count_coverage(bam, PANEL, "GRCh38")
+    table = count_coverage(bam, panel, "GRCh38")
     write_coverage(table, tmp_path / "a.tsv")
     back = read_coverage(tmp_path / "a.tsv")
     write_coverage(back, tmp_path / "b.tsv")
     assert (tmp_path / "a.tsv").read_bytes() == (tmp_path / "b.tsv").read_bytes()
-    assert back["fragments"].tolist() == [1, 1, 0, 0]
-    header = (tmp_path / "a.tsv").read_text().splitlines()[0].split("\t")
-    assert header == list(COVERAGE_COLUMNS)
+    assert back["fragments"].tolist() == [1, 1]
+    lines = (tmp_path / "a.tsv").read_text().splitlines()
+    assert lines[0].split("\t") == list(COVERAGE_COLUMNS)
+    # exon numbers stay integers, missing ones empty; each mate puts 100 bases in a 200 bp bin
+    assert lines[1].split("\t")[6:] == ["1", "", "", "1", "0.5000"]
+    assert lines[2].split("\t")[6:] == ["", "", "", "1", "0.5000"]
 
 
 def test_read_coverage_names_bad_cells(tmp_path):
