@@ -355,3 +355,17 @@ def test_filter_config_is_validated():
         ReadFilters.from_mapping({"min_mapq": "30"})
     with pytest.raises(ValueError, match="skip_qcfail must be true or false"):
         ReadFilters.from_mapping({"skip_qcfail": "yes"})
+
+
+def test_only_reads_near_the_panel_are_read(tmp_path, caplog):
+    # 2,000 reads every 500 bp along chr7; one bin, fetched with a 1,000 bp left pad
+    reads = [single(f"r{k}", "chr7", 1 + 500 * k) for k in range(2_000)]
+    bam = write_alignments(tmp_path / "wide.bam", reads)
+    panel = make_panel([("chr7", 500_001, 500_200)])
+    with caplog.at_level("INFO", logger="ikaros.coverage"):
+        table = count_coverage(bam, panel, "GRCh38", max_fragment_length=1_000)
+    # window [499_000, 500_200) 0-based: reads starting at 499_001, 499_501, 500_001 overlap
+    in_window = [r for r in reads if r.start + 99 >= 499_001 and r.start <= 500_200]
+    assert len(in_window) == 3
+    assert f"{len(in_window)} reads read" in caplog.text
+    assert counts(table) == [1]
