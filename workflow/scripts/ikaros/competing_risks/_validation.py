@@ -116,20 +116,21 @@ def clean_input(
     if not np.all(np.isfinite(t)):
         pos = int(positions[np.flatnonzero(~np.isfinite(t))[0]])
         raise CompetingRisksInputError(
-            f"time: position {pos}: expected a finite time, got {time_num.iloc[pos]!r}"
+            f"time: position {pos}: expected a finite time, got {_plain(time_num.iloc[pos])!r}"
         )
     if np.any(t < 0):
         pos = int(positions[np.flatnonzero(t < 0)[0]])
         raise CompetingRisksInputError(
-            f"time: position {pos}: expected a time >= 0, got {time_num.iloc[pos]!r}"
+            f"time: position {pos}: expected a time >= 0, got {_plain(time_num.iloc[pos])!r}"
         )
     s = status_num.to_numpy(dtype=float)[keep]
     is_event = (s >= 1) & (s == np.round(s)) & np.isfinite(s)
     invalid = ~(is_event | (s == cencode))
     if invalid.any():
         pos = int(positions[np.flatnonzero(invalid)[0]])
+        code = _plain(status_s.iloc[pos])
         raise CompetingRisksInputError(
-            f"status: position {pos}: code {status_s.iloc[pos]!r} is neither the censoring code "
+            f"status: position {pos}: code {code!r} is neither the censoring code "
             f"{cencode!r} nor an event code (a positive integer)"
         )
     columns: dict[str, np.ndarray | pd.DataFrame] = {}
@@ -141,6 +142,11 @@ def clean_input(
     if len(t) == 0:
         raise CompetingRisksInputError("no complete rows: every row has a missing value")
     return CleanInput(t, s, columns, positions, int(n - len(t)))
+
+
+def _plain(value):
+    """A numpy scalar as the Python value it holds (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def factor_levels(values: np.ndarray, name: str) -> tuple[list, np.ndarray]:
