@@ -1,8 +1,9 @@
 """Simulated sequencing: one coordinate-sorted, indexed BAM per sample.
 
-Coverage model, per panel bin b and sample s (fragments whose midpoint falls in the bin):
+Coverage model, per panel bin b and sample s. Fragment midpoints of a bin fall uniformly in
+its window (the bin padded by half a fragment, or half-way to a neighbouring bin), in number
 
-    mean = depth_b / (2 x read_length) x length_b x capture_b x library_s x bias_sb
+    mean = depth_b / (2 x read_length) x window_b x capture_b x library_s x bias_sb
     count ~ Poisson(mean x Gamma(1/dispersion, dispersion))            (negative binomial)
 
 - depth_b is `depth` for exon and intron bins and `depth x offtarget_fraction` otherwise, so the
@@ -120,6 +121,25 @@ def _fragment_lengths(rng: np.random.Generator, n: int, s: SimulationSettings) -
     return np.clip(np.rint(lengths), low, high).astype(np.int64)
 
 
+def _fragment_windows(panel: pd.DataFrame, pad: float) -> tuple[np.ndarray, np.ndarray]:
+    """Where fragment midpoints of each bin fall: the bin padded by up to half a fragment.
+
+    Padding makes the read depth inside a bin the nominal one even for bins shorter than a
+    fragment; pads stop half-way to a neighbouring bin so that windows never overlap.
+    """
+    chrom = panel["chrom"].to_numpy()
+    start = panel["start"].to_numpy(dtype=np.int64)
+    end = panel["end"].to_numpy(dtype=np.int64)
+    gap = np.full(len(panel) + 1, np.iinfo(np.int64).max // 4, dtype=np.int64)
+    same = chrom[1:] == chrom[:-1]
+    gap[1:-1] = np.where(same, start[1:] - end[:-1] - 1, gap[1:-1])
+    pad = int(pad)
+    left = np.minimum(pad, gap[:-1] // 2)
+    right = np.minimum(pad, gap[1:] // 2)
+    window_start = np.maximum(start - left, 1)
+    return window_start, end + right - window_start + 1
+
+
 def simulate_fragments(
     panel: pd.DataFrame,
     build: str,
@@ -136,8 +156,7 @@ def simulate_fragments(
     library = rng.uniform(1 - settings.library_spread, 1 + settings.library_spread)
     slope = rng.normal(0.0, settings.bias_sd)
 
-    starts = panel["start"].to_numpy(dtype=np.int64)
-    widths = panel["end"].to_numpy(dtype=np.int64) - starts + 1
+    starts, widths = _fragment_windows(panel, settings.fragment_mean / 2)
     depth = np.where(
         panel["kind"].isin(ON_TARGET_KINDS).to_numpy(),
         settings.depth,

@@ -1,0 +1,460 @@
+"""The cohort simulator: deterministic design and BAMs, truth that matches the coordinates,
+and reads whose depth follows the copy-number model.
+
+Known answers come from outside the simulator: IKZF1 exon and gene coordinates are written out
+here (Ensembl/GENCODE, as in the project's reference notes), deletion classes are re-derived from
+them, and expected copy ratios are the textbook 1 - f/2 (monoallelic) and 1 - f (biallelic).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+
+import numpy as np
+import pandas as pd
+import pysam
+import pytest
+
+from ikaros.alignment_files import AlignmentFileError, inspect_alignment_file
+from ikaros.genome import contig_lengths
+from ikaros.panel import validate_panel
+from ikaros.sheets import check_clinical, check_samples
+from ikaros.simulate import SimulationSettings, design_cohort, simulate_sample_bam, write_design
+from ikaros.simulate.reads import bin_profile
+
+# IKZF1 canonical exons (NM_006060), 1-based inclusive, chr7.
+IKZF1_EXONS = {
+    "GRCh37": [
+        (50344378, 50344518), (50358644, 50358697), (50367234, 50367353), (50444231, 50444491),
+        (50450238, 50450405), (50455043, 50455168), (50459427, 50459561), (50467616, 50472799),
+    ],
+    "GRCh38": [
+        (50304716, 50304922), (50319048, 50319101), (50327638, 50327757), (50376533, 50376793),
+        (50382540, 50382707), (50387345, 50387470), (50391729, 50391863), (50399918, 50405101),
+    ],
+}  # fmt: skip
+GENES = {
+    "GRCh37": {
+        "CDKN2A": ("chr9", 21967751, 21995300), "CDKN2B": ("chr9", 22002902, 22009362),
+        "PAX5": ("chr9", 36833272, 37034103), "ERG": ("chr21", 39751949, 40033704),
+        "CRLF2": ("chrX", 1314890, 1331616), "CSF2RA": ("chrX", 1387693, 1429274),
+        "ASMTL": ("chrX", 1522032, 1572655),
+    },
+    "GRCh38": {
+        "CDKN2A": ("chr9", 21967752, 21995301), "CDKN2B": ("chr9", 22002903, 22009305),
+        "PAX5": ("chr9", 36833269, 37034268), "ERG": ("chr21", 38380027, 38661780),
+        "CRLF2": ("chrX", 1187549, 1212723), "CSF2RA": ("chrX", 1268800, 1310381),
+        "ASMTL": ("chrX", 1403139, 1453762),
+    },
+}  # fmt: skip
+CLASS_OF = {
+    (4, 5, 6, 7): "del4-7", (2, 3, 4, 5, 6, 7): "del2-7", (2, 3, 4, 5, 6, 7, 8): "del2-8",
+    (4, 5, 6, 7, 8): "del4-8", (1, 2, 3, 4, 5, 6, 7, 8): "del1-8",
+}  # fmt: skip
+TRUTH_PATIENT_COLUMNS = [
+    "patient_id", "blast_percent", "sex", "ikzf1_status", "ikzf1_class", "ikzf1_exons_deleted",
+    "ikzf1_focal", "ikzf1_fraction", "cdkn2a", "cdkn2b", "pax5", "par1", "erg", "ikzf1plus",
+    "ikzf1plus_focal",
+]  # fmt: skip
+TRUTH_LESION_COLUMNS = [
+    "patient_id", "sample_id", "lesion_id", "gene", "label", "chrom", "start", "end", "allelic",
+    "cell_fraction",
+]  # fmt: skip
+# A test region of on-target bins on chr2 (1 kb bins every 3 kb), in three blocks of 20 bins.
+REGION_START, BIN_STEP, BIN_WIDTH, BLOCK = 100_000_001, 3_000, 1_000, 20
+
+
+def region_block(block: int) -> tuple[int, int]:
+    """Genomic span of block 0, 1 or 2 of the chr2 test region, breakpoints mid-gap."""
+    first = REGION_START + block * BLOCK * BIN_STEP
+    return first - 1_000, first + (BLOCK - 1) * BIN_STEP + BIN_WIDTH + 999
+
+
+def make_panel(build: str) -> pd.DataFrame:
+    """A small panel: IKZF1 exons and intron tiles, the chr2 test region, chrX (PAR1 and
+    non-PAR), chrY and autosomal control bins."""
+    rows = []
+    for number, (start, end) in enumerate(IKZF1_EXONS[build], start=1):
+        rows.append(("chr7", start, end, "exon", "IKZF1", str(number), ""))
+        if number < 8:
+            next_start = IKZF1_EXONS[build][number][0]
+            for tile in range(end + 201, next_start - 700, 1_000):
+                rows.append(("chr7", tile, tile + 499, "intron", "IKZF1", "", str(number)))
+    for i in range(3 * BLOCK):
+        start = REGION_START + i * BIN_STEP
+        rows.append(("chr2", start, start + BIN_WIDTH - 1, "exon", "TEST", str(i + 1), ""))
+    for i in range(30):
+        rows.append(("chrX", 20_000_001 + i * 2_000_000, 20_001_000 + i * 2_000_000, "control"))
+        rows.append(("chrY", 3_000_001 + i * 500_000, 3_001_000 + i * 500_000, "control"))
+    for i in range(10):  # inside PAR1 in both builds
+        rows.append(("chrX", 300_001 + i * 200_000, 301_000 + i * 200_000, "control"))
+    for chrom, length in contig_lengths(build).items():
+        if chrom in ("chrX", "chrY"):
+            continue
+        for start in range(5_000_001, length - 1_000_000, 25_000_000):
+            rows.append((chrom, start, start + 1_999, "control"))
+    table = pd.DataFrame(
+        [row + ("", "", "")[: 7 - len(row)] for row in rows],
+        columns=["chrom", "start", "end", "kind", "gene", "exon", "intron"],
+    )
+    order = {name: i for i, name in enumerate(contig_lengths(build))}
+    table = table.sort_values(["chrom", "start"], key=lambda c: c.map(order) if c.name == "chrom"
+                              else c).reset_index(drop=True)  # fmt: skip
+    table.insert(0, "bin_id", table["chrom"] + "_" + table["start"].astype(str))
+    table["arm"] = ""
+    return validate_panel(table.astype(str))
+
+
+def md5(path) -> str:
+    return hashlib.md5(open(path, "rb").read()).hexdigest()
+
+
+def fragment_midpoints(path) -> pd.DataFrame:
+    """Midpoints (1-based) of counted fragments: primary, not duplicate/QC-fail, MAPQ >= 20."""
+    chroms, mids = [], []
+    with pysam.AlignmentFile(str(path)) as bam:
+        for read in bam.fetch(until_eof=True):
+            if read.flag & 0xF00 or read.mapping_quality < 20 or read.template_length <= 0:
+                continue
+            chroms.append(read.reference_name)
+            mids.append(read.reference_start + 1 + read.template_length // 2)
+    return pd.DataFrame({"chrom": chroms, "mid": np.array(mids, dtype=np.int64)})
+
+
+def bin_counts(panel: pd.DataFrame, fragments: pd.DataFrame) -> np.ndarray:
+    counts = np.zeros(len(panel), dtype=np.int64)
+    for chrom, rows in panel.groupby("chrom", sort=False):
+        mids = np.sort(fragments.loc[fragments["chrom"] == chrom, "mid"].to_numpy())
+        lo = np.searchsorted(mids, rows["start"].to_numpy(), side="left")
+        hi = np.searchsorted(mids, rows["end"].to_numpy(), side="right")
+        counts[rows.index.to_numpy()] = hi - lo
+    return counts
+
+
+@pytest.fixture(scope="module")
+def panel38():
+    return make_panel("GRCh38")
+
+
+def small_settings(**changes) -> SimulationSettings:
+    base = dict(patients=12, panel_normals=4, matched_normals=3, seed=7)
+    return SimulationSettings.from_config(base | changes)
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def test_settings_from_config_accepts_the_demo_block_and_rejects_unknown_keys():
+    settings = SimulationSettings.from_config(
+        {"seed": 20261124, "patients": 120, "panel_normals": 10, "matched_normals": 10, "depth": 30}
+    )
+    assert settings.patients == 120 and settings.depth == 30.0
+    assert settings.offtarget_fraction == 0.15 and settings.focal_max_bp == 5_000_000
+    with pytest.raises(ValueError, match=r"unknown key\(s\) 'deepth'.*known keys are seed"):
+        SimulationSettings.from_config({"deepth": 30})
+    with pytest.raises(ValueError, match="'patients' must be an integer"):
+        SimulationSettings.from_config({"patients": 12.5})
+    with pytest.raises(ValueError, match="'depth' must be a number"):
+        SimulationSettings.from_config({"depth": "30x"})
+    with pytest.raises(ValueError, match="matched_normals cannot exceed patients"):
+        SimulationSettings.from_config({"patients": 5, "matched_normals": 6})
+
+
+# --- design -----------------------------------------------------------------------------------
+
+
+def test_design_is_deterministic_and_written_byte_identically(tmp_path):
+    settings = SimulationSettings(patients=150)
+    first = design_cohort(settings, "demo", "GRCh38", "results/demo/simulated/bam")
+    second = design_cohort(settings, "demo", "GRCh38", "results/demo/simulated/bam")
+    other_seed = design_cohort(
+        dataclasses.replace(settings, seed=1), "demo", "GRCh38", "results/demo/simulated/bam"
+    )
+    paths = []
+    for run, design in enumerate((first, second)):
+        names = [tmp_path / f"{run}_{n}.tsv" for n in ("samples", "clinical", "lesions", "truth")]
+        write_design(design, *names)
+        paths.append(names)
+    for a, b in zip(*paths, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+    assert not first.lesions.equals(other_seed.lesions)
+    # A patient's lesions do not depend on cohort size.
+    smaller = design_cohort(dataclasses.replace(settings, patients=40), "demo", "GRCh38", "x")
+    pd.testing.assert_frame_equal(
+        smaller.lesions.drop(columns=[]),
+        first.lesions.loc[first.lesions["patient_id"] <= "P0040"].reset_index(drop=True),
+    )
+    text = paths[0][0].read_text() + paths[0][3].read_text()
+    assert "NA" not in re.split(r"\s", text) and "nan" not in text and "None" not in text
+
+
+def test_design_sheets_follow_the_formats(tmp_path):
+    settings = SimulationSettings()
+    design = design_cohort(settings, "demo", "GRCh37", "results/demo/simulated/bam")
+    samples, clinical = design.samples, design.clinical
+    assert list(samples.columns) == [
+        "sample_id", "patient_id", "role", "dna_bam", "blast_percent", "sex"
+    ]  # fmt: skip
+    assert list(design.patient_truth.columns) == TRUTH_PATIENT_COLUMNS
+    assert list(design.lesions.columns) == TRUTH_LESION_COLUMNS
+    tumours = samples[samples["role"] == "tumor"]
+    assert list(tumours["sample_id"]) == [f"P{i:04d}_T" for i in range(1, 121)]
+    matched = samples[(samples["role"] == "normal") & samples["patient_id"].notna()]
+    assert len(matched) == 10 and all(matched["sample_id"] == matched["patient_id"] + "_N")
+    pon = samples[samples["patient_id"].isna()]
+    assert list(pon["sample_id"]) == [f"PON{i:02d}" for i in range(1, 11)]
+    assert (pon["role"] == "normal").all() and pon["blast_percent"].isna().all()
+    assert samples["dna_bam"].iloc[0] == "results/demo/simulated/bam/P0001_T.bam"
+    assert tumours["blast_percent"].between(20, 95).all()
+    assert abs(samples["sex"].isna().mean() - 0.3) < 0.01
+    known = samples["sex"].notna()
+    assert all(samples.loc[known, "sex"] == samples.loc[known, "sample_id"].map(design.true_sex))
+    # The project's own sheet checks accept the simulated sheets.
+    check_samples(samples, "simulated samples")
+    check_clinical(clinical, samples, "simulated clinical")
+    assert set(clinical["protocol"]) == {"Total XV", "Total XVI"}
+    assert set(clinical["event"]) <= {
+        "relapse", "death_in_remission", "second_malignancy", "censored"
+    }  # fmt: skip
+    assert (clinical["followup_years"] > 0).all() and clinical["mrd_eoi"].between(0, 1).all()
+    assert clinical["age_years"].between(1, 19).all()
+    # Written sheets read back with empty cells for missing values.
+    write_design(design, *(tmp_path / f"{n}.tsv" for n in ("s", "c", "l", "t")))
+    back = pd.read_csv(tmp_path / "s.tsv", sep="\t", keep_default_na=False, dtype=str)
+    assert (back.loc[samples["sex"].isna().to_numpy(), "sex"] == "").all()
+    assert (back.loc[samples["patient_id"].isna().to_numpy(), "patient_id"] == "").all()
+
+
+def _alleles_at_most(lesions: list[tuple], chrom: str, start: int, end: int) -> int:
+    """Independent recount: the most alleles lost at any base of [start, end]."""
+    hits = [
+        (max(s, start), e, 2 if a == "bi" else 1)
+        for c, s, e, a in lesions
+        if c == chrom and s <= end and e >= start
+    ]
+    points = {s for s, _, _ in hits}
+    return max((sum(n for s, e, n in hits if s <= p <= e) for p in points), default=0)
+
+
+@pytest.mark.parametrize("build", ["GRCh37", "GRCh38"])
+def test_truth_matches_the_lesion_coordinates(build):
+    settings = SimulationSettings(patients=500, seed=11)
+    design = design_cohort(settings, "big", build, "bam")
+    lesions, truth = design.lesions, design.patient_truth.set_index("patient_id")
+    exons = IKZF1_EXONS[build]
+    ikzf1 = lesions[lesions["gene"] == "IKZF1"]
+    assert set(ikzf1["label"].str.replace(r"_(focal|7p|chr7)$", "", regex=True)) >= {
+        "IKZF1_del4-7", "IKZF1_del2-7", "IKZF1_del2-8", "IKZF1_del4-8", "IKZF1_del1-8",
+        "IKZF1_intronic",
+    }  # fmt: skip
+    for row in ikzf1.itertuples(index=False):
+        hit = tuple(i for i, (s, e) in enumerate(exons, 1) if s <= row.end and e >= row.start)
+        label = row.label.removeprefix("IKZF1_")
+        if label == "intronic":
+            assert hit == ()
+        else:
+            first, last = map(int, re.match(r"del(\d)-(\d)", label).groups())
+            assert hit == tuple(range(first, last + 1)), row
+        # Breakpoints never cut an exon: each exon is either lost whole or kept.
+        for s, e in exons:
+            assert not (s < row.start <= e) and not (s <= row.end < e), row
+        patient = truth.loc[row.patient_id]
+        assert patient["ikzf1_exons_deleted"] == ",".join(map(str, hit))
+        assert patient["ikzf1_class"] == (CLASS_OF.get(hit, "other") if hit else "")
+        assert patient["ikzf1_status"] == ("deleted" if hit else "wildtype")
+        if hit:
+            arm = row.label.endswith(("_7p", "_chr7"))
+            assert patient["ikzf1_focal"] == ("false" if arm else "true")
+            assert arm == (row.end - row.start + 1 >= settings.focal_max_bp)
+            assert patient["ikzf1_fraction"] == row.cell_fraction
+    assert (truth.loc[~truth.index.isin(ikzf1["patient_id"]), "ikzf1_status"] == "wildtype").all()
+
+    genes = GENES[build]
+    par1_span = ("chrX", genes["CSF2RA"][1], genes["ASMTL"][2])
+    by_patient: dict[str, list[tuple]] = {}
+    for lesion in lesions.itertuples(index=False):
+        by_patient.setdefault(lesion.patient_id, []).append(
+            (lesion.chrom, lesion.start, lesion.end, lesion.allelic)
+        )
+    for patient_id, row in truth.iterrows():
+        own = by_patient.get(patient_id, [])
+        status = {
+            name: ("none", "mono", "bi")[min(_alleles_at_most(own, *span), 2)]
+            for name, span in [
+                ("cdkn2a", genes["CDKN2A"]), ("cdkn2b", genes["CDKN2B"]),
+                ("pax5", genes["PAX5"]), ("erg", genes["ERG"]), ("par1", par1_span),
+            ]
+        }  # fmt: skip
+        for name, value in status.items():
+            assert row[name] == value, (patient_id, name)
+        deleted = row["ikzf1_status"] == "deleted"
+        partner = any(status[g] != "none" for g in ("cdkn2a", "cdkn2b", "pax5", "par1"))
+        plus = deleted and partner and status["erg"] == "none"
+        assert row["ikzf1plus"] == str(plus).lower()
+        assert row["ikzf1plus_focal"] == str(plus and row["ikzf1_focal"] == "true").lower()
+    # PAR1 losses keep CRLF2 and remove CSF2RA..ASMTL.
+    par1 = lesions[lesions["label"] == "PAR1"]
+    assert len(par1) and (par1["start"] > genes["CRLF2"][2]).all()
+    assert (par1["start"] < genes["CSF2RA"][1]).all() and (par1["end"] > genes["ASMTL"][2]).all()
+    # Cell fractions are bounded by the blast fraction; about a fifth of lesions are subclonal.
+    blast = lesions["patient_id"].map(truth["blast_percent"]) / 100
+    clonal = lesions["cell_fraction"] / blast
+    assert (clonal <= 1 + 1e-3).all() and (clonal >= 0.3 - 1e-3).all()
+    assert 0.1 < (clonal < 0.99).mean() < 0.3
+    # Frequencies roughly as in pediatric B-ALL, with IKZF1plus genes enriched in IKZF1 losses.
+    rate = {g: (truth[g] != "none").mean() for g in ("cdkn2a", "pax5", "erg", "par1")}
+    assert 0.2 < rate["cdkn2a"] < 0.45 and 0.2 < rate["pax5"] < 0.45
+    assert 0.02 < rate["erg"] < 0.1 and 0.02 < rate["par1"] < 0.12
+    assert 0.15 < (truth["ikzf1_status"] == "deleted").mean() < 0.3
+    by_ikzf1 = truth.groupby(truth["ikzf1_status"] == "deleted")["cdkn2a"].apply(
+        lambda s: (s != "none").mean()
+    )
+    assert by_ikzf1[True] > by_ikzf1[False]
+    assert (truth["cdkn2a"] == "bi").any() and (truth["ikzf1plus"] == "true").sum() > 20
+
+
+# --- BAMs -------------------------------------------------------------------------------------
+
+
+def test_bams_are_deterministic_per_sample_and_carry_the_build_header(tmp_path, panel38):
+    settings = small_settings(depth=20)
+    samples = ["P0002_T", "PON01", "P0005_T"]
+    for run, order in (("a", samples), ("b", samples[::-1])):
+        design = design_cohort(settings, "t", "GRCh38", tmp_path / run)
+        for sample_id in order:
+            simulate_sample_bam(
+                design, sample_id, panel38, "GRCh38", tmp_path / run / f"{sample_id}.bam", settings
+            )
+    for sample_id in samples:
+        assert md5(tmp_path / "a" / f"{sample_id}.bam") == md5(tmp_path / "b" / f"{sample_id}.bam")
+    assert md5(tmp_path / "a" / "P0002_T.bam") != md5(tmp_path / "a" / "P0005_T.bam")
+    other = small_settings(depth=20, seed=8)
+    design = design_cohort(other, "t", "GRCh38", tmp_path / "c")
+    simulate_sample_bam(design, "PON01", panel38, "GRCh38", tmp_path / "c.bam", other)
+    assert md5(tmp_path / "c.bam") != md5(tmp_path / "a" / "PON01.bam")
+
+    path = tmp_path / "a" / "P0002_T.bam"
+    info = inspect_alignment_file(path, "GRCh38")  # indexed, build checked, has reads
+    assert info.chr_prefix
+    with pytest.raises(AlignmentFileError, match="GRCh37"):
+        inspect_alignment_file(path, "GRCh37")
+    with pysam.AlignmentFile(str(path)) as bam:
+        assert dict(zip(bam.references, bam.lengths, strict=True)) == contig_lengths("GRCh38")
+        header = bam.header.to_dict()
+        assert header["HD"]["SO"] == "coordinate" and "PG" not in header
+        reads = list(bam.fetch(until_eof=True))
+    keys = [(r.reference_id, r.reference_start) for r in reads]
+    assert keys == sorted(keys)
+    assert {r.cigarstring for r in reads} == {"150M"}
+    flags = np.array([r.flag for r in reads])
+    for bit in (0x100, 0x200, 0x400, 0x800):
+        assert 0 < np.mean(flags & bit > 0) < 0.06, hex(bit)
+    mapq = np.array([r.mapping_quality for r in reads])
+    assert 0.005 < np.mean(mapq < 20) < 0.05
+    primary = [r for r in reads if not r.flag & 0x900]
+    assert all(r.is_paired and r.is_proper_pair for r in primary)
+    lengths = np.array([abs(r.template_length) for r in primary])
+    assert 280 < lengths.mean() < 320 and lengths.min() >= 150
+    # Sparse background on every contig the sample carries (female: no chrY outside PAR).
+    contigs = {r.reference_name for r in reads}
+    assert len(contigs) >= 22
+
+
+def _design_with(settings, build, lesions, sexes, tmp_path):
+    design = design_cohort(settings, "t", build, tmp_path)
+    table = pd.DataFrame(lesions, columns=TRUTH_LESION_COLUMNS)
+    return dataclasses.replace(design, lesions=table, true_sex=design.true_sex | sexes)
+
+
+def _ratio_and_se(t_del, t_ref, n_del, n_ref):
+    ratio = (t_del / t_ref) / (n_del / n_ref)
+    return ratio, ratio * np.sqrt(1 / t_del + 1 / t_ref + 1 / n_del + 1 / n_ref)
+
+
+def test_read_depth_follows_monoallelic_and_biallelic_losses(tmp_path, panel38):
+    # Exact copy-number test: no overdispersion or sample bias, so counts are Poisson.
+    settings = small_settings(depth=150, dispersion=0, bias_sd=0, background_fragments=0)
+    fraction = 0.8
+    lesions = []
+    for number, (block, allelic) in enumerate(((0, "mono"), (1, "bi")), start=1):
+        start, end = region_block(block)
+        lesions.append(("P0001", "P0001_T", f"P0001_L{number:02d}", "TEST", f"TEST_{allelic}",
+                        "chr2", start, end, allelic, fraction))  # fmt: skip
+    design = _design_with(settings, "GRCh38", lesions, {}, tmp_path)
+    counts = {}
+    for sample_id in ("P0001_T", "PON01"):
+        path = tmp_path / f"{sample_id}.bam"
+        simulate_sample_bam(design, sample_id, panel38, "GRCh38", path, settings)
+        per_bin = bin_counts(panel38, fragment_midpoints(path))
+        region = panel38["gene"] == "TEST"
+        blocks = per_bin[region.to_numpy()].reshape(3, BLOCK).sum(axis=1)
+        counts[sample_id] = blocks
+    tumour, normal = counts["P0001_T"], counts["PON01"]
+    assert normal.min() > 3_000
+    for block, expected in ((0, 1 - fraction / 2), (1, 1 - fraction)):
+        ratio, se = _ratio_and_se(tumour[block], tumour[2], normal[block], normal[2])
+        assert abs(ratio - expected) < 4 * se, (block, ratio, expected, se)
+
+
+def test_sex_sets_chrx_and_chry_dose(tmp_path, panel38):
+    settings = small_settings(depth=60, offtarget_fraction=1.0, dispersion=0, bias_sd=0)
+    design = _design_with(settings, "GRCh38", [], {"PON01": "male", "PON02": "female"}, tmp_path)
+    control = panel38["kind"] == "control"
+    par1 = control & (panel38["chrom"] == "chrX") & (panel38["end"] < 2_700_000)
+    x_only = control & (panel38["chrom"] == "chrX") & ~par1
+    y_only = control & (panel38["chrom"] == "chrY")
+    autosome = control & ~panel38["chrom"].isin(["chrX", "chrY"])
+    sums = {}
+    for sample_id in ("PON01", "PON02"):
+        path = tmp_path / f"{sample_id}.bam"
+        simulate_sample_bam(design, sample_id, panel38, "GRCh38", path, settings)
+        per_bin = bin_counts(panel38, fragment_midpoints(path))
+        sums[sample_id] = {
+            name: per_bin[mask.to_numpy()].sum()
+            for name, mask in (("x", x_only), ("par1", par1), ("y", y_only), ("auto", autosome))
+        }
+        with pysam.AlignmentFile(str(path)) as bam:
+            sums[sample_id]["y_reads"] = bam.count("chrY")
+    male, female = sums["PON01"], sums["PON02"]
+    assert female["y_reads"] == 0 and male["y_reads"] > 500
+    for region, expected in (("x", 0.5), ("par1", 1.0)):
+        ratio, se = _ratio_and_se(male[region], male["auto"], female[region], female["auto"])
+        assert abs(ratio - expected) < 4 * se, (region, ratio, se)
+
+
+def test_capture_profile_is_shared_and_noise_is_independent(tmp_path, panel38):
+    settings = small_settings(depth=100, offtarget_fraction=1.0, bias_sd=0, dispersion=0.05)
+    design = _design_with(settings, "GRCh38", [], {"PON01": "female", "PON02": "female",
+                                                   "PON03": "female"}, tmp_path)  # fmt: skip
+    autosomal = ~panel38["chrom"].isin(["chrX", "chrY"]).to_numpy()
+    width = (panel38["end"] - panel38["start"] + 1).to_numpy()[autosomal]
+    logs = []
+    for sample_id in ("PON01", "PON02", "PON03"):
+        path = tmp_path / f"{sample_id}.bam"
+        simulate_sample_bam(design, sample_id, panel38, "GRCh38", path, settings)
+        counts = bin_counts(panel38, fragment_midpoints(path))[autosomal]
+        logs.append(np.log((counts + 0.5) / width))
+    capture = np.log(bin_profile(panel38, settings.seed, settings.capture_sd)["capture"])
+    capture = capture.to_numpy()[autosomal]
+    # Same capture in every sample: per-bin profiles follow it and agree with each other (the
+    # expected correlation is var(capture) / (var(capture) + dispersion) = 0.12 / 0.17 = 0.7) ...
+    for log_density in logs:
+        assert np.corrcoef(log_density, capture)[0, 1] > 0.75
+    assert np.corrcoef(logs[0], logs[1])[0, 1] > 0.55
+    # ... while what is left after removing it is independent between samples.
+    residuals = [lg - capture - np.mean(lg - capture) for lg in logs]
+    assert abs(np.corrcoef(residuals[0], residuals[1])[0, 1]) < 0.25
+    # The capture of a bin does not depend on which other bins the panel holds.
+    half = panel38.iloc[::2].reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        bin_profile(half, 3, 0.35), bin_profile(panel38, 3, 0.35).iloc[::2].reset_index(drop=True)
+    )
+
+
+def test_unknown_sample_is_refused(tmp_path, panel38):
+    settings = small_settings()
+    design = design_cohort(settings, "t", "GRCh38", tmp_path)
+    with pytest.raises(ValueError, match="'P9999_T' is not in the design"):
+        simulate_sample_bam(design, "P9999_T", panel38, "GRCh38", tmp_path / "x.bam", settings)
