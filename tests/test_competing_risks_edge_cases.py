@@ -316,3 +316,22 @@ def test_predict_checks_width():
     fit = fine_gray(d.time, d.status, d[["x1", "x2"]])
     with pytest.raises(CompetingRisksInputError, match="has 1 columns, the model has 2"):
         fit.predict([[1.0]])
+
+
+def test_constant_or_collinear_covariates_raise():
+    d = _bmtcrr_like(seed=29)
+    with pytest.raises(CompetingRisksInputError, match="column 'k' is constant"):
+        fine_gray(d.time, d.status, d[["x1"]].assign(k=1.0))
+    with pytest.raises(CompetingRisksInputError, match="collinear"):
+        fine_gray(d.time, d.status, d[["x1", "x2"]].assign(x3=lambda f: f.x1 + f.x2))
+
+
+def test_unnamed_covariates_get_positional_names():
+    d = _bmtcrr_like(seed=31)
+    fit = fine_gray(d.time, d.status, d[["x1", "x2"]].to_numpy())
+    assert fit.terms == ["x1", "x2"]
+    tv = fine_gray(d.time, d.status, cov2=d[["x1"]].to_numpy(), tf=lambda t: np.log1p(t)[:, None])
+    assert tv.terms == ["cov2_1*tf1"]
+    pred = tv.predict(cov2=[[0.0], [1.0]])
+    assert pred.shape == (len(tv.fail_times), 3)
+    assert np.all(np.diff(pred[1].to_numpy()) >= 0)

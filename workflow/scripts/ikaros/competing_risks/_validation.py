@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+_COLUMN_PREFIX = {"covariates": "x", "cov2": "cov2_"}  # names for unnamed matrix columns
+
 
 class CompetingRisksInputError(ValueError):
     """Input to a competing-risks estimator that cannot be analysed as given."""
@@ -73,7 +75,7 @@ def clean_input(
     time_s = _as_series(time, "time")
     status_s = _as_series(status, "status")
     series = {k: _as_series(v, k) for k, v in vectors.items()}
-    frames = {k: _as_frame(v, k, k) for k, v in matrices.items()}
+    frames = {k: _as_frame(v, k, _COLUMN_PREFIX.get(k, k)) for k, v in matrices.items()}
     lengths = {"time": len(time_s), "status": len(status_s)}
     lengths.update({k: len(v) for k, v in series.items()})
     lengths.update({k: len(v) for k, v in frames.items()})

@@ -83,27 +83,29 @@ class FineGrayResult:
         stat = float(b @ np.linalg.solve(self.var[np.ix_(idx, idx)], b))
         return {"statistic": stat, "df": len(idx), "p_value": float(chi2.sf(stat, len(idx)))}
 
-    def predict(self, covariates, cov2=None) -> pd.DataFrame:
+    def predict(self, covariates=None, cov2=None) -> pd.DataFrame:
         """Predicted CIF at each failure time (value after the jump), one column per row.
 
         CIF(u_l | z) = 1 - exp(-sum_{m<=l} exp(beta' z(u_m)) bfitj_m), as ``predict.crr``.
         Columns: ``time`` then one column per covariate row (named by the row's index label).
         """
-        z1, labels = _rows(covariates, self.n_cov1, self.terms[: self.n_cov1], "covariates")
-        lin = np.zeros((len(self.fail_times), z1.shape[0]))
         if self.n_cov1:
+            z1, labels = _rows(covariates, self.n_cov1, self.terms[: self.n_cov1], "covariates")
+            lin = np.zeros((len(self.fail_times), z1.shape[0]))
             lin += (z1 @ self.coef[: self.n_cov1])[None, :]
+        else:
+            z1, labels, lin = None, None, 0.0
         if self.tfs is not None:
             n2 = self.tfs.shape[1]
             if cov2 is None:
                 raise CompetingRisksInputError("predict: the model has cov2 terms; pass cov2")
             z2, _ = _rows(cov2, n2, None, "cov2")
-            if z2.shape[0] != z1.shape[0] and self.n_cov1:
+            if z1 is not None and z2.shape[0] != z1.shape[0]:
                 raise CompetingRisksInputError(
                     f"predict: covariates has {z1.shape[0]} rows but cov2 has {z2.shape[0]}"
                 )
             lin = lin + self.tfs @ (z2 * self.coef[self.n_cov1 :]).T
-            labels = labels if self.n_cov1 else list(range(z2.shape[0]))
+            labels = labels if z1 is not None else list(range(z2.shape[0]))
         cum = np.cumsum(np.exp(lin) * self.baseline_jumps[:, None], axis=0)
         out = pd.DataFrame(1.0 - np.exp(-cum), columns=labels)
         out.insert(0, "time", self.fail_times)
@@ -126,6 +128,14 @@ def _rows(values, width: int, names, what: str) -> tuple[np.ndarray, list]:
             f"predict: {what} has {array.shape[1]} columns, the model has {width}"
         )
     return array, labels
+
+
+def _design_columns(blocks, x2):
+    """Covariate columns in term order (cov1, then cov2) for the constant-column check."""
+    columns = [col for col in blocks[0][0].T] if blocks else []
+    if x2 is not None:
+        columns += [col for col in x2.T]
+    return columns
 
 
 def _newton(objective: Callable, moments: Callable, beta: np.ndarray, gtol: float, maxiter: int):
@@ -237,6 +247,19 @@ def fine_gray(
         design = TimeVaryingDesign(data, x1c, x2 - m2, tfs)
     else:
         design = FixedDesign(data, blocks[0][0])
+    for name, column in zip(
+        terms, _design_columns(blocks, x2 if cov2 is not None else None), strict=True
+    ):
+        if np.ptp(column) == 0:
+            raise CompetingRisksInputError(
+                f"covariates: column {name!r} is constant among complete rows; it cannot be "
+                "estimated (drop it, or check the dummy coding)"
+            )
+    if blocks and np.linalg.matrix_rank(blocks[0][0]) < n_cov1:
+        raise CompetingRisksInputError(
+            f"covariates: columns {terms[:n_cov1]} are collinear among complete rows (the "
+            "information matrix is singular); drop a redundant column or dummy"
+        )
     p = len(terms)
     beta0 = np.zeros(p) if init is None else np.asarray(init, dtype=float).copy()
     if beta0.shape != (p,):
@@ -244,7 +267,13 @@ def fine_gray(
 
     beta, m, converged, iterations = _newton(design.objective, design.moments, beta0, gtol, maxiter)
     # Sandwich variance, score residuals and baseline jumps at the final beta (as crr).
-    invinf = np.linalg.inv(m.information)
+    try:
+        invinf = np.linalg.inv(m.information)
+    except np.linalg.LinAlgError:
+        raise CompetingRisksInputError(
+            f"covariates: the information matrix is singular at the fit (terms {terms}); a "
+            "covariate is collinear with others or has no variation among subjects at risk"
+        ) from None
     residuals = design.score_residuals(beta, m)
     var = invinf @ (residuals.T @ residuals) @ invinf.T
     if cov2 is None:
