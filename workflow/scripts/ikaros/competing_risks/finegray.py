@@ -130,12 +130,41 @@ def _rows(values, width: int, names, what: str) -> tuple[np.ndarray, list]:
     return array, labels
 
 
-def _design_columns(blocks, x2):
-    """Covariate columns in term order (cov1, then cov2) for the constant-column check."""
-    columns = [col for col in blocks[0][0].T] if blocks else []
-    if x2 is not None:
-        columns += [col for col in x2.T]
-    return columns
+def _matrix(frame: pd.DataFrame | None, order: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Covariate matrix in time order and its column names (empty when not given)."""
+    if frame is None:
+        return np.zeros((len(order), 0)), []
+    return frame.to_numpy(dtype=float)[order], [str(c) for c in frame.columns]
+
+
+def _check_design(x1: np.ndarray, x2: np.ndarray, terms: list[str]) -> None:
+    """Refuse columns that cannot be estimated (crr would stop on a singular matrix)."""
+    for name, column in zip(terms, np.hstack([x1, x2]).T, strict=True):
+        if np.ptp(column) == 0:
+            raise CompetingRisksInputError(
+                f"covariates: column {name!r} is constant among complete rows; it cannot be "
+                "estimated (drop it, or check the dummy coding)"
+            )
+    if x1.shape[1] and np.linalg.matrix_rank(x1 - x1.mean(axis=0)) < x1.shape[1]:
+        raise CompetingRisksInputError(
+            f"covariates: columns {terms[: x1.shape[1]]} are collinear among complete rows (the "
+            "information matrix is singular); drop a redundant column or dummy"
+        )
+
+
+def _evaluate_tf(tf: Callable, fail_times: np.ndarray, n_cov2: int) -> np.ndarray:
+    """tf at the sorted unique failure times, checked to be a finite L x ncol(cov2) matrix."""
+    tfs = np.asarray(tf(fail_times), dtype=float)
+    if tfs.ndim == 1:
+        tfs = tfs[:, None]
+    if tfs.shape != (len(fail_times), n_cov2):
+        raise CompetingRisksInputError(
+            f"tf: expected a {len(fail_times)} x {n_cov2} matrix (failure times x cov2 "
+            f"columns), got shape {tfs.shape}"
+        )
+    if not np.all(np.isfinite(tfs)):
+        raise CompetingRisksInputError("tf: returned non-finite values at the failure times")
+    return tfs
 
 
 def _newton(objective: Callable, moments: Callable, beta: np.ndarray, gtol: float, maxiter: int):
@@ -216,50 +245,19 @@ def fine_gray(
     weights = censoring_weights(t, kind == 0, cg, len(cg_levels))
     data = SortedData.build(t, kind, cg, len(cg_levels), weights)
 
-    terms: list[str] = []
-    blocks = []
-    n_cov1 = 0
-    shift_fixed = 0.0
-    if covariates is not None:
-        frame = clean.columns["covariates"]
-        x1 = frame.to_numpy(dtype=float)[order]
-        n_cov1 = x1.shape[1]
-        terms += [str(c) for c in frame.columns]
-        m1 = x1.mean(axis=0)
-        blocks.append((x1 - m1, m1))
+    x1, terms1 = _matrix(clean.columns.get("covariates"), order)
+    x2, names2 = _matrix(clean.columns.get("cov2"), order)
+    terms = terms1 + [f"{c}*tf{k + 1}" for k, c in enumerate(names2)]
+    _check_design(x1, x2, terms)
+    # Centre the covariates (see _fg_likelihood): m1, m2 are undone in the baseline jumps.
+    m1, m2 = x1.mean(axis=0), x2.mean(axis=0)
     tfs = None
-    if cov2 is not None:
-        frame2 = clean.columns["cov2"]
-        x2 = frame2.to_numpy(dtype=float)[order]
-        tfs = np.asarray(tf(data.fail_times), dtype=float)
-        if tfs.ndim == 1:
-            tfs = tfs[:, None]
-        if tfs.shape != (len(data.fail_times), x2.shape[1]):
-            raise CompetingRisksInputError(
-                f"tf: expected a {len(data.fail_times)} x {x2.shape[1]} matrix (failure times x "
-                f"cov2 columns), got shape {tfs.shape}"
-            )
-        if not np.all(np.isfinite(tfs)):
-            raise CompetingRisksInputError("tf: returned non-finite values at the failure times")
-        terms += [f"{c}*tf{k + 1}" for k, c in enumerate(frame2.columns)]
-        m2 = x2.mean(axis=0)
-        x1c = blocks[0][0] if blocks else np.zeros((len(t), 0))
-        design = TimeVaryingDesign(data, x1c, x2 - m2, tfs)
+    if cov2 is None:
+        design = FixedDesign(data, x1 - m1)
     else:
-        design = FixedDesign(data, blocks[0][0])
-    for name, column in zip(
-        terms, _design_columns(blocks, x2 if cov2 is not None else None), strict=True
-    ):
-        if np.ptp(column) == 0:
-            raise CompetingRisksInputError(
-                f"covariates: column {name!r} is constant among complete rows; it cannot be "
-                "estimated (drop it, or check the dummy coding)"
-            )
-    if blocks and np.linalg.matrix_rank(blocks[0][0]) < n_cov1:
-        raise CompetingRisksInputError(
-            f"covariates: columns {terms[:n_cov1]} are collinear among complete rows (the "
-            "information matrix is singular); drop a redundant column or dummy"
-        )
+        tfs = _evaluate_tf(tf, data.fail_times, x2.shape[1])
+        design = TimeVaryingDesign(data, x1 - m1, x2 - m2, tfs)
+    n_cov1 = x1.shape[1]
     p = len(terms)
     beta0 = np.zeros(p) if init is None else np.asarray(init, dtype=float).copy()
     if beta0.shape != (p,):
@@ -276,13 +274,9 @@ def fine_gray(
         ) from None
     residuals = design.score_residuals(beta, m)
     var = invinf @ (residuals.T @ residuals) @ invinf.T
-    if cov2 is None:
-        shift_fixed = float(beta @ blocks[0][1])
-        shift = shift_fixed
-    else:
-        shift = np.zeros(len(data.fail_times))
-        if n_cov1:
-            shift = shift + beta[:n_cov1] @ blocks[0][1]
+    # Raw-covariate baseline jumps: S0 with raw covariates is S0(centred) * exp(beta' m(u_l)).
+    shift = beta[:n_cov1] @ m1
+    if tfs is not None:
         shift = shift + tfs @ (beta[n_cov1:] * m2)
     return FineGrayResult(
         terms=terms,
