@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,10 +20,12 @@ import pytest
 
 from ikaros.alignment_files import AlignmentFileError, inspect_alignment_file
 from ikaros.genome import contig_lengths
-from ikaros.panel import validate_panel
+from ikaros.panel import read_panel, validate_panel
 from ikaros.sheets import check_clinical, check_samples
 from ikaros.simulate import SimulationSettings, design_cohort, simulate_sample_bam, write_design
 from ikaros.simulate.reads import bin_profile
+
+REPO = Path(__file__).resolve().parents[1]
 
 # IKZF1 canonical exons (NM_006060), 1-based inclusive, chr7.
 IKZF1_EXONS = {
@@ -458,3 +461,63 @@ def test_unknown_sample_is_refused(tmp_path, panel38):
     design = design_cohort(settings, "t", "GRCh38", tmp_path)
     with pytest.raises(ValueError, match="'P9999_T' is not in the design"):
         simulate_sample_bam(design, "P9999_T", panel38, "GRCh38", tmp_path / "x.bam", settings)
+
+
+def test_gene_models_put_intragenic_breakpoints_in_introns():
+    exons = pd.DataFrame(
+        [("ERG", "chr21", "-", n, 38_700_000 - n * 20_000, 38_700_000 - n * 20_000 + 150)
+         for n in range(1, 12)]
+        + [("PAX5", "chr9", "-", n, 37_030_000 - n * 18_000, 37_030_000 - n * 18_000 + 120)
+           for n in range(1, 11)]
+        + [("P2RY8", "chrX", "-", 1, 1_536_921, 1_537_185),
+           ("P2RY8", "chrX", "-", 2, 1_462_581, 1_466_582)],
+        columns=["gene", "chrom", "strand", "exon", "start", "end"],
+    )  # fmt: skip
+    design = design_cohort(SimulationSettings(patients=300), "g", "GRCh38", "b", exons)
+    checked = 0
+    for row in design.lesions.itertuples(index=False):
+        gene = {"PAR1": "P2RY8"}.get(row.gene, row.gene)
+        if gene not in ("ERG", "PAX5", "P2RY8"):
+            continue
+        model = exons[exons["gene"] == gene]
+        for exon in model.itertuples(index=False):
+            assert not (exon.start < row.start <= exon.end), (row, exon)
+            assert not (exon.start <= row.end < exon.end), (row, exon)
+        lost = sorted(model.loc[(model["start"] <= row.end) & (model["end"] >= row.start), "exon"])
+        assert lost == list(range(lost[0], lost[-1] + 1))  # a contiguous run of exons
+        if row.label == "PAR1":
+            assert lost == [2]  # breakpoint in P2RY8 intron 1
+        if row.label == "ERG_intragenic":
+            assert 1 not in lost and 11 not in lost
+        checked += 1
+    assert checked > 30
+
+
+@pytest.mark.workflow
+def test_rule_scripts_write_the_parse_time_design_and_identical_bams(tmp_path, snakemake_runner):
+    simulate = {"seed": 5, "patients": 4, "panel_normals": 1, "matched_normals": 1}
+    config = {"cohorts": {"tiny": {"build": "GRCh37", "simulate": simulate}}}
+    bam_dir = "results/tiny/simulated/bam"
+    targets = [
+        "results/tiny/simulated/truth_patients.tsv",
+        f"{bam_dir}/P0002_T.bam",
+        f"{bam_dir}/PON01.bam",
+    ]
+    result = snakemake_runner(tmp_path / "wf", config, "--cores", "2", *targets)
+    assert result.returncode == 0, result.stdout + result.stderr
+    settings = SimulationSettings.from_config(simulate)
+    design = design_cohort(settings, "tiny", "GRCh37", bam_dir)
+    names = [
+        tmp_path / f"{n}.tsv" for n in ("samples", "clinical", "truth_lesions", "truth_patients")
+    ]
+    write_design(design, *names)
+    for name in names:
+        assert (
+            tmp_path / "wf/results/tiny/simulated" / name.name
+        ).read_bytes() == name.read_bytes()
+    panel = read_panel(REPO / "resources" / "panel_GRCh37.tsv")
+    for sample_id in ("P0002_T", "PON01"):
+        here = tmp_path / f"{sample_id}.bam"
+        simulate_sample_bam(design, sample_id, panel, "GRCh37", here, settings)
+        assert md5(here) == md5(tmp_path / "wf" / bam_dir / f"{sample_id}.bam")
+        assert (tmp_path / "wf" / bam_dir / f"{sample_id}.bam.bai").is_file()
