@@ -315,6 +315,8 @@ def test_random_fragments_match_direct_computation(tmp_path, seed):
         assert counts(table) == fragments
         assert table["mean_depth"].to_numpy() == pytest.approx(np.array(bases) / lengths)
         assert sum(fragments) > 100
+    threaded = count_coverage(bam, panel, "GRCh38", filters=filters, threads=2)
+    pd.testing.assert_frame_equal(threaded, table)
 
 
 def test_write_and_read_round_trip_is_byte_stable(tmp_path):

@@ -150,6 +150,7 @@ def run_script(name: str, **sections) -> None:
     fake = SimpleNamespace(
         **{key: Namedlist(fromdict=value) for key, value in sections.items() if key != "log"},
         log=Namedlist(sections["log"]),
+        threads=2,
     )
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level

@@ -4,6 +4,7 @@ input: bam (the BAM/CRAM; its index is a separate input), panel
 params: build, reference_fasta (may be empty), filters (min_mapq, skip_duplicates,
         skip_secondary, skip_supplementary, skip_qcfail)
 output: coverage
+threads: used by htslib to decompress the BAM/CRAM
 """
 
 import logging
@@ -32,6 +33,7 @@ try:
         build,
         reference_fasta=reference_fasta,
         filters=ReadFilters.from_mapping(filters, source="config read filters"),
+        threads=snakemake.threads,
     )
     write_coverage(table, coverage_path)
 except Exception:
