@@ -39,37 +39,53 @@ def qr_rank(matrix: np.ndarray, tol: float = QR_TOLERANCE) -> int:
     return rank
 
 
-def _time_index(time: np.ndarray) -> tuple[np.ndarray, int]:
-    """0-based index of each subject's distinct time (ascending) and the number of times."""
-    utimes, inverse = np.unique(time, return_inverse=True)
-    return inverse, len(utimes)
+class _StratumRisk:
+    """What one stratum's test needs that does not depend on the cause.
 
-
-def _stratum_score(inverse, n_t, code, gidx, n_groups, rho):
-    """Score vector (G-1) and variance matrix for one stratum (code: 0 cens, 1 cause, 2 other).
-
-    Arrays are laid out (group, time) and (group, group, time) so numpy runs along time.
+    Arrays are laid out (group, time) and (group, group, time) so numpy runs along time; only
+    times with an event of any cause are kept (censoring-only times just shrink risk sets).
     """
-    flat = gidx * n_t + inverse
-    size = n_t * n_groups
-    observed = np.bincount(flat, minlength=size).reshape(n_groups, n_t).astype(float)
-    d1 = np.bincount(flat[code == 1], minlength=size).reshape(n_groups, n_t).astype(float)
-    d2 = np.bincount(flat[code == 2], minlength=size).reshape(n_groups, n_t).astype(float)
-    at_risk = observed[:, ::-1].cumsum(axis=1)[:, ::-1]  # subjects with time >= t, per group
-    events = (d1 + d2).sum(axis=0) > 0
-    n, d1, d2 = at_risk[:, events], d1[:, events], d2[:, events]
-    k = n_groups - 1
-    if n.shape[1] == 0:
-        return np.zeros(k), np.zeros((k, k))
 
-    has = n > 0
-    safe_n = np.where(has, n, 1.0)  # groups with nobody at risk contribute nothing
-    surv = np.cumprod(np.where(has, (n - d1 - d2) / safe_n, 1.0), axis=1)
-    surv_prev = np.hstack([np.ones((n_groups, 1)), surv[:, :-1]])
+    def __init__(self, time: np.ndarray, gidx: np.ndarray, event: np.ndarray, n_groups: int):
+        utimes, inverse = np.unique(time, return_inverse=True)
+        n_t = len(utimes)
+        self.flat = gidx * n_t + inverse
+        self.size, self.n_t, self.n_groups = n_t * n_groups, n_t, n_groups
+        observed = self._counts(np.ones(len(time), dtype=bool))
+        at_risk = observed[:, ::-1].cumsum(axis=1)[:, ::-1]  # time >= t, per group
+        d_all = self._counts(event)
+        self.event_times = d_all.sum(axis=0) > 0
+        n, d_all = at_risk[:, self.event_times], d_all[:, self.event_times]
+        self.n, self.d_all = n, d_all
+        self.has = n > 0
+        self.safe_n = np.where(self.has, n, 1.0)  # nobody at risk: contributes nothing
+        self.surv = np.cumprod(np.where(self.has, (n - d_all) / self.safe_n, 1.0), axis=1)
+        self.surv_prev = np.hstack([np.ones((n_groups, 1)), self.surv[:, :-1]])
+        self.h = np.where(self.has, n / np.where(self.has, self.surv_prev, 1.0), 0.0)
+        self.big_h = self.h.sum(axis=0)
+        # -h_j h_k / H: the off-diagonal part of a(t) before the rho weight.
+        self.cross = self.h[:, None, :] * (self.h[None, :, :] * -(1.0 / self.big_h))
+
+    def _counts(self, mask: np.ndarray) -> np.ndarray:
+        counts = np.bincount(self.flat[mask], minlength=self.size)
+        return counts.reshape(self.n_groups, self.n_t).astype(float)
+
+    def cause_counts(self, is_cause: np.ndarray) -> np.ndarray:
+        return self._counts(is_cause)[:, self.event_times]
+
+
+def _stratum_score(risk: _StratumRisk, is_cause: np.ndarray, rho: float):
+    """Score vector (G-1) and variance matrix of one stratum for one cause."""
+    n_groups = risk.n_groups
+    k = n_groups - 1
+    if risk.n.shape[1] == 0:
+        return np.zeros(k), np.zeros((k, k))
+    n, has, safe_n = risk.n, risk.has, risk.safe_n
+    surv, surv_prev, h, big_h = risk.surv, risk.surv_prev, risk.h, risk.big_h
+    d1 = risk.cause_counts(is_cause)
+    d2 = risk.d_all - d1
     cif = np.cumsum(surv_prev * d1 / safe_n, axis=1)
     cif_prev = np.hstack([np.zeros((n_groups, 1)), cif[:, :-1]])
-    h = np.where(has, n / np.where(has, surv_prev, 1.0), 0.0)
-    big_h = h.sum(axis=0)
     r_j = h * (1.0 - cif_prev)
     big_r = r_j.sum(axis=0)
     big_d1 = d1.sum(axis=0)
@@ -82,7 +98,7 @@ def _stratum_score(inverse, n_t, code, gidx, n_groups, rho):
 
     # a(t) = w h_j (delta_jk - h_k / H), symmetric; c(t) cumulates a D1 / (H (1 - F0-)),
     # skipping entries with a = 0 (cmprsk 2.2-12's guard against 0/0 when F0- = 1).
-    a = h[:, None, :] * (h[None, :, :] * -(w / big_h))
+    a = risk.cross * w if rho != 0 else risk.cross.copy()
     diag = np.arange(n_groups)
     a[diag, diag, :] += w * h
     active = big_d1 > 0
@@ -120,17 +136,17 @@ def gray_statistics(time, status, gidx, sidx, causes, rho=0.0, cencode=0) -> pd.
     n_groups = int(gidx.max()) + 1
     k = n_groups - 1
     rows = []
-    censored = status == cencode
+    event = status != cencode
     by_stratum = []
     for stratum in np.unique(sidx):
         sel = sidx == stratum
-        by_stratum.append((sel, *_time_index(time[sel])))
+        by_stratum.append((sel, _StratumRisk(time[sel], gidx[sel], event[sel], n_groups)))
     for cause in causes:
-        code = np.where(censored, 0, np.where(status == cause, 1, 2))
+        is_cause = status == cause
         score = np.zeros(k)
         var = np.zeros((k, k))
-        for sel, inverse, n_t in by_stratum:
-            z, v = _stratum_score(inverse, n_t, code[sel], gidx[sel], n_groups, rho)
+        for sel, risk in by_stratum:
+            z, v = _stratum_score(risk, is_cause[sel], rho)
             score += z
             var += v
         if qr_rank(var) < k:
