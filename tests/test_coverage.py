@@ -371,3 +371,18 @@ def test_only_reads_near_the_panel_are_read(tmp_path, caplog):
     assert len(in_window) == 3
     assert f"{len(in_window)} reads read" in caplog.text
     assert counts(table) == [1]
+
+
+def test_unmapped_reads_never_count(tmp_path):
+    mapped = ReadSpec(
+        "m", "chr7", 10_051, flag=0x1 | 0x8 | READ1, mate_chrom="chr7", mate_start=10_051
+    )
+    # its unmapped mate, placed at the same position (SAM convention), and an unplaced read
+    placed = ReadSpec(
+        "m", "chr7", 10_051, flag=0x1 | 0x4 | 0x80, mate_chrom="chr7", mate_start=10_051
+    )
+    unplaced = ReadSpec("u", None, 0, flag=0x4)
+    bam = write_alignments(tmp_path / "unmapped.bam", [mapped, placed, unplaced])
+    table = count_coverage(bam, PANEL, "GRCh38", filters=NO_FILTERS)
+    assert counts(table) == [1, 0, 0, 0]
+    assert table["mean_depth"].iloc[0] == pytest.approx(100 / 200)
