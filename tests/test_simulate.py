@@ -346,11 +346,16 @@ def test_bams_are_deterministic_per_sample_and_carry_the_build_header(tmp_path, 
     with pysam.AlignmentFile(str(path)) as bam:
         assert dict(zip(bam.references, bam.lengths, strict=True)) == contig_lengths("GRCh38")
         header = bam.header.to_dict()
+        parsed_header = pysam.AlignmentHeader.from_dict(header)
         assert header["HD"]["SO"] == "coordinate" and "PG" not in header
         reads = list(bam.fetch(until_eof=True))
     keys = [(r.reference_id, r.reference_start) for r in reads]
     assert keys == sorted(keys)
     assert {r.cigarstring for r in reads} == {"150M"}
+    # The BAM `bin` field equals the one htslib computes when it parses the same record.
+    for read in reads[:: max(len(reads) // 500, 1)]:
+        reparsed = pysam.AlignedSegment.fromstring(read.to_string(), parsed_header)
+        assert read.bin == reparsed.bin
     flags = np.array([r.flag for r in reads])
     for bit in (0x100, 0x200, 0x400, 0x800):
         assert 0 < np.mean(flags & bit > 0) < 0.06, hex(bit)
@@ -378,7 +383,9 @@ def _ratio_and_se(t_del, t_ref, n_del, n_ref):
 
 def test_read_depth_follows_monoallelic_and_biallelic_losses(tmp_path, panel38):
     # Exact copy-number test: no overdispersion or sample bias, so counts are Poisson.
-    settings = small_settings(depth=150, dispersion=0, bias_sd=0, background_fragments=0)
+    settings = small_settings(
+        depth=150, dispersion=0, bias_sd=0, library_spread=0, background_fragments=0
+    )
     fraction = 0.8
     lesions = []
     for number, (block, allelic) in enumerate(((0, "mono"), (1, "bi")), start=1):
@@ -395,6 +402,18 @@ def test_read_depth_follows_monoallelic_and_biallelic_losses(tmp_path, panel38):
         blocks = per_bin[region.to_numpy()].reshape(3, BLOCK).sum(axis=1)
         counts[sample_id] = blocks
     tumour, normal = counts["P0001_T"], counts["PON01"]
+    # `depth` is the mean read-base depth over on-target bins, scaled by each bin's capture.
+    region = panel38.loc[panel38["gene"] == "TEST"]
+    bed = tmp_path / "region.bed"
+    region[["chrom", "start", "end"]].assign(start=region["start"] - 1).to_csv(
+        bed, sep="\t", header=False, index=False
+    )
+    covered = pysam.bedcov(str(bed), str(tmp_path / "PON01.bam"))  # primary, not dup/QC-fail
+    bases = sum(int(line.split("\t")[3]) for line in covered.strip().splitlines())
+    capture = bin_profile(panel38, settings.seed, settings.capture_sd)["capture"]
+    width = region["end"] - region["start"] + 1
+    expected = settings.depth * float((capture[region.index] * width).sum() / width.sum())
+    assert abs(bases / width.sum() / expected - 1) < 0.05, (bases / width.sum(), expected)
     assert normal.min() > 3_000
     for block, expected in ((0, 1 - fraction / 2), (1, 1 - fraction)):
         ratio, se = _ratio_and_se(tumour[block], tumour[2], normal[block], normal[2])

@@ -12,7 +12,8 @@ its window (the bin padded by half a fragment, or half-way to a neighbouring bin
   hash of (seed, bin_id): shared by every sample and independent of the rest of the panel.
 - library_s ~ U(1 - spread, 1 + spread); bias_sb = exp(slope_s x gc_b), slope_s ~ N(0, bias_sd).
 - Each fragment is then kept with probability equal to the sample's copy ratio at its midpoint:
-  1 - sum(cell_fraction x alleles_lost / 2) over its lesions, times the sex dose (male chrX
+  1 - sum(cell_fraction x alleles_lost / 2) over its lesions (at most 1 - the largest
+  cell_fraction: no cell loses more than two copies), times the sex dose (male chrX
   outside the pseudo-autosomal regions and chrY at 1/2; chrY PARs and female chrY at 0, because
   PAR reads align to chrX).
 
@@ -90,14 +91,19 @@ def sample_seed(seed: int, sample_id: str) -> np.random.SeedSequence:
 
 
 class CopyRatio:
-    """A sample's expected copy ratio along the genome (sex dose times lesion losses)."""
+    """A sample's expected copy ratio along the genome (sex dose times lesion losses).
+
+    Overlapping losses add up (a small loss nested in a larger one makes a homozygous
+    deletion) but never below 1 - f for the largest cell fraction f among them: cells cannot
+    lose more than their two copies.
+    """
 
     def __init__(self, build: str, sex: str, lesions: pd.DataFrame):
         self.par = PSEUDOAUTOSOMAL[build]
         self.male = sex == "male"
         self.losses = [
-            (row.chrom, int(row.start), int(row.end), float(row.cell_fraction) * (
-                1.0 if row.allelic == "bi" else 0.5))
+            (row.chrom, int(row.start), int(row.end), float(row.cell_fraction),
+             1.0 if row.allelic == "bi" else 0.5)
             for row in lesions.itertuples(index=False)
         ]  # fmt: skip
 
@@ -113,10 +119,14 @@ class CopyRatio:
                 ratio[in_par] = 0.0
             elif self.male:
                 ratio[~in_par] = 0.5
-        for l_chrom, start, end, loss in self.losses:
+        lost = np.zeros(len(pos))
+        most_cells = np.zeros(len(pos))
+        for l_chrom, start, end, fraction, share in self.losses:
             if l_chrom == chrom:
-                ratio[(pos >= start) & (pos <= end)] -= loss
-        return np.clip(ratio, 0.0, 1.0)
+                inside = (pos >= start) & (pos <= end)
+                lost[inside] += fraction * share
+                most_cells[inside] = np.maximum(most_cells[inside], fraction)
+        return np.clip(ratio * (1 - np.minimum(lost, most_cells)), 0.0, 1.0)
 
 
 def _fragment_lengths(rng: np.random.Generator, n: int, s: SimulationSettings) -> np.ndarray:
