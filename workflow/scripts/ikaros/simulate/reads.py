@@ -246,8 +246,11 @@ def _reg2bin(beg: np.ndarray, end: np.ndarray) -> np.ndarray:
     return out
 
 
-def _records(fragments: pd.DataFrame, rng: np.random.Generator, s: SimulationSettings) -> dict:
+def _records(
+    fragments: pd.DataFrame, rng: np.random.Generator, s: SimulationSettings, build: str
+) -> dict:
     """Paired read records with flags, MAPQ, duplicates and extra alignments."""
+    contig_sizes = np.array(list(contig_lengths(build).values()), dtype=np.int64)
     n = len(fragments)
     tid = fragments["tid"].to_numpy()
     left = fragments["start"].to_numpy()
@@ -298,7 +301,8 @@ def _records(fragments: pd.DataFrame, rng: np.random.Generator, s: SimulationSet
         chosen = np.flatnonzero(rng.random(total) < fraction)
         shift = rng.integers(1_000, 50_000, len(chosen)) * rng.choice([-1, 1], len(chosen))
         extra = {key: value[chosen].copy() for key, value in records.items()}
-        extra["pos"] = np.maximum(extra["pos"] + shift, 0)
+        last_start = contig_sizes[extra["tid"]] - s.read_length
+        extra["pos"] = np.clip(extra["pos"] + shift, 0, last_start)
         extra["flag"] = (extra["flag"] & ~(PROPER_PAIR | DUPLICATE)) | bit
         extra["mapq"] = np.zeros(len(chosen), dtype=np.int64) if bit == SECONDARY else extra["mapq"]
         extra["tlen"] = np.zeros(len(chosen), dtype=np.int64)
@@ -379,7 +383,7 @@ def write_sample_bam(
     fragments, rng = simulate_fragments(panel, build, sex, lesions, sample_id, settings)
     if len(fragments) >= 10**NAME_DIGITS // 2:
         raise ValueError(f"sample {sample_id}: too many fragments ({len(fragments)}) to name")
-    records = _records(fragments, rng, settings)
+    records = _records(fragments, rng, settings, build)
     out_bam = Path(out_bam)
     out_bam.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_bam.with_name(out_bam.name + ".tmp.bam")
