@@ -78,7 +78,8 @@ SHEET_ERRORS = {
     ),
     "missing BAM": (
         lambda rows: [rows[0], (*rows[1][:3], "bams/absent.bam", *rows[1][4:]), rows[2]],
-        "samples.tsv: row 3 (sample P2_T), column dna_bam: bams/absent.bam: file not found",
+        "samples.tsv: row 3 (sample P2_T), column dna_bam: bams/absent.bam: alignment file "
+        "not found",
     ),
 }
 

@@ -23,6 +23,7 @@ from bam_factory import (
     write_alignments,
     write_reference_fasta,
 )
+from ikaros.alignment_files import AlignmentFileError
 from ikaros.coverage import (
     COVERAGE_COLUMNS,
     CoverageInputError,
@@ -167,7 +168,7 @@ def test_grch37_header_counts_with_grch37_build(tmp_path):
 
 def test_wrong_build_is_refused_naming_the_file(tmp_path):
     bam = write_alignments(tmp_path / "b37.bam", [single("a", "chr7", 10_001)], build="GRCh37")
-    with pytest.raises(CoverageInputError) as error:
+    with pytest.raises(AlignmentFileError) as error:
         count_coverage(bam, PANEL, "GRCh38")
     message = str(error.value)
     assert str(bam) in message
@@ -176,24 +177,24 @@ def test_wrong_build_is_refused_naming_the_file(tmp_path):
 
 def test_missing_index_is_refused(tmp_path):
     bam = write_alignments(tmp_path / "noindex.bam", [single("a", "chr7", 10_001)], index=False)
-    with pytest.raises(CoverageInputError, match=r"noindex\.bam: no index found.*samtools index"):
+    with pytest.raises(AlignmentFileError, match=r"noindex\.bam: no index found.*samtools index"):
         count_coverage(bam, PANEL, "GRCh38")
 
 
 def test_header_only_bam_is_refused_as_empty(tmp_path):
     bam = write_alignments(tmp_path / "empty.bam", [])
-    with pytest.raises(CoverageInputError, match=r"empty\.bam: contains no reads at all"):
+    with pytest.raises(AlignmentFileError, match=r"empty\.bam: contains no reads at all"):
         count_coverage(bam, PANEL, "GRCh38")
 
 
 def test_missing_file_and_missing_reference(tmp_path):
-    with pytest.raises(CoverageInputError, match=r"absent\.bam: alignment file not found"):
+    with pytest.raises(AlignmentFileError, match=r"absent\.bam: alignment file not found"):
         count_coverage(tmp_path / "absent.bam", PANEL, "GRCh38")
     cram = tmp_path / "x.cram"
     cram.write_bytes(b"CRAM")
-    with pytest.raises(CoverageInputError, match=r"x\.cram: a CRAM needs the reference FASTA"):
+    with pytest.raises(AlignmentFileError, match=r"x\.cram: a CRAM needs the reference FASTA"):
         count_coverage(cram, PANEL, "GRCh38", reference_fasta="")
-    with pytest.raises(CoverageInputError, match=r"x\.cram: reference FASTA .*nope\.fa not found"):
+    with pytest.raises(AlignmentFileError, match=r"x\.cram: reference FASTA .*nope\.fa not found"):
         count_coverage(cram, PANEL, "GRCh38", reference_fasta=tmp_path / "nope.fa")
 
 

@@ -10,6 +10,7 @@ rule count_coverage:
         "logs/{cohort}/count_coverage/{sample}.log",
     conda:
         "../../envs/coverage.yaml"
+    threads: 1
     params:
         build=lambda wildcards: cohort_of(wildcards).build,
         reference_fasta=lambda wildcards: cohort_of(wildcards).reference_fasta,

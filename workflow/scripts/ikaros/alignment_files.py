@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pysam
 
-from ikaros.genome import BuildMismatchError, verify_header_build
+from ikaros.genome import BuildMismatchError, detect_chr_prefix, verify_header_build
 
 INDEX_SUFFIXES = {".bam": (".bai", ".csi"), ".cram": (".crai",)}
 
@@ -38,31 +38,70 @@ def find_index(path: Path) -> Path | None:
 
 
 def open_alignment_file(
-    path: str | Path, reference_fasta: str | Path | None = None
+    path: str | Path, reference_fasta: str | Path | None = None, threads: int = 1
 ) -> pysam.AlignmentFile:
-    """Open a BAM or CRAM for indexed reading; CRAMs need the reference FASTA."""
+    """Open an indexed BAM/CRAM with a clear error for each way it can be unusable.
+
+    Refuses: a missing file, a CRAM without (or with a missing) reference FASTA, a file pysam
+    cannot parse, a missing index, a header without contigs, and a file without a single read.
+    """
     path = Path(path)
+    if path.suffix not in INDEX_SUFFIXES:
+        raise AlignmentFileError(f"{path}: expected a .bam or .cram file")
+    if not path.is_file():
+        raise AlignmentFileError(f"{path}: alignment file not found")
     is_cram = path.suffix == ".cram"
-    if is_cram and not reference_fasta:
-        raise AlignmentFileError(f"{path}: a CRAM needs the reference FASTA it was written against")
-    if reference_fasta and not Path(reference_fasta).is_file():
+    reference_fasta = reference_fasta or None
+    if is_cram and reference_fasta is None:
+        raise AlignmentFileError(
+            f"{path}: a CRAM needs the reference FASTA it was written against; "
+            "set reference_fasta for this cohort"
+        )
+    if reference_fasta is not None and not Path(reference_fasta).is_file():
         raise AlignmentFileError(f"{path}: reference FASTA {reference_fasta} not found")
     index = find_index(path)
     if index is None:
-        expected = " or ".join(f"{path}{s}" for s in INDEX_SUFFIXES.get(path.suffix, (".bai",)))
+        expected = " or ".join(f"{path}{s}" for s in INDEX_SUFFIXES[path.suffix])
         raise AlignmentFileError(
             f"{path}: no index found (expected {expected}); run `samtools index {path}`"
         )
     try:
-        return pysam.AlignmentFile(
+        alignments = pysam.AlignmentFile(
             str(path),
             "rc" if is_cram else "rb",
             index_filename=str(index),
             reference_filename=str(reference_fasta) if is_cram else None,
+            threads=max(1, int(threads)),
         )
     except (OSError, ValueError) as error:
         kind = "CRAM" if is_cram else "BAM"
         raise AlignmentFileError(f"{path}: cannot be read as {kind} ({error})") from None
+    if not alignments.references:
+        alignments.close()
+        raise AlignmentFileError(f"{path}: header lists no contigs (@SQ lines)")
+    if next(alignments.fetch(until_eof=True), None) is None:
+        alignments.close()
+        raise AlignmentFileError(f"{path}: contains no reads at all (header only); is it empty?")
+    return alignments
+
+
+def header_chr_prefix(
+    alignments: pysam.AlignmentFile, build: str | None, source: str | Path
+) -> bool:
+    """Chromosome naming of an open file's header, after checking it against `build`.
+
+    `build=None` skips the build check (for CRAMs against small test references).
+    """
+    lengths = dict(zip(alignments.references, alignments.lengths, strict=True))
+    try:
+        if build is None:
+            return detect_chr_prefix(lengths)
+        return verify_header_build(lengths, build, str(source))
+    except BuildMismatchError as error:
+        message = str(error)
+        if not message.startswith(str(source)):
+            message = f"{source}: {message}"
+        raise AlignmentFileError(message) from None
 
 
 def inspect_alignment_file(
@@ -70,20 +109,8 @@ def inspect_alignment_file(
 ) -> AlignmentFileInfo:
     """Check that a BAM/CRAM exists, is indexed, matches `build` and holds at least one read."""
     path = Path(path)
-    if path.suffix not in INDEX_SUFFIXES:
-        raise AlignmentFileError(f"{path}: expected a .bam or .cram file")
-    if not path.is_file():
-        raise AlignmentFileError(f"{path}: file not found")
     with open_alignment_file(path, reference_fasta) as alignments:
-        lengths = dict(zip(alignments.references, alignments.lengths, strict=True))
-        if not lengths:
-            raise AlignmentFileError(f"{path}: header lists no contigs (@SQ lines)")
-        try:
-            chr_prefix = verify_header_build(lengths, build, str(path))
-        except BuildMismatchError as error:
-            raise AlignmentFileError(str(error)) from None
-        if next(alignments.fetch(until_eof=True), None) is None:
-            raise AlignmentFileError(f"{path}: contains no reads (header only); is it empty?")
+        chr_prefix = header_chr_prefix(alignments, build, path)
         index = find_index(path)
     return AlignmentFileInfo(
         path=path, index=index, chr_prefix=chr_prefix, is_cram=path.suffix == ".cram"

@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 import pysam
 
-from ikaros.genome import BuildMismatchError, detect_chr_prefix, header_contig, verify_header_build
+from ikaros.alignment_files import header_chr_prefix, open_alignment_file
+from ikaros.genome import header_contig
 from ikaros.panel import PANEL_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,10 @@ _CHUNK_READS = 500_000
 
 
 class CoverageInputError(ValueError):
-    """A BAM/CRAM cannot be counted; the message names the file and the reason."""
+    """A coverage table is missing or malformed; the message names the file, row and column.
+
+    Unusable BAM/CRAM files raise `ikaros.alignment_files.AlignmentFileError`.
+    """
 
 
 @dataclass(frozen=True)
@@ -103,52 +107,6 @@ class ReadFilters:
         if self.skip_qcfail:
             mask |= _QCFAIL
         return mask
-
-
-def open_alignments(
-    path: str | Path, reference_fasta: str | Path | None = None, threads: int = 1
-) -> pysam.AlignmentFile:
-    """Open an indexed BAM/CRAM with clear errors for the ways it can be unusable.
-
-    Refuses: a missing file, a CRAM without (or with a missing) reference FASTA, a file pysam
-    cannot parse, a missing index, and a file without a single read (header only).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise CoverageInputError(f"{path}: alignment file not found")
-    is_cram = path.suffix.lower() == ".cram"
-    if reference_fasta in ("", None):
-        reference_fasta = None
-    if is_cram and reference_fasta is None:
-        raise CoverageInputError(
-            f"{path}: a CRAM needs the reference FASTA it was written against; "
-            "set reference_fasta for this cohort"
-        )
-    if reference_fasta is not None and not Path(reference_fasta).is_file():
-        raise CoverageInputError(f"{path}: reference FASTA {reference_fasta} not found")
-    try:
-        alignments = pysam.AlignmentFile(
-            str(path),
-            "rc" if is_cram else "rb",
-            reference_filename=reference_fasta,
-            threads=max(1, int(threads)),
-        )
-    except (OSError, ValueError) as error:
-        kind = "CRAM" if is_cram else "BAM"
-        raise CoverageInputError(f"{path}: cannot be read as {kind} ({error})") from None
-    if not alignments.has_index():
-        alignments.close()
-        expected = f"{path}.crai" if is_cram else f"{path}.bai"
-        raise CoverageInputError(
-            f"{path}: no index found (expected {expected}); run `samtools index {path}`"
-        )
-    if not alignments.references:
-        alignments.close()
-        raise CoverageInputError(f"{path}: header lists no contigs (@SQ lines)")
-    if next(alignments.fetch(until_eof=True), None) is None:
-        alignments.close()
-        raise CoverageInputError(f"{path}: contains no reads at all (header only); is it empty?")
-    return alignments
 
 
 def fetch_windows(starts0: np.ndarray, ends: np.ndarray, pad: int) -> list[tuple[int, int]]:
@@ -289,18 +247,9 @@ def count_coverage(
     filters = filters or ReadFilters()
     path = Path(alignment_path)
     started = time.perf_counter()
-    with open_alignments(path, reference_fasta, threads) as alignments:
+    with open_alignment_file(path, reference_fasta, threads) as alignments:
         lengths = dict(zip(alignments.references, alignments.lengths, strict=True))
-        try:
-            if verify_build:
-                chr_prefix = verify_header_build(lengths, build, str(path))
-            else:
-                chr_prefix = detect_chr_prefix(lengths)
-        except BuildMismatchError as error:
-            message = str(error)
-            if not message.startswith(str(path)):
-                message = f"{path}: {message}"
-            raise CoverageInputError(message) from None
+        chr_prefix = header_chr_prefix(alignments, build if verify_build else None, path)
         log.info(
             "%s: %s, contigs named %s, filters %s",
             path,
