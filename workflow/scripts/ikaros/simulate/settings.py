@@ -28,7 +28,7 @@ class SimulationSettings:
     fragment_mean: float = 300.0
     fragment_sd: float = 50.0
     capture_sd: float = 0.35  # lognormal sd of per-bin capture efficiency (shared by samples)
-    dispersion: float = 0.05  # gamma-Poisson overdispersion of per-bin counts (per sample)
+    dispersion: float = 0.03  # gamma-Poisson overdispersion of per-bin counts (per sample)
     library_spread: float = 0.3  # per-sample total depth varies uniformly within +-this
     bias_sd: float = 0.15  # sd of the per-sample slope on the shared GC-like bin covariate
     background_fragments: int = 2000  # sparse fragments spread over all primary contigs
