@@ -23,7 +23,7 @@ class SimulationSettings:
     focal_max_bp: int = 5_000_000  # an IKZF1 loss shorter than this (not arm-level) is focal
     # sequencing
     depth: float = 30.0  # mean read-base depth over exon and intron bins
-    offtarget_fraction: float = 0.15  # flank/backbone/control depth relative to `depth`
+    offtarget_fraction: float = 0.15  # flank/backbone/control depth relative to `depth` (1: WGS)
     read_length: int = 150
     fragment_mean: float = 300.0
     fragment_sd: float = 50.0
