@@ -234,8 +234,8 @@ def build_design(
 ) -> tuple[pd.DataFrame, list[DesignTerm]]:
     """Covariate columns (with NaN where a value is missing) and their factor structure.
 
-    The exposure (one name or a list) is a 0/1 column of the table; the subtype group is dummy-coded against
-    ``settings.subtype_reference``; clinical covariates follow their kind.
+    The exposure (one name or a list) is a 0/1 column of the table; the subtype group is
+    dummy-coded against ``settings.subtype_reference``; clinical covariates follow their kind.
     """
     exposures = [exposure] if isinstance(exposure, str) else list(exposure)
     design = pd.DataFrame(index=table.index)
