@@ -78,6 +78,7 @@ class RelapseSettings:
     covariates: tuple = DEFAULT_COVARIATES
     subtype_column: str = "subtype"
     subtype_reference: str = "intermediate"
+    adjust_for_subtype_group: bool = True
     subtype_risk_overrides: dict = field(default_factory=dict)
     extra_groupings: dict = field(default_factory=dict)  # comparison name -> clinical column
     # Fine-Gray models: name -> exposure column(s) made by groups.add_exposures (a name or a list)

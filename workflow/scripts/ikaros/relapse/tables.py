@@ -132,10 +132,16 @@ def cir_table(
             continue
         sub = table.loc[mask]
         group = labels[mask].astype(str).to_numpy()
-        fit = cuminc(sub["time_years"].to_numpy(), sub["status"].to_numpy(), group=group)
+        single = len(set(group)) == 1  # cuminc takes no grouping variable with one level
+        fit = cuminc(
+            sub["time_years"].to_numpy(), sub["status"].to_numpy(), group=None if single else group
+        )
         fits[name] = fit
         at = fit.timepoints([horizon])
-        at = at[at["cause"] == RELAPSE].set_index("group")
+        at = at[at["cause"] == RELAPSE]
+        if single:
+            at = at.assign(group=group[0])
+        at = at.set_index("group")
         present = [lv for lv in levels if lv in set(group)]
         present += sorted(set(group) - set(levels))
         for level in present:
@@ -260,9 +266,10 @@ def build_design(
         ref.index = values.index
         terms.append(DesignTerm(term, columns, levels, reference, indicators, ref))
 
-    categorical(
-        "Subtype group", table["subtype_group"], settings.subtype_reference, "subtype_group"
-    )
+    if settings.adjust_for_subtype_group:
+        categorical(
+            "Subtype group", table["subtype_group"], settings.subtype_reference, "subtype_group"
+        )
     for covariate in settings.covariates:
         if covariate.column not in table.columns:
             raise KeyError(
