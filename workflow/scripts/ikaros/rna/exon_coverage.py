@@ -5,6 +5,14 @@ bases inside it, its mean depth (aligned bases / exon length) and its depth rela
 (mean depth / the gene's exon-wide mean depth, i.e. all aligned exon bases / all exon bases).
 Relative depths near 1 are expected along a uniformly covered transcript; an exon lost from a
 fraction f of the transcripts drops towards 1 - f relative to a reference profile.
+
+At the 3' end of each exon (in transcription order; not the last exon) the table also counts how
+transcripts leave it: `spliced_out_fragments` splice away from its last base (any intron starting
+there), `readthrough_fragments` read on into the intron (an aligned block with at least
+`min_anchor` bases on both sides of the boundary). A transcript that ends in the intron because
+its downstream exons are deleted (IKZF1 delta 2-8, delta 4-8) reads through; normal transcripts
+only do so by intron retention or as pre-mRNA. `readthrough_fraction` = readthrough /
+(readthrough + spliced out).
 """
 
 from __future__ import annotations
@@ -26,7 +34,11 @@ EXON_COVERAGE_COLUMNS = (
     "aligned_bases",
     "mean_depth",
     "relative_depth",
+    "spliced_out_fragments",
+    "readthrough_fragments",
+    "readthrough_fraction",
 )
+MIN_ANCHOR = 8
 
 
 def overlap_bases(reads: GeneReads, start: int, end: int) -> np.ndarray:
@@ -36,19 +48,43 @@ def overlap_bases(reads: GeneReads, start: int, end: int) -> np.ndarray:
     return np.clip(hi - lo, 0, None)
 
 
-def exon_coverage(model: GeneModel, reads: GeneReads) -> pd.DataFrame:
+def _leaving(model: GeneModel, reads: GeneReads, start: int, end: int, anchor: int):
+    """(spliced out, read through) fragments at the 3' boundary of exon [start, end]."""
+    if model.strand == "+":
+        spliced = reads.intron_fragment[reads.intron_start == end + 1]
+        # bases end and end + 1 (1-based) are 0-based end - 1 and end
+        crossing = (reads.block_start <= end - anchor) & (reads.block_end >= end + anchor)
+    else:
+        spliced = reads.intron_fragment[reads.intron_end == start - 1]
+        crossing = (reads.block_start <= start - 1 - anchor) & (reads.block_end >= start - 1 + anchor)
+    return np.unique(spliced).size, np.unique(reads.block_fragment[crossing]).size
+
+
+def exon_coverage(model: GeneModel, reads: GeneReads, min_anchor: int = MIN_ANCHOR) -> pd.DataFrame:
     """One row per main-transcript exon, in transcription order; columns EXON_COVERAGE_COLUMNS."""
     rows = []
+    last = len(model.exons)
     for number, start, end in model.exons:
         bases = overlap_bases(reads, start, end)
         fragments = np.unique(reads.block_fragment[bases > 0]).size
         length = end - start + 1
-        rows.append((model.gene, model.chrom, number, start, end, length, fragments, int(bases.sum())))
-    table = pd.DataFrame(rows, columns=list(EXON_COVERAGE_COLUMNS[:8]))
+        spliced, through = (None, None)
+        if number < last:
+            spliced, through = _leaving(model, reads, start, end, min_anchor)
+        rows.append(
+            (model.gene, model.chrom, number, start, end, length, fragments, int(bases.sum()))
+            + (spliced, through)
+        )
+    columns = list(EXON_COVERAGE_COLUMNS[:8]) + ["spliced_out_fragments", "readthrough_fragments"]
+    table = pd.DataFrame(rows, columns=columns)
     table["mean_depth"] = table["aligned_bases"] / table["length"]
     gene_depth = table["aligned_bases"].sum() / table["length"].sum()
     table["relative_depth"] = table["mean_depth"] / gene_depth if gene_depth > 0 else np.nan
-    return table
+    for column in ("spliced_out_fragments", "readthrough_fragments"):
+        table[column] = table[column].astype("Int64")
+    leaving = table["spliced_out_fragments"] + table["readthrough_fragments"]
+    table["readthrough_fraction"] = (table["readthrough_fragments"] / leaving).astype("Float64")
+    return table[list(EXON_COVERAGE_COLUMNS)]
 
 
 def exon_coverage_tables(models: dict[str, GeneModel], scans: dict[str, GeneReads]) -> pd.DataFrame:
@@ -57,18 +93,24 @@ def exon_coverage_tables(models: dict[str, GeneModel], scans: dict[str, GeneRead
 
 
 def reference_profile(tables: list[pd.DataFrame]) -> pd.DataFrame:
-    """Median relative depth per (gene, exon) over a set of samples (e.g. the cohort)."""
+    """Median relative depth and readthrough fraction per (gene, exon) over a set of samples.
+
+    Built from the cohort (most patients carry no deletion of any given exon), it is the baseline
+    of 3' coverage loss and of intron retention at each exon.
+    """
     stacked = pd.concat(tables, ignore_index=True)
-    return (
-        stacked.groupby(["gene", "exon"], sort=False)["relative_depth"]
-        .median()
-        .rename("reference_depth")
-        .reset_index()
-    )
+    stacked["readthrough_fraction"] = stacked["readthrough_fraction"].astype(float)
+    grouped = stacked.groupby(["gene", "exon"], sort=False)
+    return pd.DataFrame(
+        {
+            "reference_depth": grouped["relative_depth"].median(),
+            "reference_readthrough": grouped["readthrough_fraction"].median(),
+        }
+    ).reset_index()
 
 
 def write_exon_coverage(table: pd.DataFrame, path) -> None:
     out = table.copy()
-    for column in ("mean_depth", "relative_depth"):
+    for column in ("mean_depth", "relative_depth", "readthrough_fraction"):
         out[column] = out[column].map(lambda v: "" if pd.isna(v) else f"{v:.6f}")
     out.to_csv(path, sep="\t", index=False)

@@ -399,6 +399,7 @@ def simulate_rna_bam(
                 pd.concat(records, ignore_index=True).to_csv(
                     handle, sep="\t", header=False, index=False
                 )
-        pysam.sort("-o", str(out_bam), "-T", str(Path(tmp) / "sort"), str(sam))
+        # --no-PG: the temporary paths must not reach the header (byte-identical reruns)
+        pysam.sort("--no-PG", "-o", str(out_bam), "-T", str(Path(tmp) / "sort"), str(sam))
     pysam.index(str(out_bam))
     return isoform_truth(models, lesions, sample_id, genes, settings)
