@@ -1,0 +1,310 @@
+"""One self-contained HTML page for a cohort's relapse analysis, and its provenance.
+
+Everything is inline: figures as base64 PNG, tables as HTML, one <style> block; no scripts,
+stylesheets, fonts or links to anything outside the file. Provenance (effective settings, input
+digests, package versions, git commit) is written beside the page as JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+
+from ikaros.relapse.analysis import FIGURE_INDEX, TABLE_FILES
+from ikaros.relapse.settings import RelapseSettings
+
+PACKAGES = ("numpy", "pandas", "scipy", "lifelines", "matplotlib", "snakemake", "ikaros")
+STYLE = """
+body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #111; }
+h1, h2, h3 { font-weight: 600; }
+table { border-collapse: collapse; font-size: 12px; margin: 0.5em 0 1.5em 0; }
+th, td { border: 1px solid #999; padding: 2px 6px; text-align: right; }
+th { background: #eee; }
+td:first-child, th:first-child { text-align: left; }
+figure { margin: 1em 0 2em 0; }
+figure img { max-width: 100%; }
+.scroll { max-height: 480px; overflow: auto; }
+.note { color: #444; font-size: 13px; }
+"""
+
+
+def package_versions() -> dict:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_commit(repo_dir: str | Path) -> dict:
+    """HEAD commit and whether the tree has local changes; None when not a git checkout."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(repo_dir), "rev-parse", "HEAD"],
+            capture_output=True, text=True, check=True, timeout=20,
+        ).stdout.strip()  # fmt: skip
+        status = subprocess.run(
+            ["git", "-C", str(repo_dir), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, check=True, timeout=20,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "modified": None}
+    return {"commit": head, "modified": bool(status.strip())}
+
+
+def file_digest(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_tsv(path: str | Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
+
+
+def load_results(relapse_dir: str | Path) -> dict:
+    """The tables written by ``write_analysis`` plus the figure index."""
+    relapse_dir = Path(relapse_dir)
+    out = {key: read_tsv(relapse_dir / name) for key, name in TABLE_FILES.items()}
+    index = read_tsv(relapse_dir / "figures" / FIGURE_INDEX)
+    out["figures"] = [
+        (row.title, relapse_dir / "figures" / row.png) for row in index.itertuples(index=False)
+    ]
+    return out
+
+
+def _percent(value) -> str:
+    return "" if pd.isna(value) else f"{100 * value:.1f}%"
+
+
+def _table_html(frame: pd.DataFrame, scroll: bool = False) -> str:
+    body = frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}", border=0)
+    return f'<div class="scroll">{body}</div>' if scroll else body
+
+
+def _figure_html(title: str, png: Path) -> str:
+    data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+    return (
+        f'<figure><img alt="{html.escape(title)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(title)}</figcaption></figure>"
+    )
+
+
+def median_followup(patients: pd.DataFrame) -> float:
+    """Median follow-up by reverse Kaplan-Meier (censoring as the event)."""
+    if patients.empty:
+        return float("nan")
+    fitter = KaplanMeierFitter().fit(
+        patients["time_years"], (patients["event"] == "censored").astype(int)
+    )
+    return float(fitter.median_survival_time_)
+
+
+def cohort_summary(results: dict, settings: RelapseSettings) -> pd.DataFrame:
+    patients, dropped = results["patients"], results["dropped"]
+    assessable = patients["ikzf1_altered"].notna()
+    n_assessable = int(assessable.sum())
+    altered = int((patients["ikzf1_altered"] == 1).sum())
+    plus = int((patients["ikzf1plus"] == 1).sum())
+    overall = results["cir"]
+    headline = overall[overall["comparison"] == "IKZF1 alteration"]
+    rows = [
+        ("Patients analysed", len(patients)),
+        ("Patients dropped (listed below)", len(dropped)),
+        ("Median follow-up (reverse Kaplan-Meier), years", f"{median_followup(patients):.2f}"),
+        ("Relapses", int((patients["status"] == 1).sum())),
+        ("Competing events", int((patients["status"] == 2).sum())),
+        ("Censored", int((patients["status"] == 0).sum())),
+        ("IKZF1 assessable", n_assessable),
+        ("IKZF1 altered", f"{altered} ({100 * altered / max(n_assessable, 1):.1f}%)"),
+        ("IKZF1plus", f"{plus} ({100 * plus / max(n_assessable, 1):.1f}%)"),
+    ]
+    for row in headline.itertuples(index=False):
+        value = (
+            f"{_percent(row.cir)} (95% CI {_percent(row.ci_lower)}-{_percent(row.ci_upper)})"
+            if row.estimable
+            else "not estimable"
+        )
+        rows.append((f"{settings.horizon_years:g}-year CIR, {row.group}", value))
+    return pd.DataFrame(rows, columns=["measure", "value"]).astype(str)
+
+
+def methods_text(settings: RelapseSettings, versions: dict) -> str:
+    competing = " and ".join(e.replace("_", " ") for e in settings.competing) or "none"
+    covariates = ", ".join(
+        f"{c.name} ({c.kind}{f', >= {c.threshold:g}' if c.kind == 'binary' else ''}"
+        f"{f', reference {c.reference}' if c.kind == 'categorical' else ''})"
+        for c in settings.covariates
+    )
+    subtype = (
+        f"the subtype risk group (reference {settings.subtype_reference}), "
+        if settings.adjust_for_subtype_group
+        else ""
+    )
+    return (
+        "Time was measured from diagnosis (time origin) to the first event or last contact, "
+        f"converted to years from the clinical sheet's {settings.time_unit}. Relapse at any site "
+        f"was the event of interest; {competing} were competing events; all other patients were "
+        "censored at last contact. The cumulative incidence of relapse (CIR) was estimated by the "
+        "Aalen-Johansen (Kalbfleisch-Prentice) estimator with the Aalen-type variance of R "
+        "cmprsk, and is reported at "
+        f"{settings.horizon_years:g} years with {100 * settings.confidence:g}% confidence "
+        "intervals on the log(-log) scale; groups followed for less than the horizon are marked "
+        "not estimable. Groups were compared by Gray's test. Fine-Gray proportional "
+        "subdistribution hazards models (cmprsk crr algorithm, sandwich variance) were adjusted "
+        f"for {subtype}{covariates}; categorical covariates were dummy-coded against the stated "
+        "reference level, and each factor has a global Wald test from the covariance matrix. "
+        "Patients with a missing covariate were omitted from that model (counted in the table). "
+        "Event-free and overall survival were estimated by Kaplan-Meier (Greenwood variance, "
+        "log(-log) intervals) and compared by log-rank tests (lifelines "
+        f"{versions.get('lifelines')}). Software: Python {versions.get('python')}, numpy "
+        f"{versions.get('numpy')}, pandas {versions.get('pandas')}, scipy {versions.get('scipy')}, "
+        f"matplotlib {versions.get('matplotlib')}, ikaros {versions.get('ikaros')}."
+    )
+
+
+def _cir_cell(row) -> str:
+    if not row.estimable:
+        return "not estimable"
+    return f"{_percent(row.cir)} ({_percent(row.ci_lower)}-{_percent(row.ci_upper)}), n={row.n}"
+
+
+def key_estimates(results: dict) -> pd.DataFrame:
+    """measure -> value: CIR per comparison group, Gray p (relapse), exposure sHRs."""
+    rows = []
+    for row in results["cir"].itertuples(index=False):
+        rows.append((f"CIR: {row.comparison} / {row.group}", _cir_cell(row)))
+    gray = results["gray"]
+    for row in gray[gray["cause"] == "relapse"].itertuples(index=False):
+        value = "" if pd.isna(row.p_value) else f"{row.p_value:.3g}"
+        rows.append((f"Gray p: {row.comparison}", value))
+    fg = results["finegray"]
+    first_terms = fg.groupby("model", sort=False)["term"].first()
+    for model, term in first_terms.items():
+        hit = fg[(fg["model"] == model) & (fg["term"] == term) & (fg["note"] != "reference")]
+        for row in hit.itertuples(index=False):
+            value = (
+                ""
+                if pd.isna(row.shr)
+                else f"{row.shr:.2f} ({row.ci_lower:.2f}-{row.ci_upper:.2f}), p={row.p_value:.3g}"
+            )
+            rows.append((f"sHR: {model} / {term} {row.level}", value))
+    return pd.DataFrame(rows, columns=["measure", "value"])
+
+
+def side_by_side(results: dict, name: str, validation: dict, validation_name: str):
+    a = key_estimates(results).rename(columns={"value": name})
+    b = key_estimates(validation).rename(columns={"value": validation_name})
+    return a.merge(b, on="measure", how="outer", sort=False).fillna("")
+
+
+def build_report(
+    cohort: str,
+    results: dict,
+    settings: RelapseSettings,
+    versions: dict,
+    validation: dict | None = None,
+    validation_name: str | None = None,
+) -> str:
+    """The report page as one HTML string."""
+    h = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>ikaros relapse report: {h(cohort)}</title>",
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>Relapse analysis: cohort {h(cohort)}</h1>",
+        "<h2>Cohort summary</h2>",
+        _table_html(cohort_summary(results, settings)),
+        "<h2>Methods</h2>",
+        f"<p>{h(methods_text(settings, versions))}</p>",
+    ]
+    if validation is not None:
+        parts += [
+            f"<h2>Validation: {h(cohort)} and {h(validation_name or 'validation')}</h2>",
+            '<p class="note">Key estimates of both cohorts side by side.</p>',
+            _table_html(side_by_side(results, cohort, validation, validation_name or "validation")),
+        ]
+    sections = (
+        ("IKZF1 alteration frequencies", "frequency"),
+        (f"Cumulative incidence of relapse at {settings.horizon_years:g} years", "cir"),
+        ("Gray's test", "gray"),
+        ("Fine-Gray models", "finegray"),
+        ("Event-free and overall survival", "survival"),
+    )
+    for title, key in sections:
+        parts += [f"<h2>{h(title)}</h2>", _table_html(results[key], scroll=key == "frequency")]
+    parts.append("<h2>Figures</h2>")
+    parts += [_figure_html(title, png) for title, png in results["figures"]]
+    parts += [
+        "<h2>Patients left out</h2>",
+        _table_html(results["dropped"]) if len(results["dropped"]) else "<p>None.</p>",
+        "<h2>Per-patient table</h2>",
+        _table_html(results["patients"], scroll=True),
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def provenance(
+    cohort: str,
+    settings: RelapseSettings,
+    inputs: dict,
+    config: dict | None = None,
+    repo_dir: str | Path | None = None,
+) -> dict:
+    """Effective settings, input digests, package versions and the git commit."""
+    repo_dir = repo_dir or Path(__file__).resolve().parents[4]
+    return {
+        "cohort": cohort,
+        "relapse_settings": settings.effective(),
+        "config": config or {},
+        "inputs": {
+            name: {"path": str(path), "sha256": file_digest(path)}
+            for name, path in sorted(inputs.items())
+        },
+        "versions": package_versions(),
+        "git": git_commit(repo_dir),
+    }
+
+
+def write_report(
+    path: str | Path,
+    provenance_path: str | Path,
+    cohort: str,
+    relapse_dir: str | Path,
+    settings: RelapseSettings,
+    inputs: dict,
+    config: dict | None = None,
+    validation_dir: str | Path | None = None,
+    validation_name: str | None = None,
+) -> None:
+    """Write report.html and its provenance JSON."""
+    results = load_results(relapse_dir)
+    validation = load_results(validation_dir) if validation_dir else None
+    record = provenance(cohort, settings, inputs, config)
+    page = build_report(cohort, results, settings, record["versions"], validation,
+                        validation_name)  # fmt: skip
+    Path(path).write_text(page, encoding="utf-8")
+    Path(provenance_path).write_text(
+        json.dumps(record, indent=2, sort_keys=True, default=_json_default) + "\n",
+        encoding="utf-8",
+    )
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
