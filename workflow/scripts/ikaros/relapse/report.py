@@ -205,7 +205,12 @@ def key_estimates(results: dict) -> pd.DataFrame:
 def side_by_side(results: dict, name: str, validation: dict, validation_name: str):
     a = key_estimates(results).rename(columns={"value": name})
     b = key_estimates(validation).rename(columns={"value": validation_name})
-    return a.merge(b, on="measure", how="outer", sort=False).fillna("")
+    # Keep the first cohort's order; measures only the validation cohort has go last.
+    merged = a.merge(b, on="measure", how="left")
+    extra = b[~b["measure"].isin(a["measure"])]
+    return pd.concat([merged, extra], ignore_index=True).fillna("")[
+        ["measure", name, validation_name]
+    ]
 
 
 def build_report(
