@@ -78,8 +78,8 @@ def make_panel() -> pd.DataFrame:
     previous_end = None
     for exon, start, end in IKZF1_EXONS_GRCH38:
         if previous_end is not None:
-            for tile in range(previous_end + 600, start - 600, 2000):
-                add("chr7", tile, tile + 399, "intron", "IKZF1", intron=str(exon - 1), arm="7p")
+            for tile in range(previous_end + 400, start - 900, 1000):
+                add("chr7", tile, tile + 499, "intron", "IKZF1", intron=str(exon - 1), arm="7p")
         piece = start
         while piece <= end:
             add("chr7", piece, min(end, piece + 999), "exon", "IKZF1", exon=str(exon), arm="7p")
@@ -87,8 +87,16 @@ def make_panel() -> pd.DataFrame:
         previous_end = end
     # chr9p backbone and genes; chr21 and chrX genes.
     for pos in range(500_000, 43_000_000, 1_000_000):
-        if all(abs(pos - s) > 300_000 for _, s, _, _ in OTHER_GENES.values()):
-            add("chr9", pos, pos + 999, "backbone", arm="9p")
+        if all(abs(pos - s) > 700_000 for _, s, _, _ in OTHER_GENES.values()):
+            add("chr9", pos, pos + 1999, "backbone", arm="9p")
+    # 2 kb flank tiles every 20 kb around CDKN2A/B and PAX5, as the shipped panel has.
+    for centre in (21_990_000, 36_930_000):
+        for pos in range(centre - 600_000, centre + 600_000, 20_000):
+            inside = any(
+                c == "chr9" and s - 5_000 <= pos <= e + 5_000 for c, s, e, _ in OTHER_GENES.values()
+            )
+            if not inside:
+                add("chr9", pos, pos + 1999, "flank", arm="9p")
     for pos in range(30_000_000, 46_000_000, 2_000_000):
         if abs(pos - 38_500_000) > 500_000:
             add("chr21", pos, pos + 999, "backbone", arm="21q")
@@ -96,7 +104,7 @@ def make_panel() -> pd.DataFrame:
         step = (end - start) // n_exons
         for e in range(n_exons):
             s = start + e * step + 100
-            add(chrom, s, s + 149, "exon", gene, exon=str(e + 1))
+            add(chrom, s, s + 299, "exon", gene, exon=str(e + 1))
             if e + 1 < n_exons:
                 add(chrom, s + step // 2, s + step // 2 + 399, "intron", gene, intron=str(e + 1))
     for k in range(10):
@@ -202,7 +210,9 @@ def test_cohort_reference_is_robust_to_lesions(model):
             for k in range(30)
         ]
     )
-    ref = build_reference(tumours, panel, [f"T{k}" for k in range(30)], "cohort", males=[False] * 30)
+    ref = build_reference(
+        tumours, panel, [f"T{k}" for k in range(30)], "cohort", males=[False] * 30
+    )
     hit = (panel["chrom"] == "chr9") & (panel["start"] > lesion[1]) & (panel["end"] < lesion[2])
     wildtype = log2_ratios(tumours[3], ref, male=False)
     deleted = log2_ratios(tumours[0], ref, male=False)

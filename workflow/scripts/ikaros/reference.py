@@ -64,7 +64,8 @@ PSEUDOCOUNT = 0.5
 # GRCh38 10,001-2,781,479): diploid in both sexes, so never sex-adjusted.
 PAR1_X = (10_001, 2_781_479)
 MIN_CONTROL_BINS = 30
-SHRINK_PRIOR_DF = 4.0
+SHRINK_PRIOR_DF = 10.0
+MAD_EFFICIENCY = 0.37
 
 
 class CoverageError(ValueError):
@@ -334,7 +335,8 @@ def build_reference(
         sd = np.where(np.isfinite(sd), sd, 0.0)
         raw_excess = np.maximum(sd**2 - poisson, 0.0)
         prior = float(np.median(raw_excess[usable])) if usable.any() else 0.0
-        df = n - 1.0
+        # A MAD-based variance carries about 37% of the information of the sample variance.
+        df = MAD_EFFICIENCY * (n_used - 1.0)
         excess = (SHRINK_PRIOR_DF * prior + df * raw_excess) / (SHRINK_PRIOR_DF + df)
         ref_var = (np.pi / 2.0) * (excess + poisson) / np.maximum(n_used, 1)
         noisy = sd > max_sd
@@ -427,7 +429,8 @@ def log2_ratios(
 
     Returns the panel columns plus: fragments, expected (fragments a diploid sample of this
     library size would have), log2 (ratio), var, z (log2 / sqrt(var)), masked (bool),
-    mask_reason. The frame's ``attrs`` carry ``library_log2``, ``noise_scale`` and ``male``.
+    mask_reason. The frame's ``attrs`` carry ``library_log2`` (with its SE ``library_se``),
+    ``noise_scale`` and ``male``.
     """
     counts = np.asarray(counts, dtype=float)
     panel = reference.panel
@@ -462,7 +465,10 @@ def log2_ratios(
     out["z"] = ratio / np.sqrt(var)
     out["masked"] = masked
     out["mask_reason"] = reason.astype(str)
-    out.attrs.update(library_log2=size, noise_scale=scale, male=bool(male))
+    # The library size is itself an estimate (a median over the normalisation bins); its
+    # error shifts every bin of the sample alike, so it adds to a segment's SE, not a bin's.
+    library_se = float(np.sqrt(np.pi / 2.0 * np.median(var[norm]) / norm.sum()))
+    out.attrs.update(library_log2=size, library_se=library_se, noise_scale=scale, male=bool(male))
     return out
 
 

@@ -12,11 +12,18 @@ from the reference, the means are inverse-variance weighted and the statistic is
     Z_ij = (m_arc - m_rest) / sqrt(1 / W_arc + 1 / W_rest),   W = sum of 1/v
 
 All arcs are evaluated at once from cumulative sums (vectorised numpy, rows in chunks to bound
-memory). The maximal |Z| is tested against its null distribution by permutation, as in
-DNAcopy: standardised residuals (x - m) / sqrt(v) are permuted and put back on each bin's own
-scale, so heteroscedastic bins stay heteroscedastic. Permutation stops early once the p-value
-cannot fall below ``alpha``; when a Bonferroni bound over all arcs (each Z is standard normal
-under the null) is already below ``alpha / 1000`` the permutations are skipped. A significant
+memory). The maximal |Z| is tested against its null distribution by Monte Carlo:
+
+- ``null="gaussian"`` (default): null series drawn from the model itself, x* = m + N(0, v).
+  With known variances this is the exact null of the maximal statistic (the analytical
+  null of Olshen et al., sampled), and, unlike permutation, it is not diluted on short
+  chromosomes where the loss is a large share of the bins;
+- ``null="permutation"``: DNAcopy's permutation reference: standardised residuals
+  (x - m) / sqrt(v) permuted and put back on each bin's own scale.
+
+Sampling stops early once the p-value cannot fall below ``alpha``; when a Bonferroni bound
+over all arcs (each Z is standard normal under the null) is already below ``alpha / 1000``
+sampling is skipped and the bound is the p-value. A significant
 arc splits the segment into up to three (each at least ``min_width`` bins, DNAcopy's
 ``min.width``) and segmentation recurses on the parts. Randomness comes from ``seed`` only.
 """
@@ -41,9 +48,12 @@ SEGMENT_COLUMNS = (
     "log2",
     "se",
     "z",
+    "log2_drop1",
+    "se_drop1",
     "split_p",
 )
 _CHUNK_CELLS = 2_000_000
+NULLS = ("gaussian", "permutation")
 
 
 def _best_arc(x: np.ndarray, w: np.ndarray, min_width: int) -> tuple[float, int, int]:
@@ -89,6 +99,7 @@ def _arc_p_value(
     alpha: float,
     n_perm: int,
     rng: np.random.Generator,
+    null: str = "gaussian",
 ) -> float:
     n = len(x)
     n_arcs = n * (n - 1) / 2.0
@@ -101,7 +112,10 @@ def _arc_p_value(
     exceed = 0
     give_up = alpha * (n_perm + 1)
     for done in range(1, n_perm + 1):
-        permuted = mean + resid[rng.permutation(n)] * sd
+        if null == "permutation":
+            permuted = mean + resid[rng.permutation(n)] * sd
+        else:
+            permuted = mean + rng.standard_normal(n) * sd
         if _best_arc(permuted, w, min_width)[0] >= observed:
             exceed += 1
             if exceed + 1 > give_up:
@@ -116,6 +130,7 @@ def cbs(
     n_perm: int = 1000,
     min_width: int = 2,
     seed: int = 0,
+    null: str = "gaussian",
 ) -> list[tuple[int, int, float]]:
     """Segment one chromosome: list of (first index, last index + 1, split p-value).
 
@@ -126,6 +141,8 @@ def cbs(
     w = 1.0 / np.asarray(var, dtype=float)
     if len(x) != len(w):
         raise ValueError("x and var differ in length")
+    if null not in NULLS:
+        raise ValueError(f"null must be one of {', '.join(NULLS)}, got {null!r}")
     if not np.all(np.isfinite(x)) or not np.all(np.isfinite(w)) or np.any(w <= 0):
         raise ValueError("cbs needs finite values and positive finite variances")
     rng = np.random.default_rng(seed)
@@ -140,7 +157,7 @@ def cbs(
         if i < 0:
             final.append((lo, hi, p_left))
             continue
-        p = _arc_p_value(x[lo:hi], w[lo:hi], stat, min_width, alpha, n_perm, rng)
+        p = _arc_p_value(x[lo:hi], w[lo:hi], stat, min_width, alpha, n_perm, rng, null)
         if p >= alpha:
             final.append((lo, hi, p_left))
             continue
@@ -163,18 +180,59 @@ def segment_summary(x: np.ndarray, var: np.ndarray) -> tuple[float, float]:
     return mean, float(se)
 
 
+def without_most_extreme(x: np.ndarray, var: np.ndarray, mean: float) -> tuple[float, float]:
+    """Mean and SE of a segment after removing its most extreme bin in the direction of
+    ``mean`` (largest z-score away from 0): a call must not rest on one bin. NaN when the
+    segment has fewer than 2 bins."""
+    if len(x) < 2:
+        return float("nan"), float("nan")
+    z = x / np.sqrt(var) * np.sign(mean if mean != 0 else 1.0)
+    keep = np.ones(len(x), dtype=bool)
+    keep[int(np.argmax(z))] = False
+    return segment_summary(x[keep], var[keep])
+
+
+def merge_weak_changes(
+    x: np.ndarray, var: np.ndarray, bounds: list[tuple[int, int, float]], min_z: float
+) -> list[tuple[int, int, float]]:
+    """Undo change points whose two sides differ by less than ``min_z`` SEs.
+
+    Like DNAcopy's ``undo.splits``: CBS tests the best arc of a segment, so on noisy data it
+    can cut a loss into pieces with a shallow middle piece. The weakest change (smallest
+    |difference| / SE of the difference) is removed first and the means recomputed, until
+    every remaining change is at least ``min_z`` SEs.
+    """
+    bounds = list(bounds)
+    while len(bounds) > 1:
+        stats = [segment_summary(x[a:b], var[a:b]) for a, b, _ in bounds]
+        z = [
+            abs(m1 - m2) / np.hypot(s1, s2)
+            for (m1, s1), (m2, s2) in zip(stats[:-1], stats[1:], strict=True)
+        ]
+        k = int(np.argmin(z))
+        if z[k] >= min_z:
+            break
+        (a, _, p), (_, b, _) = bounds[k], bounds[k + 1]
+        bounds[k : k + 2] = [(a, b, p)]
+    return bounds
+
+
 def segment_bins(
     bins: pd.DataFrame,
     alpha: float = 0.01,
     n_perm: int = 1000,
     min_width: int = 2,
     seed: int = 0,
+    null: str = "gaussian",
+    undo_z: float = 3.0,
 ) -> pd.DataFrame:
     """Segment every chromosome of a log2-ratio frame (reference.log2_ratios output).
 
-    Masked bins are left out. Returns one row per segment with SEGMENT_COLUMNS: genomic
+    Masked bins are left out; change points weaker than ``undo_z`` SEs are undone
+    (``merge_weak_changes``). Returns one row per segment with SEGMENT_COLUMNS: genomic
     start/end of its first/last bin (1-based inclusive), bin ids, row positions in ``bins``,
-    number of bins, weighted mean log2 with SE, z = log2 / se, and the split p-value.
+    number of bins, weighted mean log2 with SE, z = log2 / se, the mean and SE without the
+    segment's most extreme bin (``log2_drop1``, ``se_drop1``), and the split p-value.
     """
     rows = []
     chroms = bins["chrom"].to_numpy()
@@ -184,9 +242,11 @@ def segment_bins(
         positions = np.nonzero((chroms == chrom) & usable)[0]
         x = bins["log2"].to_numpy(dtype=float)[positions]
         v = bins["var"].to_numpy(dtype=float)[positions]
-        for lo, hi, p in cbs(x, v, alpha, n_perm, min_width, seed=seed + order.get(chrom, 99)):
+        bounds = cbs(x, v, alpha, n_perm, min_width, seed + order.get(chrom, 99), null)
+        for lo, hi, p in merge_weak_changes(x, v, bounds, undo_z):
             first, last = positions[lo], positions[hi - 1]
             mean, se = segment_summary(x[lo:hi], v[lo:hi])
+            mean_drop1, se_drop1 = without_most_extreme(x[lo:hi], v[lo:hi], mean)
             rows.append(
                 {
                     "chrom": chrom,
@@ -200,6 +260,8 @@ def segment_bins(
                     "log2": mean,
                     "se": se,
                     "z": mean / se,
+                    "log2_drop1": mean_drop1,
+                    "se_drop1": se_drop1,
                     "split_p": p,
                 }
             )
