@@ -123,7 +123,11 @@ def test_integration_statuses():
     missed = integrate(DNA_DEL47, RNA_WT)
     assert (missed.dna_rna_agreement, missed.ikzf1_status) == ("disagree", "deleted")
     assert "not seen in RNA" in missed.integration_note
-    whole = {"ikzf1_status": "deleted", "ikzf1_class": "del1-8", "ikzf1_exons_deleted": "1,2,3,4,5,6,7,8"}
+    whole = {
+        "ikzf1_status": "deleted",
+        "ikzf1_class": "del1-8",
+        "ikzf1_exons_deleted": "1,2,3,4,5,6,7,8",
+    }
     assert integrate(whole, RNA_WT).dna_rna_agreement == "dna_only"
     subclonal = integrate(DNA_WT, RNA_DEL47)
     assert (subclonal.dna_rna_agreement, subclonal.ikzf1_status) == ("disagree", "deleted")
@@ -142,7 +146,13 @@ def test_integration_statuses():
 
 # --- seeded simulated cohort -------------------------------------------------------------------
 
-CLASS_EXONS = {"del4-7": (4, 7), "del2-7": (2, 7), "del2-8": (2, 8), "del4-8": (4, 8), "del1-8": (1, 8)}
+CLASS_EXONS = {
+    "del4-7": (4, 7),
+    "del2-7": (2, 7),
+    "del2-8": (2, 8),
+    "del4-8": (4, 8),
+    "del1-8": (1, 8),
+}
 
 
 def cohort_lesions(model, seed, n_del47=32, n_wild=60, n_other=3):

@@ -87,11 +87,7 @@ def known_reads():
     # a deletion (D) is not an intron; an alternative donor 10 bp inside exon 2; a junction
     # with neither end annotated
     reads.append(ReadSpec("f0", "chr7", 50319000, length=100, cigar="50M30D50M"))
-    reads.append(
-        ReadSpec(
-            "g0", "chr7", 50319051, length=80, cigar=f"40M{e[3][0] - 50319091}N40M"
-        )
-    )
+    reads.append(ReadSpec("g0", "chr7", 50319051, length=80, cigar=f"40M{e[3][0] - 50319091}N40M"))
     reads.append(ReadSpec("h0", "chr7", 50340000, length=100, cigar="50M2000N50M"))
     return reads
 

@@ -97,7 +97,7 @@ def test_spliced_paired_sorted_indexed_bam_with_real_header(tmp_path, table, mod
         (block_end + 1, next_start)
         for r in spliced
         if model.start <= r.reference_start < model.end
-        for (_, block_end), (next_start, _) in zip(r.get_blocks(), r.get_blocks()[1:])
+        for (_, block_end), (next_start, _) in zip(r.get_blocks(), r.get_blocks()[1:], strict=False)
         if next_start > block_end
     }
     for start, end in introns:

@@ -127,8 +127,10 @@ def gene_transcripts(exons: pd.DataFrame, gene: str, shipped: pd.DataFrame) -> p
 
         main_first = first_exon(rows[rows["transcript_id"] == chosen[0]])
         others = rows.groupby("transcript_id").filter(
-            lambda g: len(g) > 1
-            and (first_exon(g)[1] < main_first[0] or first_exon(g)[0] > main_first[1])
+            lambda g: (
+                len(g) > 1
+                and (first_exon(g)[1] < main_first[0] or first_exon(g)[0] > main_first[1])
+            )
         )
         if not others.empty:
             chosen.append(best_supported(others))

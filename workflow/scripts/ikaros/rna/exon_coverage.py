@@ -56,7 +56,9 @@ def _leaving(model: GeneModel, reads: GeneReads, start: int, end: int, anchor: i
         crossing = (reads.block_start <= end - anchor) & (reads.block_end >= end + anchor)
     else:
         spliced = reads.intron_fragment[reads.intron_end == start - 1]
-        crossing = (reads.block_start <= start - 1 - anchor) & (reads.block_end >= start - 1 + anchor)
+        crossing = (reads.block_start <= start - 1 - anchor) & (
+            reads.block_end >= start - 1 + anchor
+        )
     return np.unique(spliced).size, np.unique(reads.block_fragment[crossing]).size
 
 

@@ -157,6 +157,7 @@ def call_ikzf1_rna(
     if reference is not None:
         gene_reference = reference[reference["gene"] == "IKZF1"].set_index("exon")
     candidates = []
+    leaving_at: dict[int, int] = {}
     for last_kept, name in ((1, "del2-8"), (3, "del4-8")):
         through = int(gene_coverage.loc[last_kept, "readthrough_fragments"])
         leaving = through + int(gene_coverage.loc[last_kept, "spliced_out_fragments"])
@@ -171,6 +172,7 @@ def call_ikzf1_rna(
             continue
         fraction = (through / leaving - background) / (1.0 - background)
         candidates.append((fraction, through, name, last_kept, low, high, background))
+        leaving_at[last_kept] = leaving
     if candidates:
         fraction, through, name, last_kept, low, high, background = max(candidates)
         exons = ",".join(str(n) for n in range(last_kept + 1, 9))
@@ -189,7 +191,7 @@ def call_ikzf1_rna(
             float(high),
             through,
             f"{through} fragments read from exon {last_kept} into intron {last_kept} "
-            f"(readthrough {through / (1.0 * (through + int(gene_coverage.loc[last_kept, 'spliced_out_fragments']))):.3f}, "
+            f"(readthrough {through / leaving_at[last_kept]:.3f}, "
             f"background {background:.3f}); exon 8 depth loss {ratio_fraction:.2f} (p = {p:.2g})",
         )
     return RnaCall("wildtype", rna_evidence=f"{canonical} canonical IKZF1 junction fragments")
@@ -298,7 +300,8 @@ def integrate(
         if strong:
             return IntegratedCall(
                 "deleted", rna_call.rna_class, rna_call.rna_exons_deleted, "disagree", evidence,
-                f"RNA junction shows {rna_call.rna_class}, DNA wildtype (subclonal?); RNA call made",
+                f"RNA junction shows {rna_call.rna_class}, DNA wildtype (subclonal?): "
+                "RNA call made",
             )  # fmt: skip
         return IntegratedCall(
             "wildtype", "", "", "disagree", evidence,

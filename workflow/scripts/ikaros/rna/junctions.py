@@ -114,7 +114,10 @@ def junction_table(
     counts = counts.sort_values(["intron_start", "intron_end"], kind="mergesort")
     rows = []
     canonical = counts[
-        [(s, e) in model.canonical for s, e in zip(counts["intron_start"], counts["intron_end"])]
+        [
+            (s, e) in model.canonical
+            for s, e in zip(counts["intron_start"], counts["intron_end"], strict=True)
+        ]
     ]
     for start, end, fragments in zip(
         counts["intron_start"], counts["intron_end"], counts["fragments"], strict=True

@@ -88,7 +88,7 @@ def validate_transcript_models(table: pd.DataFrame, source: str | Path = "models
         starts = rows["start"].to_numpy()
         ascending = rows["strand"].iloc[0] == "+"
         order = starts if ascending else starts[::-1]
-        ends = (rows["end"].to_numpy() if ascending else rows["end"].to_numpy()[::-1])
+        ends = rows["end"].to_numpy() if ascending else rows["end"].to_numpy()[::-1]
         if len(rows) > 1 and not (order[1:] > ends[:-1]).all():
             raise TranscriptModelError(
                 f"{source}: transcript {transcript}: exons overlap or are not in transcription "

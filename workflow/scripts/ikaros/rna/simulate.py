@@ -133,7 +133,10 @@ def _transcript_isoforms(
 ) -> list[Isoform]:
     gene, transcript = str(rows["gene"].iloc[0]), str(rows["transcript"].iloc[0])
     strand = rows["strand"].iloc[0]
-    exons = [(int(n), int(s), int(e)) for n, s, e in zip(rows["exon"], rows["start"], rows["end"])]
+    exons = [
+        (int(n), int(s), int(e))
+        for n, s, e in zip(rows["exon"], rows["start"], rows["end"], strict=True)
+    ]
     last = len(exons)
     here = lesions[
         (lesions["chrom"] == rows["chrom"].iloc[0])
@@ -176,11 +179,15 @@ def _transcript_isoforms(
     skipping = settings.splicing_noise * normal if last >= 3 else 0.0
     unspliced = settings.unspliced * normal if introns else 0.0
     isoforms.append(
-        Isoform(gene, transcript, "wildtype", tuple(spans), normal - retained - skipping - unspliced)
+        Isoform(
+            gene, transcript, "wildtype", tuple(spans), normal - retained - skipping - unspliced
+        )
     )
     for i in range(introns):
         blocks = _merge_adjacent(spans[:i] + [(spans[i][0], spans[i + 1][1])] + spans[i + 2 :])
-        isoforms.append(Isoform(gene, transcript, f"retained_intron_{i + 1}", blocks, retained / introns))
+        isoforms.append(
+            Isoform(gene, transcript, f"retained_intron_{i + 1}", blocks, retained / introns)
+        )
     internal = [(n, s, e) for n, s, e in exons if 1 < n < last]
     for n, s, e in internal:
         blocks = tuple(span for span in spans if span != (s, e))
@@ -188,7 +195,9 @@ def _transcript_isoforms(
             Isoform(gene, transcript, f"skip_{n}", blocks, skipping / len(internal), (n,))
         )
     if unspliced:
-        isoforms.append(Isoform(gene, transcript, "unspliced", ((spans[0][0], spans[-1][1]),), unspliced))
+        isoforms.append(
+            Isoform(gene, transcript, "unspliced", ((spans[0][0], spans[-1][1]),), unspliced)
+        )
     return isoforms
 
 
@@ -208,12 +217,17 @@ def gene_isoforms(
     """Every isoform of `gene` with its share of the gene's molecules, given a patient's lesions."""
     rows = models[models["gene"] == gene]
     labels = list(dict.fromkeys(rows["transcript"]))
-    shares = [1.0] if len(labels) == 1 else [1.0 - settings.other_transcripts_share] + [
-        settings.other_transcripts_share / (len(labels) - 1)
-    ] * (len(labels) - 1)
+    shares = (
+        [1.0]
+        if len(labels) == 1
+        else [1.0 - settings.other_transcripts_share]
+        + [settings.other_transcripts_share / (len(labels) - 1)] * (len(labels) - 1)
+    )
     isoforms = []
     for label, share in zip(labels, shares, strict=True):
-        isoforms += _transcript_isoforms(rows[rows["transcript"] == label], lesions, share, settings)
+        isoforms += _transcript_isoforms(
+            rows[rows["transcript"] == label], lesions, share, settings
+        )
     return isoforms
 
 
@@ -255,7 +269,7 @@ def isoform_truth(
 def _map_reads(
     starts: np.ndarray, blocks: tuple[tuple[int, int], ...], settings: RnaSimSettings
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Map reads at transcript offsets `starts` onto the genome: (pos 1-based, end 1-based, CIGAR)."""
+    """Map reads at transcript offsets `starts` to the genome: (pos, end, CIGAR), 1-based."""
     length = settings.read_length
     anchor = settings.min_anchor
     block_start = np.array([s for s, _ in blocks], dtype=np.int64)
@@ -307,7 +321,9 @@ def simulate_fragments(
     inserts = np.clip(inserts, length, total)
     starts = np.floor(rng.random(count) * (total - inserts + 1)).astype(np.int64)
     left_pos, left_end, left_cigar = _map_reads(starts, isoform.blocks, settings)
-    right_pos, right_end, right_cigar = _map_reads(starts + inserts - length, isoform.blocks, settings)
+    right_pos, right_end, right_cigar = _map_reads(
+        starts + inserts - length, isoform.blocks, settings
+    )
     return pd.DataFrame(
         {
             "left_pos": left_pos,
@@ -385,7 +401,8 @@ def simulate_rna_bam(
                     )
                 )
     header = ["@HD\tVN:1.6\tSO:unsorted"] + [
-        f"@SQ\tSN:{header_contig(name, chr_prefix)}\tLN:{length}" for name, length in lengths.items()
+        f"@SQ\tSN:{header_contig(name, chr_prefix)}\tLN:{length}"
+        for name, length in lengths.items()
     ]
     header.append(f"@RG\tID:{sample_id}\tSM:{sample_id}")
     header.append(f"@CO\tikaros.rna.simulate seed={seed} build={build}")

@@ -1,0 +1,75 @@
+"""One sample's RNA evidence end to end: scan the BAM once, then every table and the IKZF1 call.
+
+This is what the per-sample rule runs; the pieces live in the sibling modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ikaros.rna.exon_coverage import EXON_COVERAGE_COLUMNS, exon_coverage_tables
+from ikaros.rna.expression import expression_table
+from ikaros.rna.isoforms import RnaCall, RnaCallSettings, call_ikzf1_rna
+from ikaros.rna.junctions import junction_tables
+from ikaros.rna.models import gene_models, read_marker_genes, read_transcript_models
+from ikaros.rna.reads import scan_alignment_file
+
+
+@dataclass
+class SampleEvidence:
+    junctions: pd.DataFrame
+    exon_coverage: pd.DataFrame
+    expression: pd.DataFrame
+    ikzf1: RnaCall
+
+
+def sample_evidence(
+    bam: str | Path,
+    models_path: str | Path,
+    markers_path: str | Path,
+    build: str,
+    min_mapq: int = 10,
+    reference_fasta: str | Path | None = None,
+    reference: pd.DataFrame | None = None,
+    settings: RnaCallSettings | None = None,
+) -> SampleEvidence:
+    """Junctions, exon coverage, expression and the RNA-only IKZF1 call of one RNA BAM/CRAM.
+
+    `reference` is an optional `exon_coverage.reference_profile` (cohort baseline).
+    """
+    models = gene_models(read_transcript_models(models_path))
+    markers = read_marker_genes(markers_path)
+    unknown = sorted(set(markers["gene"]) - set(models))
+    if unknown:
+        raise ValueError(
+            f"{markers_path}: gene(s) {', '.join(unknown)} have no transcript model "
+            f"in {models_path}"
+        )
+    scans = scan_alignment_file(bam, models.values(), build, min_mapq, reference_fasta)
+    junctions = junction_tables(models, scans)
+    coverage = exon_coverage_tables(models, scans)
+    purposes = dict(zip(markers["gene"], markers["purpose"], strict=True))
+    expression = expression_table(models, scans, purposes)
+    call = call_ikzf1_rna(junctions, coverage, reference, settings)
+    return SampleEvidence(junctions, coverage, expression, call)
+
+
+def read_exon_coverage(path: str | Path) -> pd.DataFrame:
+    table = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
+    missing = [c for c in EXON_COVERAGE_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: not an exon-coverage table, missing {', '.join(missing)}")
+    return table
+
+
+def read_reference_profile(path: str | Path) -> pd.DataFrame:
+    table = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
+    missing = [
+        c for c in ("gene", "exon", "reference_depth", "reference_readthrough") if c not in table
+    ]
+    if missing:
+        raise ValueError(f"{path}: not a reference profile, missing {', '.join(missing)}")
+    return table
