@@ -38,7 +38,10 @@ outputs = snakemake.output
 log_path = snakemake.log[0]
 
 logging.basicConfig(
-    filename=log_path, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    filename=log_path,
+    level=logging.INFO,
+    format="%(asctime)s %(levelname)s %(message)s",
+    force=True,
 )
 outdir = Path(outputs.cir).parent
 for key, name in TABLE_FILES.items():

@@ -32,7 +32,10 @@ provenance_path = snakemake.output.provenance
 log_path = snakemake.log[0]
 
 logging.basicConfig(
-    filename=log_path, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    filename=log_path,
+    level=logging.INFO,
+    format="%(asctime)s %(levelname)s %(message)s",
+    force=True,
 )
 validation_cir = getattr(inputs, "validation_cir", None) or None
 validation_name = getattr(params, "validation_name", None) or None

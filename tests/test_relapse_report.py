@@ -1,0 +1,143 @@
+"""The rule scripts end to end on a simulated cohort: tables, report page and provenance."""
+
+import hashlib
+import json
+import re
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ikaros.outcome_simulation import OutcomeModel, simulate_cohort, true_cir_by_group
+from ikaros.relapse.analysis import TABLE_FILES
+from ikaros.relapse.report import read_tsv
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPTS = REPO / "workflow" / "scripts"
+CALL_COLUMNS = ["ikzf1_status", "ikzf1_class", "ikzf1plus", "ikzf1plus_focal"]
+
+
+def run_script(name, **sections):
+    runpy.run_path(str(SCRIPTS / name), init_globals={"snakemake": SimpleNamespace(**sections)})
+
+
+@pytest.fixture(scope="module")
+def cohort_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cohort")
+    model = OutcomeModel()
+    # Seed of the demo config; each 95% CI covers its truth with probability ~0.95.
+    cohort = simulate_cohort(688, seed=20261124, model=model)
+    clinical = cohort.drop(columns=CALL_COLUMNS + ["true_cif_5y"])
+    clinical.loc[0, "followup_years"] = np.nan  # a patient without follow-up
+    clinical.to_csv(root / "clinical.tsv", sep="\t", index=False)
+    cohort[["patient_id"] + CALL_COLUMNS].to_csv(root / "patients.tsv", sep="\t", index=False)
+    relapse = root / "results" / "relapse"
+    outputs = {key: str(relapse / name) for key, name in TABLE_FILES.items()}
+    run_script(
+        "relapse_analysis.py",
+        input=SimpleNamespace(
+            clinical=str(root / "clinical.tsv"),
+            patients=str(root / "patients.tsv"),
+            risk_groups=str(REPO / "resources" / "subtype_risk_groups.tsv"),
+        ),
+        params=SimpleNamespace(relapse={"horizon_years": 5}),
+        output=SimpleNamespace(**outputs, figures=str(relapse / "figures")),
+        log=[str(root / "analysis.log")],
+    )
+    report = root / "results" / "report.html"
+    run_script(
+        "relapse_report.py",
+        input=SimpleNamespace(
+            cir=outputs["cir"],
+            figures=str(relapse / "figures"),
+            clinical=str(root / "clinical.tsv"),
+            patients=str(root / "patients.tsv"),
+            validation_cir=outputs["cir"],
+        ),
+        params=SimpleNamespace(
+            cohort="discovery",
+            relapse={"horizon_years": 5},
+            config={"cohorts": {"discovery": {}}},
+            validation_name="validation",
+        ),
+        output=SimpleNamespace(report=str(report), provenance=str(root / "results" / "prov.json")),
+        log=[str(root / "report.log")],
+    )
+    return SimpleNamespace(root=root, cohort=cohort, model=model, relapse=relapse, report=report)
+
+
+def test_report_is_one_self_contained_page(cohort_run):
+    page = cohort_run.report.read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert not re.search(r"https?://|<link|<script|@import|url\(", page)
+    sources = re.findall(r'src="([^"]*)"', page)
+    index = read_tsv(cohort_run.relapse / "figures" / "figures.tsv")
+    assert len(sources) == len(index) >= 10  # 5 CIR + 3 forest + bar + oncoprint
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
+    for heading in ("Cohort summary", "Methods", "Cumulative incidence of relapse at 5 years",
+                    "Gray&#x27;s test", "Fine-Gray models", "Per-patient table",
+                    "Validation: discovery and validation"):  # fmt: skip
+        assert heading in page
+    assert "lifelines 0.30.3" in page and "time origin" in page
+    assert page.count("P0002") >= 1 and "no follow-up time" in page
+
+
+def test_dropped_patient_is_listed_and_tables_are_written(cohort_run):
+    dropped = read_tsv(cohort_run.relapse / "dropped_patients.tsv")
+    assert dropped["patient_id"].tolist() == ["P0001"]
+    patients = read_tsv(cohort_run.relapse / "analysis_patients.tsv")
+    assert len(patients) == 687
+    for name in TABLE_FILES.values():
+        assert (cohort_run.relapse / name).stat().st_size > 0
+    log = (cohort_run.root / "analysis.log").read_text()
+    assert "P0001 dropped" in log
+
+
+def test_provenance_records_settings_inputs_versions_and_commit(cohort_run):
+    record = json.loads((cohort_run.root / "results" / "prov.json").read_text())
+    assert record["relapse_settings"]["horizon_years"] == 5
+    assert record["versions"]["lifelines"] == "0.30.3"
+    digest = hashlib.sha256((cohort_run.root / "clinical.tsv").read_bytes()).hexdigest()
+    assert record["inputs"]["clinical"]["sha256"] == digest
+    assert set(record["git"]) == {"commit", "modified"}
+    assert record["config"] == {"cohorts": {"discovery": {}}}
+
+
+def test_headline_cir_covers_the_simulated_truth(cohort_run):
+    cir = read_tsv(cohort_run.relapse / "cir.tsv")
+    cir = cir[cir["comparison"] == "IKZF1 alteration"].set_index("group")
+    cohort = cohort_run.cohort
+    altered = np.where(cohort["ikzf1_status"] == "deleted", "IKZF1 altered", "IKZF1 not altered")
+    truth = true_cir_by_group(cohort, cohort_run.model, altered, 5.0)
+    for group in ("IKZF1 altered", "IKZF1 not altered"):
+        row = cir.loc[group]
+        assert row["ci_lower"] <= truth[group] <= row["ci_upper"], (group, row, truth[group])
+    assert cir.loc["IKZF1 altered", "cir"] > cir.loc["IKZF1 not altered", "cir"]
+
+
+def test_bad_clinical_sheet_fails_with_the_row(tmp_path):
+    clinical = pd.DataFrame({"patient_id": ["A"], "followup_years": [2.0], "event": ["relapsed?"]})
+    clinical.to_csv(tmp_path / "c.tsv", sep="\t", index=False)
+    pd.DataFrame({"patient_id": ["A"], "ikzf1_status": ["wildtype"]}).to_csv(
+        tmp_path / "p.tsv", sep="\t", index=False
+    )
+    relapse = tmp_path / "relapse"
+    with pytest.raises(ValueError, match=r"c\.tsv: row 2 \(patient A\), column event"):
+        run_script(
+            "relapse_analysis.py",
+            input=SimpleNamespace(
+                clinical=str(tmp_path / "c.tsv"),
+                patients=str(tmp_path / "p.tsv"),
+                risk_groups=str(REPO / "resources" / "subtype_risk_groups.tsv"),
+            ),
+            params=SimpleNamespace(relapse={}),
+            output=SimpleNamespace(
+                **{k: str(relapse / n) for k, n in TABLE_FILES.items()},
+                figures=str(relapse / "figures"),
+            ),
+            log=[str(tmp_path / "log")],
+        )
+    assert not relapse.exists()
