@@ -13,6 +13,7 @@ from snakemake.iocontainers import Namedlist
 
 from bam_factory import make_panel, pair, write_alignments
 from ikaros.qc import QC_COLUMNS, QcThresholds, cohort_qc, sample_qc
+from ikaros.sex import SexThresholds
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
 
@@ -130,8 +131,13 @@ def test_cohort_table_order_and_missing_coverage():
 
 
 def test_thresholds_from_config():
-    thresholds = QcThresholds.from_mapping({"min_fragments": 10, "male_min_y": 0.3})
+    thresholds = QcThresholds.from_mapping(
+        {"min_fragments": 10, "male_min_y": 0.3, "min_control_fragments": 50}
+    )
     assert thresholds.min_fragments == 10 and thresholds.sex.male_min_y == 0.3
+    # The sample-level fragment floor must not leak into the sex call's control floor.
+    assert thresholds.sex.min_control_fragments == 50
+    assert QcThresholds.from_mapping({"min_fragments": 10}).sex == SexThresholds()
     with pytest.raises(ValueError, match="unknown key.*min_depth"):
         QcThresholds.from_mapping({"min_depth": 10})
     with pytest.raises(ValueError, match="min_median_depth must be a number"):

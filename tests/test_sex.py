@@ -86,7 +86,7 @@ def test_too_few_reads_is_uncertain_but_ratios_are_reported(tmp_path):
     assert call.chry_ratio == pytest.approx(0.5)
     # with a low enough minimum the same data is called
     assert infer_sex(
-        coverage_for(tmp_path, "sparse2", reads), SexThresholds(min_fragments=10)
+        coverage_for(tmp_path, "sparse2", reads), SexThresholds(min_control_fragments=10)
     ).sex == ("male")
 
 

@@ -17,5 +17,6 @@ rule cohort_qc:
     params:
         samples=sample_records,
         thresholds=config["qc"],
+        build=lambda wildcards: cohort_of(wildcards).build,
     script:
         "../scripts/cohort_qc.py"

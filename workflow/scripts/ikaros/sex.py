@@ -51,8 +51,9 @@ class SexThresholds:
     male_max_x: float = 0.65  # chrX ratio at or below: one X
     male_min_y: float = 0.2  # chrY ratio at or above: Y present
     female_max_y: float = 0.05  # chrY ratio at or below: Y absent
-    min_fragments: float = 100  # fragments needed in autosomal controls, and expected in chrX
-    # controls with two X and in chrY controls with one Y, for the ratio to be usable
+    # Fragments needed in autosomal controls, and expected in chrX controls with two X and in
+    # chrY controls with one Y, for a ratio to be usable.
+    min_control_fragments: float = 100
 
     @classmethod
     def from_mapping(cls, values, source: str = "sex thresholds") -> SexThresholds:
@@ -123,11 +124,12 @@ def infer_sex(
     x_ratio = x_density / auto_density
     y_ratio = None if y_density is None else y_density / auto_density
     mean_density = auto_n / auto_bp
-    if auto_n < thresholds.min_fragments or mean_density * x_bp < thresholds.min_fragments:
+    floor = thresholds.min_control_fragments
+    if auto_n < floor or mean_density * x_bp < floor:
         return SexCall(
             UNCERTAIN, x_ratio, y_ratio, f"too few fragments in control bins ({auto_n:.0f})"
         )
-    y_usable = y_ratio is not None and 0.5 * mean_density * y_bp >= thresholds.min_fragments
+    y_usable = y_ratio is not None and 0.5 * mean_density * y_bp >= floor
     if y_usable and y_ratio >= thresholds.male_min_y:
         return SexCall("male", x_ratio, y_ratio, "chrY present")
     if y_usable and y_ratio > thresholds.female_max_y:
