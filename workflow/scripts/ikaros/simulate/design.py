@@ -8,6 +8,16 @@ not change when the cohort grows.
 Lesion frequencies follow pediatric B-ALL (CDKN2A/B ~30%, PAX5 ~30%, IKZF1 ~15-25%, ERG ~5%,
 PAR1 ~5%, ETV6 ~15%), with the IKZF1plus genes enriched in IKZF1-deleted patients.
 
+Lesion labels (truth_lesions.label): IKZF1_del4-7, IKZF1_del2-7, IKZF1_del2-8, IKZF1_del4-8,
+IKZF1_del1-8_focal, IKZF1_del1-8_7p, IKZF1_del1-8_chr7, other intragenic IKZF1_del<a>-<b>
+(2-3, 4-5, 5-6, 4-6, 1-3, 2-6), IKZF1_intronic (no exon lost), CDKN2A_CDKN2B, CDKN2A (sparing
+CDKN2B), CDKN2A_nested (inner loss of a biallelic pair), 9p_loss, PAX5_whole, PAX5_intragenic,
+PAR1, ERG_intragenic, and <gene>_whole / <gene>_intragenic for ETV6, RB1, BTG1, EBF1.
+
+Sheets: sex is left empty for a fixed share of samples (`unknown_sex_fraction`) so that the
+pipeline must infer it; a patient whose tumour sample has no sex has none in the clinical sheet
+either. The truth tables always carry the real sex.
+
 Outcome model (a simple placeholder until outcomes are made realistic): three constant
 cause-specific hazards per year. Relapse: 0.015 x exp(0.7 [IKZF1 exon deletion] + 0.4
 [IKZF1plus] + 0.9 [MRD >= 1e-4] + 0.3 [age >= 10] + 0.3 [WBC >= 50] + subtype term (+0.5 for
