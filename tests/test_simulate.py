@@ -186,7 +186,7 @@ def test_design_is_deterministic_and_written_byte_identically(tmp_path):
     # A patient's lesions do not depend on cohort size.
     smaller = design_cohort(dataclasses.replace(settings, patients=40), "demo", "GRCh38", "x")
     pd.testing.assert_frame_equal(
-        smaller.lesions.drop(columns=[]),
+        smaller.lesions,
         first.lesions.loc[first.lesions["patient_id"] <= "P0040"].reset_index(drop=True),
     )
     text = paths[0][0].read_text() + paths[0][3].read_text()
