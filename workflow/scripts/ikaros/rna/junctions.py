@@ -52,13 +52,15 @@ def count_junctions(reads: GeneReads) -> pd.DataFrame:
     """Fragments per intron (intron_start, intron_end, fragments), sorted by position."""
     if reads.intron_start.size == 0:
         return pd.DataFrame({"intron_start": [], "intron_end": [], "fragments": []}, dtype="int64")
-    triples = np.unique(
-        np.stack([reads.intron_start, reads.intron_end, reads.intron_fragment], axis=1), axis=0
-    )
-    introns, counts = np.unique(triples[:, :2], axis=0, return_counts=True)
-    return pd.DataFrame(
-        {"intron_start": introns[:, 0], "intron_end": introns[:, 1], "fragments": counts}
-    )
+    triples = pd.DataFrame(
+        {
+            "intron_start": reads.intron_start,
+            "intron_end": reads.intron_end,
+            "fragment": reads.intron_fragment,
+        }
+    ).drop_duplicates()
+    counts = triples.groupby(["intron_start", "intron_end"], sort=True).size()
+    return counts.rename("fragments").reset_index().astype("int64")
 
 
 def classify_junction(model: GeneModel, intron_start: int, intron_end: int) -> str:
@@ -113,12 +115,15 @@ def junction_table(
         )
     counts = counts.sort_values(["intron_start", "intron_end"], kind="mergesort")
     rows = []
-    canonical = counts[
-        [
-            (s, e) in model.canonical
-            for s, e in zip(counts["intron_start"], counts["intron_end"], strict=True)
-        ]
-    ]
+    # canonical fragments by shared left end (intron start) and right end (intron end)
+    left_total: dict[int, int] = {}
+    right_total: dict[int, int] = {}
+    for start, end, fragments in counts.itertuples(index=False):
+        if (start, end) in model.canonical:
+            left_total[start] = left_total.get(start, 0) + int(fragments)
+            right_total[end] = right_total.get(end, 0) + int(fragments)
+    canonical_starts = {s for s, _ in model.canonical}
+    canonical_ends = {e for _, e in model.canonical}
     for start, end, fragments in zip(
         counts["intron_start"], counts["intron_end"], counts["fragments"], strict=True
     ):
@@ -127,13 +132,11 @@ def junction_table(
         from_exon, to_exon = model.junction_exons(start, end)
         competing = fraction = low = high = None
         if junction_class != "canonical":
-            left = int(canonical.loc[canonical["intron_start"] == start, "fragments"].sum())
-            right = int(canonical.loc[canonical["intron_end"] == end, "fragments"].sum())
             sides = []
-            if any(s == start for s, _ in model.canonical):
-                sides.append(left)
-            if any(e == end for _, e in model.canonical):
-                sides.append(right)
+            if start in canonical_starts:
+                sides.append(left_total.get(start, 0))
+            if end in canonical_ends:
+                sides.append(right_total.get(end, 0))
             normal = float(np.mean(sides)) if sides else 0.0
             competing = normal
             total = fragments + normal
@@ -159,6 +162,8 @@ def junction_table(
     table = pd.DataFrame(rows, columns=list(JUNCTION_COLUMNS))
     for column in ("from_exon", "to_exon"):
         table[column] = table[column].astype("Int64")
+    for column in ("competing_fragments", "fraction", "ci_low", "ci_high"):
+        table[column] = table[column].astype(float)
     return table
 
 

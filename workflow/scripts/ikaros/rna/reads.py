@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ikaros.alignment_files import open_alignment_file
 from ikaros.genome import header_contig, verify_header_build
@@ -26,8 +27,7 @@ log = logging.getLogger(__name__)
 
 # unmapped, secondary, QC fail, duplicate, supplementary
 SKIP_FLAGS = 0x4 | 0x100 | 0x200 | 0x400 | 0x800
-_ALIGNED = (0, 7, 8)  # M, =, X consume both query and reference
-_REF_ONLY_GAP = 2  # D
+_CONSUMES_REFERENCE = (0, 2, 3, 7, 8)  # M, D, N, =, X
 _INTRON = 3  # N
 
 
@@ -47,47 +47,42 @@ class GeneReads:
 
 def scan_gene(alignments, contig: str, model: GeneModel, min_mapq: int) -> GeneReads:
     """Read one gene's span from an open pysam AlignmentFile (see the module docstring)."""
-    names: dict[str, int] = {}
-    b_frag: list[int] = []
-    b_start: list[int] = []
-    b_end: list[int] = []
-    i_frag: list[int] = []
-    i_start: list[int] = []
-    i_end: list[int] = []
+    block_names: list[str] = []
+    blocks: list[tuple[int, int]] = []
+    intron_names: list[str] = []
+    introns: list[tuple[int, int]] = []
+    add_name, add_block = block_names.append, blocks.append
     for read in alignments.fetch(contig, model.start - 1, model.end):
         if read.flag & SKIP_FLAGS or read.mapping_quality < min_mapq:
             continue
-        fragment = names.setdefault(read.query_name, len(names))
-        position = read.reference_start
-        cigar = read.cigartuples
-        if len(cigar) == 1:  # the common case: one aligned block
-            b_frag.append(fragment)
-            b_start.append(position)
-            b_end.append(position + cigar[0][1])
+        name = read.query_name
+        aligned = read.get_blocks()  # htslib splits at N and D: aligned blocks only
+        if len(aligned) == 1:  # the common case, kept cheap
+            add_name(name)
+            add_block(aligned[0])
             continue
-        for operation, length in cigar:
-            if operation in _ALIGNED:
-                b_frag.append(fragment)
-                b_start.append(position)
-                b_end.append(position + length)
+        blocks.extend(aligned)
+        block_names.extend([name] * len(aligned))
+        position = read.reference_start
+        for operation, length in read.cigartuples:
+            if operation == _INTRON:
+                intron_names.append(name)
+                introns.append((position + 1, position + length))
+            if operation in _CONSUMES_REFERENCE:
                 position += length
-            elif operation == _INTRON:
-                i_frag.append(fragment)
-                i_start.append(position + 1)
-                i_end.append(position + length)
-                position += length
-            elif operation == _REF_ONLY_GAP:
-                position += length
-    as_array = lambda values: np.asarray(values, dtype=np.int64)  # noqa: E731
+    # fragment ids: one integer per query name, shared by blocks and introns
+    ids, uniques = pd.factorize(pd.Series(block_names + intron_names, dtype=object), sort=False)
+    block_array = np.asarray(blocks, dtype=np.int64).reshape(-1, 2)
+    intron_array = np.asarray(introns, dtype=np.int64).reshape(-1, 2)
     return GeneReads(
         gene=model.gene,
-        fragments=len(names),
-        block_fragment=as_array(b_frag),
-        block_start=as_array(b_start),
-        block_end=as_array(b_end),
-        intron_fragment=as_array(i_frag),
-        intron_start=as_array(i_start),
-        intron_end=as_array(i_end),
+        fragments=len(uniques),
+        block_fragment=ids[: len(blocks)].astype(np.int64),
+        block_start=block_array[:, 0],
+        block_end=block_array[:, 1],
+        intron_fragment=ids[len(blocks) :].astype(np.int64),
+        intron_start=intron_array[:, 0],
+        intron_end=intron_array[:, 1],
     )
 
 

@@ -63,19 +63,20 @@ def plot_sashimi(
         start = spans[int(row.from_exon)][1]
         end = spans[int(row.to_exon)][0]
         canonical = row.junction_class == "canonical"
-        height = 0.35 + 0.08 * (int(row.to_exon) - int(row.from_exon))
+        height = (0.12 if canonical else 0.35) + 0.08 * (int(row.to_exon) - int(row.from_exon))
         sign = 1 if canonical else -1
+        base = 0.72 if canonical else -0.1  # canonical arcs clear the depth bars
         colour = "#7a7a7a" if canonical else "#c0392b"
         width = max(0.6, min(4.0, np.log10(row.fragments + 1) * 1.5))
         angles = (0, 180) if canonical else (180, 360)
         ax.add_patch(
-            Arc(((start + end) / 2, sign * 0.1), end - start, 2 * height, theta1=angles[0],
+            Arc(((start + end) / 2, base), end - start, 2 * height, theta1=angles[0],
                 theta2=angles[1], color=colour, lw=width)
         )  # fmt: skip
         label = str(int(row.fragments))
         if not canonical and pd.notna(row.fraction):
             label += f" ({100 * float(row.fraction):.0f}%)"
-        ax.text((start + end) / 2, sign * (0.1 + height) + sign * 0.03, label, ha="center",
+        ax.text((start + end) / 2, base + sign * (height + 0.03), label, ha="center",
                 va="bottom" if canonical else "top", fontsize=7, color=colour)  # fmt: skip
     ax.set_xlim(-0.5, max(x1 for _, x1 in spans.values()) + 0.5)
     ax.set_ylim(-1.4, 1.6)
