@@ -118,6 +118,27 @@ def test_headline_cir_covers_the_simulated_truth(cohort_run):
     assert cir.loc["IKZF1 altered", "cir"] > cir.loc["IKZF1 not altered", "cir"]
 
 
+def test_headline_shr_cover_the_simulated_truth(cohort_run):
+    # The model "IKZF1 alteration and IKZF1plus" has the simulator's form; the risk-group table
+    # groups subtypes as the simulator does, so every sHR has a true value.
+    fg = read_tsv(cohort_run.relapse / "finegray.tsv")
+    fg = fg[(fg["model"] == "IKZF1 alteration and IKZF1plus") & (fg["note"] != "reference")]
+    shr = cohort_run.model.shr
+    truth = {
+        ("IKZF1 alteration", "yes"): shr["ikzf1_altered"],
+        ("IKZF1plus", "yes"): shr["ikzf1plus"],
+        ("Subtype group", "unfavourable"): shr["subtype_unfavourable"],
+        ("Subtype group", "favourable"): shr["subtype_favourable"],
+        ("MRD end of induction", ">= 0.0001"): shr["mrd_positive"],
+        ("Age", ">= 10"): shr["age_ge_10"],
+        ("WBC", ">= 50"): shr["wbc_ge_50"],
+    }
+    assert len(fg) == len(truth)
+    for row in fg.itertuples(index=False):
+        true = truth[(row.term, row.level)]
+        assert row.ci_lower <= true <= row.ci_upper, (row.term, row.level, true)
+
+
 def test_bad_clinical_sheet_fails_with_the_row(tmp_path):
     clinical = pd.DataFrame({"patient_id": ["A"], "followup_years": [2.0], "event": ["relapsed?"]})
     clinical.to_csv(tmp_path / "c.tsv", sep="\t", index=False)

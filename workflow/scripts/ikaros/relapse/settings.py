@@ -63,6 +63,9 @@ DEFAULT_MODELS = {
     "IKZF1 del4-7": "ikzf1_del4_7",
     "IKZF1plus (any IKZF1 deletion)": "ikzf1plus",
     "IKZF1plus (focal IKZF1 deletion)": "ikzf1plus_focal",
+    # Not in the study: both exposures together, the form the outcome simulator draws from, so a
+    # simulated cohort's report can be compared with the true sHRs.
+    "IKZF1 alteration and IKZF1plus": ["ikzf1_altered", "ikzf1plus"],
 }
 
 
