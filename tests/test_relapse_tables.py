@@ -228,3 +228,46 @@ def test_write_tsv_uses_empty_cells_and_lowercase_booleans(tmp_path):
     path = tmp_path / "t.tsv"
     tables.write_tsv(pd.DataFrame({"a": [1.5, np.nan], "ok": [True, False]}), path)
     assert path.read_text() == "a\tok\n1.5\ttrue\n\tfalse\n"
+
+
+def test_event_free_and_overall_survival_by_hand():
+    from ikaros.relapse.survival import survival_table
+
+    # Group a: events at 1 and 3, censored at 6 and 8 -> S(5) = (3/4)(2/3) = 0.5.
+    # Group b: one event at 2 among 4, then censored at 6, 7, 9 -> S(5) = 3/4.
+    table = pd.DataFrame(
+        {
+            "time_years": [1.0, 3.0, 6.0, 8.0, 2.0, 6.0, 7.0, 9.0],
+            "event": [
+                "relapse",
+                "death_in_remission",
+                "censored",
+                "censored",
+                "relapse",
+                "censored",
+                "censored",
+                "censored",
+            ],  # fmt: skip
+            "os_years": [9.0, 3.0, 6.0, 8.0, 9.0, 6.0, 7.0, 9.0],
+            "vital": ["alive", "dead", "alive", "alive", "dead", "alive", "alive", "alive"],
+        }
+    )
+    labels = pd.Series(["a"] * 4 + ["b"] * 4, dtype=object)
+    settings = RelapseSettings.from_config(
+        {"os_time_column": "os_years", "os_status_column": "vital"}
+    )
+    out = survival_table(table, {"g": (labels, ["a", "b"])}, settings)
+    efs = out[out["endpoint"] == "event-free survival"].set_index("group")
+    assert efs.loc["a", "survival"] == pytest.approx(0.5)
+    assert efs.loc["b", "survival"] == pytest.approx(0.75)
+    assert (efs.loc["a", "events"], efs.loc["b", "events"]) == (2, 1)
+    # Log-rank by hand: event times 1, 2, 3 with (n_a, n_b) at risk (4,4), (3,4), (3,3).
+    observed_a = 2
+    expected_a = 4 / 8 + 3 / 7 + 3 / 6
+    variance = (4 * 4 / 64) * 1 + (3 * 4 / 49) * 1 + (3 * 3 / 36) * 1
+    statistic = (observed_a - expected_a) ** 2 / variance
+    assert efs.loc["a", "logrank_statistic"] == pytest.approx(statistic, rel=1e-9)
+    assert efs.loc["a", "logrank_p"] == pytest.approx(chi2.sf(statistic, 1), rel=1e-9)
+    os_rows = out[out["endpoint"] == "overall survival"].set_index("group")
+    assert os_rows.loc["a", "events"] == 1 and os_rows.loc["b", "events"] == 1
+    assert os_rows.loc["a", "survival"] == pytest.approx(0.75)  # death at 3 among 4

@@ -36,7 +36,10 @@ def endpoints(table: pd.DataFrame, settings: RelapseSettings) -> dict:
             if column not in table.columns:
                 raise KeyError(f"relapse: overall-survival column {column!r} is not in the sheet")
         time = pd.to_numeric(table[settings.os_time_column], errors="coerce").to_numpy(float)
-        status = table[settings.os_status_column].replace({"dead": True, "alive": False})
+        words = {"dead": True, "alive": False}
+        status = table[settings.os_status_column].map(
+            lambda v: words.get(str(v).strip().lower(), v)
+        )
         dead = truthy(status, settings.os_status_column, "clinical sheet").to_numpy()
         out["overall survival"] = (time * TIME_UNITS[settings.time_unit], dead)
     return out
