@@ -19,6 +19,7 @@ import pysam
 import pytest
 
 from ikaros.alignment_files import AlignmentFileError, inspect_alignment_file
+from ikaros.annotation import read_gene_models
 from ikaros.genome import contig_lengths
 from ikaros.panel import read_panel, validate_panel
 from ikaros.sheets import check_clinical, check_samples
@@ -525,7 +526,8 @@ def test_rule_scripts_write_the_parse_time_design_and_identical_bams(tmp_path, s
     result = snakemake_runner(tmp_path / "wf", config, "--cores", "2", *targets)
     assert result.returncode == 0, result.stdout + result.stderr
     settings = SimulationSettings.from_config(simulate)
-    design = design_cohort(settings, "tiny", "GRCh37", bam_dir)
+    gene_models = read_gene_models(REPO / "resources" / "gene_models_GRCh37.tsv")
+    design = design_cohort(settings, "tiny", "GRCh37", bam_dir, gene_models=gene_models)
     names = [
         tmp_path / f"{n}.tsv" for n in ("samples", "clinical", "truth_lesions", "truth_patients")
     ]

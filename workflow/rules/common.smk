@@ -55,6 +55,7 @@ class Cohort:
     clinical: pd.DataFrame
     simulated: bool
     panel: str
+    gene_models: str
     reference_fasta: str
 
     def sample(self, sample_id):
@@ -64,8 +65,10 @@ class Cohort:
 def load_cohort(name, settings):
     build = settings["build"]
     panel = settings.get("panel", str(REPO / "resources" / f"panel_{build}.tsv"))
+    gene_models = str(REPO / "resources" / f"gene_models_{build}.tsv")
     if "simulate" in settings:
         # Imported here: only simulated cohorts need the simulator at parse time.
+        from ikaros.annotation import read_gene_models
         from ikaros.simulate import SimulationSettings, design_cohort
 
         design = design_cohort(
@@ -73,6 +76,7 @@ def load_cohort(name, settings):
             cohort=name,
             build=build,
             bam_dir=f"results/{name}/simulated/bam",
+            gene_models=read_gene_models(gene_models),
         )
         samples, clinical = design.samples, design.clinical
         samples_source = f"simulated samples of cohort {name}"
@@ -96,6 +100,7 @@ def load_cohort(name, settings):
         clinical=clinical,
         simulated="simulate" in settings,
         panel=panel,
+        gene_models=gene_models,
         reference_fasta=settings.get("reference_fasta", ""),
     )
 

@@ -7,6 +7,8 @@ def simulation_params(wildcards):
 
 
 rule simulate_design:
+    input:
+        gene_models=lambda wildcards: cohort_of(wildcards).gene_models,
     output:
         samples="results/{cohort}/simulated/samples.tsv",
         clinical="results/{cohort}/simulated/clinical.tsv",
@@ -28,6 +30,7 @@ rule simulate_design:
 rule simulate_sample:
     input:
         panel=lambda wildcards: cohort_of(wildcards).panel,
+        gene_models=lambda wildcards: cohort_of(wildcards).gene_models,
     output:
         bam="results/{cohort}/simulated/bam/{sample}.bam",
         bai="results/{cohort}/simulated/bam/{sample}.bam.bai",

@@ -6,6 +6,7 @@ and BAM directory), so the written sheets list exactly the samples whose BAMs ar
 
 import logging
 
+from ikaros.annotation import read_gene_models
 from ikaros.simulate import SimulationSettings, design_cohort, write_design
 
 settings_config = snakemake.params.settings
@@ -19,7 +20,13 @@ logging.basicConfig(
     filename=log_path, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
 )
 settings = SimulationSettings.from_config(settings_config)
-design = design_cohort(settings, cohort=cohort, build=build, bam_dir=bam_dir)
+design = design_cohort(
+    settings,
+    cohort=cohort,
+    build=build,
+    bam_dir=bam_dir,
+    gene_models=read_gene_models(snakemake.input.gene_models),
+)
 write_design(
     design,
     samples_path=outputs.samples,

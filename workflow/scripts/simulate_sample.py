@@ -7,6 +7,7 @@ import logging
 import os
 import time
 
+from ikaros.annotation import read_gene_models
 from ikaros.panel import read_panel
 from ikaros.simulate import SimulationSettings, design_cohort, simulate_sample_bam
 
@@ -25,7 +26,13 @@ logging.basicConfig(
 )
 started = time.perf_counter()
 settings = SimulationSettings.from_config(settings_config)
-design = design_cohort(settings, cohort=cohort, build=build, bam_dir=bam_dir)
+design = design_cohort(
+    settings,
+    cohort=cohort,
+    build=build,
+    bam_dir=bam_dir,
+    gene_models=read_gene_models(snakemake.input.gene_models),
+)
 panel = read_panel(panel_path)
 records = simulate_sample_bam(design, sample_id, panel, build, out_bam, settings)
 if os.path.abspath(f"{out_bam}.bai") != os.path.abspath(out_bai):

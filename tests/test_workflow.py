@@ -1,0 +1,72 @@
+"""The workflow end to end on a small simulated cohort with known truth."""
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from conftest import REPO, run_snakemake
+
+MINI = {
+    "cohorts": {
+        "mini": {
+            "build": "GRCh38",
+            "simulate": {
+                "seed": 314,
+                "patients": 6,
+                "panel_normals": 3,
+                "matched_normals": 2,
+                "depth": 20,
+            },
+        }
+    }
+}
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def mini_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("mini")
+    result = run_snakemake(workdir, MINI, "--cores", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return workdir
+
+
+def test_every_sample_gets_a_coverage_table_and_a_qc_row(mini_run):
+    results = mini_run / "results" / "mini"
+    samples = pd.read_csv(results / "simulated" / "samples.tsv", sep="\t")
+    assert len(samples) == 6 + 3 + 2
+    panel = pd.read_csv(REPO / "resources" / "panel_GRCh38.tsv", sep="\t")
+    qc = pd.read_csv(results / "qc" / "coverage_qc.tsv", sep="\t", keep_default_na=False)
+    assert list(qc["sample_id"]) == list(samples["sample_id"])
+    for sample_id in samples["sample_id"]:
+        table = pd.read_csv(results / "coverage" / f"{sample_id}.tsv", sep="\t")
+        assert list(table["bin_id"]) == list(panel["bin_id"])
+        assert table["fragments"].sum() > 1000
+    assert (qc["median_depth"] > 10).all()
+
+
+def test_inferred_sex_matches_the_simulated_truth(mini_run):
+    results = mini_run / "results" / "mini"
+    qc = pd.read_csv(results / "qc" / "coverage_qc.tsv", sep="\t", keep_default_na=False)
+    truth = pd.read_csv(results / "simulated" / "truth_patients.tsv", sep="\t")
+    tumours = qc[qc["role"] == "tumor"].merge(truth[["patient_id", "sex"]], on="patient_id",
+                                              suffixes=("", "_truth"))  # fmt: skip
+    assert len(tumours) == 6
+    assert (tumours["sex_inferred"] == tumours["sex_truth"]).all(), tumours
+
+
+def test_rerun_in_a_fresh_directory_gives_identical_tables(mini_run, tmp_path):
+    result = run_snakemake(tmp_path, MINI, "--cores", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    first = mini_run / "results" / "mini"
+    second = tmp_path / "results" / "mini"
+    tables = sorted(p.relative_to(first) for p in first.rglob("*.tsv"))
+    assert len(tables) > 11
+    for table in tables:
+        assert digest(first / table) == digest(second / table), table
+    for bam in sorted((first / "simulated" / "bam").glob("*.bam")):
+        assert digest(bam) == digest(second / "simulated" / "bam" / bam.name), bam.name
