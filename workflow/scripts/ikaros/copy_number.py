@@ -30,7 +30,8 @@ retained bin and the first lost one, reported as an inner (first/last lost bin) 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -478,3 +479,34 @@ def call_from_bins(
     )
     calls.attrs.update(bins.attrs)
     return calls
+
+
+SEGMENTATION_KEYS = {"alpha": float, "n_perm": int, "min_width": int, "undo_z": float, "seed": int}
+
+
+def settings_from_config(config: Mapping | None) -> tuple[CallParams, dict]:
+    """The config block ``copy_number`` -> (CallParams, keyword arguments of call_from_bins).
+
+    Keys: every CallParams field (z_threshold, min_fraction, min_bins, bi_z, blast_slack,
+    seg_max_log2, min_marks, focal_max_bp) and alpha, n_perm, min_width, undo_z, seed. Other
+    keys (e.g. min_count, max_sd, max_noise_scale, read by other steps) are ignored here.
+    """
+    config = dict(config or {})
+    call_fields = {f.name: f.type for f in fields(CallParams)}
+    call_kwargs, seg_kwargs = {}, {}
+    for key, value in config.items():
+        target = call_kwargs if key in call_fields else seg_kwargs
+        kind = {"int": int, "float": float}.get(str(call_fields.get(key)), None)
+        kind = kind or SEGMENTATION_KEYS.get(key)
+        if kind is None:
+            continue
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"config copy_number.{key}: expected {kind.__name__}, got {value!r}"
+            ) from None
+        if kind is int and number != float(value):
+            raise ValueError(f"config copy_number.{key}: expected an integer, got {value!r}")
+        target[key] = number
+    return CallParams(**call_kwargs), seg_kwargs

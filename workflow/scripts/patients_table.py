@@ -1,0 +1,41 @@
+"""Rule patients_table: per-sample copy-number summaries -> results/{cohort}/patients.tsv.
+
+Input
+  summaries  list of one-row summary TSVs written by call_copy_number (columns
+             ikaros.ikzf1plus.PATIENT_COLUMNS), one per tumour sample (BAM, SEG or CNVkit)
+Params
+  patients   all patient IDs of the cohort (optional); a patient without any DNA summary
+             gets ikzf1_status not_assessable
+Output
+  patients   one row per patient: patient_id sample_id ikzf1_status ikzf1_class
+             ikzf1_exons_deleted ikzf1_focal ikzf1_fraction ikzf1_allelic ikzf1_intronic_loss
+             ikzf1_loss cdkn2a cdkn2b pax5 par1 erg ikzf1plus ikzf1plus_focal dna_evidence
+             ikzf1_evidence notes. A patient with several DNA samples gets the BAM one, else
+             CNVkit, else SEG; the others are named in `notes`.
+Log
+  the rule's log file.
+"""
+
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from ikaros.ikzf1plus import PATIENT_COLUMNS, patients_table
+
+logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(message)s", force=True)
+rows = []
+for path in snakemake.input.summaries:
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    missing = [c for c in PATIENT_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    rows.extend(table.to_dict("records"))
+patients = snakemake.params.get("patients", None)
+table = patients_table(rows, list(patients) if patients else None)
+logging.info("%d patients; IKZF1 status: %s", len(table),
+             table["ikzf1_status"].value_counts().to_dict())  # fmt: skip
+out = Path(snakemake.output.patients)
+partial = Path(f"{out}.partial")
+table.to_csv(partial, sep="\t", index=False)
+partial.replace(out)
