@@ -542,3 +542,27 @@ def test_rule_scripts_write_the_parse_time_design_and_identical_bams(tmp_path, s
         simulate_sample_bam(design, sample_id, panel, "GRCh37", here, settings)
         assert md5(here) == md5(tmp_path / "wf" / bam_dir / f"{sample_id}.bam")
         assert (tmp_path / "wf" / bam_dir / f"{sample_id}.bam.bai").is_file()
+
+
+def test_outcomes_follow_the_configured_fine_gray_model():
+    """Four-year relapse incidence (no censoring before 4 years) matches the model's true CIF
+    per IKZF1 status, and a larger true sHR raises it; unknown outcome keys are refused."""
+    from ikaros.outcome_simulation import OutcomeModel, linear_predictor
+
+    config = {"seed": 11, "patients": 3000, "panel_normals": 0, "matched_normals": 0}
+    for shr in (1.6, 4.0):
+        settings = SimulationSettings.from_config(
+            {**config, "outcomes": {"shr": {"ikzf1_altered": shr}}}
+        )
+        design = design_cohort(settings, "big", "GRCh38", "bam")
+        cohort = design.clinical.merge(design.patient_truth, on="patient_id", suffixes=("", "_t"))
+        truth_cif = settings.outcomes.cif(linear_predictor(cohort, settings.outcomes), 4.0)
+        relapsed = (cohort["event"] == "relapse") & (cohort["followup_years"] <= 4.0)
+        for deleted in (True, False):
+            group = (cohort["ikzf1_status"] == "deleted") == deleted
+            expected = truth_cif[group].mean()
+            standard_error = np.sqrt(expected * (1 - expected) / group.sum())
+            assert abs(relapsed[group].mean() - expected) < 4 * standard_error, (shr, deleted)
+    assert OutcomeModel.from_config({"shr": {"ikzf1_altered": 4.0}}).shr["ikzf1_altered"] == 4.0
+    with pytest.raises(ValueError, match="unknown keys"):
+        SimulationSettings.from_config({**config, "outcomes": {"hazard": 1}})

@@ -146,7 +146,7 @@ def linear_predictor(cohort: pd.DataFrame, model: OutcomeModel) -> np.ndarray:
     return model_design(cohort).to_numpy() @ model.coefficients.to_numpy()
 
 
-def draw_outcomes(cohort: pd.DataFrame, model: OutcomeModel, seed: int) -> pd.DataFrame:
+def draw_outcomes(cohort: pd.DataFrame, model: OutcomeModel, seed: int | list[int]) -> pd.DataFrame:
     """followup_years and event (relapse, death_in_remission, second_malignancy, censored).
 
     Returns patient_id, followup_years, event, true_cif_5y (the patient's true 5-year CIR).

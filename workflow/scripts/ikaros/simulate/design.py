@@ -18,13 +18,11 @@ Sheets: sex is left empty for a fixed share of samples (`unknown_sex_fraction`) 
 pipeline must infer it; a patient whose tumour sample has no sex has none in the clinical sheet
 either. The truth tables always carry the real sex.
 
-Outcome model (a simple placeholder until outcomes are made realistic): three constant
-cause-specific hazards per year. Relapse: 0.015 x exp(0.7 [IKZF1 exon deletion] + 0.4
-[IKZF1plus] + 0.9 [MRD >= 1e-4] + 0.3 [age >= 10] + 0.3 [WBC >= 50] + subtype term (+0.5 for
-BCR::ABL1, Ph-like, KMT2A; -0.5 for ETV6::RUNX1, hyperdiploid)); death in remission 0.006;
-second malignancy 0.003. Administrative censoring is uniform over 8-15 years for Total XV and
-3-10 years for Total XVI. The first event wins; if it falls after censoring the patient is
-censored at the censoring time.
+Outcomes: `ikaros.outcome_simulation.draw_outcomes` draws follow-up and event for the whole
+cohort from a Fine-Gray model whose true subdistribution hazard ratios are the settings'
+`outcomes` (IKZF1 alteration, IKZF1plus, subtype risk group, MRD, age, WBC), with death in
+remission and second malignancy competing and uniform administrative censoring. Outcomes come
+from their own random stream (seed, 3), after all patients are drawn.
 """
 
 from __future__ import annotations
@@ -37,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ikaros.genome import check_build
+from ikaros.outcome_simulation import draw_outcomes
 from ikaros.simulate import lesions as catalogue
 from ikaros.simulate.lesions import GeneCoordinates, Lesion
 from ikaros.simulate.settings import SimulationSettings
@@ -74,8 +73,6 @@ SUBTYPES = (
     "hyperdiploid", "ETV6::RUNX1", "TCF3::PBX1", "KMT2A", "BCR::ABL1", "Ph-like", "DUX4", "other",
 )  # fmt: skip
 SUBTYPE_WEIGHTS = (0.30, 0.22, 0.05, 0.04, 0.03, 0.11, 0.05, 0.20)
-SUBTYPE_RELAPSE_TERM = {"BCR::ABL1": 0.5, "Ph-like": 0.5, "KMT2A": 0.5}
-SUBTYPE_RELAPSE_TERM |= {"ETV6::RUNX1": -0.5, "hyperdiploid": -0.5}
 
 
 @dataclass
@@ -217,23 +214,6 @@ def _clinical(rng: np.random.Generator, truth: dict, subtype: str) -> dict:
     else:
         mrd = 0.0 if rng.random() < 0.6 else 10 ** rng.uniform(-6, -4.05)
     protocol = "Total XV" if rng.random() < 0.45 else "Total XVI"
-    log_hazard = (
-        0.7 * ikzf1_deleted
-        + 0.4 * (truth["ikzf1plus"] == "true")
-        + 0.9 * mrd_positive
-        + 0.3 * (age >= 10)
-        + 0.3 * (wbc >= 50)
-        + SUBTYPE_RELAPSE_TERM.get(subtype, 0.0)
-    )
-    hazards = np.array([0.015 * np.exp(log_hazard), 0.006, 0.003])
-    times = rng.exponential(1 / hazards)
-    censor = rng.uniform(8, 15) if protocol == "Total XV" else rng.uniform(3, 10)
-    first = int(np.argmin(times))
-    if times[first] <= censor:
-        followup = float(times[first])
-        event = ("relapse", "death_in_remission", "second_malignancy")[first]
-    else:
-        followup, event = float(censor), "censored"
     return {
         "patient_id": truth["patient_id"],
         "sex": truth["sex"],
@@ -242,8 +222,6 @@ def _clinical(rng: np.random.Generator, truth: dict, subtype: str) -> dict:
         "mrd_eoi": float(f"{mrd:.3g}"),
         "protocol": protocol,
         "subtype": subtype,
-        "followup_years": round(max(followup, 0.01), 2),
-        "event": event,
     }
 
 
@@ -342,7 +320,16 @@ def design_cohort(
     samples.loc[samples.index[blank], "sex"] = None
     samples = samples.loc[:, list(SAMPLE_COLUMNS)]
 
-    clinical = pd.DataFrame(clinical_rows, columns=list(CLINICAL_COLUMNS))
+    truth_table = pd.DataFrame(truth_rows, columns=list(PATIENT_TRUTH_COLUMNS))
+    covariates = pd.DataFrame(clinical_rows).merge(
+        truth_table[["patient_id", "ikzf1_status", "ikzf1plus"]], on="patient_id"
+    )
+    outcomes = draw_outcomes(covariates, settings.outcomes, seed=[seed, 3])
+    clinical = pd.DataFrame(clinical_rows).merge(
+        outcomes[["patient_id", "followup_years", "event"]], on="patient_id"
+    )
+    clinical["followup_years"] = clinical["followup_years"].round(2).clip(lower=0.01)
+    clinical = clinical.loc[:, list(CLINICAL_COLUMNS)]
     blank_patients = set(samples.loc[samples["sex"].isna() & (samples["role"] == "tumor"),
                                      "patient_id"])  # fmt: skip
     clinical["sex"] = clinical["sex"].astype(object)
@@ -354,7 +341,7 @@ def design_cohort(
         samples=samples.reset_index(drop=True),
         clinical=clinical,
         lesions=pd.DataFrame(lesion_rows, columns=list(LESION_COLUMNS)),
-        patient_truth=pd.DataFrame(truth_rows, columns=list(PATIENT_TRUTH_COLUMNS)),
+        patient_truth=truth_table,
         true_sex=true_sex,
     )
 

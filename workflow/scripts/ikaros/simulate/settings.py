@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from ikaros.outcome_simulation import OutcomeModel
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,16 @@ class SimulationSettings:
     secondary_fraction: float = 0.005
     supplementary_fraction: float = 0.005
     qcfail_fraction: float = 0.005
+    # outcomes: the competing-risks model with true subdistribution hazard ratios; the
+    # config's `outcomes:` block maps onto ikaros.outcome_simulation.OutcomeModel
+    outcomes: OutcomeModel = field(default_factory=OutcomeModel)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> SimulationSettings:
         """Settings from a config mapping; unknown keys and wrong types are errors."""
         config = dict(config or {})
-        fields = {field.name: field for field in dataclasses.fields(cls)}
+        outcomes = OutcomeModel.from_config(config.pop("outcomes", None))
+        fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "outcomes"}
         unknown = sorted(set(config) - set(fields))
         if unknown:
             raise ValueError(
@@ -59,7 +65,7 @@ class SimulationSettings:
                     f"simulate settings: key {name!r} must be an integer, got {value!r}"
                 )
             values[name] = int(value) if isinstance(default, int) else float(value)
-        settings = cls(**values)
+        settings = cls(**values, outcomes=outcomes)
         settings.check()
         return settings
 
