@@ -95,7 +95,7 @@ def exon_coverage_tables(models: dict[str, GeneModel], scans: dict[str, GeneRead
 
 
 def reference_profile(tables: list[pd.DataFrame]) -> pd.DataFrame:
-    """Median relative depth and readthrough fraction per (gene, exon) over a set of samples.
+    """Median relative depth and background readthrough fraction per (gene, exon) of samples.
 
     Built from the cohort (most patients carry no deletion of any given exon), it is the baseline
     of 3' coverage loss and of intron retention at each exon.
@@ -103,12 +103,30 @@ def reference_profile(tables: list[pd.DataFrame]) -> pd.DataFrame:
     stacked = pd.concat(tables, ignore_index=True)
     stacked["readthrough_fraction"] = stacked["readthrough_fraction"].astype(float)
     grouped = stacked.groupby(["gene", "exon"], sort=False)
-    return pd.DataFrame(
-        {
-            "reference_depth": grouped["relative_depth"].median(),
-            "reference_readthrough": grouped["readthrough_fraction"].median(),
-        }
-    ).reset_index()
+    background = {
+        key: _background_readthrough(rows) for key, rows in grouped[list(stacked.columns)]
+    }
+    profile = grouped["relative_depth"].median().rename("reference_depth").reset_index()
+    profile["reference_readthrough"] = [
+        background[key] for key in zip(profile["gene"], profile["exon"], strict=True)
+    ]
+    return profile
+
+
+def _background_readthrough(rows: pd.DataFrame) -> float:
+    """Pooled readthrough fraction of the samples at or below the 75th percentile.
+
+    Pooling counts is stable where single samples have a handful of fragments (their median is
+    often 0); leaving out the top quarter keeps 3' deletions of some patients out of the
+    baseline.
+    """
+    fractions = rows["readthrough_fraction"]
+    if fractions.notna().sum() == 0:
+        return float("nan")
+    kept = rows[fractions <= fractions.quantile(0.75)]
+    through = kept["readthrough_fragments"].astype(float).sum()
+    leaving = through + kept["spliced_out_fragments"].astype(float).sum()
+    return float(through / leaving) if leaving > 0 else float("nan")
 
 
 def write_exon_coverage(table: pd.DataFrame, path) -> None:

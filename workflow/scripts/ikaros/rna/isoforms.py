@@ -14,13 +14,14 @@ Readthrough evidence (3' deletions, which leave no junction): delta 2-8 and delt
 end after exon 1 or exon 3 and read on into the intron (no exon, no polyadenylation signal is
 left downstream). At that exon, the fragments reading through over those reading through or
 splicing out estimate the deleted share; the intron-retention background (the cohort reference's
-median readthrough fraction at that exon, 0 without a reference) is subtracted, and the call
-needs `min_fragments` readthrough fragments and a Wilson lower bound at least `min_fraction` above
-the background. Exon coverage backs it up in the evidence text: with `U` and `D` the aligned
-bases (in read lengths) of the upstream exons and of exon 8, and `r0` their depth ratio in the
-reference (1 without), the loss is `1 - (D / len8) / (U / len_up) / r0`, with a one-sided
-binomial test of `D` against its reference share. Whole-gene deletions (delta 1-8) silence the
-allele and leave no RNA signature: RNA cannot call them.
+readthrough fraction at that exon, 0 without a reference) is subtracted, and the call needs
+`min_readthrough_fragments` readthrough fragments and a Wilson lower bound at least
+`min_readthrough_excess` above the background. Exon coverage backs it up in the evidence text:
+with `U` and `D` the aligned bases (in read lengths) of the upstream exons and of exon 8, and
+`r0` their depth ratio in the reference (1 without), the loss is
+`1 - (D / len8) / (U / len_up) / r0`, with a one-sided binomial test of `D` against its reference
+share. Whole-gene deletions (delta 1-8) silence the allele and leave no RNA signature: RNA cannot
+call them.
 
 A sample is not assessable when the canonical IKZF1 junctions have fewer than `min_canonical`
 fragments in all.
@@ -55,6 +56,8 @@ class RnaCallSettings:
     min_fragments: int = 3
     min_fraction: float = 0.02  # Wilson lower bound of a junction's transcript fraction
     min_canonical: int = 20
+    min_readthrough_fragments: int = 5  # readthrough calls: intron retention makes a few
+    min_readthrough_excess: float = 0.03  # Wilson lower bound above the background
     coverage_alpha: float = 1e-6
     coverage_min_fraction: float = 0.2
     read_length: int = 100
@@ -165,10 +168,10 @@ def call_ikzf1_rna(
         if gene_reference is not None:
             value = gene_reference.loc[last_kept, "reference_readthrough"]
             background = 0.0 if pd.isna(value) else float(value)
-        if leaving == 0 or through < settings.min_fragments:
+        if leaving == 0 or through < settings.min_readthrough_fragments:
             continue
         low, high = wilson_interval(through, leaving)
-        if low - background < settings.min_fraction:
+        if low - background < settings.min_readthrough_excess:
             continue
         fraction = (through / leaving - background) / (1.0 - background)
         candidates.append((fraction, through, name, last_kept, low, high, background))
