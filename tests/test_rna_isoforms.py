@@ -79,6 +79,7 @@ def test_class_from_exon_skipping_junction(ikzf1, skip, expected_class, expected
     )  # fmt: skip
     assert call.rna_fraction == pytest.approx(20 / 80)
     assert call.rna_ci_low < 0.25 < call.rna_ci_high and call.rna_support == 20
+    assert call.rna_source == "junction"
 
 
 def test_every_skip_maps_to_a_class():
@@ -101,6 +102,7 @@ def test_three_prime_classes_from_readthrough(ikzf1, last_kept, expected):
     assert (call.rna_status, call.rna_class) == ("deleted", expected)
     assert call.rna_exons_deleted == ",".join(map(str, range(last_kept + 1, 9)))
     assert call.rna_fraction == pytest.approx(30 / 90)
+    assert call.rna_source == "readthrough"
 
 
 def test_rare_skipping_and_low_depth(ikzf1):
@@ -142,6 +144,16 @@ def test_integration_statuses():
     assert integrate({"ikzf1_status": "not_assessable"}, RNA_WT).dna_rna_agreement == "rna_only"
     assert integrate(DNA_DEL47, None).dna_rna_agreement == "dna_only"
     assert integrate(None, None).ikzf1_status == "not_assessable"
+    # readthrough calls have no exact boundaries: they never override or refine DNA
+    through = RnaCall("deleted", "del4-8", "4,5,6,7,8", 0.3, 0.2, 0.4, 30, "readthrough")
+    dna28 = {
+        "ikzf1_status": "deleted",
+        "ikzf1_class": "del2-8",
+        "ikzf1_exons_deleted": "2,3,4,5,6,7,8",
+    }
+    kept = integrate(dna28, through)
+    assert (kept.dna_rna_agreement, kept.ikzf1_class) == ("disagree", "del2-8")
+    assert integrate(DNA_WT, through).ikzf1_status == "wildtype"
 
 
 # --- seeded simulated cohort -------------------------------------------------------------------

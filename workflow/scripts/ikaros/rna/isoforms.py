@@ -47,6 +47,7 @@ RNA_CALL_COLUMNS = (
     "rna_ci_low",
     "rna_ci_high",
     "rna_support",
+    "rna_source",
     "rna_evidence",
 )
 
@@ -71,7 +72,8 @@ class RnaCall:
     rna_fraction: float | None = None
     rna_ci_low: float | None = None
     rna_ci_high: float | None = None
-    rna_support: int | None = None  # fragments on the aberrant junction
+    rna_support: int | None = None  # fragments on the aberrant junction / reading through
+    rna_source: str = ""  # junction | readthrough
     rna_evidence: str = ""
 
     def as_row(self) -> dict:
@@ -153,6 +155,7 @@ def call_ikzf1_rna(
             float(best["ci_low"]),
             float(best["ci_high"]),
             int(best["fragments"]),
+            "junction",
             "; ".join(evidence),
         )
     gene_coverage = coverage[coverage["gene"] == "IKZF1"].set_index("exon")
@@ -193,6 +196,7 @@ def call_ikzf1_rna(
             float(low),
             float(high),
             through,
+            "readthrough",
             f"{through} fragments read from exon {last_kept} into intron {last_kept} "
             f"(readthrough {through / leaving_at[last_kept]:.3f}, "
             f"background {background:.3f}); exon 8 depth loss {ratio_fraction:.2f} (p = {p:.2g})",
@@ -281,7 +285,8 @@ def integrate(
     dna_status = dna_call["ikzf1_status"]
     dna_class = dna_call.get("ikzf1_class", "") or ""
     dna_exons = dna_call.get("ikzf1_exons_deleted", "") or ""
-    by_junction = rna_call.rna_support is not None
+    # only a junction gives exact exon boundaries; readthrough calls confirm but never override
+    by_junction = rna_call.rna_source == "junction"
     if dna_status == "wildtype" and rna_call.rna_status == "wildtype":
         return IntegratedCall("wildtype", "", "", "agree", evidence, "")
     if dna_status == "deleted" and rna_call.rna_status == "wildtype":
