@@ -161,6 +161,19 @@ def test_same_seed_same_bam_and_expression_varies_lognormally(tmp_path, table):
     assert 0.6 * expected < log_sd < 1.4 * expected
 
 
+def test_par1_deletion_raises_crlf2(tmp_path, table):
+    counts = []
+    for name, rows in (("wild", lesions()), ("par1", lesions(
+        {**lesion("P", 1220000, 1500000, 0.9, gene="PAR1", chrom="chrX"), "label": "PAR1"}
+    ))):  # fmt: skip
+        path = tmp_path / f"{name}.bam"
+        simulate_rna_bam(path, "S", rows, table, "GRCh38", 2, ["CRLF2"])
+        with pysam.AlignmentFile(str(path)) as bam:
+            counts.append(bam.mapped)
+    # same seed and sample: same lognormal draws, so the ratio is the fold change (1 + 20 x 0.9)
+    assert counts[1] / counts[0] == pytest.approx(19.0, rel=0.15)
+
+
 def test_bare_contig_names(tmp_path, table):
     path = tmp_path / "bare.bam"
     simulate_rna_bam(path, "S", lesions(), table, "GRCh37", 1, ["ERG"], chr_prefix=False)

@@ -18,7 +18,9 @@ isoform:
 The wildtype share 1 - sum(w) keeps the normal transcript, of which small parts are made into
 retained-intron isoforms (one intron kept), rare single-exon-skipping isoforms (splicing noise)
 and unspliced pre-mRNA covering the whole gene. Expression varies between patients: each gene's
-level is its base TPM times a lognormal factor, and the library size is lognormal too.
+level is its base TPM times a lognormal factor, and the library size is lognormal too. A PAR1
+deletion (label ``PAR1...``, the P2RY8::CRLF2 rearrangement) multiplies CRLF2 expression by
+1 + `crlf2_fold_with_par1` x its cell fraction.
 
 Fragments are drawn per isoform in proportion to molecules x length, uniformly along the
 isoform, insert sizes normal; both mates are mapped back to the genome with `N` for every intron
@@ -85,6 +87,7 @@ class RnaSimSettings:
     readthrough: int = 2000
     other_transcripts_share: float = 0.3  # of a gene's molecules, to its non-main transcripts
     mapq: int = 60
+    crlf2_fold_with_par1: float = 20.0  # CRLF2 overexpression in cells with P2RY8::CRLF2
     base_tpm: dict[str, float] = field(default_factory=lambda: dict(BASE_TPM))
 
 
@@ -362,10 +365,14 @@ def simulate_rna_bam(
     lengths = contig_lengths(build)
     records = []
     serial = 0
+    par1 = lesions.loc[lesions["label"].astype(str).str.startswith("PAR1"), "cell_fraction"]
     for gene in genes:
         level = settings.base_tpm.get(gene, DEFAULT_TPM) * float(
             np.exp(rng.normal(0.0, settings.expression_sd))
         )
+        if gene == "CRLF2" and not par1.empty:
+            # P2RY8::CRLF2: the PAR1 deletion puts CRLF2 under the P2RY8 promoter
+            level *= 1.0 + settings.crlf2_fold_with_par1 * float(par1.max())
         chrom = header_contig(str(models.loc[models["gene"] == gene, "chrom"].iloc[0]), chr_prefix)
         for isoform in gene_isoforms(models, gene, lesions, settings):
             size_kb = sum(e - s + 1 for s, e in isoform.blocks) / 1000.0
