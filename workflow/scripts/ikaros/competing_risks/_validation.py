@@ -72,6 +72,10 @@ def clean_input(
     """
     vectors = {k: v for k, v in (vectors or {}).items() if v is not None}
     matrices = {k: v for k, v in (matrices or {}).items() if v is not None}
+    if not matrices:
+        fast = _clean_numeric(time, status, cencode, vectors)
+        if fast is not None:
+            return fast
     time_s = _as_series(time, "time")
     status_s = _as_series(status, "status")
     series = {k: _as_series(v, k) for k, v in vectors.items()}
@@ -112,38 +116,104 @@ def clean_input(
             )
         complete &= numeric.notna().all(axis=1)
     keep = complete.to_numpy()
-    positions = np.flatnonzero(keep)
-
-    t = time_num.to_numpy(dtype=float)[keep]
-    if not np.all(np.isfinite(t)):
-        pos = int(positions[np.flatnonzero(~np.isfinite(t))[0]])
-        raise CompetingRisksInputError(
-            f"time: position {pos}: expected a finite time, got {_plain(time_num.iloc[pos])!r}"
-        )
-    if np.any(t < 0):
-        pos = int(positions[np.flatnonzero(t < 0)[0]])
-        raise CompetingRisksInputError(
-            f"time: position {pos}: expected a time >= 0, got {_plain(time_num.iloc[pos])!r}"
-        )
-    s = status_num.to_numpy(dtype=float)[keep]
-    is_event = (s >= 1) & (s == np.round(s)) & np.isfinite(s)
-    invalid = ~(is_event | (s == cencode))
-    if invalid.any():
-        pos = int(positions[np.flatnonzero(invalid)[0]])
-        code = _plain(status_s.iloc[pos])
-        raise CompetingRisksInputError(
-            f"status: position {pos}: code {code!r} is neither the censoring code "
-            f"{cencode!r} nor an event code (a positive integer)"
-        )
+    t, s, positions = _checked_time_status(
+        time_num.to_numpy(dtype=float),
+        status_num.to_numpy(dtype=float),
+        keep,
+        lambda pos: time_num.iloc[pos],
+        lambda pos: status_s.iloc[pos],
+        cencode,
+    )
     columns: dict[str, np.ndarray | pd.DataFrame] = {}
     for k, v in series.items():
-        is_factor = isinstance(v.dtype, pd.CategoricalDtype)
-        columns[k] = v[keep].reset_index(drop=True) if is_factor else v.to_numpy()[keep]
+        columns[k] = _kept_vector(v, keep)
     for k, frame in frames.items():
         columns[k] = frame.apply(pd.to_numeric).iloc[keep].reset_index(drop=True)
     if len(t) == 0:
         raise CompetingRisksInputError("no complete rows: every row has a missing value")
     return CleanInput(t, s, columns, positions, int(n - len(t)))
+
+
+def _kept_vector(values: pd.Series, keep: np.ndarray):
+    """A vector's complete rows: a factor stays a Series (its levels matter), else an array."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values[keep].reset_index(drop=True)
+    return values.to_numpy()[keep]
+
+
+def _checked_time_status(t_all, s_all, keep, time_value, status_value, cencode):
+    """Complete-row times and codes (floats) and their positions, after the value checks.
+
+    ``time_value(pos)`` and ``status_value(pos)`` give the input's value for error messages.
+    """
+    positions = np.flatnonzero(keep)
+    t = t_all[keep]
+    if not np.all(np.isfinite(t)):
+        pos = int(positions[np.flatnonzero(~np.isfinite(t))[0]])
+        raise CompetingRisksInputError(
+            f"time: position {pos}: expected a finite time, got {_plain(time_value(pos))!r}"
+        )
+    if np.any(t < 0):
+        pos = int(positions[np.flatnonzero(t < 0)[0]])
+        raise CompetingRisksInputError(
+            f"time: position {pos}: expected a time >= 0, got {_plain(time_value(pos))!r}"
+        )
+    s = s_all[keep]
+    is_event = (s >= 1) & (s == np.round(s)) & np.isfinite(s)
+    invalid = ~(is_event | (s == cencode))
+    if invalid.any():
+        pos = int(positions[np.flatnonzero(invalid)[0]])
+        code = _plain(status_value(pos))
+        raise CompetingRisksInputError(
+            f"status: position {pos}: code {code!r} is neither the censoring code "
+            f"{cencode!r} nor an event code (a positive integer)"
+        )
+    return t, s, positions
+
+
+def _numeric_vector(values) -> np.ndarray | None:
+    """A 1-D int/float numpy array or Series as its array; None for anything else."""
+    if isinstance(values, pd.Series):
+        if not isinstance(values.dtype, np.dtype):
+            return None  # pandas extension types (nullable, categorical) take the general path
+        values = values.to_numpy()
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "iuf":
+        return values
+    return None
+
+
+def _clean_numeric(time, status, cencode, vectors: dict) -> CleanInput | None:
+    """``clean_input`` for numeric arrays without covariates, skipping pandas (the hot path).
+
+    Returns None when time or status is not a plain numeric array; the result and the errors
+    are otherwise those of the general path (NaN is the only missing value of such arrays).
+    """
+    t_all, s_all = _numeric_vector(time), _numeric_vector(status)
+    if t_all is None or s_all is None:
+        return None
+    numeric = {k: _numeric_vector(v) for k, v in vectors.items()}
+    general = {k: _as_series(v, k) for k, v in vectors.items() if numeric[k] is None}
+    lengths = {"time": len(t_all), "status": len(s_all)}
+    lengths.update({k: len(general[k] if numeric[k] is None else numeric[k]) for k in vectors})
+    if len(set(lengths.values())) != 1:
+        detail = ", ".join(f"{k}={n}" for k, n in lengths.items())
+        raise CompetingRisksInputError(f"inputs must all have the same length; got {detail}")
+    t_float, s_float = t_all.astype(float, copy=False), s_all.astype(float, copy=False)
+    keep = ~(np.isnan(t_float) | np.isnan(s_float))
+    for v in numeric.values():
+        if v is not None and v.dtype.kind == "f":
+            keep &= ~np.isnan(v)
+    for v in general.values():
+        keep &= v.notna().to_numpy()
+    t, s, positions = _checked_time_status(
+        t_float, s_float, keep, t_all.__getitem__, s_all.__getitem__, cencode
+    )
+    columns = {
+        k: _kept_vector(general[k], keep) if v is None else v[keep] for k, v in numeric.items()
+    }
+    if len(t) == 0:
+        raise CompetingRisksInputError("no complete rows: every row has a missing value")
+    return CleanInput(t, s, columns, positions, int(len(t_all) - len(t)))
 
 
 def _plain(value):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kind
 from ikaros.competing_risks._validation import (
     CompetingRisksInputError,
     as_level_list,
@@ -107,62 +108,60 @@ def _tie_factor(d: np.ndarray, n: np.ndarray) -> np.ndarray:
         return np.where(d <= 1, 1.0, (n - d) / (n - 1.0))
 
 
-class _TimeGrid:
-    """Distinct times of one group and the number at risk at each (time >= t_i)."""
-
-    def __init__(self, time: np.ndarray):
-        utimes, inverse, total = np.unique(time, return_inverse=True, return_counts=True)
-        self.utimes, self.inverse = utimes, inverse
-        self.n_at = total[::-1].cumsum()[::-1].astype(float)
-
-    def counts(self, mask: np.ndarray) -> np.ndarray:
-        return np.bincount(self.inverse[mask], minlength=len(self.utimes)).astype(float)
-
-
-def cif_curve(time: np.ndarray, is_cause: np.ndarray, is_other: np.ndarray, grid=None):
-    """Jump times, CIF and variance at the cause's jumps for one group (cmprsk ``cinc``)."""
-    grid = _TimeGrid(time) if grid is None else grid
-    utimes, n_at = grid.utimes, grid.n_at
-    d1, d2 = grid.counts(is_cause), grid.counts(is_other)
-    event = (d1 + d2) > 0
-    t, n, d1, d2 = utimes[event], n_at[event], d1[event], d2[event]
-    if not np.any(d1 > 0):
-        return np.empty(0), np.empty(0), np.empty(0)
-    surv = np.cumprod((n - d1 - d2) / n)
-    surv_prev = np.concatenate([[1.0], surv[:-1]])
-    cif = np.cumsum(surv_prev * d1 / n)
-    e1 = surv_prev**2 * d1 * _tie_factor(d1, n) / n**2
-    e2 = surv_prev**2 * d2 * _tie_factor(d2, n) / n**2
+def cif_variance(grid: EventGrid) -> np.ndarray:
+    """cmprsk's variance of every (cause, group) CIF at the grid times (``cinc``)."""
+    n, d1, surv, surv_prev, cif = grid.safe_n, grid.d, grid.surv, grid.surv_prev, grid.cif
+    d2 = grid.d_all - d1
+    surv_prev2, n2 = surv_prev**2, n**2
+    e1 = surv_prev2 * d1 * _tie_factor(d1, n) / n2
+    e2 = surv_prev2 * d2 * _tie_factor(d2, n) / n2
     alive = surv > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv_s = np.where(alive, 1.0 / surv, 0.0)
-        ratio = np.where(alive, cif / surv, 0.0)
+    inv_s = np.divide(1.0, surv, out=np.zeros_like(surv), where=alive)
+    ratio = np.divide(cif, surv, out=np.zeros_like(cif), where=alive)
     # Cause terms (e1 * (a - F(t) b)^2 with a = 1 + F_i/S_i, b = 1/S_i; a = 1, b = 0 if S_i = 0)
     # and other-cause terms (e2 * (F_i/S_i - F(t)/S_i)^2, skipped when S_i = 0).
     a1, b1 = 1.0 + ratio, inv_s
     e2 = np.where(alive, e2, 0.0)
-    v1 = np.cumsum(e2 * ratio**2 + e1 * a1**2)
-    v2 = np.cumsum(e2 * ratio * inv_s + e1 * a1 * b1)
-    v3 = np.cumsum(e2 * inv_s**2 + e1 * b1**2)
-    var = v1 - 2.0 * cif * v2 + cif**2 * v3
-    jumps = d1 > 0
-    return t[jumps], cif[jumps], var[jumps]
+    v1 = np.cumsum(e2 * ratio**2 + e1 * a1**2, axis=-1)
+    v2 = np.cumsum(e2 * ratio * inv_s + e1 * a1 * b1, axis=-1)
+    v3 = np.cumsum(e2 * inv_s**2 + e1 * b1**2, axis=-1)
+    return v1 - 2.0 * cif * v2 + cif**2 * v3
+
+
+def _before_after(values: np.ndarray) -> np.ndarray:
+    """[0, then (before, after) each jump, then the last value]: cmprsk's est/var layout."""
+    out = np.zeros(2 * len(values) + 2)
+    out[2:-1:2] = values
+    out[3:-1:2] = values[:-1]
+    if len(values):
+        out[-1] = values[-1]
+    return out
 
 
 def _layout(jt: np.ndarray, je: np.ndarray, jv: np.ndarray, y_max: float):
     """cmprsk's before/after-jump vectors of length 2K + 2 ([0, y_max] without a jump)."""
-    if len(jt) == 0:
-        return np.array([0.0, y_max]), np.zeros(2), np.zeros(2)
-    prev_e = np.concatenate([[0.0], je[:-1]])
-    prev_v = np.concatenate([[0.0], jv[:-1]])
-    time = np.concatenate([[0.0], np.repeat(jt, 2), [y_max]])
-    est = np.concatenate(
-        [[0.0], np.column_stack([prev_e, je]).ravel(), je[-1:] if len(je) else [0.0]]
-    )
-    var = np.concatenate(
-        [[0.0], np.column_stack([prev_v, jv]).ravel(), jv[-1:] if len(jv) else [0.0]]
-    )
-    return time, est, var
+    time = np.empty(2 * len(jt) + 2)
+    time[0], time[-1] = 0.0, y_max
+    time[1:-1:2] = jt
+    time[2:-1:2] = jt
+    return time, _before_after(je), _before_after(jv)
+
+
+def _curves(grid: EventGrid, levels: list, causes: list, y_max: np.ndarray) -> dict:
+    """Every (group, cause) curve, read off the grid at the cause's failure times."""
+    variance = cif_variance(grid)
+    jumps = grid.d > 0  # (C, G, T)
+    ends = np.concatenate([[0], np.cumsum(jumps.sum(axis=-1).ravel())])  # cause-major
+    jump_time = grid.time[np.nonzero(jumps)[2]]
+    jump_est, jump_var = grid.cif[jumps], variance[jumps]
+    curves: dict[tuple, CumincCurve] = {}
+    for gi, glabel in enumerate(levels):
+        for ci, cause in enumerate(causes):
+            k = ci * len(levels) + gi
+            part = slice(ends[k], ends[k + 1])
+            ct, ce, cv = _layout(jump_time[part], jump_est[part], jump_var[part], y_max[gi])
+            curves[(glabel, cause)] = CumincCurve(glabel, cause, ct, ce, cv, float(y_max[gi]))
+    return curves
 
 
 def cuminc(time, status, group=None, strata=None, rho=0, cencode=0) -> CumincResult:
@@ -193,20 +192,15 @@ def cuminc(time, status, group=None, strata=None, rho=0, cencode=0) -> CumincRes
     causes = as_level_list([int(c) for c in cause_codes])
     levels = as_level_list(levels)
 
-    curves: dict[tuple, CumincCurve] = {}
-    for gi, glabel in enumerate(levels):
-        in_g = gidx == gi
-        tg, sg, cg = t[in_g], s[in_g], censored[in_g]
-        y_max = float(tg.max())
-        grid = _TimeGrid(tg)
-        for cause in causes:
-            is_cause = sg == cause
-            jt, je, jv = cif_curve(tg, is_cause, ~cg & ~is_cause, grid)
-            ct, ce, cv = _layout(jt, je, jv, y_max)
-            curves[(glabel, cause)] = CumincCurve(glabel, cause, ct, ce, cv, y_max)
+    kind = cause_kind(s, censored, cause_codes)
+    rows = SortedRows.build(t, gidx, kind, sidx, len(levels), len(causes))
+    grid = EventGrid(rows)
+    y_max = np.full(len(levels), -np.inf)
+    np.maximum.at(y_max, gidx, t)
+    curves = _curves(grid, levels, causes, y_max)
 
     if len(levels) > 1:
-        tests = gray_statistics(t, s, gidx, sidx, causes, rho=rho, cencode=cencode)
+        tests = gray_statistics(rows, causes, rho=rho, whole_grid=grid)
     else:
         tests = pd.DataFrame({"cause": [], "statistic": [], "df": [], "p_value": []})
     return CumincResult(
