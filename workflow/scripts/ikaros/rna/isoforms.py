@@ -11,17 +11,17 @@ Wilson interval of its transcript fraction reaches `min_fraction` (rare natural 
 below it).
 
 Readthrough evidence (3' deletions, which leave no junction): delta 2-8 and delta 4-8 transcripts
-end after exon 1 or exon 3 and read on into the intron (no exon, no polyadenylation signal is
-left downstream). At that exon, the fragments reading through over those reading through or
-splicing out estimate the deleted share; the intron-retention background (the cohort reference's
-readthrough fraction at that exon, 0 without a reference) is subtracted, and the call needs
-`min_readthrough_fragments` readthrough fragments and a Wilson lower bound at least
-`min_readthrough_excess` above the background. Exon coverage backs it up in the evidence text:
-with `U` and `D` the aligned bases (in read lengths) of the upstream exons and of exon 8, and
-`r0` their depth ratio in the reference (1 without), the loss is
-`1 - (D / len8) / (U / len_up) / r0`, with a one-sided binomial test of `D` against its reference
-share. Whole-gene deletions (delta 1-8) silence the allele and leave no RNA signature: RNA cannot
-call them.
+end after exon 1 or exon 3 (a 3' deletion after another exon: class other) and read on into the
+intron, as no exon and no polyadenylation signal is left downstream. At that exon, the fragments
+reading through over those reading through or splicing out estimate the deleted share; the
+intron-retention background (the cohort reference's readthrough fraction at that exon, 0
+without a reference) is subtracted, and the call needs `min_readthrough_fragments` readthrough
+fragments and a Wilson lower bound at least `min_readthrough_excess` above the background. Exon
+coverage backs it up in the evidence text: with `U` and `D` the aligned bases (in read lengths)
+of the upstream exons and of exon 8, and `r0` their depth ratio in the reference (1 without),
+the loss is `1 - (D / len8) / (U / len_up) / r0`, with a one-sided binomial test of `D` against
+its reference share. Whole-gene deletions (delta 1-8) silence the allele and leave no RNA
+signature: RNA cannot call them.
 
 A sample is not assessable when the canonical IKZF1 junctions have fewer than `min_canonical`
 fragments in all.
@@ -38,6 +38,8 @@ from scipy.stats import binomtest
 from ikaros.rna.junctions import wilson_interval
 
 IKZF1_JUNCTION_CLASSES = {(3, 8): "del4-7", (1, 8): "del2-7"}
+# 3' deletions by the last exon kept; the transcript reads on into the next intron
+THREE_PRIME_CLASSES = {1: "del2-8", 3: "del4-8"}
 RNA_VISIBLE_CLASSES = ("del4-7", "del2-7", "del2-8", "del4-8", "other")
 RNA_CALL_COLUMNS = (
     "rna_status",
@@ -164,7 +166,9 @@ def call_ikzf1_rna(
         gene_reference = reference[reference["gene"] == "IKZF1"].set_index("exon")
     candidates = []
     leaving_at: dict[int, int] = {}
-    for last_kept, name in ((1, "del2-8"), (3, "del4-8")):
+    last_exon = int(gene_coverage.index.max())
+    for last_kept in range(1, last_exon):
+        name = THREE_PRIME_CLASSES.get(last_kept, "other")
         through = int(gene_coverage.loc[last_kept, "readthrough_fragments"])
         leaving = through + int(gene_coverage.loc[last_kept, "spliced_out_fragments"])
         background = 0.0
@@ -181,7 +185,7 @@ def call_ikzf1_rna(
         leaving_at[last_kept] = leaving
     if candidates:
         fraction, through, name, last_kept, low, high, background = max(candidates)
-        exons = ",".join(str(n) for n in range(last_kept + 1, 9))
+        exons = ",".join(str(n) for n in range(last_kept + 1, last_exon + 1))
         ratio_fraction, p = _three_prime_loss(
             gene_coverage.reset_index(),
             list(range(1, last_kept + 1)),
