@@ -174,6 +174,19 @@ def test_par1_deletion_raises_crlf2(tmp_path, table):
     assert counts[1] / counts[0] == pytest.approx(19.0, rel=0.15)
 
 
+def test_expression_profile_does_not_depend_on_depth(tmp_path, table):
+    genes = ["IKZF1", "CDKN2A", "ERG"]
+    mapped = []
+    for depth in (10.0, 30.0):
+        path = tmp_path / f"depth{depth}.bam"
+        settings = RnaSimSettings(fragments_per_tpm_kb=depth)
+        simulate_rna_bam(path, "S", lesions(), table, "GRCh38", 8, genes, settings)
+        with pysam.AlignmentFile(str(path)) as bam:
+            mapped.append({s.contig: s.mapped for s in bam.get_index_statistics()})
+    for contig in ("chr7", "chr9", "chr21"):
+        assert mapped[1][contig] / mapped[0][contig] == pytest.approx(3.0, rel=0.15)
+
+
 def test_bare_contig_names(tmp_path, table):
     path = tmp_path / "bare.bam"
     simulate_rna_bam(path, "S", lesions(), table, "GRCh37", 1, ["ERG"], chr_prefix=False)

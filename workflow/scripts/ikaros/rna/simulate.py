@@ -380,10 +380,10 @@ def simulate_rna_bam(
     records = []
     serial = 0
     par1 = lesions.loc[lesions["label"].astype(str).str.startswith("PAR1"), "cell_fraction"]
-    for gene in genes:
-        level = settings.base_tpm.get(gene, DEFAULT_TPM) * float(
-            np.exp(rng.normal(0.0, settings.expression_sd))
-        )
+    # the patient's expression profile is drawn before any read, so it does not depend on depth
+    factors = np.exp(rng.normal(0.0, settings.expression_sd, len(genes)))
+    for gene, factor in zip(genes, factors, strict=True):
+        level = settings.base_tpm.get(gene, DEFAULT_TPM) * float(factor)
         if gene == "CRLF2" and not par1.empty:
             # P2RY8::CRLF2: the PAR1 deletion puts CRLF2 under the P2RY8 promoter
             level *= 1.0 + settings.crlf2_fold_with_par1 * float(par1.max())
