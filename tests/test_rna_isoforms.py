@@ -144,6 +144,14 @@ def test_integration_statuses():
     assert integrate({"ikzf1_status": "not_assessable"}, RNA_WT).dna_rna_agreement == "rna_only"
     assert integrate(DNA_DEL47, None).dna_rna_agreement == "dna_only"
     assert integrate(None, None).ikzf1_status == "not_assessable"
+    # a DNA row read from a TSV: empty cells arrive as NaN
+    from_table = {
+        "ikzf1_status": "wildtype",
+        "ikzf1_class": float("nan"),
+        "ikzf1_exons_deleted": None,
+    }
+    assert integrate(from_table, RNA_WT).ikzf1_class == ""
+    assert integrate(from_table, None).ikzf1_exons_deleted == ""
     # readthrough calls have no exact boundaries: they never override or refine DNA
     through = RnaCall("deleted", "del4-8", "4,5,6,7,8", 0.3, 0.2, 0.4, 30, "readthrough")
     dna28 = {

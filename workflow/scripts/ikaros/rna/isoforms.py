@@ -234,6 +234,11 @@ class IntegratedCall:
         return asdict(self)
 
 
+def _text(value) -> str:
+    """A table cell as text: None and NaN (empty cells read by pandas) become ''."""
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
 def _exons(text: str) -> set[int]:
     return {int(x) for x in str(text).split(",") if x.strip()}
 
@@ -271,8 +276,8 @@ def integrate(
     if not rna_ok:
         return IntegratedCall(
             dna_call["ikzf1_status"],
-            dna_call.get("ikzf1_class", "") or "",
-            dna_call.get("ikzf1_exons_deleted", "") or "",
+            _text(dna_call.get("ikzf1_class")),
+            _text(dna_call.get("ikzf1_exons_deleted")),
             "dna_only",
             evidence,
             "no RNA" if rna_call is None else "RNA not assessable",
@@ -287,8 +292,8 @@ def integrate(
             "no DNA" if dna_call is None else "DNA not assessable",
         )
     dna_status = dna_call["ikzf1_status"]
-    dna_class = dna_call.get("ikzf1_class", "") or ""
-    dna_exons = dna_call.get("ikzf1_exons_deleted", "") or ""
+    dna_class = _text(dna_call.get("ikzf1_class"))
+    dna_exons = _text(dna_call.get("ikzf1_exons_deleted"))
     # only a junction gives exact exon boundaries; readthrough calls confirm but never override
     by_junction = rna_call.rna_source == "junction"
     if dna_status == "wildtype" and rna_call.rna_status == "wildtype":
