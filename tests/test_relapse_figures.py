@@ -77,3 +77,39 @@ def test_oncoprint_cell_codes():
     values = pd.Series(["none", "mono", "bi", "true", "", "false"])
     assert figures._altered(values, None).tolist() == [0, 1, 2, 1, 0, 0]
     assert figures._altered(pd.Series(["del4-7", "del1-8"]), "del4-7").tolist() == [1, 0]
+
+
+def test_cohort_without_relapses_draws_flat_curves_and_zero_cir(tmp_path):
+    """Small cohorts may have no relapse at all: cuminc then has no relapse curve; the
+    analysis must still write its tables (CIR 0, flagged) and figures."""
+    from ikaros.relapse.analysis import run_analysis, write_analysis
+
+    table = small_cohort(n=12, seed=5)
+    clinical = pd.DataFrame(
+        {
+            "patient_id": table["patient_id"],
+            "followup_years": table["time_years"] + 5,
+            "event": np.where(np.arange(12) == 3, "death_in_remission", "censored"),
+            "subtype": table["subtype"],
+            "mrd_eoi": table["mrd_eoi"],
+            "age_years": table["age_years"],
+            "wbc": table["wbc"],
+        }
+    )
+    deleted = np.arange(12) % 3 == 0
+    patients = pd.DataFrame(
+        {
+            "patient_id": table["patient_id"],
+            "ikzf1_status": np.where(deleted, "deleted", "wildtype"),
+            "ikzf1_class": np.where(deleted, "del4-7", ""),
+            "ikzf1plus": np.where(deleted & (np.arange(12) < 6), "true", "false"),
+            "ikzf1plus_focal": "false",
+        }
+    )
+    analysis = run_analysis(clinical, patients, {}, RelapseSettings())
+    assert (analysis.cir["relapses"] == 0).all()
+    assert (analysis.cir["cir"] == 0).all()
+    written = write_analysis(analysis, tmp_path)
+    pngs = sorted((tmp_path / "figures").glob("cir_*.png"))
+    assert pngs and all(p.stat().st_size > 5000 for p in pngs)
+    assert written

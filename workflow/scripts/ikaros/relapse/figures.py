@@ -74,7 +74,19 @@ def cir_figure(
     )
     single = len(fit.groups) == 1
     for k, level in enumerate(present):
-        curve = fit.curve(fit.groups[0] if single else level, RELAPSE)
+        key = (fit.groups[0] if single else level, RELAPSE)
+        if key not in fit.curves:
+            # No relapse anywhere in the data: cuminc has no relapse curve, the CIR is 0.
+            ax.plot(
+                [0.0, min(float(time[group == level].max()), xmax)],
+                [0.0, 0.0],
+                linestyle=LINE_STYLES[k % len(LINE_STYLES)],
+                color=GREYS[k % len(GREYS)],
+                linewidth=1.8,
+                label=f"{level} (n={int((group == level).sum())})",
+            )
+            continue
+        curve = fit.curves[key]
         keep = curve.time <= xmax
         ax.plot(
             curve.time[keep],
