@@ -115,6 +115,27 @@ try:
 except SheetError as error:
     raise WorkflowError(str(error)) from None
 
+for name, settings in config["cohorts"].items():
+    partner = settings.get("validates")
+    if partner is not None and (partner not in COHORTS or partner == name):
+        raise WorkflowError(
+            f"config: cohorts.{name}.validates: {partner!r} is not another cohort of this "
+            f"config (cohorts: {', '.join(COHORTS)})"
+        )
+
+
+def check_relapse_settings():
+    """Refuse a bad `relapse` block at parse time rather than in the analysis job."""
+    from ikaros.relapse.settings import RelapseSettings
+
+    try:
+        RelapseSettings.from_config(config["relapse"])
+    except ValueError as error:
+        raise WorkflowError(f"config: relapse: {error}") from None
+
+
+check_relapse_settings()
+
 
 wildcard_constraints:
     cohort="|".join(re.escape(name) for name in COHORTS),
@@ -179,6 +200,8 @@ def all_outputs():
     outputs = []
     for cohort in COHORTS.values():
         outputs.append(f"results/{cohort.name}/qc/coverage_qc.tsv")
+        outputs.append(f"results/{cohort.name}/patients.tsv")
+        outputs.append(f"results/{cohort.name}/report.html")
         if cohort.simulated:
             outputs.append(f"results/{cohort.name}/simulated/truth_patients.tsv")
     return outputs
