@@ -2,7 +2,7 @@
 
 For a set of rows (all of them, or one stratum) the grid holds the distinct times with a failure
 of any cause in any group and, per group, the number at risk, the failures of each cause, the
-all-cause Kaplan-Meier survival after and before each time, and each cause's CIF. Arrays are laid
+all-cause Kaplan-Meier survival after and before each time. Arrays are laid
 out (cause, group, time) so numpy runs along time. At a grid time where a group has no failure
 its survival factor is exactly 1 and its increments exactly 0, so a group's values at its own
 failure times equal, bit for bit, those of a grid built from that group alone.
@@ -77,7 +77,6 @@ class EventGrid:
         factor = np.where(self.has, (self.n - self.d_all) / self.safe_n, 1.0)
         self.surv = np.cumprod(factor, axis=1)
         self.surv_prev = _previous(self.surv, 1.0)
-        self.cif = np.cumsum(self.surv_prev * self.d / self.safe_n, axis=-1)  # (C, G, T)
 
     @property
     def n_times(self) -> int:

@@ -108,10 +108,42 @@ def _tie_factor(d: np.ndarray, n: np.ndarray) -> np.ndarray:
         return np.where(d <= 1, 1.0, (n - d) / (n - 1.0))
 
 
-def cif_variance(grid: EventGrid) -> np.ndarray:
-    """cmprsk's variance of every (cause, group) CIF at the grid times (``cinc``)."""
-    n, d1, surv, surv_prev, cif = grid.safe_n, grid.d, grid.surv, grid.surv_prev, grid.cif
-    d2 = grid.d_all - d1
+class _GroupTimes:
+    """Each group's own failure times, gathered from the pooled grid (cause, group, time).
+
+    A group's survival and at-risk count change only at its own failure times, so the pooled
+    values there are exactly the group's. Rows are left-aligned; the padding after a group's
+    last time repeats the grid's last column with zero failures, so it adds nothing.
+    """
+
+    def __init__(self, grid: EventGrid):
+        own = grid.d_all > 0
+        counts = own.sum(axis=1)
+        group, column = np.nonzero(own)
+        starts = np.cumsum(counts) - counts
+        self.columns = np.full((len(counts), counts.max(initial=0)), grid.n_times - 1)
+        self.columns[group, np.arange(len(group)) - starts[group]] = column
+        real = np.arange(self.columns.shape[1]) < counts[:, None]
+
+        def gather(values):
+            return np.take_along_axis(
+                values,
+                np.broadcast_to(self.columns, values.shape[:-1] + self.columns.shape[-1:]),
+                axis=-1,
+            )
+
+        self.n, self.surv, self.surv_prev = (
+            gather(v) for v in (grid.safe_n, grid.surv, grid.surv_prev)
+        )
+        self.d = gather(grid.d) * real
+        self.d_all = gather(grid.d_all) * real
+        self.cif = np.cumsum(self.surv_prev * self.d / self.n, axis=-1)
+
+
+def cif_variance(times: _GroupTimes) -> np.ndarray:
+    """cmprsk's variance of every (cause, group) CIF at the group's failure times (``cinc``)."""
+    n, d1, surv, surv_prev, cif = times.n, times.d, times.surv, times.surv_prev, times.cif
+    d2 = times.d_all - d1
     surv_prev2, n2 = surv_prev**2, n**2
     e1 = surv_prev2 * d1 * _tie_factor(d1, n) / n2
     e2 = surv_prev2 * d2 * _tie_factor(d2, n) / n2
@@ -149,11 +181,13 @@ def _layout(jt: np.ndarray, je: np.ndarray, jv: np.ndarray, y_max: float):
 
 def _curves(grid: EventGrid, levels: list, causes: list, y_max: np.ndarray) -> dict:
     """Every (group, cause) curve, read off the grid at the cause's failure times."""
-    variance = cif_variance(grid)
-    jumps = grid.d > 0  # (C, G, T)
+    times = _GroupTimes(grid)
+    variance = cif_variance(times)
+    jumps = times.d > 0  # (C, G, time)
     ends = np.concatenate([[0], np.cumsum(jumps.sum(axis=-1).ravel())])  # cause-major
-    jump_time = grid.time[np.nonzero(jumps)[2]]
-    jump_est, jump_var = grid.cif[jumps], variance[jumps]
+    _, group, column = np.nonzero(jumps)
+    jump_time = grid.time[times.columns[group, column]]
+    jump_est, jump_var = times.cif[jumps], variance[jumps]
     curves: dict[tuple, CumincCurve] = {}
     for gi, glabel in enumerate(levels):
         for ci, cause in enumerate(causes):

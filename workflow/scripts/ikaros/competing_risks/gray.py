@@ -41,86 +41,119 @@ def qr_rank(matrix: np.ndarray, tol: float = QR_TOLERANCE) -> int:
 
 
 class _PooledRisk:
-    """What one stratum's test needs that does not depend on the cause.
+    """What one stratum's test needs that does not depend on the cause (groups x grid times).
 
     h_j = n_j / S_j- is group j's subdistribution risk set before the CIF factor, H = sum_j h_j;
     ``cross`` holds -h_j h_k / H for k < G - 1, the off-diagonal part of a(t) before rho.
     """
 
     def __init__(self, grid: EventGrid):
-        n_groups = grid.n.shape[0]
+        self.grid = grid
+        k = grid.n.shape[0] - 1
         self.h = np.divide(grid.n, grid.surv_prev, out=np.zeros_like(grid.n), where=grid.has)
         self.big_h = self.h.sum(axis=0)
-        k = n_groups - 1
         self.cross = self.h[:, None, :] * (self.h[None, :k, :] * -(1.0 / self.big_h))
         self.h_surv_prev_1 = self.big_h * grid.surv_prev - 1.0
+        self.alive = grid.surv > 0
+        self.safe_s = np.where(self.alive, grid.surv, 1.0)
+        self.prev_over_n2 = (grid.surv_prev / grid.safe_n) ** 2
 
 
 def _stratum_score(grid: EventGrid, rho: float):
-    """Score (causes, G-1) and variance (causes, G-1, G-1) of one stratum, every cause at once.
-
-    Arrays are (cause, group[, group], time); the numbers of causes and groups are small.
-    """
+    """Score (causes, G-1) and variance (causes, G-1, G-1) of one stratum."""
     n_causes, n_groups = grid.d.shape[:2]
     k = n_groups - 1
+    score, var = np.zeros((n_causes, k)), np.zeros((n_causes, k, k))
     if grid.n_times == 0:
-        return np.zeros((n_causes, k)), np.zeros((n_causes, k, k))
+        return score, var
     risk = _PooledRisk(grid)
-    n, has, safe_n, surv, surv_prev = grid.n, grid.has, grid.safe_n, grid.surv, grid.surv_prev
-    h, big_h = risk.h, risk.big_h
-    d1, cif = grid.d, grid.cif
-    d2 = grid.d_all - d1
-    r_j = h * (1.0 - _previous(cif, 0.0))
-    big_r = r_j.sum(axis=1)
-    big_d1 = d1.sum(axis=1)  # (C, T)
-    f0 = np.cumsum(big_d1 / big_h, axis=-1)
-    f0_prev = _previous(f0, 0.0)
-    w = (1.0 - f0_prev) ** rho if rho != 0 else None  # rho = 0: every weight is exactly 1
+    for c in range(n_causes):
+        score[c], var[c] = _cause_score(risk, grid.d[c], rho)
+    return score, var
 
-    expected = r_j * (big_d1 / np.where(big_r > 0, big_r, 1.0))[:, None, :]
-    excess = d1 - expected
-    score = (excess if w is None else excess * w[:, None, :]).sum(axis=-1)[:, :k]
+
+def _cause_score(risk: _PooledRisk, d1_all: np.ndarray, rho: float):
+    """Score (G-1) and variance (G-1, G-1) of one stratum for one cause (d1_all: its failures).
+
+    Only some times contribute: the cause's failure times to the score and the first variance
+    term, (group, time) pairs with a competing failure to the second. Summing over those alone
+    gives the same sums (the others add exact zeros) as long as every weight is finite;
+    otherwise all are kept so that NaN and inf propagate exactly as in cmprsk.
+    """
+    grid, big_h = risk.grid, risk.big_h
+    k = d1_all.shape[0] - 1
+    big_d1_all = d1_all.sum(axis=0)
+    f0_all = np.cumsum(big_d1_all / big_h)
+    f0_prev_all = _previous(f0_all, 0.0)
+    w_all = (1.0 - f0_prev_all) ** rho if rho != 0 else None  # rho = 0: weights exactly 1
+    active_all = big_d1_all > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale_all = np.where(active_all, big_d1_all / (big_h * (1.0 - f0_prev_all)), 0.0)
+    d2_all = grid.d_all - d1_all
+    sel2_all = (d2_all > 0) & risk.alive
+    finite = np.all(np.isfinite(scale_all)) and (w_all is None or np.all(np.isfinite(w_all)))
+    if finite:  # the cause's failure times; (group, time) pairs with a competing failure
+        cols = np.flatnonzero(active_all)
+        pair_j, pair_t = np.nonzero(sel2_all)
+    else:  # every time and every pair
+        cols = np.arange(grid.n_times)
+        pair_j, pair_t = np.divmod(np.arange(d2_all.size), grid.n_times)
+
+    # Score: observed minus expected failures, R_j = h_j (1 - F_j-) the subdistribution risk set.
+    d1, big_d1, h = _at(d1_all, cols), _at(big_d1_all, cols), _at(risk.h, cols)
+    surv_prev, safe_n, has = _at(grid.surv_prev, cols), _at(grid.safe_n, cols), _at(grid.has, cols)
+    cif = np.cumsum(surv_prev * d1 / safe_n, axis=1)  # F_j changes only at the cause's failures
+    r_j = h * (1.0 - _previous(cif, 0.0))
+    big_r = r_j.sum(axis=0)
+    w = None if w_all is None else _at(w_all, cols)
+    excess = d1 - r_j * (big_d1 / np.where(big_r > 0, big_r, 1.0))
+    score = (excess if w is None else excess * w).sum(axis=1)[:k]
 
     # a(t) = w h_j (delta_jk - h_k / H), symmetric; c(t) cumulates a D1 / (H (1 - F0-)),
     # skipping entries with a = 0 (cmprsk 2.2-12's guard against 0/0 when F0- = 1).
     diag = np.arange(k)
-    if w is None:
-        a = risk.cross.copy()
-        a[diag, diag, :] += h[:k]
-    else:
-        a = risk.cross * w[:, None, None, :]
-        a[:, diag, diag, :] += w[:, None, :] * h[None, :k]
-    active = big_d1 > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(active, big_d1 / (big_h * (1.0 - f0_prev)), 0.0)
-    c_inc = a * scale[:, None, None, :]
-    if not np.all(np.isfinite(scale)):
+    a = _at(risk.cross, cols) if w is None else _at(risk.cross, cols) * w
+    a[diag, diag, :] += h[:k] if w is None else w * h[:k]
+    c_inc = a * _at(scale_all, cols)
+    if not finite:
         c_inc = np.where(a != 0, c_inc, 0.0)
-    c_t = np.cumsum(c_inc, axis=-1)
-    remaining = c_t[..., -1:] - c_t  # C_jk - c_jk(t), k < G-1
+    c_t = np.zeros(a.shape[:2] + (len(cols) + 1,))  # c(t) after each column, 0 before the first
+    np.cumsum(c_inc, axis=-1, out=c_t[..., 1:])
+    total = c_t[..., -1:]
 
     # Cause-of-interest terms for groups at risk at times with a failure of the cause:
     # u[j, :, t] = a_j.(t) + b_j(t) (C_j. - c_j.(t)).
-    sel1 = active[:, None, :] & has
-    alive = surv > 0
-    safe_s = np.where(alive, surv, 1.0)
-    f0_left = (1.0 - f0)[:, None, :] / safe_s  # (1 - F0) / S_j
-    b = np.where(alive, 1.0 - f0_left, 1.0)
+    f0 = _at(f0_all, cols)
+    alive, safe_s = _at(risk.alive, cols), _at(risk.safe_s, cols)
+    b = np.where(alive, 1.0 - (1.0 - f0) / safe_s, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        tau = np.where(
-            (big_d1 == 1)[:, None, :], 1.0, 1.0 - (big_d1 - 1.0)[:, None, :] / risk.h_surv_prev_1
-        )
-        e = np.where(sel1, tau * surv_prev * (big_d1 / big_h)[:, None, :] / safe_n, 0.0)
-    u = a + b[:, :, None, :] * remaining
-    var = np.einsum("cjkt,cjlt->ckl", u * e[:, :, None, :], u)
-    # Other-cause terms for groups with competing failures and S_j > 0 after the time.
-    sel2 = (d2 > 0) & alive
-    b2 = np.where(sel2, f0_left, 0.0)
+        tau = np.where(big_d1 == 1, 1.0, 1.0 - (big_d1 - 1.0) / _at(risk.h_surv_prev_1, cols))
+        jump = big_d1 / _at(big_h, cols)
+        e = np.where(_at(active_all, cols) & has, tau * surv_prev * jump / safe_n, 0.0)
+    u = a + b[:, None, :] * (total - c_t[..., 1:])
+    var = np.einsum("jkt,jlt->kl", u * e[:, None, :], u)
+
+    # Other-cause terms, one per (group j, time t) with a competing failure and S_j(t) > 0;
+    # c(t) is its value at the cause's last failure up to t.
+    width = c_t.shape[-1]
+    row = (pair_j * k + np.arange(k)[:, None]) * width  # start of c_t[j, k', :] in c_t.ravel()
+    flat_c = c_t.ravel()
+    remaining = np.take(flat_c, row + (width - 1)) - np.take(
+        flat_c, row + np.searchsorted(cols, pair_t, side="right")
+    )
+    pair = pair_j * grid.n_times + pair_t
+    sel2, d2, n = (np.take(v.ravel(), pair) for v in (sel2_all, d2_all, grid.n))
+    b2 = np.where(sel2, (1.0 - f0_all[pair_t]) / np.take(risk.safe_s.ravel(), pair), 0.0)
     tau2 = np.where(d2 <= 1, 1.0, (n - d2) / np.where(n > 1, n - 1.0, 1.0))
-    e2 = np.where(sel2, tau2 * (surv_prev / safe_n) ** 2 * d2, 0.0)
-    u2 = b2[:, :, None, :] * remaining
-    var += np.einsum("cjkt,cjlt->ckl", u2 * e2[:, :, None, :], u2)
+    e2 = np.where(sel2, tau2 * np.take(risk.prev_over_n2.ravel(), pair) * d2, 0.0)
+    u2 = b2 * remaining  # (G-1, pairs)
+    var += np.einsum("kp,lp->kl", u2 * e2, u2)
     return score, var
+
+
+def _at(values: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """The given time columns (last axis); np.take is several times faster than fancy indexing."""
+    return np.take(values, columns, axis=-1)
 
 
 def _stratum_grids(rows: SortedRows, whole_grid: EventGrid | None) -> list[EventGrid]:
