@@ -21,7 +21,9 @@ memory). The maximal |Z| is tested against its null distribution by Monte Carlo:
 - ``null="permutation"``: DNAcopy's permutation reference: standardised residuals
   (x - m) / sqrt(v) permuted and put back on each bin's own scale.
 
-Sampling stops early once the p-value cannot fall below ``alpha``; when a Bonferroni bound
+Sampling stops early once the p-value cannot fall below ``alpha``, or once it is clearly below
+(fewer than (k alpha - 3) exceedances in k draws); no sampling is needed when one arc's own
+two-sided tail is already at least ``alpha``; when a Bonferroni bound
 over all arcs (each Z is standard normal under the null) is already below ``alpha / 1000``
 sampling is skipped and the bound is the p-value. A significant
 arc splits the segment into up to three (each at least ``min_width`` bins, DNAcopy's
@@ -29,6 +31,8 @@ arc splits the segment into up to three (each at least ``min_width`` bins, DNAco
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -56,33 +60,45 @@ _CHUNK_CELLS = 2_000_000
 NULLS = ("gaussian", "permutation")
 
 
+@lru_cache(maxsize=64)
+def _admissible_arcs(n: int, min_width: int) -> np.ndarray:
+    """Arcs (i, j] of a circle of n bins that CBS may cut out: rows i, columns j.
+
+    Depends only on n and ``min_width``, so it is computed once and shared by the observed
+    series and every null draw of the same segment.
+    """
+    i = np.arange(n)[:, None]
+    j = np.arange(n + 1)[None, :]
+    length = j - i
+    return (
+        (length >= min_width)
+        & ((i == 0) | (i >= min_width))
+        & ((j == n) | (n - j >= min_width))
+        & ~((i == 0) & (j == n))
+    )
+
+
 def _best_arc(x: np.ndarray, w: np.ndarray, min_width: int) -> tuple[float, int, int]:
     """Largest |Z| over admissible arcs (i, j]: returns (|Z|, i, j); (0, -1, -1) if none."""
     n = len(x)
     s = np.concatenate(([0.0], np.cumsum(w * x)))
     wc = np.concatenate(([0.0], np.cumsum(w)))
     s_tot, w_tot = s[-1], wc[-1]
-    j = np.arange(n + 1)
+    admissible = _admissible_arcs(n, min_width)
     best, best_i, best_j = 0.0, -1, -1
     rows = max(1, _CHUNK_CELLS // (n + 1))
     for lo in range(0, n, rows):
-        i = np.arange(lo, min(n, lo + rows))[:, None]
-        w_in = wc[None, :] - wc[i]
-        s_in = s[None, :] - s[i]
+        hi = min(n, lo + rows)
+        ok = admissible[lo:hi]
+        w_in = wc[None, :] - wc[lo:hi, None]
+        s_in = s[None, :] - s[lo:hi, None]
         w_out = w_tot - w_in
-        length = j[None, :] - i
-        ok = (
-            (length >= min_width)
-            & ((i == 0) | (i >= min_width))
-            & ((j[None, :] == n) | (n - j[None, :] >= min_width))
-            & (w_out > 0)
-            & ~((i == 0) & (j[None, :] == n))
-        )
+        ok = ok & (w_out > 0) & (w_in > 0)
         if not ok.any():
             continue
         with np.errstate(divide="ignore", invalid="ignore"):
-            stat = (s_in / w_in - (s_tot - s_in) / w_out) / np.sqrt(1.0 / w_in + 1.0 / w_out)
-        stat = np.where(ok, np.abs(stat), -1.0)
+            stat = np.abs(s_in / w_in - (s_tot - s_in) / w_out) / np.sqrt(1.0 / w_in + 1.0 / w_out)
+        stat[~ok] = -1.0
         flat = int(np.argmax(stat))
         value = float(stat.flat[flat])
         if value > best:
@@ -102,8 +118,13 @@ def _arc_p_value(
     null: str = "gaussian",
 ) -> float:
     n = len(x)
+    single_arc = 2.0 * norm.sf(observed)
+    if single_arc >= alpha:
+        # The maximum over arcs exceeds any one arc's |Z|, whose two-sided tail is exact:
+        # the p-value of the maximum is at least this, so the arc cannot be significant.
+        return float(single_arc)
     n_arcs = n * (n - 1) / 2.0
-    bonferroni = min(1.0, n_arcs * 2.0 * norm.sf(observed))
+    bonferroni = min(1.0, n_arcs * single_arc)
     if bonferroni < alpha / 1000.0:
         return float(bonferroni)
     mean = np.sum(w * x) / np.sum(w)
@@ -120,6 +141,10 @@ def _arc_p_value(
             exceed += 1
             if exceed + 1 > give_up:
                 return (exceed + 1) / (done + 1)
+        elif (exceed + 3) / done < alpha:
+            # Clearly significant: with e exceedances in k draws, (e + 3) / k bounds p from
+            # above at about 95% confidence, so more draws would not change the decision.
+            return (exceed + 1) / (done + 1)
     return (exceed + 1) / (n_perm + 1)
 
 
@@ -226,9 +251,10 @@ def segment_bins(
     null: str = "gaussian",
     undo_z: float = 3.0,
 ) -> pd.DataFrame:
-    """Segment every chromosome of a log2-ratio frame (reference.log2_ratios output).
+    """Segment every chromosome arm of a log2-ratio frame (reference.log2_ratios output).
 
-    Masked bins are left out; change points weaker than ``undo_z`` SEs are undone
+    Arms come from the panel's ``arm`` column (a frame without it is segmented per
+    chromosome). Masked bins are left out; change points weaker than ``undo_z`` SEs are undone
     (``merge_weak_changes``). Returns one row per segment with SEGMENT_COLUMNS: genomic
     start/end of its first/last bin (1-based inclusive), bin ids, row positions in ``bins``,
     number of bins, weighted mean log2 with SE, z = log2 / se, the mean and SE without the
@@ -236,13 +262,21 @@ def segment_bins(
     """
     rows = []
     chroms = bins["chrom"].to_numpy()
+    # Each chromosome arm is segmented on its own (as CNVkit does): the centromere is a
+    # natural breakpoint, and CBS costs grow with the square of the bins in a series.
+    arms = bins["arm"].to_numpy() if "arm" in bins.columns else np.full(len(bins), "")
     usable = ~bins["masked"].to_numpy(dtype=bool)
     order = {c: k for k, c in enumerate(PRIMARY_CHROMOSOMES)}
-    for chrom in sorted(set(chroms[usable]), key=lambda c: order.get(c, len(order))):
-        positions = np.nonzero((chroms == chrom) & usable)[0]
+    series = sorted(
+        set(zip(chroms[usable], arms[usable], strict=True)),
+        key=lambda ca: (order.get(ca[0], len(order)), ca[1]),
+    )
+    for chrom, arm in series:
+        positions = np.nonzero((chroms == chrom) & (arms == arm) & usable)[0]
         x = bins["log2"].to_numpy(dtype=float)[positions]
         v = bins["var"].to_numpy(dtype=float)[positions]
-        bounds = cbs(x, v, alpha, n_perm, min_width, seed + order.get(chrom, 99), null)
+        arm_seed = seed + 2 * order.get(chrom, 99) + (arm == "q")
+        bounds = cbs(x, v, alpha, n_perm, min_width, arm_seed, null)
         for lo, hi, p in merge_weak_changes(x, v, bounds, undo_z):
             first, last = positions[lo], positions[hi - 1]
             mean, se = segment_summary(x[lo:hi], v[lo:hi])
