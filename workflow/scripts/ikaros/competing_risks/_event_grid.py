@@ -28,7 +28,7 @@ class SortedRows:
 
     @classmethod
     def build(cls, time, group, kind, stratum, n_groups: int, n_causes: int) -> SortedRows:
-        order = np.argsort(time, kind="stable")
+        order = np.argsort(time)  # the order of tied rows does not matter: only counts are used
         return cls(time[order], group[order], kind[order], stratum[order], n_groups, n_causes)
 
     def subset(self, mask: np.ndarray) -> SortedRows:
@@ -66,12 +66,12 @@ class EventGrid:
         at_risk = rows_at.sum(axis=1, keepdims=True) - np.cumsum(rows_at, axis=1) + rows_at
         failures = counts[1:]
         all_failures = failures.sum(axis=0)
-        keep = all_failures.any(axis=0)  # censoring-only times just shrink risk sets
-        self.time = t[new_time][keep]
-        # C order throughout: broadcasting over strided views is several times slower.
-        self.n = at_risk[:, keep].astype(float, order="C")  # (G, T), number with time >= t
-        self.d = failures[:, :, keep].astype(float, order="C")  # (C, G, T)
-        self.d_all = all_failures[:, keep].astype(float, order="C")  # (G, T)
+        keep = np.flatnonzero(all_failures.any(axis=0))  # censoring-only times shrink risk sets
+        self.time = np.take(t[new_time], keep)
+        # np.take copies in C order (broadcasting over strided views is several times slower).
+        self.n = np.take(at_risk, keep, axis=-1).astype(float)  # (G, T), number with time >= t
+        self.d = np.take(failures, keep, axis=-1).astype(float)  # (C, G, T)
+        self.d_all = np.take(all_failures, keep, axis=-1).astype(float)  # (G, T)
         self.has = self.n > 0
         self.safe_n = np.where(self.has, self.n, 1.0)  # nobody at risk: contributes nothing
         factor = np.where(self.has, (self.n - self.d_all) / self.safe_n, 1.0)

@@ -223,6 +223,10 @@ def _plain(value):
 
 def factor_levels(values: np.ndarray, name: str) -> tuple[list, np.ndarray]:
     """Sorted distinct levels and the 0-based level index of each value (R's factor())."""
+    if isinstance(values, np.ndarray) and values.dtype.kind in "iu" and len(values):
+        small = _small_int_levels(values)
+        if small is not None:
+            return small
     series = pd.Series(values)
     if isinstance(series.dtype, pd.CategoricalDtype):
         present = set(series.dropna().unique())
@@ -237,6 +241,16 @@ def factor_levels(values: np.ndarray, name: str) -> tuple[list, np.ndarray]:
         return list(uniques), codes.astype(np.int64)
     codes = pd.Categorical(series, categories=levels).codes.astype(np.int64)
     return levels, codes
+
+
+def _small_int_levels(values: np.ndarray) -> tuple[list, np.ndarray] | None:
+    """factor() of non-negative integers below 2 n by counting (no sort); None otherwise."""
+    low, high = values.min(), values.max()
+    if low < 0 or high >= 2 * len(values):
+        return None
+    present = np.bincount(values, minlength=int(high) + 1) > 0
+    code_of = np.cumsum(present) - 1
+    return np.flatnonzero(present).tolist(), code_of[values].astype(np.int64)
 
 
 def as_level_list(levels: Sequence) -> list:

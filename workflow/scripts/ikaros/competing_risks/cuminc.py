@@ -124,19 +124,13 @@ class _GroupTimes:
         self.columns = np.full((len(counts), counts.max(initial=0)), grid.n_times - 1)
         self.columns[group, np.arange(len(group)) - starts[group]] = column
         real = np.arange(self.columns.shape[1]) < counts[:, None]
-
-        def gather(values):
-            return np.take_along_axis(
-                values,
-                np.broadcast_to(self.columns, values.shape[:-1] + self.columns.shape[-1:]),
-                axis=-1,
-            )
-
-        self.n, self.surv, self.surv_prev = (
-            gather(v) for v in (grid.safe_n, grid.surv, grid.surv_prev)
+        flat = self.columns + grid.n_times * np.arange(len(counts))[:, None]  # into (G * T)
+        n_causes = grid.d.shape[0]
+        self.n, self.surv, self.surv_prev, d_all = (
+            np.take(v.ravel(), flat) for v in (grid.safe_n, grid.surv, grid.surv_prev, grid.d_all)
         )
-        self.d = gather(grid.d) * real
-        self.d_all = gather(grid.d_all) * real
+        self.d = np.take(grid.d.reshape(n_causes, grid.d_all.size), flat, axis=1) * real
+        self.d_all = d_all * real
         self.cif = np.cumsum(self.surv_prev * self.d / self.n, axis=-1)
 
 
