@@ -155,9 +155,13 @@ def test_call_segments_significance_and_size():
             ("chr7", 5001, 6000, 2, -0.5, np.nan),  # too few marks
         ]
     )
-    called = call_segments(segs, blast_fraction=0.8)
+    called = call_segments(segs, blast_fraction=0.8, params=CallParams(se_floor=0.0))
     assert called["deleted"].tolist() == [True, False, False, False, True, False]
     assert called.loc[0, "p_value"] == pytest.approx(7.8e-11, rel=0.05)  # Phi(-6.4)
+    # The default SE floor (0.05, in quadrature) makes row 0 z = -0.32 / 0.0707 = -4.53.
+    floored = call_segments(segs, blast_fraction=0.8)
+    assert floored.loc[0, "z"] == pytest.approx(-0.32 / np.hypot(0.05, 0.05))
+    assert floored["deleted"].tolist() == [True, False, False, False, True, False]
     assert called.loc[0, "cell_fraction"] == pytest.approx(2 * (1 - 2**-0.32), rel=1e-6)
     assert called.loc[0, "fraction_low"] < called.loc[0, "cell_fraction"]
     assert called.loc[0, "call_basis"] == "z" and called.loc[4, "call_basis"] == "threshold"

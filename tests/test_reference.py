@@ -13,6 +13,8 @@ inside their real GRCh38 spans at made-up positions.
 
 from __future__ import annotations
 
+import tempfile
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -292,3 +294,36 @@ def test_reference_round_trip_and_bad_tables(model, tmp_path):
     assert read_coverage(good)["fragments"].sum() == normals[0].sum()
     with pytest.raises(ValueError, match="at least 3 samples"):
         build_reference(normals[:2], panel, ids[:2], "panel_of_normals")
+
+
+def test_shared_bias_direction_is_learnt_and_removed(model):
+    # Each library responds to a per-bin covariate (GC-like) with its own slope: a rank-one
+    # bias slope_s x covariate_b that a per-bin median cannot remove.
+    panel, eff, _, _, _ = model
+    rng = np.random.default_rng(12)
+    covariate = rng.normal(0, 1, len(panel))
+
+    def sample(slope, depth=40.0):
+        return draw_counts(eff * np.exp(slope * covariate), copy_ratio(panel), depth, rng)
+
+    normals = np.vstack([sample(s) for s in rng.normal(0, 0.3, 12)])
+    ids = [f"N{k}" for k in range(12)]
+    ref = build_reference(normals, panel, ids, "panel_of_normals", males=[False] * 12)
+    plain = build_reference(normals, panel, ids, "panel_of_normals", [False] * 12, max_components=0)
+    assert ref.component_matrix().shape[0] >= 1 and plain.component_matrix().shape[0] == 0
+    loading = ref.component_matrix()[0]
+    usable = ~ref.masked
+    assert abs(np.corrcoef(loading[usable], covariate[usable])[0, 1]) > 0.9
+    tumour = sample(0.5)  # a strongly biased library
+    with_pc = log2_ratios(tumour, ref, male=False)
+    without = log2_ratios(tumour, plain, male=False)
+    # The bias (0.5 / ln2 = 0.72 log2 per covariate SD) is gone after removal.
+    slope_left = np.polyfit(covariate[usable], with_pc["log2"][usable], 1)[0]
+    slope_plain = np.polyfit(covariate[usable], without["log2"][usable], 1)[0]
+    assert abs(slope_plain) > 0.5 and abs(slope_left) < 0.1  # > 85% of it removed
+    assert with_pc.attrs["noise_scale"] < 1.3
+    # The components survive the table round trip.
+    with tempfile.TemporaryDirectory() as tmp:
+        write_reference(ref, f"{tmp}/ref_pc.tsv")
+        back = read_reference(f"{tmp}/ref_pc.tsv")
+    np.testing.assert_allclose(back.component_matrix(), ref.component_matrix(), atol=1e-6)

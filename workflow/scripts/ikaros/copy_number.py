@@ -5,6 +5,9 @@ Segment call. A segment is *deleted* when its mean log2 ratio is significantly b
 ``min_bins`` bins, and its ratio is below ``1 - min_fraction / 2`` (a smaller loss is not
 worth reporting even when a very deep sample makes it significant). A segment without an SE
 (a SEG file gives only means) is called on ``seg_max_log2`` and ``min_marks`` instead.
+Every SE gets ``se_floor`` added in quadrature: the systematic uncertainty of a level
+(normalisation, residual GC-like waves) does not shrink with the number of bins, so a long
+segment slightly off zero is not a deletion.
 Bin-level segments must also reach ``z_threshold`` without their most extreme bin
 (``log2_drop1``/``se_drop1``): a single noisy bin never makes a call, and short segments that
 CBS picked out of many candidates need support from more than one bin.
@@ -55,6 +58,7 @@ class CallParams:
     seg_max_log2: float = -0.15
     min_marks: int = 3
     focal_max_bp: int = 5_000_000
+    se_floor: float = 0.05
 
 
 @dataclass
@@ -125,13 +129,18 @@ def call_segments(
     se = out["se"].to_numpy(dtype=float)
     n_bins = out["n_bins"].to_numpy(dtype=float)
     has_se = np.isfinite(se) & (se > 0)
+    # A segment's level is never known better than the sample's systematic wobble
+    # (normalisation, residual waves), however many bins it has.
+    se = np.sqrt(se**2 + params.se_floor**2)
+    out["se"] = se
     z = np.where(has_se, log2 / np.where(has_se, se, 1.0), np.nan)
     ratio = np.power(2.0, log2)
     small_enough = ratio <= 1.0 - params.min_fraction / 2.0
     by_z = has_se & (z <= -params.z_threshold) & (n_bins >= params.min_bins) & small_enough
     if "log2_drop1" in out.columns:
         # Bin-level segments: the loss must stand without its most extreme bin too.
-        drop_z = out["log2_drop1"].to_numpy(dtype=float) / out["se_drop1"].to_numpy(dtype=float)
+        se_drop1 = np.hypot(out["se_drop1"].to_numpy(dtype=float), params.se_floor)
+        drop_z = out["log2_drop1"].to_numpy(dtype=float) / se_drop1
         by_z &= ~(drop_z > -params.z_threshold)
     by_threshold = (
         ~has_se & (log2 <= params.seg_max_log2) & (n_bins >= params.min_marks) & small_enough

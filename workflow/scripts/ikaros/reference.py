@@ -33,6 +33,12 @@ males before pooling and when computing ratios, so every ratio is relative to th
 expected copy number. chrY bins are masked. Sex is taken from the samples sheet or
 inferred from the non-PAR chrX depth.
 
+Shared biases. Beyond a fixed per-bin bias, libraries differ in their response to bin
+properties such as GC content (a per-sample slope on a per-bin covariate, which makes waves
+along the chromosome). The leading principal components of the reference residuals capture
+these directions (``bias_components``); each sample's projection on them is subtracted
+(``remove_components``), as in panel-of-normals denoising.
+
 Masking (reason in ``mask_reason``): median reference count below ``min_count`` (low), a
 robust SD above ``max_sd`` log2 (noisy), chrY (sex chromosome).
 """
@@ -84,6 +90,7 @@ class Reference:
     mask_reason: np.ndarray
     kind: str
     samples: tuple[str, ...]
+    components: np.ndarray | None = None  # k x bins, log2 units; see remove_components
 
     def table(self) -> pd.DataFrame:
         out = self.panel.copy()
@@ -92,7 +99,14 @@ class Reference:
         out["ref_var"] = np.round(self.ref_var, 8)
         out["masked"] = np.where(self.masked, "true", "false")
         out["mask_reason"] = self.mask_reason
+        for k, row in enumerate(self.component_matrix()):
+            out[f"pc{k + 1}"] = np.round(row, 6)
         return out
+
+    def component_matrix(self) -> np.ndarray:
+        if self.components is None:
+            return np.zeros((0, len(self.panel)))
+        return np.atleast_2d(self.components)
 
 
 # ---------------------------------------------------------------- reading coverage tables
@@ -257,6 +271,7 @@ def build_reference(
     max_sd: float = 1.0,
     noise_from: Reference | None = None,
     loss_log2: float = -0.4,
+    max_components: int = 3,
 ) -> Reference:
     """Reference from a samples x bins fragment-count matrix.
 
@@ -322,6 +337,22 @@ def build_reference(
     n_used = np.sum(np.isfinite(resid), axis=0)
 
     if kind == "matched_normal":
+        components = None if noise_from is None else noise_from.component_matrix()
+    else:
+        components = bias_components(resid, usable, max_components)
+        k = len(components)
+        if k:
+            # Each sample's share of the shared biases is not noise, but components fitted
+            # on a sample absorb some of its noise too: remove from each sample the
+            # components fitted without it (leave one out), as a new sample will see them.
+            base_var = np.nanvar(resid, axis=0) + 1e-6
+            cleaned = np.empty_like(resid)
+            for i in range(n):
+                others = np.arange(n) != i
+                own = bias_components(resid[others], usable, k, exactly=True)
+                cleaned[i] = remove_components(resid[i], base_var, own, usable)
+            resid = cleaned
+    if kind == "matched_normal":
         if noise_from is not None:
             excess = noise_from.excess_var.copy()
             inherited_noisy = noise_from.mask_reason == "noisy"
@@ -355,7 +386,67 @@ def build_reference(
         mask_reason=reason.astype(str),
         kind=kind,
         samples=tuple(sample_ids),
+        components=components,
     )
+
+
+def bias_components(
+    resid: np.ndarray, usable: np.ndarray, max_components: int, exactly: bool = False
+) -> np.ndarray:
+    """Shared bias directions of the reference residuals (k x bins, log2 units).
+
+    Library preparation and capture leave sample-specific biases along fixed bin properties
+    (GC content, fragment length): sample s gets slope_s x covariate_b, a low-rank pattern
+    the per-bin median cannot remove. As in panel-of-normals denoising (the tangent/PCA
+    normalisation of GATK and CNVkit), the leading right-singular vectors of the residual
+    matrix (bins scaled to unit robust SD) are those directions. A component is kept only if
+    its squared singular value exceeds 1.5 times the Marchenko-Pastur edge of pure noise,
+    (sqrt(n) + sqrt(p))^2, and at most ``max_components`` (and n - 2) are kept
+    (``exactly``: keep ``max_components`` whatever their size).
+    """
+    n = resid.shape[0]
+    out = np.zeros((0, resid.shape[1]))
+    if n < 4 or max_components < 1 or usable.sum() < 20:
+        return out
+    block = np.nan_to_num(resid[:, usable])
+    scale = _robust_sd(block, axis=0)
+    scale = np.where(scale > 0, scale, np.median(scale[scale > 0]) if (scale > 0).any() else 1)
+    z = block / scale
+    z = z - z.mean(axis=0)
+    _, singular, vt = np.linalg.svd(z, full_matrices=False)
+    edge = (np.sqrt(n) + np.sqrt(z.shape[1])) ** 2
+    k = int(min(max_components, n - 2, np.sum(singular**2 > 1.5 * edge)))
+    if exactly:
+        k = int(min(max_components, len(singular)))
+    if k == 0:
+        return out
+    comps = np.zeros((k, resid.shape[1]))
+    comps[:, usable] = vt[:k] * scale
+    # Fix the sign so that tables are reproducible byte for byte.
+    signs = np.sign(comps[np.arange(k), np.argmax(np.abs(comps), axis=1)])
+    return comps * signs[:, None]
+
+
+def remove_components(
+    ratio: np.ndarray, var: np.ndarray, components: np.ndarray | None, usable: np.ndarray
+) -> np.ndarray:
+    """Subtract a sample's projection on the bias components (weighted least squares on the
+    usable bins, refitted once without bins more than 3 SD off so that the sample's own
+    copy-number changes do not steer the fit)."""
+    if components is None or len(components) == 0:
+        return ratio
+    use = usable & np.isfinite(ratio)
+    a = components[:, use].T
+    w = np.sqrt(1.0 / var[use])
+    y = ratio[use]
+    keep = np.ones(len(y), dtype=bool)
+    for _ in range(2):
+        coef, *_ = np.linalg.lstsq(a[keep] * w[keep, None], y[keep] * w[keep], rcond=None)
+        fitted = a @ coef
+        keep = np.abs((y - fitted) * w) < 3.0
+        if keep.sum() < a.shape[1] + 10:
+            break
+    return ratio - components.T @ coef
 
 
 def write_reference(reference: Reference, path: str | Path) -> None:
@@ -404,7 +495,13 @@ def read_reference(path: str | Path) -> Reference:
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0])
         raise CoverageError(f"{path}: row {row + 2}, column masked: expected true or false")
+    pcs = [c for c in table.columns if c.startswith("pc") and c[2:].isdigit()]
+    pcs.sort(key=lambda c: int(c[2:]))
+    components = np.vstack(
+        [pd.to_numeric(table[c], errors="raise").to_numpy(dtype=float) for c in pcs]
+    ) if pcs else None  # fmt: skip
     return Reference(
+        components=components,
         panel=panel,
         log2_expected=numbers["log2_expected"],
         excess_var=numbers["excess_var"],
@@ -454,6 +551,7 @@ def log2_ratios(
     mu = np.power(2.0, expected_log2)
     ratio = logc - size - reference.log2_expected
     var = reference.excess_var + 1.0 / (LN2_SQ * (mu + PSEUDOCOUNT)) + reference.ref_var
+    ratio = remove_components(ratio, var, reference.component_matrix(), ~masked)
     z = ratio / np.sqrt(var)
     scale = noise_scale(z, panel, masked)
     var = var * scale**2
