@@ -228,7 +228,7 @@ def cuminc(time, status, group=None, strata=None, rho=0, cencode=0) -> CumincRes
     curves = _curves(grid, levels, causes, y_max)
 
     if len(levels) > 1:
-        tests = gray_statistics(rows, causes, rho=rho, whole_grid=grid)
+        tests = gray_statistics(rows, max(len(strata_levels), 1), causes, rho=rho, whole_grid=grid)
     else:
         tests = pd.DataFrame({"cause": [], "statistic": [], "df": [], "p_value": []})
     return CumincResult(

@@ -50,13 +50,17 @@ class _PooledRisk:
     def __init__(self, grid: EventGrid):
         self.grid = grid
         k = grid.n.shape[0] - 1
-        self.h = np.divide(grid.n, grid.surv_prev, out=np.zeros_like(grid.n), where=grid.has)
-        self.big_h = self.h.sum(axis=0)
-        self.cross = self.h[:, None, :] * (self.h[None, :k, :] * -(1.0 / self.big_h))
-        self.h_surv_prev_1 = self.big_h * grid.surv_prev - 1.0
+        # Stacked (S-, n, h, S, H S- - 1) so that one np.take per cause gathers them all at the
+        # cause's columns or at its (group, time) pairs.
+        self.by_time = np.empty((5,) + grid.n.shape)
+        surv_prev, n, h, surv, h_surv_prev_1 = self.by_time
+        surv_prev[:], n[:], surv[:] = grid.surv_prev, grid.n, grid.surv
+        h[:] = 0.0
+        np.divide(grid.n, grid.surv_prev, out=h, where=grid.has)
+        self.big_h = h.sum(axis=0)
+        np.subtract(self.big_h * grid.surv_prev, 1.0, out=h_surv_prev_1)
+        self.cross = h[:, None, :] * (h[None, :k, :] * -(1.0 / self.big_h))
         self.alive = grid.surv > 0
-        self.safe_s = np.where(self.alive, grid.surv, 1.0)
-        self.prev_over_n2 = (grid.surv_prev / grid.safe_n) ** 2
 
 
 def _stratum_score(grid: EventGrid, rho: float):
@@ -100,8 +104,10 @@ def _cause_score(risk: _PooledRisk, d1_all: np.ndarray, rho: float):
         pair_j, pair_t = np.divmod(np.arange(d2_all.size), grid.n_times)
 
     # Score: observed minus expected failures, R_j = h_j (1 - F_j-) the subdistribution risk set.
-    d1, big_d1, h = _at(d1_all, cols), _at(big_d1_all, cols), _at(risk.h, cols)
-    surv_prev, safe_n, has = _at(grid.surv_prev, cols), _at(grid.safe_n, cols), _at(grid.has, cols)
+    surv_prev, n, h, surv, h_surv_prev_1 = _at(risk.by_time, cols)
+    has, alive = n > 0, surv > 0
+    safe_n, safe_s = np.where(has, n, 1.0), np.where(alive, surv, 1.0)
+    d1, big_d1 = _at(d1_all, cols), _at(big_d1_all, cols)
     cif = np.cumsum(surv_prev * d1 / safe_n, axis=1)  # F_j changes only at the cause's failures
     r_j = h * (1.0 - _previous(cif, 0.0))
     big_r = r_j.sum(axis=0)
@@ -124,10 +130,9 @@ def _cause_score(risk: _PooledRisk, d1_all: np.ndarray, rho: float):
     # Cause-of-interest terms for groups at risk at times with a failure of the cause:
     # u[j, :, t] = a_j.(t) + b_j(t) (C_j. - c_j.(t)).
     f0 = _at(f0_all, cols)
-    alive, safe_s = _at(risk.alive, cols), _at(risk.safe_s, cols)
     b = np.where(alive, 1.0 - (1.0 - f0) / safe_s, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        tau = np.where(big_d1 == 1, 1.0, 1.0 - (big_d1 - 1.0) / _at(risk.h_surv_prev_1, cols))
+        tau = np.where(big_d1 == 1, 1.0, 1.0 - (big_d1 - 1.0) / h_surv_prev_1)
         jump = big_d1 / _at(big_h, cols)
         e = np.where(_at(active_all, cols) & has, tau * surv_prev * jump / safe_n, 0.0)
     u = a + b[:, None, :] * (total - c_t[..., 1:])
@@ -142,10 +147,12 @@ def _cause_score(risk: _PooledRisk, d1_all: np.ndarray, rho: float):
         flat_c, row + np.searchsorted(cols, pair_t, side="right")
     )
     pair = pair_j * grid.n_times + pair_t
-    sel2, d2, n = (np.take(v.ravel(), pair) for v in (sel2_all, d2_all, grid.n))
-    b2 = np.where(sel2, (1.0 - f0_all[pair_t]) / np.take(risk.safe_s.ravel(), pair), 0.0)
+    surv_prev, n, _, surv, _ = np.take(risk.by_time.reshape(5, -1), pair, axis=1)
+    safe_n, safe_s = np.where(n > 0, n, 1.0), np.where(surv > 0, surv, 1.0)
+    sel2, d2 = np.take(sel2_all.ravel(), pair), np.take(d2_all.ravel(), pair)
+    b2 = np.where(sel2, (1.0 - f0_all[pair_t]) / safe_s, 0.0)
     tau2 = np.where(d2 <= 1, 1.0, (n - d2) / np.where(n > 1, n - 1.0, 1.0))
-    e2 = np.where(sel2, tau2 * np.take(risk.prev_over_n2.ravel(), pair) * d2, 0.0)
+    e2 = np.where(sel2, tau2 * (surv_prev / safe_n) ** 2 * d2, 0.0)
     u2 = b2 * remaining  # (G-1, pairs)
     var += np.einsum("kp,lp->kl", u2 * e2, u2)
     return score, var
@@ -156,24 +163,28 @@ def _at(values: np.ndarray, columns: np.ndarray) -> np.ndarray:
     return np.take(values, columns, axis=-1)
 
 
-def _stratum_grids(rows: SortedRows, whole_grid: EventGrid | None) -> list[EventGrid]:
+def _stratum_grids(
+    rows: SortedRows, n_strata: int, whole_grid: EventGrid | None
+) -> list[EventGrid]:
     """One grid per stratum; with a single stratum the caller's whole-data grid is reused."""
-    strata = np.unique(rows.stratum)
-    if len(strata) == 1:
+    if n_strata == 1:
         return [whole_grid if whole_grid is not None else EventGrid(rows)]
-    return [EventGrid(rows.subset(rows.stratum == s)) for s in strata]
+    return [EventGrid(rows.subset(rows.stratum == s)) for s in range(n_strata)]
 
 
 def gray_statistics(
-    rows: SortedRows, causes: list, rho=0.0, whole_grid: EventGrid | None = None
+    rows: SortedRows, n_strata: int, causes: list, rho=0.0, whole_grid: EventGrid | None = None
 ) -> pd.DataFrame:
-    """Gray's test per cause on sorted clean rows (``whole_grid``: a grid of all rows, if built)."""
+    """Gray's test per cause on sorted clean rows (strata 0..n_strata-1, all present).
+
+    ``whole_grid``: a grid of all rows, if the caller built one (reused when n_strata is 1).
+    """
     k = rows.n_groups - 1
     if not causes:
         return pd.DataFrame([], columns=["cause", "statistic", "df", "p_value"])
     score = np.zeros((len(causes), k))
     var = np.zeros((len(causes), k, k))
-    for grid in _stratum_grids(rows, whole_grid):
+    for grid in _stratum_grids(rows, n_strata, whole_grid):
         z, v = _stratum_score(grid, rho)
         score += z
         var += v
@@ -185,13 +196,15 @@ def gray_statistics(
             stats[c] = score[c] @ np.linalg.solve(var[c], score[c])
     # chi2.sf is chdtrc for statistics >= 0 and 1 below the support (the -1 flag).
     p_values = np.where(stats < 0, 1.0, chdtrc(k, np.maximum(stats, 0.0)))
-    return pd.DataFrame(  # from a dict, in column order (columns= would cost a reindex)
+    # From a dict in column order (columns= would cost a reindex); the arrays are new, so no copy.
+    return pd.DataFrame(
         {
             "cause": np.asarray(causes, dtype=np.int64),
             "statistic": stats,
             "df": np.full(len(causes), k, dtype=np.int64),
             "p_value": p_values,
-        }
+        },
+        copy=False,
     )
 
 
@@ -210,11 +223,12 @@ def gray_test(time, status, group, strata=None, rho=0, cencode=0) -> pd.DataFram
             "Gray's test needs at least two groups"
         )
     if strata is None:
-        sidx = np.zeros(len(clean.time), dtype=np.int64)
+        n_strata, sidx = 1, np.zeros(len(clean.time), dtype=np.int64)
     else:
-        sidx = factor_levels(clean.columns["strata"], "strata")[1]
+        strata_levels, sidx = factor_levels(clean.columns["strata"], "strata")
+        n_strata = len(strata_levels)
     censored = clean.status == cencode
     cause_codes = np.unique(clean.status[~censored])
     kind = cause_kind(clean.status, censored, cause_codes)
     rows = SortedRows.build(clean.time, gidx, kind, sidx, len(levels), len(cause_codes))
-    return gray_statistics(rows, [int(c) for c in cause_codes], rho=rho)
+    return gray_statistics(rows, n_strata, [int(c) for c in cause_codes], rho=rho)
