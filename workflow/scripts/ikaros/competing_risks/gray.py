@@ -76,86 +76,108 @@ def _stratum_score(grid: EventGrid, rho: float):
     return score, var
 
 
-def _cause_score(risk: _PooledRisk, d1_all: np.ndarray, rho: float):
-    """Score (G-1) and variance (G-1, G-1) of one stratum for one cause (d1_all: its failures).
+class _CauseTimes:
+    """One cause's pooled quantities over all grid times, and the times that contribute.
 
-    Only some times contribute: the cause's failure times to the score and the first variance
-    term, (group, time) pairs with a competing failure to the second. Summing over those alone
-    gives the same sums (the others add exact zeros) as long as every weight is finite;
+    Only some times contribute: the cause's failure times (``cols``) to the score and the first
+    variance term, (group, time) pairs with a competing failure to the second. Summing over those
+    alone gives the same sums (the others add exact zeros) as long as every weight is finite;
     otherwise all are kept so that NaN and inf propagate exactly as in cmprsk.
     """
-    grid, big_h = risk.grid, risk.big_h
-    k = d1_all.shape[0] - 1
-    big_d1_all = d1_all.sum(axis=0)
-    f0_all = np.cumsum(big_d1_all / big_h)
-    f0_prev_all = _previous(f0_all, 0.0)
-    w_all = (1.0 - f0_prev_all) ** rho if rho != 0 else None  # rho = 0: weights exactly 1
-    active_all = big_d1_all > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale_all = np.where(active_all, big_d1_all / (big_h * (1.0 - f0_prev_all)), 0.0)
-    d2_all = grid.d_all - d1_all
-    sel2_all = (d2_all > 0) & risk.alive
-    finite = np.all(np.isfinite(scale_all)) and (w_all is None or np.all(np.isfinite(w_all)))
-    if finite:  # the cause's failure times; (group, time) pairs with a competing failure
-        cols = np.flatnonzero(active_all)
-        pair_j, pair_t = np.nonzero(sel2_all)
-    else:  # every time and every pair
-        cols = np.arange(grid.n_times)
-        pair_j, pair_t = np.divmod(np.arange(d2_all.size), grid.n_times)
 
-    # Score: observed minus expected failures, R_j = h_j (1 - F_j-) the subdistribution risk set.
-    surv_prev, n, h, surv, h_surv_prev_1 = _at(risk.by_time, cols)
-    has, alive = n > 0, surv > 0
-    safe_n, safe_s = np.where(has, n, 1.0), np.where(alive, surv, 1.0)
-    d1, big_d1 = _at(d1_all, cols), _at(big_d1_all, cols)
-    cif = np.cumsum(surv_prev * d1 / safe_n, axis=1)  # F_j changes only at the cause's failures
+    def __init__(self, risk: _PooledRisk, d1_all: np.ndarray, rho: float):
+        grid = risk.grid
+        self.d1_all = d1_all
+        self.big_d1 = d1_all.sum(axis=0)
+        self.f0 = np.cumsum(self.big_d1 / risk.big_h)
+        f0_prev = _previous(self.f0, 0.0)
+        self.w = (1.0 - f0_prev) ** rho if rho != 0 else None  # rho = 0: weights exactly 1
+        self.active = self.big_d1 > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.scale = np.where(self.active, self.big_d1 / (risk.big_h * (1.0 - f0_prev)), 0.0)
+        self.d2 = grid.d_all - d1_all
+        self.sel2 = (self.d2 > 0) & risk.alive
+        self.finite = np.all(np.isfinite(self.scale)) and (
+            self.w is None or np.all(np.isfinite(self.w))
+        )
+        if self.finite:
+            self.cols = np.flatnonzero(self.active)
+            self.pair_j, self.pair_t = np.nonzero(self.sel2)
+        else:
+            self.cols = np.arange(grid.n_times)
+            self.pair_j, self.pair_t = np.divmod(np.arange(self.d2.size), grid.n_times)
+
+
+def _cause_score(risk: _PooledRisk, d1_all: np.ndarray, rho: float):
+    """Score (G-1) and variance (G-1, G-1) of one stratum for one cause (d1_all: its failures)."""
+    cause = _CauseTimes(risk, d1_all, rho)
+    at_cols = _at(risk.by_time, cause.cols)  # S-, n, h, S, H S- - 1 at the cause's failures
+    score = _score(cause, at_cols)
+    var, c_t = _cause_terms(risk, cause, at_cols)
+    return score, var + _other_cause_terms(risk, cause, c_t)
+
+
+def _score(cause: _CauseTimes, at_cols: np.ndarray) -> np.ndarray:
+    """Observed minus expected failures, R_j = h_j (1 - F_j-) the subdistribution risk set."""
+    surv_prev, n, h = at_cols[:3]
+    d1, big_d1 = _at(cause.d1_all, cause.cols), _at(cause.big_d1, cause.cols)
+    cif = np.cumsum(surv_prev * d1 / np.where(n > 0, n, 1.0), axis=1)  # changes only at cols
     r_j = h * (1.0 - _previous(cif, 0.0))
     big_r = r_j.sum(axis=0)
-    w = None if w_all is None else _at(w_all, cols)
     excess = d1 - r_j * (big_d1 / np.where(big_r > 0, big_r, 1.0))
-    score = (excess if w is None else excess * w).sum(axis=1)[:k]
+    if cause.w is not None:
+        excess *= _at(cause.w, cause.cols)
+    return excess.sum(axis=1)[:-1]
 
+
+def _cause_terms(risk: _PooledRisk, cause: _CauseTimes, at_cols: np.ndarray):
+    """First variance term (groups at risk at the cause's failures) and c(t) at those times."""
+    surv_prev, n, h, surv, h_surv_prev_1 = at_cols
+    cols, big_d1 = cause.cols, _at(cause.big_d1, cause.cols)
+    k = h.shape[0] - 1
     # a(t) = w h_j (delta_jk - h_k / H), symmetric; c(t) cumulates a D1 / (H (1 - F0-)),
     # skipping entries with a = 0 (cmprsk 2.2-12's guard against 0/0 when F0- = 1).
     diag = np.arange(k)
+    w = None if cause.w is None else _at(cause.w, cols)
     a = _at(risk.cross, cols) if w is None else _at(risk.cross, cols) * w
     a[diag, diag, :] += h[:k] if w is None else w * h[:k]
-    c_inc = a * _at(scale_all, cols)
-    if not finite:
+    c_inc = a * _at(cause.scale, cols)
+    if not cause.finite:
         c_inc = np.where(a != 0, c_inc, 0.0)
     c_t = np.zeros(a.shape[:2] + (len(cols) + 1,))  # c(t) after each column, 0 before the first
     np.cumsum(c_inc, axis=-1, out=c_t[..., 1:])
-    total = c_t[..., -1:]
-
-    # Cause-of-interest terms for groups at risk at times with a failure of the cause:
-    # u[j, :, t] = a_j.(t) + b_j(t) (C_j. - c_j.(t)).
-    f0 = _at(f0_all, cols)
-    b = np.where(alive, 1.0 - (1.0 - f0) / safe_s, 1.0)
+    # u[j, :, t] = a_j.(t) + b_j(t) (C_j. - c_j.(t)), weighted by e_j(t).
+    has, alive = n > 0, surv > 0
+    safe_n, safe_s = np.where(has, n, 1.0), np.where(alive, surv, 1.0)
+    b = np.where(alive, 1.0 - (1.0 - _at(cause.f0, cols)) / safe_s, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         tau = np.where(big_d1 == 1, 1.0, 1.0 - (big_d1 - 1.0) / h_surv_prev_1)
-        jump = big_d1 / _at(big_h, cols)
-        e = np.where(_at(active_all, cols) & has, tau * surv_prev * jump / safe_n, 0.0)
-    u = a + b[:, None, :] * (total - c_t[..., 1:])
-    var = np.einsum("jkt,jlt->kl", u * e[:, None, :], u)
+        jump = big_d1 / _at(risk.big_h, cols)
+        e = np.where(_at(cause.active, cols) & has, tau * surv_prev * jump / safe_n, 0.0)
+    u = a + b[:, None, :] * (c_t[..., -1:] - c_t[..., 1:])
+    return np.einsum("jkt,jlt->kl", u * e[:, None, :], u), c_t
 
-    # Other-cause terms, one per (group j, time t) with a competing failure and S_j(t) > 0;
-    # c(t) is its value at the cause's last failure up to t.
-    width = c_t.shape[-1]
+
+def _other_cause_terms(risk: _PooledRisk, cause: _CauseTimes, c_t: np.ndarray) -> np.ndarray:
+    """Second variance term: one per (group j, time t) with a competing failure, S_j(t) > 0.
+
+    c(t) there is its value at the cause's last failure up to t.
+    """
+    k, width = c_t.shape[1], c_t.shape[-1]
+    pair_j, pair_t = cause.pair_j, cause.pair_t
     row = (pair_j * k + np.arange(k)[:, None]) * width  # start of c_t[j, k', :] in c_t.ravel()
     flat_c = c_t.ravel()
-    remaining = np.take(flat_c, row + (width - 1)) - np.take(
-        flat_c, row + np.searchsorted(cols, pair_t, side="right")
-    )
-    pair = pair_j * grid.n_times + pair_t
+    last = np.searchsorted(cause.cols, pair_t, side="right")
+    remaining = np.take(flat_c, row + (width - 1)) - np.take(flat_c, row + last)
+    pair = pair_j * risk.grid.n_times + pair_t
     surv_prev, n, _, surv, _ = np.take(risk.by_time.reshape(5, -1), pair, axis=1)
     safe_n, safe_s = np.where(n > 0, n, 1.0), np.where(surv > 0, surv, 1.0)
-    sel2, d2 = np.take(sel2_all.ravel(), pair), np.take(d2_all.ravel(), pair)
-    b2 = np.where(sel2, (1.0 - f0_all[pair_t]) / safe_s, 0.0)
+    sel2, d2 = np.take(cause.sel2.ravel(), pair), np.take(cause.d2.ravel(), pair)
+    b2 = np.where(sel2, (1.0 - cause.f0[pair_t]) / safe_s, 0.0)
     tau2 = np.where(d2 <= 1, 1.0, (n - d2) / np.where(n > 1, n - 1.0, 1.0))
     e2 = np.where(sel2, tau2 * (surv_prev / safe_n) ** 2 * d2, 0.0)
     u2 = b2 * remaining  # (G-1, pairs)
-    var += np.einsum("kp,lp->kl", u2 * e2, u2)
-    return score, var
+    return np.einsum("kp,lp->kl", u2 * e2, u2)
 
 
 def _at(values: np.ndarray, columns: np.ndarray) -> np.ndarray:
