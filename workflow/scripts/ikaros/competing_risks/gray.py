@@ -141,11 +141,11 @@ def _cause_terms(risk: _PooledRisk, cause: _CauseTimes, at_cols: np.ndarray):
     w = None if cause.w is None else _at(cause.w, cols)
     a = _at(risk.cross, cols) if w is None else _at(risk.cross, cols) * w
     a[diag, diag, :] += h[:k] if w is None else w * h[:k]
-    c_inc = a * _at(cause.scale, cols)
-    if not cause.finite:
-        c_inc = np.where(a != 0, c_inc, 0.0)
     c_t = np.zeros(a.shape[:2] + (len(cols) + 1,))  # c(t) after each column, 0 before the first
-    np.cumsum(c_inc, axis=-1, out=c_t[..., 1:])
+    c_inc = np.multiply(a, _at(cause.scale, cols), out=c_t[..., 1:])
+    if not cause.finite:
+        c_inc[a == 0] = 0.0
+    np.cumsum(c_inc, axis=-1, out=c_inc)  # in place: fewer fresh pages
     # u[j, :, t] = a_j.(t) + b_j(t) (C_j. - c_j.(t)), weighted by e_j(t).
     has, alive = n > 0, surv > 0
     safe_n, safe_s = np.where(has, n, 1.0), np.where(alive, surv, 1.0)
@@ -154,7 +154,9 @@ def _cause_terms(risk: _PooledRisk, cause: _CauseTimes, at_cols: np.ndarray):
         tau = np.where(big_d1 == 1, 1.0, 1.0 - (big_d1 - 1.0) / h_surv_prev_1)
         jump = big_d1 / _at(risk.big_h, cols)
         e = np.where(_at(cause.active, cols) & has, tau * surv_prev * jump / safe_n, 0.0)
-    u = a + b[:, None, :] * (c_t[..., -1:] - c_t[..., 1:])
+    u = np.subtract(c_t[..., -1:], c_t[..., 1:])
+    u *= b[:, None, :]
+    u += a
     return np.einsum("jkt,jlt->kl", u * e[:, None, :], u), c_t
 
 
