@@ -43,9 +43,20 @@ class SortedRows:
         )
 
 
-def cause_kind(status: np.ndarray, censored: np.ndarray, cause_codes: np.ndarray) -> np.ndarray:
-    """0 for censored rows, c + 1 for a failure of cause_codes[c] (codes sorted)."""
-    return np.where(censored, 0, np.searchsorted(cause_codes, status) + 1)
+def cause_kinds(status: np.ndarray, censored: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The cause codes (sorted) and each row's kind: 0 censored, c + 1 for the c-th cause.
+
+    Event codes are validated positive integers, so they are counted rather than sorted.
+    """
+    codes = status[~censored]
+    if len(codes) == 0 or codes.max() >= 2 * len(status):
+        unique = np.unique(codes)
+        return [int(c) for c in unique], np.where(censored, 0, np.searchsorted(unique, status) + 1)
+    present = np.bincount(codes.astype(np.int64)) > 0
+    kind_of_code = np.cumsum(present)  # c + 1 at the c-th present code
+    kind = np.zeros(len(status), dtype=np.int64)
+    kind[~censored] = kind_of_code[codes.astype(np.int64)]
+    return np.flatnonzero(present).tolist(), kind
 
 
 class EventGrid:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kind
+from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds
 from ikaros.competing_risks._validation import (
     CompetingRisksInputError,
     as_level_list,
@@ -216,11 +216,9 @@ def cuminc(time, status, group=None, strata=None, rho=0, cencode=0) -> CumincRes
     else:
         strata_levels, sidx = factor_levels(clean.columns["strata"], "strata")
     censored = s == cencode
-    cause_codes = np.unique(s[~censored])
-    causes = as_level_list([int(c) for c in cause_codes])
+    causes, kind = cause_kinds(s, censored)
     levels = as_level_list(levels)
 
-    kind = cause_kind(s, censored, cause_codes)
     rows = SortedRows.build(t, gidx, kind, sidx, len(levels), len(causes))
     grid = EventGrid(rows)
     y_max = np.full(len(levels), -np.inf)

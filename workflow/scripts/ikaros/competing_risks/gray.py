@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc
 
-from ikaros.competing_risks._event_grid import EventGrid, SortedRows, _previous, cause_kind
+from ikaros.competing_risks._event_grid import EventGrid, SortedRows, _previous, cause_kinds
 from ikaros.competing_risks._validation import (
     CompetingRisksInputError,
     as_level_list,
@@ -252,7 +252,6 @@ def gray_test(time, status, group, strata=None, rho=0, cencode=0) -> pd.DataFram
         strata_levels, sidx = factor_levels(clean.columns["strata"], "strata")
         n_strata = len(strata_levels)
     censored = clean.status == cencode
-    cause_codes = np.unique(clean.status[~censored])
-    kind = cause_kind(clean.status, censored, cause_codes)
-    rows = SortedRows.build(clean.time, gidx, kind, sidx, len(levels), len(cause_codes))
-    return gray_statistics(rows, n_strata, [int(c) for c in cause_codes], rho=rho)
+    causes, kind = cause_kinds(clean.status, censored)
+    rows = SortedRows.build(clean.time, gidx, kind, sidx, len(levels), len(causes))
+    return gray_statistics(rows, n_strata, causes, rho=rho)
