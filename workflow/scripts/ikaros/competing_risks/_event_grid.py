@@ -2,8 +2,8 @@
 
 For a set of rows (all of them, or one stratum) the grid holds the distinct times with a failure
 of any cause in any group and, per group, the number at risk, the failures of each cause, the
-all-cause Kaplan-Meier survival after and before each time. Arrays are laid
-out (cause, group, time) so numpy runs along time. At a grid time where a group has no failure
+all-cause Kaplan-Meier survival after and before each time. Arrays are laid out
+(cause, group, time) so numpy runs along time. At a grid time where a group has no failure
 its survival factor is exactly 1 and its increments exactly 0, so a group's values at its own
 failure times equal, bit for bit, those of a grid built from that group alone.
 """
@@ -60,7 +60,7 @@ def cause_kinds(status: np.ndarray, censored: np.ndarray) -> tuple[list[int], np
 
 
 class EventGrid:
-    """Per-group risk sets, Kaplan-Meier survival and CIFs at the failure times of some rows."""
+    """Per-group risk sets and Kaplan-Meier survival at the failure times of some rows."""
 
     def __init__(self, rows: SortedRows):
         n_groups, n_kinds = rows.n_groups, rows.n_causes + 1
@@ -87,14 +87,14 @@ class EventGrid:
         self.safe_n = np.where(self.has, self.n, 1.0)  # nobody at risk: contributes nothing
         factor = np.where(self.has, (self.n - self.d_all) / self.safe_n, 1.0)
         self.surv = np.cumprod(factor, axis=1)
-        self.surv_prev = _previous(self.surv, 1.0)
+        self.surv_prev = previous(self.surv, 1.0)
 
     @property
     def n_times(self) -> int:
         return len(self.time)
 
 
-def _previous(values: np.ndarray, first: float) -> np.ndarray:
+def previous(values: np.ndarray, first: float) -> np.ndarray:
     """Values shifted one step along the last axis (time), ``first`` at the start."""
     out = np.empty_like(values)
     if values.shape[-1]:

@@ -3,8 +3,9 @@
 Per stratum, the score for group j compares its failures of the cause with those expected under
 the pooled subdistribution "risk set" R_j = n_j (1 - F_j-) / S_j-, weighted by (1 - F0-)^rho;
 scores and variances are summed over strata and the statistic is z' V^-1 z on G - 1 df. The
-variance is Gray's, with cmprsk's tie factors (METHODS.md §2). Everything is computed on arrays
-of shape (event times, groups[, groups]); the number of groups is small.
+variance is Gray's, with cmprsk's tie factors (METHODS.md §2). Arrays are laid out
+(groups[, groups], times) on the stratum's failure-time grid (``_event_grid``); per cause only
+the times that add a nonzero term are visited, and all causes share the cause-free arrays.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc
 
-from ikaros.competing_risks._event_grid import EventGrid, SortedRows, _previous, cause_kinds
+from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds, previous
 from ikaros.competing_risks._validation import (
     CompetingRisksInputError,
     as_level_list,
@@ -90,7 +91,7 @@ class _CauseTimes:
         self.d1_all = d1_all
         self.big_d1 = d1_all.sum(axis=0)
         self.f0 = np.cumsum(self.big_d1 / risk.big_h)
-        f0_prev = _previous(self.f0, 0.0)
+        f0_prev = previous(self.f0, 0.0)
         self.w = (1.0 - f0_prev) ** rho if rho != 0 else None  # rho = 0: weights exactly 1
         self.active = self.big_d1 > 0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -122,7 +123,7 @@ def _score(cause: _CauseTimes, at_cols: np.ndarray) -> np.ndarray:
     surv_prev, n, h = at_cols[:3]
     d1, big_d1 = _at(cause.d1_all, cause.cols), _at(cause.big_d1, cause.cols)
     cif = np.cumsum(surv_prev * d1 / np.where(n > 0, n, 1.0), axis=1)  # changes only at cols
-    r_j = h * (1.0 - _previous(cif, 0.0))
+    r_j = h * (1.0 - previous(cif, 0.0))
     big_r = r_j.sum(axis=0)
     excess = d1 - r_j * (big_d1 / np.where(big_r > 0, big_r, 1.0))
     if cause.w is not None:
