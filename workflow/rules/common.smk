@@ -4,6 +4,7 @@ Everything here runs at parse time: a bad config, sheet or BAM stops the workflo
 message naming the file, the row or sample, the column and the expectation, before any job.
 """
 
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -205,3 +206,80 @@ def all_outputs():
         if cohort.simulated:
             outputs.append(f"results/{cohort.name}/simulated/truth_patients.tsv")
     return outputs
+
+
+# --- copy number inputs ---------------------------------------------------
+
+
+def reference_samples(wildcards):
+    """Panel-of-normals samples when the cohort has enough, else its tumours (robust)."""
+    samples = cohort_of(wildcards).samples
+    normals = samples[(samples["role"] == "normal") & samples["patient_id"].isna()]
+    if len(normals) >= config["copy_number"]["min_panel_normals"]:
+        return "panel_of_normals", normals
+    return "cohort", samples[samples["role"] == "tumor"]
+
+
+def tumour_samples(cohort):
+    return cohort.samples[cohort.samples["role"] == "tumor"]
+
+
+def sheet_value(value):
+    """A sheet cell for params: missing becomes empty."""
+    return "" if pd.isna(value) else value
+
+
+def matched_normal(cohort, patient_id):
+    samples = cohort.samples
+    normal = samples[
+        (samples["role"] == "normal") & (samples["patient_id"] == patient_id)
+    ]
+    return None if normal.empty else normal["sample_id"].iloc[0]
+
+
+def call_inputs(wildcards):
+    cohort = cohort_of(wildcards)
+    record = cohort.sample(wildcards.sample)
+    inputs = {
+        "coverage": f"results/{cohort.name}/coverage/{wildcards.sample}.tsv",
+        "reference": f"results/{cohort.name}/copy_number/reference.tsv",
+    }
+    normal = matched_normal(cohort, record["patient_id"])
+    if normal is not None:
+        inputs["matched_normal"] = f"results/{cohort.name}/coverage/{normal}.tsv"
+    return inputs
+
+
+def call_summaries(wildcards):
+    cohort = cohort_of(wildcards)
+    return [
+        f"results/{cohort.name}/copy_number/{sample_id}/summary.tsv"
+        for sample_id in tumour_samples(cohort)["sample_id"]
+    ]
+
+
+# --- relapse inputs -------------------------------------------------------
+
+
+def clinical_sheet(wildcards):
+    cohort = cohort_of(wildcards)
+    if cohort.simulated:
+        return f"results/{cohort.name}/simulated/clinical.tsv"
+    return config["cohorts"][cohort.name]["clinical"]
+
+
+def validation_partner(wildcards):
+    """The cohort this one validates, or the one that validates it (empty when none)."""
+    name = wildcards.cohort
+    validates = config["cohorts"][name].get("validates")
+    if validates:
+        return validates
+    for other, settings in config["cohorts"].items():
+        if settings.get("validates") == name:
+            return other
+    return ""
+
+
+def validation_inputs(wildcards):
+    partner = validation_partner(wildcards)
+    return {"validation_cir": f"results/{partner}/relapse/cir.tsv"} if partner else {}

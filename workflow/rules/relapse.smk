@@ -1,30 +1,6 @@
 """Cohort relapse analysis: CIR with competing risks, Gray's tests, Fine-Gray models, report."""
 
 
-def clinical_sheet(wildcards):
-    cohort = cohort_of(wildcards)
-    if cohort.simulated:
-        return f"results/{cohort.name}/simulated/clinical.tsv"
-    return config["cohorts"][cohort.name]["clinical"]
-
-
-def validation_partner(wildcards):
-    """The cohort this one validates, or the one that validates it (empty when none)."""
-    name = wildcards.cohort
-    validates = config["cohorts"][name].get("validates")
-    if validates:
-        return validates
-    for other, settings in config["cohorts"].items():
-        if settings.get("validates") == name:
-            return other
-    return ""
-
-
-def validation_inputs(wildcards):
-    partner = validation_partner(wildcards)
-    return {"validation_cir": f"results/{partner}/relapse/cir.tsv"} if partner else {}
-
-
 rule relapse_analysis:
     input:
         clinical=clinical_sheet,

@@ -1,47 +1,33 @@
-"""Simulated cohorts (demo and tests): sheets, truth tables and BAMs with known lesions."""
+"""Simulated cohorts (demo and tests): sheets, truth tables and BAMs with known lesions.
 
+One rule per simulated cohort, named simulate_<cohort>: its outputs are the BAMs its design
+lists, and its worker processes share the cohort's design instead of recomputing it per job.
+"""
 
-def simulation_params(wildcards):
-    cohort = cohort_of(wildcards)
-    return dict(config["cohorts"][cohort.name]["simulate"])
+for simulated in [cohort for cohort in COHORTS.values() if cohort.simulated]:
 
-
-rule simulate_design:
-    input:
-        gene_models=lambda wildcards: cohort_of(wildcards).gene_models,
-    output:
-        samples="results/{cohort}/simulated/samples.tsv",
-        clinical="results/{cohort}/simulated/clinical.tsv",
-        truth_lesions="results/{cohort}/simulated/truth_lesions.tsv",
-        truth_patients="results/{cohort}/simulated/truth_patients.tsv",
-    log:
-        "logs/{cohort}/simulate_design.log",
-    conda:
-        "../../envs/simulate.yaml"
-    params:
-        settings=simulation_params,
-        build=lambda wildcards: cohort_of(wildcards).build,
-        cohort=lambda wildcards: wildcards.cohort,
-        bam_dir=lambda wildcards: f"results/{wildcards.cohort}/simulated/bam",
-    script:
-        "../scripts/simulate_design.py"
-
-
-rule simulate_sample:
-    input:
-        panel=lambda wildcards: cohort_of(wildcards).panel,
-        gene_models=lambda wildcards: cohort_of(wildcards).gene_models,
-    output:
-        bam="results/{cohort}/simulated/bam/{sample}.bam",
-        bai="results/{cohort}/simulated/bam/{sample}.bam.bai",
-    log:
-        "logs/{cohort}/simulate_sample/{sample}.log",
-    conda:
-        "../../envs/simulate.yaml"
-    params:
-        settings=simulation_params,
-        build=lambda wildcards: cohort_of(wildcards).build,
-        cohort=lambda wildcards: wildcards.cohort,
-        bam_dir=lambda wildcards: f"results/{wildcards.cohort}/simulated/bam",
-    script:
-        "../scripts/simulate_sample.py"
+    rule:
+        name:
+            f"simulate_{simulated.name}"
+        input:
+            panel=simulated.panel,
+            gene_models=simulated.gene_models,
+        output:
+            samples=f"results/{simulated.name}/simulated/samples.tsv",
+            clinical=f"results/{simulated.name}/simulated/clinical.tsv",
+            truth_lesions=f"results/{simulated.name}/simulated/truth_lesions.tsv",
+            truth_patients=f"results/{simulated.name}/simulated/truth_patients.tsv",
+            bams=list(simulated.samples["dna_bam"]),
+            indexes=[f"{bam}.bai" for bam in simulated.samples["dna_bam"]],
+        log:
+            f"logs/{simulated.name}/simulate.log",
+        conda:
+            "../../envs/simulate.yaml"
+        threads: workflow.cores
+        params:
+            settings=dict(config["cohorts"][simulated.name]["simulate"]),
+            build=simulated.build,
+            cohort=simulated.name,
+            bam_dir=lambda wildcards, output: os.path.dirname(output.bams[0]),
+        script:
+            "../scripts/simulate_cohort.py"

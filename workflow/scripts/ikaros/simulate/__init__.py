@@ -5,13 +5,14 @@ writes one sample's coordinate-sorted, indexed BAM, deterministically per (seed,
 """
 
 from ikaros.simulate.design import CohortDesign, design_cohort, write_design
-from ikaros.simulate.reads import simulate_sample_bam
+from ikaros.simulate.reads import simulate_cohort_bams, simulate_sample_bam
 from ikaros.simulate.settings import SimulationSettings
 
 __all__ = [
     "CohortDesign",
     "SimulationSettings",
     "design_cohort",
+    "simulate_cohort_bams",
     "simulate_sample_bam",
     "write_design",
 ]

@@ -421,3 +421,32 @@ def simulate_sample_bam(
     return write_sample_bam(
         panel, build, sample_id, design.true_sex[sample_id], lesions, out_bam, settings
     )
+
+
+def _simulate_one(job: tuple) -> tuple[str, int]:
+    design, sample_id, panel, build, out_bam, settings = job
+    return sample_id, simulate_sample_bam(design, sample_id, panel, build, out_bam, settings)
+
+
+def simulate_cohort_bams(
+    design,
+    panel: pd.DataFrame,
+    build: str,
+    settings: SimulationSettings,
+    processes: int = 1,
+) -> dict[str, int]:
+    """Write every sample's BAM (at its sheet path) with `processes` workers; return the
+    record count per sample. Each sample has its own random stream, so the files do not
+    depend on the number of workers or the order they finish in."""
+    jobs = [
+        (design, sample_id, panel, build, bam, settings)
+        for sample_id, bam in zip(
+            design.samples["sample_id"], design.samples["dna_bam"], strict=True
+        )
+    ]
+    if processes <= 1:
+        return dict(map(_simulate_one, jobs))
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        return dict(pool.imap_unordered(_simulate_one, jobs))

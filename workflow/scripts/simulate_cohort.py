@@ -1,0 +1,55 @@
+"""Rule simulate_<cohort>: a simulated cohort's sheets, truth tables and every sample's BAM.
+
+input: panel, gene_models
+params: settings (the cohort's `simulate` block), build, cohort, bam_dir
+output: samples, clinical, truth_lesions, truth_patients, bams (list), indexes (list)
+threads: worker processes for the BAMs (each sample has its own random stream, so the files
+do not depend on the number of workers)
+"""
+
+import logging
+import time
+
+from ikaros.annotation import read_gene_models
+from ikaros.panel import read_panel
+from ikaros.simulate import (
+    SimulationSettings,
+    design_cohort,
+    simulate_cohort_bams,
+    write_design,
+)
+
+params, outputs = snakemake.params, snakemake.output
+logging.basicConfig(
+    filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+)
+
+started = time.perf_counter()
+settings = SimulationSettings.from_config(params.settings)
+design = design_cohort(
+    settings,
+    cohort=params.cohort,
+    build=params.build,
+    bam_dir=params.bam_dir,
+    gene_models=read_gene_models(snakemake.input.gene_models),
+)
+write_design(
+    design,
+    samples_path=outputs.samples,
+    clinical_path=outputs.clinical,
+    lesions_path=outputs.truth_lesions,
+    truth_path=outputs.truth_patients,
+)
+records = simulate_cohort_bams(
+    design, read_panel(snakemake.input.panel), params.build, settings, snakemake.threads
+)
+logging.info(
+    "cohort %s (%s, seed %d): %d samples, %d records, %d lesions, %.1f s",
+    params.cohort,
+    params.build,
+    settings.seed,
+    len(records),
+    sum(records.values()),
+    len(design.lesions),
+    time.perf_counter() - started,
+)
