@@ -237,17 +237,56 @@ def matched_normal(cohort, patient_id):
     return None if normal.empty else normal["sample_id"].iloc[0]
 
 
-def call_inputs(wildcards):
-    cohort = cohort_of(wildcards)
-    record = cohort.sample(wildcards.sample)
-    inputs = {
-        "coverage": f"results/{cohort.name}/coverage/{wildcards.sample}.tsv",
-        "reference": f"results/{cohort.name}/copy_number/reference.tsv",
+CALL_FILES = {
+    "bins": "bins.tsv",
+    "segments": "segments.tsv",
+    "exons": "exons.tsv",
+    "genes": "genes.tsv",
+    "summary": "summary.tsv",
+    "seg": "segments.seg",
+    "chart": "exon_ratios.png",
+}
+
+
+def sample_call_files(cohort, sample_id):
+    return {
+        name: f"results/{cohort.name}/copy_number/{sample_id}/{file}"
+        for name, file in CALL_FILES.items()
     }
-    normal = matched_normal(cohort, record["patient_id"])
-    if normal is not None:
-        inputs["matched_normal"] = f"results/{cohort.name}/coverage/{normal}.tsv"
-    return inputs
+
+
+def call_jobs(cohort):
+    """One record per tumour for the cohort's copy-number job (ikaros.sample_calls)."""
+    jobs = []
+    for record in tumour_samples(cohort).itertuples(index=False):
+        normal = matched_normal(cohort, record.patient_id)
+        jobs.append(
+            {
+                "sample_id": record.sample_id,
+                "patient_id": record.patient_id,
+                "coverage": f"results/{cohort.name}/coverage/{record.sample_id}.tsv",
+                "matched_normal": (
+                    f"results/{cohort.name}/coverage/{normal}.tsv" if normal else None
+                ),
+                "blast_percent": sheet_value(getattr(record, "blast_percent", None)),
+                "sex": sheet_value(getattr(record, "sex", None)),
+                "outputs": sample_call_files(cohort, record.sample_id),
+            }
+        )
+    return jobs
+
+
+def call_coverage_inputs(cohort):
+    return sorted(
+        {job["coverage"] for job in call_jobs(cohort)}
+        | {job["matched_normal"] for job in call_jobs(cohort) if job["matched_normal"]}
+    )
+
+
+def call_outputs(cohort):
+    """Named output lists (bins, segments, ...) over the cohort's tumours."""
+    files = [sample_call_files(cohort, s) for s in tumour_samples(cohort)["sample_id"]]
+    return {name: [f[name] for f in files] for name in CALL_FILES}
 
 
 def call_summaries(wildcards):

@@ -24,40 +24,26 @@ rule build_reference:
         "../scripts/build_reference.py"
 
 
-rule call_copy_number:
-    input:
-        unpack(call_inputs),
-    output:
-        bins="results/{cohort}/copy_number/{sample}/bins.tsv",
-        segments="results/{cohort}/copy_number/{sample}/segments.tsv",
-        exons="results/{cohort}/copy_number/{sample}/exons.tsv",
-        genes="results/{cohort}/copy_number/{sample}/genes.tsv",
-        summary="results/{cohort}/copy_number/{sample}/summary.tsv",
-        seg="results/{cohort}/copy_number/{sample}/segments.seg",
-        chart=report(
-            "results/{cohort}/copy_number/{sample}/exon_ratios.png",
-            category="IKZF1 exon ratio charts",
-            subcategory="{cohort}",
-            caption="../report/exon_ratios.rst",
-        ),
-    log:
-        "logs/{cohort}/call_copy_number/{sample}.log",
-    conda:
-        "../../envs/copy_number.yaml"
-    params:
-        sample_id=lambda wildcards: wildcards.sample,
-        patient_id=lambda wildcards: cohort_of(wildcards).sample(wildcards.sample)[
-            "patient_id"
-        ],
-        blast_percent=lambda wildcards: sheet_value(
-            cohort_of(wildcards).sample(wildcards.sample).get("blast_percent")
-        ),
-        sex=lambda wildcards: sheet_value(
-            cohort_of(wildcards).sample(wildcards.sample).get("sex")
-        ),
-        settings=config["copy_number"],
-    script:
-        "../scripts/call_copy_number.py"
+for cohort in COHORTS.values():
+
+    rule:
+        name:
+            f"call_copy_number_{cohort.name}"
+        input:
+            reference=f"results/{cohort.name}/copy_number/reference.tsv",
+            coverage=call_coverage_inputs(cohort),
+        output:
+            **call_outputs(cohort),
+        log:
+            f"logs/{cohort.name}/call_copy_number.log",
+        conda:
+            "../../envs/copy_number.yaml"
+        threads: workflow.cores
+        params:
+            jobs=call_jobs(cohort),
+            settings=config["copy_number"],
+        script:
+            "../scripts/call_cohort.py"
 
 
 rule patients_table:

@@ -1,0 +1,137 @@
+"""One tumour sample from coverage to calls, and a cohort's samples in parallel.
+
+`call_sample` runs the BAM route of the copy-number step for one tumour: log2 ratios against
+the cohort's reference (or against the patient's matched normal, with the reference's noise
+model), segmentation, exon/gene calls, the IKZF1 alteration and the one-row summary that the
+patients table is built from; `write_sample_calls` writes its files. `call_cohort` does both
+for many samples with a process pool, so a cohort pays the library's import cost once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ikaros.copy_number import call_from_bins, settings_from_config
+from ikaros.ikzf1 import call_ikzf1
+from ikaros.ikzf1plus import sample_summary
+from ikaros.ratio_chart import exon_ratio_chart
+from ikaros.reference import build_reference, log2_ratios, read_coverage, read_reference
+from ikaros.seg_output import seg_table, write_seg
+
+log = logging.getLogger(__name__)
+
+SAMPLE_OUTPUTS = ("bins", "segments", "exons", "genes", "summary", "seg", "chart")
+
+
+@dataclass(frozen=True)
+class SampleJob:
+    """Everything one tumour's calls need: paths, sheet values and where to write."""
+
+    sample_id: str
+    patient_id: str
+    coverage: str
+    matched_normal: str | None
+    blast_percent: float | None
+    sex: str
+    outputs: dict
+
+
+def _blast_fraction(blast_percent) -> float | None:
+    if blast_percent in (None, "") or pd.isna(blast_percent):
+        return None
+    return float(blast_percent) / 100.0
+
+
+def call_sample(job: SampleJob, reference, settings: dict):
+    """Calls of one tumour: (bins, calls, ikzf1 call, summary row)."""
+    male = {"male": True, "female": False}.get(str(job.sex or "").strip().lower())
+    call_params, seg_kwargs = settings_from_config(settings)
+    tumour = read_coverage(job.coverage)
+    extra_mask = None
+    if job.matched_normal:
+        normal = read_coverage(job.matched_normal)
+        counts = normal["fragments"].to_numpy(dtype=float)[None, :]
+        # The matched normal gives the expected depth; the cohort reference its noise model.
+        reference = build_reference(
+            counts, reference.panel, ["matched_normal"], "matched_normal", [male],
+            noise_from=reference,
+        )  # fmt: skip
+        extra_mask = counts[0] < float(settings.get("min_count", 10.0))
+    bins = log2_ratios(tumour["fragments"].to_numpy(dtype=float), reference, male, extra_mask)
+    log.info(
+        "%s: %s reference, library log2 %.3f, noise scale %.2f",
+        job.sample_id, reference.kind, bins.attrs["library_log2"], bins.attrs["noise_scale"],
+    )  # fmt: skip
+    blast = _blast_fraction(job.blast_percent)
+    calls = call_from_bins(job.sample_id, bins, blast, call_params, **seg_kwargs)
+    ikzf1 = call_ikzf1(calls, call_params.focal_max_bp, float(settings.get("max_noise_scale", 3.0)))
+    log.info("%s: IKZF1 %s %s; %s", job.sample_id, ikzf1.status, ikzf1.deletion_class,
+             ikzf1.evidence)  # fmt: skip
+    return bins, calls, ikzf1, sample_summary(job.patient_id, calls, ikzf1)
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> None:
+    """Deterministic TSV: booleans as true/false, 6 significant digits, empty = missing.
+
+    Written to a partial file first, so a failure never leaves a truncated table behind.
+    """
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == bool:
+            out[column] = np.where(out[column], "true", "false")
+    partial = Path(f"{path}.partial")
+    out.to_csv(partial, sep="\t", index=False, float_format="%.6g", na_rep="")
+    partial.replace(path)
+
+
+def write_sample_calls(job: SampleJob, bins, calls, ikzf1, summary: dict) -> None:
+    """The sample's tables, IGV SEG and exon ratio chart at `job.outputs`."""
+    outputs = job.outputs
+    write_table(bins, outputs["bins"])
+    write_table(calls.segments, outputs["segments"])
+    write_table(calls.exons, outputs["exons"])
+    write_table(calls.genes, outputs["genes"])
+    write_table(pd.DataFrame([summary]), outputs["summary"])
+    write_seg([seg_table(job.sample_id, calls.segments)], outputs["seg"])
+    title = f"{job.sample_id} ({calls.source}): IKZF1 {ikzf1.status} {ikzf1.deletion_class}"
+    exon_ratio_chart(
+        calls.exons, outputs["chart"], title.strip(), _blast_fraction(job.blast_percent)
+    )
+
+
+# Set in each worker by `_init_worker`, so the reference is read once per process.
+_WORKER: dict = {}
+
+
+def _init_worker(reference_path: str, settings: dict) -> None:
+    _WORKER["reference"] = read_reference(reference_path)
+    _WORKER["settings"] = settings
+
+
+def _run(job: SampleJob) -> tuple[str, str]:
+    bins, calls, ikzf1, summary = call_sample(job, _WORKER["reference"], _WORKER["settings"])
+    write_sample_calls(job, bins, calls, ikzf1, summary)
+    return job.sample_id, f"{ikzf1.status} {ikzf1.deletion_class}".strip()
+
+
+def call_cohort(
+    jobs: list[SampleJob], reference_path: str, settings: dict, processes: int = 1
+) -> dict[str, str]:
+    """Call and write every job; return sample -> IKZF1 status and class.
+
+    Each sample's segmentation takes its seed from the settings alone, so results do not
+    depend on the number of processes or the order samples finish in.
+    """
+    if processes <= 1 or len(jobs) <= 1:
+        _init_worker(reference_path, settings)
+        return dict(map(_run, jobs))
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, _init_worker, (reference_path, settings)) as pool:
+        return dict(pool.imap_unordered(_run, jobs))
