@@ -70,3 +70,24 @@ def test_rerun_in_a_fresh_directory_gives_identical_tables(mini_run, tmp_path):
         assert digest(first / table) == digest(second / table), table
     for bam in sorted((first / "simulated" / "bam").glob("*.bam")):
         assert digest(bam) == digest(second / "simulated" / "bam" / bam.name), bam.name
+
+
+def test_patients_table_and_report_cover_every_patient(mini_run):
+    results = mini_run / "results" / "mini"
+    clinical = pd.read_csv(results / "simulated" / "clinical.tsv", sep="\t")
+    patients = pd.read_csv(results / "patients.tsv", sep="\t", keep_default_na=False)
+    assert list(patients["patient_id"]) == list(clinical["patient_id"])
+    assert set(patients["ikzf1_status"]) <= {"deleted", "wildtype", "not_assessable"}
+    for column in ("cdkn2a", "cdkn2b", "pax5", "par1", "erg"):
+        assert set(patients[column]) <= {"none", "mono", "bi", "unresolved", "not_assessable"}
+    assert (patients["dna_evidence"] == "BAM").all()
+    for patient in patients["patient_id"]:
+        sample = results / "copy_number" / f"{patient}_T"
+        assert (sample / "exon_ratios.png").read_bytes().startswith(b"\x89PNG")
+        seg = (sample / "segments.seg").read_text().splitlines()
+        assert seg[0].split("\t")[:3] == ["ID", "chrom", "loc.start"]
+    report = (results / "report.html").read_text()
+    assert "<img" in report and "data:image/png;base64," in report
+    assert "http://" not in report and "https://" not in report
+    for table in ("cir", "gray", "finegray", "frequency", "dropped_patients"):
+        assert (results / "relapse" / f"{table}.tsv").is_file()
