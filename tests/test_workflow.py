@@ -91,3 +91,34 @@ def test_patients_table_and_report_cover_every_patient(mini_run):
     assert "http://" not in report and "https://" not in report
     for table in ("cir", "gray", "finegray", "frequency", "dropped_patients"):
         assert (results / "relapse" / f"{table}.tsv").is_file()
+
+
+def test_validation_cohort_on_the_other_build_reports_both_side_by_side(tmp_path):
+    """Two cohorts in one config, the second (GRCh37) validating the first (GRCh38)."""
+    tiny = {"patients": 6, "panel_normals": 3, "matched_normals": 1, "depth": 20}
+    config = {
+        "cohorts": {
+            "discovery": {"build": "GRCh38", "simulate": {"seed": 5, **tiny}},
+            "validation": {
+                "build": "GRCh37",
+                "validates": "discovery",
+                "simulate": {"seed": 6, **tiny},
+            },
+        }
+    }
+    result = run_snakemake(tmp_path, config, "--cores", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name, other in (("discovery", "validation"), ("validation", "discovery")):
+        report = (tmp_path / "results" / name / "report.html").read_text()
+        assert f"Validation: {name} and {other}" in report
+    header = (tmp_path / "results/validation/simulated/bam/P0001_T.bam").read_bytes()
+    assert header  # written on GRCh37: the coverage step's build check accepted it
+    qc = pd.read_csv(tmp_path / "results/validation/qc/coverage_qc.tsv", sep="\t")
+    assert len(qc) == 6 + 3 + 1
+
+
+def test_validates_must_name_another_cohort(tmp_path):
+    config = {"cohorts": {"a": {"build": "GRCh38", "validates": "b", "simulate": {"seed": 1}}}}
+    result = run_snakemake(tmp_path, config, "--dry-run", "--cores", "1")
+    assert result.returncode != 0
+    assert "cohorts.a.validates: 'b' is not another cohort" in result.stdout + result.stderr
