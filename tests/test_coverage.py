@@ -344,7 +344,7 @@ def test_read_coverage_names_bad_cells(tmp_path):
     cells[COVERAGE_COLUMNS.index("fragments")] = "many"
     text[2] = "\t".join(cells)
     (tmp_path / "c.tsv").write_text("\n".join(text) + "\n")
-    with pytest.raises(CoverageInputError, match=r"c\.tsv: row 3, column fragments"):
+    with pytest.raises(CoverageInputError, match=r"c\.tsv: row 3 \(bin \w+\), column fragments"):
         read_coverage(tmp_path / "c.tsv")
 
 

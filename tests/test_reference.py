@@ -19,13 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ikaros.coverage import CoverageInputError, read_coverage
 from ikaros.panel import validate_panel
 from ikaros.reference import (
-    CoverageError,
     build_reference,
     infer_male,
     log2_ratios,
-    read_coverage,
     read_reference,
     write_reference,
 )
@@ -287,7 +286,9 @@ def test_reference_round_trip_and_bad_tables(model, tmp_path):
     table.loc[4, "fragments"] = "many"
     bad = tmp_path / "bad.tsv"
     table.to_csv(bad, sep="\t", index=False)
-    with pytest.raises(CoverageError, match=r"bad.tsv: row 6 \(bin b00004\), column fragments"):
+    with pytest.raises(
+        CoverageInputError, match=r"bad.tsv: row 6 \(bin b00004\), column fragments"
+    ):
         read_coverage(bad)
     good = tmp_path / "good.tsv"
     coverage_table(panel, normals[0]).to_csv(good, sep="\t", index=False)

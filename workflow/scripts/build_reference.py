@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ikaros.reference import build_reference, read_coverage, stack_coverage, write_reference
+from ikaros.coverage import read_coverage
+from ikaros.reference import build_reference, stack_coverage, write_reference
 
 coverage_paths = list(snakemake.input.coverage)
 kind = snakemake.params.kind

@@ -38,7 +38,7 @@ import pysam
 
 from ikaros.alignment_files import header_chr_prefix, open_alignment_file
 from ikaros.genome import header_contig
-from ikaros.panel import PANEL_COLUMNS
+from ikaros.panel import PANEL_COLUMNS, PanelError, validate_panel
 
 log = logging.getLogger(__name__)
 
@@ -313,33 +313,28 @@ def write_coverage(table: pd.DataFrame, path: str | Path) -> None:
 
 
 def read_coverage(path: str | Path) -> pd.DataFrame:
-    """Read a coverage table, checking its columns and numeric count/depth columns."""
+    """Read a coverage table: the panel columns (checked as a panel) plus non-negative
+    ``fragments`` (int) and ``mean_depth`` (float). Errors name the row, bin and column."""
     path = Path(path)
     if not path.is_file():
         raise CoverageInputError(f"{path}: coverage table not found")
-    table = pd.read_csv(
-        path,
-        sep="\t",
-        keep_default_na=False,
-        na_values=[""],
-        dtype={"bin_id": str, "chrom": str, "kind": str, "gene": str, "arm": str},
-    )
-    missing = [c for c in COVERAGE_COLUMNS if c not in table.columns]
+    raw = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
+    missing = [c for c in COVERAGE_COLUMNS if c not in raw.columns]
     if missing:
         raise CoverageInputError(f"{path}: missing column(s) {', '.join(missing)}")
-    for column in ("start", "end", "fragments", "mean_depth"):
-        numeric = pd.to_numeric(table[column], errors="coerce")
+    try:
+        table = validate_panel(raw, source=str(path))
+    except PanelError as error:
+        raise CoverageInputError(str(error)) from None
+    for column in ("fragments", "mean_depth"):
+        numeric = pd.to_numeric(raw[column], errors="coerce")
         bad = numeric.isna() | (numeric < 0)
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0])
             raise CoverageInputError(
-                f"{path}: row {row + 2}, column {column}: expected a number >= 0, "
-                f"got {table[column].iloc[row]!r}"
+                f"{path}: row {row + 2} (bin {raw['bin_id'].iloc[row]}), column {column}: "
+                f"expected a non-negative number, got {raw[column].iloc[row]!r}"
             )
-        table[column] = numeric
+        table[column] = numeric.to_numpy()
     table["fragments"] = table["fragments"].astype("int64")
-    for column in ("exon", "intron"):
-        table[column] = pd.to_numeric(table[column]).astype("Int64")
-    for column in ("gene", "arm"):
-        table[column] = table[column].fillna("")
     return table

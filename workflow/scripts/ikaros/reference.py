@@ -112,34 +112,6 @@ class Reference:
 # ---------------------------------------------------------------- reading coverage tables
 
 
-def read_coverage(path: str | Path) -> pd.DataFrame:
-    """Read one sample's coverage table (panel columns + fragments + mean_depth)."""
-    path = Path(path)
-    try:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
-    except FileNotFoundError:
-        raise CoverageError(f"{path}: coverage table not found") from None
-    return validate_coverage(table, source=str(path))
-
-
-def validate_coverage(table: pd.DataFrame, source: str = "coverage") -> pd.DataFrame:
-    missing = [c for c in COVERAGE_COLUMNS if c not in table.columns]
-    if missing:
-        raise CoverageError(f"{source}: missing column(s) {', '.join(missing)}")
-    panel = validate_panel(table, source=source)
-    for column in ("fragments", "mean_depth"):
-        values = pd.to_numeric(table[column], errors="coerce")
-        bad = values.isna() | (values < 0)
-        if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0])
-            raise CoverageError(
-                f"{source}: row {row + 2} (bin {table['bin_id'].iloc[row]}), column {column}: "
-                f"expected a non-negative number, got {table[column].iloc[row]!r}"
-            )
-        panel[column] = values.to_numpy(dtype=float)
-    return panel
-
-
 def stack_coverage(
     tables: Mapping[str, pd.DataFrame], column: str = "fragments"
 ) -> tuple[pd.DataFrame, np.ndarray]:

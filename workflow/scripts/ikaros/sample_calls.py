@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from ikaros.copy_number import call_from_bins, settings_from_config
+from ikaros.coverage import read_coverage
 from ikaros.ikzf1 import call_ikzf1
 from ikaros.ikzf1plus import sample_summary
 from ikaros.ratio_chart import exon_ratio_chart
-from ikaros.reference import build_reference, log2_ratios, read_coverage, read_reference
+from ikaros.reference import build_reference, log2_ratios, read_reference
 from ikaros.seg_output import seg_table, write_seg
 
 log = logging.getLogger(__name__)
