@@ -58,15 +58,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
 from ikaros.annotation import read_gene_models  # noqa: E402
-from ikaros.coverage import count_coverage, write_coverage  # noqa: E402
+from ikaros.coverage import count_coverage, read_coverage, write_coverage  # noqa: E402
 from ikaros.ikzf1 import deletion_class  # noqa: E402
 from ikaros.panel import read_panel  # noqa: E402
-from ikaros.reference import (  # noqa: E402
-    build_reference,
-    read_coverage,
-    stack_coverage,
-    write_reference,
-)
+from ikaros.reference import build_reference, stack_coverage, write_reference  # noqa: E402
 from ikaros.sample_calls import SAMPLE_OUTPUTS, SampleJob, call_cohort  # noqa: E402
 from ikaros.simulate import SimulationSettings, design_cohort, simulate_cohort_bams  # noqa: E402
 
