@@ -425,7 +425,7 @@ def run_cnvkit(
         per_tumour.append(
             [
                 ["fix", str(out / f"{sample_id}.targetcoverage.cnn"),
-                 str(out / f"{sample_id}.antitargetcoverage.cnn"), str(reference),
+                 str(out / f"{sample_id}.antitargetcoverage.cnn"), "-r", str(reference),
                  "--no-gc", "--no-edge", "--no-rmask", "-o", str(cnr)],
                 ["segment", str(cnr), "-m", method, "-o", str(seg)],
                 ["call", str(seg), "-o", str(out / f"{sample_id}.call.cns")],
