@@ -176,7 +176,7 @@ CLASS_EXONS = {
 
 
 def cohort_lesions(model, seed, n_del47=32, n_wild=60, n_other=3):
-    """Truth lesions (FORMATS.md) with breakpoints drawn inside the flanking introns."""
+    """Truth lesions (docs/FORMATS.md) with breakpoints drawn inside the flanking introns."""
     rng = np.random.default_rng(seed)
     spans = {n: (s, e) for n, s, e in model.exons}
     patients, rows = [], []

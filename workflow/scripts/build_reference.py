@@ -1,7 +1,7 @@
 """Rule build_reference: coverage tables of reference samples -> one copy-number reference.
 
 Inputs
-  coverage   list of coverage tables (FORMATS.md: panel columns + fragments + mean_depth), one
+  coverage   list of coverage tables (docs/FORMATS.md: panel columns + fragments + mean_depth), one
              per reference sample, all counted on the same panel: the cohort's panel-of-normals
              samples (`role: normal` without a patient) or, when the cohort has no normals,
              its tumours (deletions are a minority at every bin; see ikaros.reference).

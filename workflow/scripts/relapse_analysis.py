@@ -3,7 +3,7 @@
 Inputs (snakemake.input):
   clinical     clinical sheet (TSV: patient_id, follow-up time, event, age_years, wbc, sex,
                mrd_eoi, protocol, subtype, ...; column names and time unit from config)
-  patients     results/{cohort}/patients.tsv (IKZF1 calls; FORMATS.md columns)
+  patients     results/{cohort}/patients.tsv (IKZF1 calls; docs/FORMATS.md columns)
   risk_groups  resources/subtype_risk_groups.tsv (subtype, risk_group, source)
 Params (snakemake.params):
   relapse      the config's `relapse` block (dict; every key optional, see

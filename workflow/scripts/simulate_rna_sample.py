@@ -1,6 +1,6 @@
 """Rule simulate_rna_sample: one simulated RNA-seq BAM from the shared truth-lesions table.
 
-input:  lesions        truth_lesions.tsv of the DNA simulator (FORMATS.md); the rows of
+input:  lesions        truth_lesions.tsv of the DNA simulator (docs/FORMATS.md); the rows of
                        params.patient_id are used (none = a wildtype patient)
         models         resources/rna_transcript_models_{build}.tsv
 params: sample_id      the RNA sample's ID (read names, @RG, and the random stream)

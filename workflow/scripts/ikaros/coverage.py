@@ -5,7 +5,7 @@ padded on the left by the longest fragment we expect, windows that touch are mer
 window is fetched through the index. A read therefore never costs more than one fetch, and
 a WGS BAM costs only the reads near the panel.
 
-Counting rules (the coverage table's contract, see FORMATS.md):
+Counting rules (the coverage table's contract, see docs/FORMATS.md):
 
 - ``fragments``: a fragment is a read pair or an unpaired read. A properly paired fragment is
   counted through its leftmost mate (positive TLEN), spanning ``[pos, pos + TLEN)``; the other

@@ -1,7 +1,8 @@
 """Simulated RNA-seq BAMs: spliced paired-end reads from the transcript models and a truth table.
 
-The truth is the DNA simulator's truth-lesions table (FORMATS.md: patient_id sample_id lesion_id
-gene label chrom start end allelic cell_fraction), so DNA and RNA of a patient share one truth.
+The truth is the DNA simulator's truth-lesions table (docs/FORMATS.md: patient_id sample_id
+lesion_id gene label chrom start end allelic cell_fraction), so DNA and RNA of a patient share
+one truth.
 
 Per gene, each transcript of the model is expressed from its alleles. A lesion deleting exons of a
 transcript in a fraction `cell_fraction` of cells, on one allele (mono) or both (bi), turns a
