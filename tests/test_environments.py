@@ -18,13 +18,20 @@ SCRIPTS = REPO / "workflow" / "scripts"
 # Import name -> conda package name, where they differ.
 CONDA_NAMES = {"allel": "scikit-allel", "yaml": "pyyaml", "sklearn": "scikit-learn"}
 
-RULE = re.compile(r"^(?:rule|checkpoint) (\w+):\n((?:[ \t]+.*\n|\n)*)", re.MULTILINE)
-DIRECTIVE = r"^[ \t]+{}:\s*\n[ \t]+\"([^\"]+)\""
+# Named rules at the top level, and anonymous rules (named by a `name:` directive) in loops.
+RULE = re.compile(
+    r"^(?P<indent>[ \t]*)(?:rule|checkpoint)(?: (?P<name>\w+))?:\n"
+    r"(?P<body>(?:(?P=indent)[ \t]+.*\n|\n)*)",
+    re.MULTILINE,
+)
+DIRECTIVE = r"^[ \t]+{}:\s*\n[ \t]+f?\"([^\"]+)\""
 
 
 def rules_with_scripts():
     for smk in sorted((REPO / "workflow" / "rules").glob("*.smk")):
-        for name, body in RULE.findall(smk.read_text()):
+        for match in RULE.finditer(smk.read_text()):
+            body = match.group("body")
+            name = match.group("name") or re.search(DIRECTIVE.format("name"), body, re.M).group(1)
             script = re.search(DIRECTIVE.format("script"), body, re.MULTILINE)
             if script is None:
                 continue
