@@ -10,17 +10,10 @@ import pytest
 
 from ikaros.copy_number import call_from_segments
 from ikaros.ikzf1 import call_ikzf1, deletion_class
+from test_reference import IKZF1_EXONS_GRCH38
 
-IKZF1 = [
-    (1, 50304716, 50304922),
-    (2, 50319048, 50319101),
-    (3, 50327638, 50327757),
-    (4, 50376533, 50376793),
-    (5, 50382540, 50382707),
-    (6, 50387345, 50387470),
-    (7, 50391729, 50391863),
-    (8, 50399918, 50405101),
-]
+# GRCh38 IKZF1 exons (ENST00000331340), as in resources/gene_models_GRCh38.tsv.
+IKZF1 = IKZF1_EXONS_GRCH38
 NAMED = {  # the recurrent classes, written out
     (4, 5, 6, 7): "del4-7",
     (2, 3, 4, 5, 6, 7): "del2-7",

@@ -15,18 +15,10 @@ from ikaros.segment_inputs import (
     read_gene_models,
     read_seg,
 )
+from test_reference import IKZF1_EXONS_GRCH38
 
 # GRCh38 IKZF1 exons (ENST00000331340), as in resources/gene_models_GRCh38.tsv.
-IKZF1 = [
-    (1, 50304716, 50304922),
-    (2, 50319048, 50319101),
-    (3, 50327638, 50327757),
-    (4, 50376533, 50376793),
-    (5, 50382540, 50382707),
-    (6, 50387345, 50387470),
-    (7, 50391729, 50391863),
-    (8, 50399918, 50405101),
-]
+IKZF1 = IKZF1_EXONS_GRCH38
 
 
 def model() -> pd.DataFrame:
