@@ -10,7 +10,7 @@ import pytest
 
 from ikaros.copy_number import call_from_segments
 from ikaros.ikzf1 import call_ikzf1, deletion_class
-from test_reference import IKZF1_EXONS_GRCH38
+from test_reference import IKZF1_EXONS_GRCH38, ikzf1_exon_model
 
 # GRCh38 IKZF1 exons (ENST00000331340), as in resources/gene_models_GRCh38.tsv.
 IKZF1 = IKZF1_EXONS_GRCH38
@@ -38,16 +38,7 @@ def test_class_of_every_exon_set():
         deletion_class([0, 1])
 
 
-def model():
-    return pd.DataFrame(
-        {
-            "gene": "IKZF1",
-            "exon": pd.array([e for e, _, _ in IKZF1], dtype="Int64"),
-            "chrom": "chr7",
-            "start": [s for _, s, _ in IKZF1],
-            "end": [e for _, _, e in IKZF1],
-        }
-    )
+model = ikzf1_exon_model
 
 
 def calls_with_loss(start, end, log2=-1.0, se=0.05, blast=None, noise_scale=1.0):

@@ -40,6 +40,21 @@ IKZF1_EXONS_GRCH38 = [
     (8, 50399918, 50405101),
 ]
 IKZF1_SPAN = (50304068, 50405101)
+
+
+def ikzf1_exon_model() -> pd.DataFrame:
+    """The GRCh38 IKZF1 exons as a gene-model table (gene exon chrom start end)."""
+    return pd.DataFrame(
+        {
+            "gene": "IKZF1",
+            "exon": pd.array([e for e, _, _ in IKZF1_EXONS_GRCH38], dtype="Int64"),
+            "chrom": "chr7",
+            "start": [s for _, s, _ in IKZF1_EXONS_GRCH38],
+            "end": [e for _, _, e in IKZF1_EXONS_GRCH38],
+        }
+    )
+
+
 # Real GRCh38 spans; exon counts as annotated (exon positions inside are made up).
 OTHER_GENES = {
     "CDKN2A": ("chr9", 21967752, 21995301, 3),

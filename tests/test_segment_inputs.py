@@ -15,22 +15,13 @@ from ikaros.segment_inputs import (
     read_gene_models,
     read_seg,
 )
-from test_reference import IKZF1_EXONS_GRCH38
+from test_reference import IKZF1_EXONS_GRCH38, ikzf1_exon_model
 
 # GRCh38 IKZF1 exons (ENST00000331340), as in resources/gene_models_GRCh38.tsv.
 IKZF1 = IKZF1_EXONS_GRCH38
 
 
-def model() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "gene": "IKZF1",
-            "exon": pd.array([e for e, _, _ in IKZF1], dtype="Int64"),
-            "chrom": "chr7",
-            "start": [s for _, s, _ in IKZF1],
-            "end": [e for _, _, e in IKZF1],
-        }
-    )
+model = ikzf1_exon_model
 
 
 def write(path, header, rows):
