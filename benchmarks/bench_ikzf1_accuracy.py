@@ -22,6 +22,31 @@ Tables (TSV in --workdir, also printed):
   headline.tsv           the issue's headline numbers per depth.
   cnvkit_comparison.tsv  per depth with CNVkit and truth class: exon-level sensitivity,
                          exact class agreement and sensitivity of ikaros and CNVkit side by side.
+  by_fraction.tsv        depth x truth class x band of the IKZF1 deletion's cell fraction
+                         (<0.2, 0.2-0.35, 0.35-0.5, 0.5-0.75, >=0.75; wildtype: no band): n,
+                         exact, sensitivity (wildtype: specificity), exon sensitivity; with --rna
+                         also RNA-only and DNA+RNA exact / sensitivity / specificity.
+  With --rna:
+  rna_accuracy.tsv       mode (DNA, RNA, DNA+RNA) x depth (empty for RNA) x truth class (and
+                         "all"): n, n_deleted, exact, sensitivity, n_wildtype, specificity,
+                         not_assessable.
+  rna_by_isoform_fraction.tsv  RNA-only by truth class x band of the true aberrant isoform's
+                         share of IKZF1 transcripts (the RNA simulator's isoform truth).
+  rna_vs_dna.tsv         depth x truth class: DNA-only and DNA+RNA exact / sensitivity /
+                         specificity, patients gained and lost by adding RNA, and
+                         dna_rna_at_least_dna (exact; wildtype: specificity).
+  rna_headline.tsv       issue 5's acceptance: RNA-only del4-7 found (called del4-7) where the
+                         true aberrant isoform is >= 10% of IKZF1 transcripts (target >= 0.95),
+                         RNA-only false calls on wildtype (<= 0.01), and per depth the share of
+                         classes where DNA+RNA >= DNA-only (= 1).
+
+RNA (--rna, off by default: it adds ~5 s of CPU per tumour): once per run, not per depth (RNA
+does not depend on DNA depth, and every depth has the same design), every tumour gets an RNA BAM
+from ikaros.rna.simulate (sample <patient>_R, the run's seed, the patient's truth lesions), then,
+in the workflow's order: evidence without a reference (ikaros.rna.evidence.sample_evidence), the
+cohort's reference profile from all tumours' exon coverage (ikaros.rna.exon_coverage), the
+RNA-only call against it (ikaros.rna.isoforms.call_ikzf1_rna), and per depth the DNA+RNA call
+(ikaros.rna.isoforms.integrate with the summary row's ikzf1_status/class/exons_deleted).
 
 CNVkit (optional): the same BAMs and the same bins (the panel's exon and intron bins as the
 targets BED, every other bin as the antitargets BED), `coverage` per BAM, `reference` from the
@@ -36,7 +61,7 @@ is paid once rather than once per step and sample.
 Usage: python benchmarks/bench_ikzf1_accuracy.py [--seed 9001] [--depths 10,20,30,60]
        [--patients 150] [--panel-normals 10] [--processes 2] [--workdir benchmarks/out/accuracy]
        [--cnvkit PATH | --no-cnvkit] [--cnvkit-depths 20] [--cnvkit-method hmm]
-       [--cnvkit-threshold -0.2]
+       [--cnvkit-threshold -0.2] [--rna] [--rna-fragments-per-tpm-kb 15]
 """
 
 from __future__ import annotations
@@ -62,6 +87,11 @@ from ikaros.coverage import count_coverage, read_coverage, write_coverage  # noq
 from ikaros.ikzf1 import deletion_class  # noqa: E402
 from ikaros.panel import read_panel  # noqa: E402
 from ikaros.reference import build_reference, stack_coverage, write_reference  # noqa: E402
+from ikaros.rna.evidence import sample_evidence  # noqa: E402
+from ikaros.rna.exon_coverage import reference_profile  # noqa: E402
+from ikaros.rna.isoforms import RnaCall, call_ikzf1_rna, integrate  # noqa: E402
+from ikaros.rna.models import read_transcript_models  # noqa: E402
+from ikaros.rna.simulate import RnaSimSettings, simulate_rna_bam  # noqa: E402
 from ikaros.sample_calls import SAMPLE_OUTPUTS, SampleJob, call_cohort  # noqa: E402
 from ikaros.simulate import SimulationSettings, design_cohort, simulate_cohort_bams  # noqa: E402
 
@@ -75,6 +105,23 @@ CALL_SETTINGS = {"seed": 1, "focal_max_bp": 5_000_000}
 SEED_UNUSED_BY_TESTS = 9001
 CNVKIT_DEFAULT_PATHS = ("/tmp/cnvkit-venv/bin/cnvkit.py",)
 CNVKIT_FALLBACK_LOG2 = -0.2
+# Bands of the IKZF1 deletion's cell fraction (blast fraction x clonal fraction), lower bounds.
+FRACTION_BANDS = ((0.0, "<0.2"), (0.2, "0.2-0.35"), (0.35, "0.35-0.5"), (0.5, "0.5-0.75"),
+                  (0.75, ">=0.75"))  # fmt: skip
+# Bands of the true aberrant IKZF1 isoform's share of the transcripts (RNA simulator truth).
+ISOFORM_BANDS = ((0.0, "<0.05"), (0.05, "0.05-0.1"), (0.1, "0.1-0.2"), (0.2, "0.2-0.4"),
+                 (0.4, ">=0.4"))  # fmt: skip
+# Issue 5's acceptance: RNA-only delta 4-7 sensitivity where the aberrant isoform is at least
+# 10% of IKZF1 transcripts, and false RNA calls on wildtype patients.
+RNA_HEADLINE_MIN_ISOFORM = 0.10
+RNA_HEADLINE_SENSITIVITY = 0.95
+RNA_HEADLINE_FALSE_CALLS = 0.01
+# The three ways of calling IKZF1: (status, class, exons) columns of the compared table.
+MODES = {
+    "DNA": ("call_ikzf1_status", "call_ikzf1_class", "call_ikzf1_exons_deleted"),
+    "RNA": ("rna_status", "rna_class", "rna_exons_deleted"),
+    "DNA+RNA": ("int_status", "int_class", "int_exons_deleted"),
+}
 
 
 # --- simulation and ikaros ------------------------------------------------
@@ -314,6 +361,328 @@ def headline(compared: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+# --- RNA ----------------------------------------------------------------------
+
+# Set before the RNA pool forks so that workers share them.
+_RNA: dict = {}
+
+
+def rna_sample_id(patient_id: str) -> str:
+    return f"{patient_id}_R"
+
+
+def _rna_one(job: tuple[str, str]) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame, float]:
+    """Simulate one patient's RNA BAM and scan it (no reference yet: the cohort's own exon
+    coverage makes it). Returns the patient, its junctions, exon coverage, isoform truth and
+    the worker's seconds."""
+    patient_id, bam = job
+    started = time.perf_counter()
+    lesions = _RNA["lesions"]
+    truth = simulate_rna_bam(
+        bam,
+        rna_sample_id(patient_id),
+        lesions[lesions["patient_id"] == patient_id],
+        _RNA["models"],
+        BUILD,
+        _RNA["seed"],
+        settings=_RNA["settings"],
+    )
+    evidence = sample_evidence(bam, _RNA["models_path"], _RNA["markers_path"], BUILD)
+    elapsed = time.perf_counter() - started
+    return patient_id, evidence.junctions, evidence.exon_coverage, truth, elapsed
+
+
+def run_rna(
+    design, rna_dir: Path, seed: int, processes: int, fragments_per_tpm_kb: float
+) -> tuple[pd.DataFrame, dict[str, RnaCall], dict]:
+    """RNA-seq of every tumour: simulated BAM, evidence, cohort reference, RNA-only IKZF1 call.
+
+    As the workflow orders it: every sample's exon coverage first (rna_junctions without a
+    reference), then the cohort reference profile over all of them (rna_expression_matrix),
+    then each sample's call against that reference (rna_junctions with it). The call is a pure
+    function of the junction and exon-coverage tables and the reference, so the second pass
+    reuses the first pass's tables rather than scanning the BAMs again.
+
+    Returns one row per patient (the call and the isoform truth: `rna_true_isoform` the exons
+    of the largest aberrant IKZF1 isoform, `rna_true_fraction` its share of the IKZF1 main
+    transcript's molecules, 0 when none), the calls by patient, and the timings.
+    """
+    models_path = ROOT / f"resources/rna_transcript_models_{BUILD}.tsv"
+    markers_path = ROOT / "resources/marker_genes.tsv"
+    models = read_transcript_models(models_path)
+    main_transcript = str(models.loc[models["gene"] == "IKZF1", "transcript"].iloc[0])
+    bam_dir = rna_dir / "bams"
+    bam_dir.mkdir(parents=True, exist_ok=True)
+    patients = list(design.patient_truth["patient_id"])
+    jobs = [(p, str(bam_dir / f"{rna_sample_id(p)}.bam")) for p in patients]
+    _RNA.update(
+        lesions=design.lesions,
+        models=models,
+        models_path=models_path,
+        markers_path=markers_path,
+        seed=seed,
+        settings=RnaSimSettings(fragments_per_tpm_kb=fragments_per_tpm_kb),
+    )
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        scanned = {result[0]: result for result in pool.imap_unordered(_rna_one, jobs)}
+    timings = {
+        "rna_simulate_and_scan_s": time.perf_counter() - started,
+        "rna_worker_s": sum(result[4] for result in scanned.values()),
+    }
+    started = time.perf_counter()
+    reference = reference_profile([scanned[p][2] for p in patients])
+    reference.to_csv(rna_dir / "reference.tsv", sep="\t", index=False, float_format="%.6f")
+    rows, calls = [], {}
+    for patient_id in patients:
+        _, junctions, coverage, truth, _ = scanned[patient_id]
+        call = call_ikzf1_rna(junctions, coverage, reference)
+        calls[patient_id] = call
+        aberrant = truth[(truth["gene"] == "IKZF1") & (truth["transcript"] == main_transcript)]
+        aberrant = aberrant.sort_values("fraction", ascending=False, kind="stable")
+        rows.append(
+            {
+                "patient_id": patient_id,
+                "rna_sample_id": rna_sample_id(patient_id),
+                **call.as_row(),
+                "rna_true_isoform": aberrant["exons_deleted"].iloc[0] if len(aberrant) else "",
+                "rna_true_fraction": float(aberrant["fraction"].iloc[0]) if len(aberrant) else 0.0,
+            }
+        )
+    timings["rna_reference_and_calls_s"] = time.perf_counter() - started
+    table = pd.DataFrame(rows)
+    table.to_csv(rna_dir / "rna_calls.tsv", sep="\t", index=False, float_format="%.6g", na_rep="")
+    log.info(
+        "  RNA of %d tumours in %.1f s",
+        len(patients),
+        sum(timings.values()) - timings["rna_worker_s"],
+    )
+    return table, calls, timings
+
+
+def add_rna(compared: pd.DataFrame, rna: pd.DataFrame, calls: dict[str, RnaCall]) -> pd.DataFrame:
+    """The compared table with the RNA-only call and the integrated DNA+RNA call beside the DNA
+    call (ikaros.rna.isoforms.integrate on the summary row's ikzf1_status/class/exons)."""
+    rna_columns = [c for c in rna.columns if c != "rna_evidence"]
+    merged = compared.merge(rna[rna_columns], on="patient_id", how="left", validate="one_to_one")
+    missing = merged["rna_status"].isna()
+    if missing.any():
+        raise RuntimeError(f"no RNA call for patients {list(merged.loc[missing, 'patient_id'])}")
+    integrated = []
+    for row in merged.itertuples(index=False):
+        dna_call = {
+            "ikzf1_status": row.call_ikzf1_status,
+            "ikzf1_class": row.call_ikzf1_class,
+            "ikzf1_exons_deleted": row.call_ikzf1_exons_deleted,
+        }
+        integrated.append(integrate(dna_call, calls[row.patient_id]))
+    merged["int_status"] = [c.ikzf1_status for c in integrated]
+    merged["int_class"] = [c.ikzf1_class for c in integrated]
+    merged["int_exons_deleted"] = [c.ikzf1_exons_deleted for c in integrated]
+    merged["int_agreement"] = [c.dna_rna_agreement for c in integrated]
+    merged["int_note"] = [c.integration_note for c in integrated]
+    return merged
+
+
+def mode_outcomes(compared: pd.DataFrame, mode: str) -> pd.DataFrame:
+    """Per patient for one calling mode: called (any IKZF1 deletion), exact (class and exon set
+    equal to the truth; deleted patients only), not_assessable."""
+    status, klass, exons = MODES[mode]
+    called = compared[status] == "deleted"
+    exact = (
+        (compared["ikzf1_status"] == "deleted")
+        & called
+        & (compared[klass].fillna("") == compared["ikzf1_class"])
+        & (compared[exons].map(exon_set) == compared["ikzf1_exons_deleted"].map(exon_set))
+    )
+    return pd.DataFrame(
+        {"called": called, "exact": exact, "not_assessable": compared[status] == "not_assessable"},
+        index=compared.index,
+    )
+
+
+def mode_measures(group: pd.DataFrame, outcomes: pd.DataFrame) -> dict:
+    deleted = group["ikzf1_status"] == "deleted"
+    wild = ~deleted
+    mine = outcomes.loc[group.index]
+    return {
+        "n": len(group),
+        "n_deleted": int(deleted.sum()),
+        "exact": _rate(mine.loc[deleted, "exact"].sum(), deleted.sum()),
+        "sensitivity": _rate(mine.loc[deleted, "called"].sum(), deleted.sum()),
+        "n_wildtype": int(wild.sum()),
+        "specificity": _rate((~mine.loc[wild, "called"]).sum(), wild.sum()),
+        "not_assessable": int(mine["not_assessable"].sum()),
+    }
+
+
+def _class_groups(compared: pd.DataFrame):
+    """(truth class, rows) for each class present, wildtype, then all patients."""
+    for name in (*CLASSES, "wildtype"):
+        group = compared[compared["truth_class"] == name]
+        if len(group):
+            yield name, group
+    yield "all", compared
+
+
+def rna_accuracy(compared: pd.DataFrame) -> pd.DataFrame:
+    """Per mode (DNA, RNA, DNA+RNA), depth (none for RNA: it does not depend on DNA depth) and
+    truth class: n, exact, sensitivity, specificity, not assessable."""
+    rows = []
+    first_depth = compared["depth"].iloc[0]
+    for mode in MODES:
+        outcomes = mode_outcomes(compared, mode)
+        for depth, at_depth in compared.groupby("depth", sort=True):
+            if mode == "RNA" and depth != first_depth:
+                continue
+            for name, group in _class_groups(at_depth):
+                rows.append(
+                    {
+                        "mode": mode,
+                        "depth": "" if mode == "RNA" else depth,
+                        "truth_class": name,
+                        **mode_measures(group, outcomes),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def rna_vs_dna(compared: pd.DataFrame) -> pd.DataFrame:
+    """Per depth and truth class: DNA-only against DNA+RNA, and whether DNA+RNA is at least as
+    accurate (exact for deleted classes, specificity for wildtype); gained / lost count the
+    patients right with DNA+RNA but not DNA-only and the reverse."""
+    dna, both = mode_outcomes(compared, "DNA"), mode_outcomes(compared, "DNA+RNA")
+    dna_right = dna["exact"].where(compared["ikzf1_status"] == "deleted", ~dna["called"])
+    both_right = both["exact"].where(compared["ikzf1_status"] == "deleted", ~both["called"])
+    rows = []
+    for depth, at_depth in compared.groupby("depth", sort=True):
+        for name, group in _class_groups(at_depth):
+            a, b = mode_measures(group, dna), mode_measures(group, both)
+            key = "specificity" if name == "wildtype" else "exact"
+            index = group.index
+            row = {"depth": depth, "truth_class": name, "n": len(group)}
+            for measure in ("exact", "sensitivity", "specificity"):
+                row[f"dna_{measure}"] = a[measure]
+                row[f"dna_rna_{measure}"] = b[measure]
+            row["gained"] = int((both_right[index] & ~dna_right[index]).sum())
+            row["lost"] = int((dna_right[index] & ~both_right[index]).sum())
+            row["dna_rna_at_least_dna"] = bool(b[key] >= a[key] - 1e-12)
+            if name == "all":
+                row["dna_rna_at_least_dna"] = bool(
+                    b["exact"] >= a["exact"] - 1e-12
+                    and b["specificity"] >= a["specificity"] - 1e-12
+                )
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rna_headline(compared: pd.DataFrame) -> pd.DataFrame:
+    """Issue 5's acceptance numbers: RNA-only delta 4-7 found (called del4-7) where the true
+    aberrant isoform is >= 10% of IKZF1 transcripts; RNA-only false calls on wildtype; per depth,
+    whether DNA+RNA exact >= DNA-only exact in every class."""
+    first = compared[compared["depth"] == compared["depth"].iloc[0]]
+    rna = mode_outcomes(first, "RNA")
+    target = first[
+        (first["truth_class"] == "del4-7")
+        & (first["rna_true_fraction"] >= RNA_HEADLINE_MIN_ISOFORM - 1e-12)
+    ]
+    found = (target["rna_class"] == "del4-7").sum()
+    wild = first[first["truth_class"] == "wildtype"]
+    false_calls = rna.loc[wild.index, "called"].sum()
+    rows = [
+        {
+            "measure": f"RNA-only del4-7 found, isoform >= {RNA_HEADLINE_MIN_ISOFORM:g}",
+            "depth": "",
+            "n": len(target),
+            "value": _rate(found, len(target)),
+            "target": f">= {RNA_HEADLINE_SENSITIVITY:g}",
+            "pass": bool(_rate(found, len(target)) >= RNA_HEADLINE_SENSITIVITY),
+        },
+        {
+            "measure": "RNA-only false calls on wildtype",
+            "depth": "",
+            "n": len(wild),
+            "value": _rate(false_calls, len(wild)),
+            "target": f"<= {RNA_HEADLINE_FALSE_CALLS:g}",
+            "pass": bool(_rate(false_calls, len(wild)) <= RNA_HEADLINE_FALSE_CALLS),
+        },
+    ]
+    check = rna_vs_dna(compared)
+    for depth, group in check[check["truth_class"] != "all"].groupby("depth", sort=True):
+        ok = group["dna_rna_at_least_dna"]
+        rows.append(
+            {
+                "measure": "classes with DNA+RNA >= DNA-only (exact; wildtype: specificity)",
+                "depth": depth,
+                "n": len(group),
+                "value": _rate(ok.sum(), len(group)),
+                "target": "= 1",
+                "pass": bool(ok.all()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def band(values: pd.Series, bands) -> pd.Series:
+    """Band label of each value (bands: ascending (lower bound, label)); '' for missing."""
+    bounds = np.array([lower for lower, _ in bands])
+    labels = np.array([label for _, label in bands], dtype=object)
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    index = np.searchsorted(bounds, numbers + 1e-12, side="right") - 1
+    out = labels[np.clip(index, 0, len(bands) - 1)]
+    return pd.Series(np.where(np.isnan(numbers), "", out), index=values.index, dtype=object)
+
+
+def _banded(compared: pd.DataFrame, band_column: str, bands, modes, keys) -> pd.DataFrame:
+    outcomes = {mode: mode_outcomes(compared, mode) for mode in modes}
+    class_order = {name: k for k, name in enumerate((*CLASSES, "wildtype"))}
+    band_order = {label: k for k, (_, label) in enumerate(bands)}
+    rows = []
+    for key, group in compared.groupby([*keys, "truth_class", band_column], sort=False):
+        row = dict(zip([*keys, "truth_class", band_column], key, strict=True))
+        row["n"] = len(group)
+        for mode in modes:
+            prefix = {"DNA": "dna", "RNA": "rna", "DNA+RNA": "dna_rna"}[mode]
+            measured = mode_measures(group, outcomes[mode])
+            wildtype = row["truth_class"] == "wildtype"
+            for measure in ("specificity",) if wildtype else ("exact", "sensitivity"):
+                row[f"{prefix}_{measure}"] = measured[measure]
+        if "DNA" in modes and row["truth_class"] != "wildtype":
+            row["dna_exon_sensitivity"] = _rate(
+                group["exons_found_n"].sum(), group["exons_true_n"].sum()
+            )
+        rows.append(row)
+    columns = [*keys, "truth_class", band_column, "n"]
+    for mode in modes:
+        prefix = {"DNA": "dna", "RNA": "rna", "DNA+RNA": "dna_rna"}[mode]
+        columns += [f"{prefix}_{m}" for m in ("exact", "sensitivity", "specificity")]
+    columns += ["dna_exon_sensitivity"] if "DNA" in modes else []
+    table = pd.DataFrame(rows)
+    table = table[[c for c in columns if c in table.columns]].copy()
+    table["_c"] = table["truth_class"].map(class_order)
+    table["_b"] = table[band_column].map(band_order).fillna(-1)
+    table = table.sort_values([*keys, "_c", "_b"], kind="stable").drop(columns=["_c", "_b"])
+    return table.reset_index(drop=True)
+
+
+def by_fraction(compared: pd.DataFrame) -> pd.DataFrame:
+    """Depth x truth class x band of the IKZF1 deletion's cell fraction (wildtype: no band):
+    n, DNA exact / sensitivity / exon sensitivity (wildtype: specificity), and the same for
+    RNA-only and DNA+RNA when the run has RNA."""
+    compared = compared.assign(fraction_band=band(compared["ikzf1_fraction"], FRACTION_BANDS))
+    modes = [m for m in MODES if m == "DNA" or "rna_status" in compared.columns]
+    return _banded(compared, "fraction_band", FRACTION_BANDS, modes, ["depth"])
+
+
+def rna_by_isoform_fraction(compared: pd.DataFrame) -> pd.DataFrame:
+    """RNA-only by truth class x band of the true aberrant isoform fraction (one depth's rows:
+    RNA does not depend on DNA depth)."""
+    first = compared[compared["depth"] == compared["depth"].iloc[0]]
+    isoform = first["rna_true_fraction"].where(first["ikzf1_status"] == "deleted")
+    first = first.assign(isoform_band=band(isoform, ISOFORM_BANDS))
+    return _banded(first, "isoform_band", ISOFORM_BANDS, ["RNA"], [])
+
+
 # --- CNVkit -------------------------------------------------------------------
 
 # Run by the interpreter of cnvkit.py: each task is a list of CNVkit command lines run in turn,
@@ -535,6 +904,20 @@ def report(compared_all, cnvkit_all, timing_rows, workdir: Path, args) -> None:
     write_and_print(by_class(compared), workdir / "accuracy_by_class.tsv", "ikaros by class")
     write_and_print(by_depth(compared), workdir / "accuracy_by_depth.tsv", "ikaros by depth")
     write_and_print(headline(compared), workdir / "headline.tsv", "headline")
+    write_and_print(
+        by_fraction(compared), workdir / "by_fraction.tsv", "by IKZF1 cell-fraction band"
+    )
+    if "rna_status" in compared.columns:
+        write_and_print(
+            rna_accuracy(compared), workdir / "rna_accuracy.tsv", "DNA-only, RNA-only, DNA+RNA"
+        )
+        write_and_print(
+            rna_by_isoform_fraction(compared),
+            workdir / "rna_by_isoform_fraction.tsv",
+            "RNA-only by true aberrant isoform fraction",
+        )
+        write_and_print(rna_vs_dna(compared), workdir / "rna_vs_dna.tsv", "DNA+RNA vs DNA-only")
+        write_and_print(rna_headline(compared), workdir / "rna_headline.tsv", "RNA headline")
     if cnvkit_all:
         table = cnvkit_comparison(pd.concat(cnvkit_all, ignore_index=True))
         title = (
@@ -558,6 +941,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cnvkit-depths", default="20", help="depths CNVkit runs at")
     parser.add_argument("--cnvkit-method", default="hmm", choices=["hmm", "haar"])
     parser.add_argument("--cnvkit-threshold", type=float, default=CNVKIT_FALLBACK_LOG2)
+    parser.add_argument(
+        "--rna",
+        action="store_true",
+        help="also simulate an RNA BAM per tumour (once per run) and score RNA-only and DNA+RNA",
+    )
+    parser.add_argument(
+        "--rna-fragments-per-tpm-kb",
+        type=float,
+        default=RnaSimSettings().fragments_per_tpm_kb,
+        help="RNA library size (the simulator's default is ~30 M fragments)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     logging.getLogger("ikaros").setLevel(logging.WARNING)  # per-sample lines: see the call files
@@ -574,6 +968,23 @@ def main(argv: list[str] | None = None) -> int:
 
     started_all = time.perf_counter()
     compared_all, cnvkit_all, timing_rows = [], [], []
+    rna = None
+    if args.rna:
+        # RNA does not depend on DNA depth (the design is the same at every depth): once per run
+        rna_dir = workdir / "rna"
+        if rna_dir.exists():
+            shutil.rmtree(rna_dir)
+        rna_dir.mkdir(parents=True)
+        settings = simulation_settings(args.seed, depths[0], args.patients, args.panel_normals)
+        rna_design = design_cohort(
+            settings, cohort="rna", build=BUILD, bam_dir=rna_dir / "dna", gene_models=gene_models
+        )
+        log.info("RNA: %d tumours, seed %d", len(rna_design.patient_truth), args.seed)
+        rna_table, rna_calls, rna_timings = run_rna(
+            rna_design, rna_dir, args.seed, args.processes, args.rna_fragments_per_tpm_kb
+        )
+        rna = (rna_design.lesions.reset_index(drop=True), rna_table, rna_calls)
+        timing_rows.append({"depth": "rna", **rna_timings})
     for depth in depths:
         label = f"depth{depth:g}x"
         cohort_dir = workdir / label
@@ -593,6 +1004,11 @@ def main(argv: list[str] | None = None) -> int:
         timings["ikaros_total_s"] = time.perf_counter() - started
         compared = compare(truth_table(design), calls)
         compared.insert(0, "depth", depth)
+        if rna is not None:
+            lesions, rna_table, rna_calls = rna
+            if not design.lesions.reset_index(drop=True).equals(lesions):
+                raise RuntimeError(f"{label}: the design's lesions differ from the RNA run's")
+            compared = add_rna(compared, rna_table, rna_calls)
         if cnvkit is not None and depth in cnvkit_depths:
             log.info("  CNVkit (%s, segment -m %s)", cnvkit, args.cnvkit_method)
             cns, elapsed = run_cnvkit(
