@@ -33,17 +33,20 @@ retained bin and the first lost one, reported as an inner (first/last lost bin) 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ikaros.breakpoints import refine_segments
 from ikaros.segmentation import segment_bins
 
 EXON_STATES = ("deleted", "not_deleted", "unresolved", "not_assessable")
 GENE_STATES = ("none", "mono", "bi", "unresolved", "not_assessable")
+# Genes whose loss edges are refitted at exon level (ikaros.breakpoints).
+REFINE_GENES = ("IKZF1",)
 
 
 @dataclass(frozen=True)
@@ -472,8 +475,13 @@ def call_from_bins(
     min_width: int = 2,
     seed: int = 0,
     undo_z: float = 3.0,
+    refine_genes: Sequence[str] = REFINE_GENES,
 ) -> CopyNumberCalls:
-    """Log2 ratios of panel bins (reference.log2_ratios) -> CBS segments -> calls."""
+    """Log2 ratios of panel bins (reference.log2_ratios) -> CBS segments -> calls.
+
+    Inside the windows of ``refine_genes`` the edges of a called loss are re-placed by the
+    single-interval likelihood fit of ikaros.breakpoints (exon-level precision).
+    """
     segments = segment_bins(
         bins, alpha=alpha, n_perm=n_perm, min_width=min_width, seed=seed, undo_z=undo_z
     )
@@ -483,6 +491,13 @@ def call_from_bins(
     segments["se"] = np.sqrt(segments["se"] ** 2 + library_se**2)
     segments["z"] = segments["log2"] / segments["se"]
     segments["se_drop1"] = np.sqrt(segments["se_drop1"] ** 2 + library_se**2)
+    segments = refine_segments(
+        segments,
+        bins,
+        refine_genes,
+        lambda s: call_segments(s, blast_fraction, params)["deleted"].to_numpy(dtype=bool),
+        library_se,
+    )
     calls = call_from_segments(
         sample_id, "BAM", segments, exon_model(bins), blast_fraction, params, bins
     )

@@ -1,0 +1,212 @@
+"""Where a loss starts and ends inside a gene's window of bins: one interval, by likelihood.
+
+CBS segments a whole chromosome arm and tests arcs one at a time, so inside a densely tiled
+gene it can place an edge a bin or two off, cut a loss into pieces around a few noisy bins, or
+leave the loss's last bins in a long neighbouring segment. Where an exon is a single bin, that
+decides the exon's state. Inside a gene's window (the consecutive bins labelled with the gene:
+its exons, introns and flanks) the usual lesion is one deletion with two breakpoints, so the
+window is refitted with that model:
+
+    x_k ~ N(L, v_k) for bins k in [i, j),   x_k ~ N(0, v_k) otherwise,
+
+with the loss level L < 0 fixed (the level of the segment that called the loss, or the
+maximum-likelihood level of the best interval). Each level's normal density is mixed with a
+1% share of outliers (flat over 10 log2 units): log counts have a heavy lower tail, and one
+extreme bin must not drag a breakpoint towards it. A breakpoint lies between two bins or
+beyond an end of the window; with a flat prior over these positions the posterior of every
+interval (i, j) is exact on the grid, and a bin is *in the loss* when its posterior
+probability of lying inside the interval is at least one half (a bp-uniform prior was
+tried and rejected: the 50 kb gaps between flank bins then pull edges away from the exons).
+
+This module only places the interval; whether it is a deletion at all is decided by the
+segment call (copy_number.call_segments) on the refitted segment, with the same rules as any
+other segment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ikaros.segmentation import segment_summary, without_most_extreme
+
+# Share of bins that follow neither level (a few reads, a mapping artefact) and their flat
+# density over a span of 10 log2 units.
+OUTLIER_SHARE = 0.01
+OUTLIER_DENSITY = 0.1
+
+
+@dataclass(frozen=True)
+class IntervalFit:
+    """The refitted loss of one window: bins [start, stop) (window positions), its level,
+    the per-bin posterior of lying in the loss, and the log-likelihood gain over no loss."""
+
+    start: int
+    stop: int
+    level: float
+    inside: np.ndarray
+    gain: float
+
+
+def _robust_loglik(x: np.ndarray, level: float, sd: np.ndarray) -> np.ndarray:
+    """log[(1 - e) N(x; level, sd^2) + e g]: a normal bin model contaminated by outliers
+    (share OUTLIER_SHARE, flat density OUTLIER_DENSITY per log2 unit)."""
+    normal = np.exp(-0.5 * ((x - level) / sd) ** 2) / (np.sqrt(2.0 * np.pi) * sd)
+    return np.log((1.0 - OUTLIER_SHARE) * normal + OUTLIER_SHARE * OUTLIER_DENSITY)
+
+
+def _interval_gain(x: np.ndarray, w: np.ndarray) -> tuple[int, int, float, float]:
+    """Best interval [i, j) of at least two bins at a free negative level: max of S^2 / W
+    with S < 0 (two bins, so that one wild bin does not set the level).
+
+    S and W are the inverse-variance weighted sum and total weight of the interval; S^2 / (2W)
+    is the log-likelihood gain of level S / W over level 0.
+    """
+    s = np.concatenate(([0.0], np.cumsum(w * x)))
+    wc = np.concatenate(([0.0], np.cumsum(w)))
+    seg_s = s[None, :] - s[:, None]
+    seg_w = wc[None, :] - wc[:, None]
+    n = len(x)
+    valid = np.triu(np.ones((n + 1, n + 1), dtype=bool), k=min(2, n)) & (seg_s < 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gain = np.where(valid, seg_s**2 / (2.0 * seg_w), -np.inf)
+    flat = int(np.argmax(gain))
+    i, j = divmod(flat, n + 1)
+    if not np.isfinite(gain[i, j]):
+        return 0, 0, 0.0, 0.0
+    return i, j, float(seg_s[i, j] / seg_w[i, j]), float(gain[i, j])
+
+
+def fit_interval(x: np.ndarray, var: np.ndarray, level: float | None = None) -> IntervalFit | None:
+    """Single-loss fit of one window (bins in genomic order); None without any negative bin.
+
+    ``level`` fixes L (e.g. from the segment that called the loss); by default it is the
+    maximum-likelihood level of the best interval.
+    """
+    x = np.asarray(x, dtype=float)
+    var = np.asarray(var, dtype=float)
+    n = len(x)
+    if n == 0:
+        return None
+    w = 1.0 / var
+    sd = np.sqrt(var)
+    i0, j0, best_level, gain = _interval_gain(x, w)
+    if j0 <= i0:
+        return None
+    level = best_level if level is None else float(level)
+    if not level < 0:
+        return None
+    # Log-likelihood ratio of each bin lying in the loss (level L) rather than outside (0),
+    # each level's density mixed with a small share of outliers (bounded influence).
+    llr = _robust_loglik(x, level, sd) - _robust_loglik(x, 0.0, sd)
+    c = np.concatenate(([0.0], np.cumsum(llr)))
+    loglik = c[None, :] - c[:, None]
+    upper = np.triu(np.ones((n + 1, n + 1), dtype=bool), k=1)
+    loglik = np.where(upper, loglik, -np.inf)
+    top = float(loglik.max())
+    post = np.exp(loglik - top)
+    post /= post.sum()
+    # P(bin k inside) = sum over i <= k < j of post[i, j].
+    by_start = np.cumsum(post.sum(axis=1))  # P(i <= k) for k = 0..n
+    by_stop = np.cumsum(post.sum(axis=0))  # P(j <= k)
+    inside = by_start[:n] - by_stop[:n]
+    lost = np.nonzero(inside >= 0.5)[0]
+    if not len(lost):
+        return IntervalFit(i0, j0, level, inside, gain)
+    return IntervalFit(int(lost[0]), int(lost[-1]) + 1, level, inside, gain)
+
+
+def _piece(bins: pd.DataFrame, rows: np.ndarray, split_p: float, library_se: float) -> dict:
+    """A segment row (segmentation.SEGMENT_COLUMNS) over bin rows ``rows``."""
+    x = bins["log2"].to_numpy(dtype=float)[rows]
+    v = bins["var"].to_numpy(dtype=float)[rows]
+    mean, se = segment_summary(x, v)
+    mean_drop1, se_drop1 = without_most_extreme(x, v, mean)
+    se = float(np.hypot(se, library_se))
+    first, last = int(rows[0]), int(rows[-1])
+    return {
+        "chrom": bins["chrom"].iat[first],
+        "start": int(bins["start"].iat[first]),
+        "end": int(bins["end"].iat[last]),
+        "first_bin": bins["bin_id"].iat[first],
+        "last_bin": bins["bin_id"].iat[last],
+        "first_row": first,
+        "last_row": last,
+        "n_bins": len(rows),
+        "log2": mean,
+        "se": se,
+        "z": mean / se,
+        "log2_drop1": mean_drop1,
+        "se_drop1": float(np.hypot(se_drop1, library_se)),
+        "split_p": split_p,
+    }
+
+
+def refine_segments(
+    segments: pd.DataFrame,
+    bins: pd.DataFrame,
+    genes: Sequence[str],
+    is_loss: Callable[[pd.DataFrame], np.ndarray],
+    library_se: float = 0.0,
+) -> pd.DataFrame:
+    """Re-place the edges of a loss inside each gene's window by the single-interval fit.
+
+    ``segments`` are bin-level segments (segmentation.segment_bins, SEs including
+    ``library_se``) of ``bins``; ``is_loss`` calls segments (True = deleted). A window is
+    refitted only when CBS already called a loss overlapping it: detection stays with the
+    segmentation and the segment call, this step only moves edges. The change points of CBS
+    between two bins of the window are replaced by the fitted interval's edges; those outside
+    the window stay, and every piece is summarised anew. Segments elsewhere are unchanged.
+    """
+    out = segments.reset_index(drop=True)
+    usable = ~bins["masked"].to_numpy(dtype=bool)
+    gene_col = bins["gene"].astype(str).to_numpy() if "gene" in bins.columns else None
+    if gene_col is None or out.empty:
+        return out
+    for gene in genes:
+        window = np.nonzero((gene_col == gene) & usable)[0]
+        if len(window) < 3:
+            continue
+        first_row = out["first_row"].to_numpy()
+        last_row = out["last_row"].to_numpy()
+        touching = np.nonzero((first_row <= window[-1]) & (last_row >= window[0]))[0]
+        if not len(touching):
+            continue
+        called = touching[is_loss(out.iloc[touching])]
+        if not len(called):
+            continue
+        # The loss level: that of the called segment with most bins in the window.
+        in_window = [np.sum((window >= first_row[k]) & (window <= last_row[k])) for k in called]
+        level = float(out["log2"].iat[int(called[int(np.argmax(in_window))])])
+        fit = fit_interval(
+            bins["log2"].to_numpy(dtype=float)[window],
+            bins["var"].to_numpy(dtype=float)[window],
+            level,
+        )
+        if fit is None:
+            continue
+        lo, hi = int(touching[0]), int(touching[-1])
+        # Bin rows of the touched segments, in order, and the CBS cuts among them (the row
+        # each later segment starts at) that do not fall between two window bins.
+        rows = np.nonzero(usable)[0]
+        rows = rows[(rows >= first_row[lo]) & (rows <= last_row[hi])]
+        cuts = {int(first_row[k]): float(out["split_p"].iat[k]) for k in range(lo + 1, hi + 1)}
+        cuts = {r: p for r, p in cuts.items() if not window[0] < r <= window[-1]}
+        for edge in (fit.start, fit.stop):
+            if 0 < edge < len(window):
+                cuts[int(window[edge])] = np.nan
+        starts = [int(rows[0]), *sorted(r for r in cuts if r > rows[0])]
+        pieces = []
+        for k, start in enumerate(starts):
+            stop = starts[k + 1] if k + 1 < len(starts) else int(rows[-1]) + 1
+            members = rows[(rows >= start) & (rows < stop)]
+            p = float(out["split_p"].iat[lo]) if k == 0 else cuts[start]
+            pieces.append(_piece(bins, members, p, library_se))
+        out = pd.concat(
+            [out.iloc[:lo], pd.DataFrame(pieces, columns=out.columns), out.iloc[hi + 1 :]],
+            ignore_index=True,
+        )
+    return out
