@@ -17,6 +17,7 @@ include: "workflow/rules/simulate.smk"
 include: "workflow/rules/coverage.smk"
 include: "workflow/rules/qc.smk"
 include: "workflow/rules/copy_number.smk"
+include: "workflow/rules/rna.smk"
 include: "workflow/rules/relapse.smk"
 include: "workflow/rules/panel.smk"
 

@@ -157,3 +157,28 @@ def test_unknown_config_key(cohort, snakemake_runner):
     assert code != 0
     assert "bulid" in output, output
     shutil.rmtree(workdir / "bams")
+
+
+def test_rna_bam_is_checked_like_a_dna_bam(cohort, snakemake_runner):
+    workdir, config, header = cohort
+    rows = [(*row, "bams/P2_T.rna.bam" if row[0] == "P2_T" else "") for row in GOOD_SAMPLES]
+    rewrite_samples(workdir, (*header, "rna_bam"), rows)
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert (
+        "samples.tsv: row 3 (sample P2_T), column rna_bam: bams/P2_T.rna.bam: alignment file "
+        "not found" in output
+    ), output
+
+
+def test_seg_file_with_a_sample_the_sheet_does_not_know(cohort, snakemake_runner):
+    workdir, config, _ = cohort
+    (workdir / "cohort.seg").write_text(
+        "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\n"
+        "P1_T\tchr7\t1\t159345973\t500\t0.0\n"
+        "P9_T\tchr7\t1\t159345973\t500\t0.0\n"
+    )
+    config["cohorts"]["study"]["seg"] = "cohort.seg"
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert "cohort.seg: column ID: sample(s) 'P9_T' are not tumor samples" in output, output

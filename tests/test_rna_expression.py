@@ -1,25 +1,24 @@
-"""Expression counts and TPM-like values, cohort matrices, and the per-sample rule end to end."""
+"""Expression counts and TPM-like values, cohort matrices, a cohort's RNA evidence end to end."""
 
 from __future__ import annotations
 
-import runpy
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from bam_factory import ReadSpec, write_alignments
+from ikaros.rna.cohort import RNA_COHORT_OUTPUTS, RNA_SAMPLE_OUTPUTS, RnaJob, RnaSources, rna_cohort
 from ikaros.rna.evidence import sample_evidence
 from ikaros.rna.expression import expression_matrix, expression_table, gene_fragments
 from ikaros.rna.models import gene_models, read_transcript_models
 from ikaros.rna.reads import scan_alignment_file
 from ikaros.rna.sashimi import plot_sashimi
+from ikaros.rna.simulate import RnaSimSettings, simulate_cohort_rna
 
 REPO = Path(__file__).resolve().parents[1]
 RESOURCES = REPO / "resources"
-SCRIPTS = REPO / "workflow" / "scripts"
 
 
 @pytest.fixture(scope="module")
@@ -102,91 +101,52 @@ def test_sample_evidence_and_sashimi(tmp_path, known_bam):
     assert first.read_bytes() == second.read_bytes()
 
 
-class _Params(SimpleNamespace):
-    def get(self, key, default=None):
-        return getattr(self, key, default)
-
-    def keys(self):
-        return list(vars(self))
-
-    def __getitem__(self, key):
-        return getattr(self, key)
-
-
-def run_script(name, **sections):
-    stand_in = SimpleNamespace(
-        **{k: _Params(**v) for k, v in sections.items() if k != "log"}, log=sections["log"]
-    )
-    stand_in.threads = 1
-    runpy.run_path(str(SCRIPTS / name), init_globals={"snakemake": stand_in})
-
-
-def test_rule_scripts_simulate_count_and_merge(tmp_path):
-    """The three rule scripts chained: simulate two RNA samples, read them, merge a matrix."""
+def test_cohort_rna_simulated_then_read_back_in_two_passes(tmp_path):
+    """simulate_cohort_rna writes two patients' BAMs from a truth-lesions table; rna_cohort reads
+    them, writes every table and calls del4-7 in the patient who carries it, at about the
+    simulated transcript fraction, and wildtype in the other."""
     lesions = pd.DataFrame(
-        [("P1", "P1", "P1.1", "IKZF1", "IKZF1_del4-7", "chr7", 50340000, 50395000, "mono", 0.9)],
+        [("P1", "P1_T", "P1_L01", "IKZF1", "IKZF1_del4-7", "chr7", 50340000, 50395000, "mono",
+          0.9)],
         columns="patient_id sample_id lesion_id gene label chrom start end allelic "
         "cell_fraction".split(),
-    )
-    lesions.to_csv(tmp_path / "truth_lesions.tsv", sep="\t", index=False)
-    models = RESOURCES / "rna_transcript_models_GRCh38.tsv"
-    markers = RESOURCES / "marker_genes.tsv"
-    outputs = {}
-    for patient in ("P1", "P2"):
-        sample = f"{patient}_rna"
-        run_script(
-            "simulate_rna_sample.py",
-            input={"lesions": str(tmp_path / "truth_lesions.tsv"), "models": str(models)},
-            params={
-                "sample_id": sample,
-                "patient_id": patient,
-                "build": "GRCh38",
-                "seed": 5,
-                "genes": ["IKZF1", "ACTB", "GAPDH", "CD19"],
-                "fragments_per_tpm_kb": 4,
+    )  # fmt: skip
+    samples = pd.DataFrame(
+        {"sample_id": ["P1_T", "P2_T"], "patient_id": ["P1", "P2"],
+         "rna_bam": [str(tmp_path / "P1_T.rna.bam"), str(tmp_path / "P2_T.rna.bam")]}
+    )  # fmt: skip
+    models_path = RESOURCES / "rna_transcript_models_GRCh38.tsv"
+    truth = simulate_cohort_rna(
+        samples, lesions, read_transcript_models(models_path), "GRCh38", 5,
+        RnaSimSettings(fragments_per_tpm_kb=4), processes=2,
+    )  # fmt: skip
+    assert list(truth["sample_id"]) == ["P1_T"]
+    jobs = [
+        RnaJob(
+            sample_id,
+            bam,
+            {
+                name: str(tmp_path / f"{sample_id}.{name}.{'png' if name == 'sashimi' else 'tsv'}")
+                for name in RNA_SAMPLE_OUTPUTS
             },
-            output={
-                "bam": str(tmp_path / f"{sample}.bam"),
-                "truth": str(tmp_path / f"{sample}.truth.tsv"),
-            },
-            log=[str(tmp_path / f"{sample}.sim.log")],
-        )
-        out = {k: str(tmp_path / f"{sample}.{k}") for k in
-               ("junctions", "exon_coverage", "expression", "ikzf1", "sashimi")}  # fmt: skip
-        out["sashimi"] += ".png"
-        run_script(
-            "rna_junctions.py",
-            input={
-                "bam": str(tmp_path / f"{sample}.bam"),
-                "models": str(models),
-                "markers": str(markers),
-            },
-            params={"build": "GRCh38", "sample_id": sample},
-            output=out,
-            log=[str(tmp_path / f"{sample}.log")],
-        )
-        outputs[sample] = out
-    call = pd.read_csv(outputs["P1_rna"]["ikzf1"], sep="\t", keep_default_na=False).iloc[0]
-    assert (call["rna_status"], call["rna_class"]) == ("deleted", "del4-7")
-    truth = pd.read_csv(tmp_path / "P1_rna.truth.tsv", sep="\t")
-    assert abs(float(call["rna_fraction"]) - truth["fraction"].iloc[0]) < 0.1
-    wild = pd.read_csv(outputs["P2_rna"]["ikzf1"], sep="\t", keep_default_na=False).iloc[0]
-    assert wild["rna_status"] == "wildtype"
-    run_script(
-        "rna_expression_matrix.py",
-        input={
-            "expression": [outputs[s]["expression"] for s in outputs],
-            "exon_coverage": [outputs[s]["exon_coverage"] for s in outputs],
-        },
-        params={"sample_ids": list(outputs)},
-        output={
-            k: str(tmp_path / f"cohort.{k}.tsv") for k in ("counts", "tpm", "relative", "reference")
-        },
-        log=[str(tmp_path / "matrix.log")],
-    )
-    counts = pd.read_csv(tmp_path / "cohort.counts.tsv", sep="\t")
-    assert list(counts.columns) == ["gene", "P1_rna", "P2_rna"]
+        )  # fmt: skip
+        for sample_id, bam in zip(samples["sample_id"], samples["rna_bam"], strict=True)
+    ]
+    cohort_outputs = {name: str(tmp_path / f"cohort.{name}.tsv") for name in RNA_COHORT_OUTPUTS}
+    sources = RnaSources(str(models_path), str(RESOURCES / "marker_genes.tsv"), "GRCh38")
+    calls = rna_cohort(jobs, sources, cohort_outputs, min_reference_samples=2, processes=2)
+    assert (calls["P1_T"].rna_status, calls["P1_T"].rna_class) == ("deleted", "del4-7")
+    ikzf1_truth = truth[truth["gene"] == "IKZF1"]["fraction"].max()
+    assert abs(calls["P1_T"].rna_fraction - ikzf1_truth) < 0.1
+    assert calls["P2_T"].rna_status == "wildtype"
+    written = pd.read_csv(jobs[0].outputs["ikzf1"], sep="\t", keep_default_na=False).iloc[0]
+    assert written["rna_class"] == "del4-7"
+    assert Path(jobs[0].outputs["sashimi"]).read_bytes()[:4] == b"\x89PNG"
+    counts = pd.read_csv(cohort_outputs["counts"], sep="\t")
+    assert list(counts.columns) == ["gene", "P1_T", "P2_T"]
     assert counts.set_index("gene").loc["ACTB"].min() > 100
-    assert counts.set_index("gene").loc["DUX4"].max() == 0
-    reference = pd.read_csv(tmp_path / "cohort.reference.tsv", sep="\t")
+    # DUX4 is simulated at 0.3 TPM against ACTB's 1500: a handful of fragments at most
+    assert counts.set_index("gene").loc["DUX4"].max() < 20
+    reference = pd.read_csv(cohort_outputs["reference"], sep="\t")
+    assert len(reference) > 0
     assert {"reference_depth", "reference_readthrough"} <= set(reference.columns)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from ikaros.sheets import SheetError, check_clinical, check_samples, read_sheet
+from ikaros.sheets import SheetError, check_clinical, check_samples, check_seg_samples, read_sheet
 
 
 def samples(*rows):
@@ -75,3 +75,50 @@ def test_read_sheet_keeps_NA_as_text_and_empty_as_missing(tmp_path):
     assert pd.isna(sheet.loc[0, "blast_percent"])
     with pytest.raises(SheetError, match="missing.tsv: sheet not found"):
         read_sheet(tmp_path / "missing.tsv")
+
+
+def data_sheet(*rows):
+    columns = ["sample_id", "patient_id", "role", "dna_bam", "rna_bam", "cnvkit_cns", "cnvkit_cnr"]
+    return pd.DataFrame(rows, columns=columns).replace({None: pd.NA})
+
+
+def test_a_tumour_may_have_dna_rna_cnvkit_or_seg_rows():
+    sheet = data_sheet(
+        ("P1_T", "P1", "tumor", "p1.bam", "p1.rna.bam", None, None),
+        ("P2_T", "P2", "tumor", None, "p2.rna.bam", None, None),
+        ("P3_T", "P3", "tumor", None, None, "p3.cns", "p3.cnr"),
+        ("P4_T", "P4", "tumor", None, None, None, None),
+        ("PON1", None, "normal", "pon1.bam", None, None, None),
+    )
+    check_samples(sheet, "samples.tsv", seg_samples=frozenset({"P4_T"}))
+    with pytest.raises(SheetError, match=r"row 5 \(sample P4_T\), columns dna_bam, rna_bam"):
+        check_samples(sheet, "samples.tsv")
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (("PON2", None, "normal", None, "x.rna.bam", None, None),
+         r"row 4 \(sample PON2\), column dna_bam: a normal sample needs a dna_bam"),
+        (("P2_T", "P2", "tumor", None, None, None, "p2.cnr"),
+         r"row 4 \(sample P2_T\), column cnvkit_cnr: a .cnr is only used with its .cns"),
+    ],
+)  # fmt: skip
+def test_data_source_rules_name_row_and_column(row, message):
+    sheet = data_sheet(
+        ("P1_T", "P1", "tumor", "p1.bam", None, None, None),
+        ("PON1", None, "normal", "pon1.bam", None, None, None),
+        row,
+    )
+    with pytest.raises(SheetError, match=message):
+        check_samples(sheet, "samples.tsv")
+
+
+def test_seg_ids_must_be_tumour_samples():
+    sheet = data_sheet(
+        ("P1_T", "P1", "tumor", None, None, None, None),
+        ("PON1", None, "normal", "pon1.bam", None, None, None),
+    )
+    check_seg_samples(["P1_T"], sheet, "cohort.seg")
+    with pytest.raises(SheetError, match=r"cohort.seg: column ID: sample\(s\) 'PON1', 'X9'"):
+        check_seg_samples(["P1_T", "PON1", "X9"], sheet, "cohort.seg")

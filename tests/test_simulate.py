@@ -199,8 +199,9 @@ def test_design_sheets_follow_the_formats(tmp_path):
     design = design_cohort(settings, "demo", "GRCh37", "results/demo/simulated/bam")
     samples, clinical = design.samples, design.clinical
     assert list(samples.columns) == [
-        "sample_id", "patient_id", "role", "dna_bam", "blast_percent", "sex"
+        "sample_id", "patient_id", "role", "dna_bam", "rna_bam", "blast_percent", "sex"
     ]  # fmt: skip
+    assert samples["rna_bam"].isna().all()  # RNA-seq is off by default
     assert list(design.patient_truth.columns) == TRUTH_PATIENT_COLUMNS
     assert list(design.lesions.columns) == TRUTH_LESION_COLUMNS
     tumours = samples[samples["role"] == "tumor"]
@@ -229,6 +230,31 @@ def test_design_sheets_follow_the_formats(tmp_path):
     back = pd.read_csv(tmp_path / "s.tsv", sep="\t", keep_default_na=False, dtype=str)
     assert (back.loc[samples["sex"].isna().to_numpy(), "sex"] == "").all()
     assert (back.loc[samples["patient_id"].isna().to_numpy(), "patient_id"] == "").all()
+
+
+def test_rna_patients_keep_the_design_and_rna_only_ones_lose_their_dna():
+    """RNA-seq is drawn from its own stream: the rest of the design is unchanged."""
+    plain = design_cohort(small_settings(), "x", "GRCh38", "bam")
+    with_rna = design_cohort(
+        small_settings(rna_fraction=0.5, rna_only_fraction=0.25), "x", "GRCh38", "bam"
+    )
+    pd.testing.assert_frame_equal(plain.lesions, with_rna.lesions)
+    pd.testing.assert_frame_equal(plain.clinical, with_rna.clinical)
+    columns = ["sample_id", "patient_id", "role", "blast_percent", "sex"]
+    pd.testing.assert_frame_equal(plain.samples[columns], with_rna.samples[columns])
+    samples = with_rna.samples
+    tumours = samples[samples["role"] == "tumor"]
+    n_patients = len(tumours)
+    rna = tumours[tumours["rna_bam"].notna()]
+    assert len(rna) == round(0.5 * n_patients)
+    assert all(rna["rna_bam"] == "bam/" + rna["sample_id"] + ".rna.bam")
+    rna_only = tumours[tumours["dna_bam"].isna()]
+    assert len(rna_only) == round(0.25 * len(rna)) and rna_only["rna_bam"].notna().all()
+    matched = set(samples.loc[(samples["role"] == "normal") & samples["patient_id"].notna(),
+                              "patient_id"])  # fmt: skip
+    assert not matched & set(rna_only["patient_id"])  # a matched normal keeps its tumour's DNA
+    assert samples.loc[samples["role"] == "normal", "dna_bam"].notna().all()
+    check_samples(samples, "simulated samples")
 
 
 def _alleles_at_most(lesions: list[tuple], chrom: str, start: int, end: int) -> int:

@@ -2,6 +2,7 @@
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,6 +18,9 @@ MINI = {
                 "panel_normals": 3,
                 "matched_normals": 2,
                 "depth": 20,
+                "ikzf1_rate": 0.5,
+                "rna_fraction": 0.5,
+                "rna_only_fraction": 0.34,
             },
         }
     }
@@ -35,10 +39,12 @@ def mini_run(tmp_path_factory):
     return workdir
 
 
-def test_every_sample_gets_a_coverage_table_and_a_qc_row(mini_run):
+def test_every_dna_sample_gets_a_coverage_table_and_a_qc_row(mini_run):
     results = mini_run / "results" / "mini"
     samples = pd.read_csv(results / "simulated" / "samples.tsv", sep="\t")
     assert len(samples) == 6 + 3 + 2
+    assert samples["dna_bam"].isna().sum() == 1  # the RNA-only patient
+    samples = samples[samples["dna_bam"].notna()]
     panel = pd.read_csv(REPO / "resources" / "panel_GRCh38.tsv", sep="\t")
     qc = pd.read_csv(results / "qc" / "coverage_qc.tsv", sep="\t", keep_default_na=False)
     assert list(qc["sample_id"]) == list(samples["sample_id"])
@@ -55,7 +61,7 @@ def test_inferred_sex_matches_the_simulated_truth(mini_run):
     truth = pd.read_csv(results / "simulated" / "truth_patients.tsv", sep="\t")
     tumours = qc[qc["role"] == "tumor"].merge(truth[["patient_id", "sex"]], on="patient_id",
                                               suffixes=("", "_truth"))  # fmt: skip
-    assert len(tumours) == 6
+    assert len(tumours) == 5  # one patient has RNA only
     assert (tumours["sex_inferred"] == tumours["sex_truth"]).all(), tumours
 
 
@@ -78,10 +84,16 @@ def test_patients_table_and_report_cover_every_patient(mini_run):
     patients = pd.read_csv(results / "patients.tsv", sep="\t", keep_default_na=False)
     assert list(patients["patient_id"]) == list(clinical["patient_id"])
     assert set(patients["ikzf1_status"]) <= {"deleted", "wildtype", "not_assessable"}
+    samples = pd.read_csv(results / "simulated" / "samples.tsv", sep="\t")
+    with_dna = set(samples.loc[samples["dna_bam"].notna(), "patient_id"].dropna())
+    dna_rows = patients["patient_id"].isin(with_dna)
     for column in ("cdkn2a", "cdkn2b", "pax5", "par1", "erg"):
-        assert set(patients[column]) <= {"none", "mono", "bi", "unresolved", "not_assessable"}
-    assert (patients["dna_evidence"] == "BAM").all()
-    for patient in patients["patient_id"]:
+        # empty: not assessable from DNA (and always so for the RNA-only patient)
+        assert set(patients.loc[dna_rows, column]) <= {"none", "mono", "bi", ""}
+        assert set(patients.loc[~dna_rows, column]) == {""}
+    assert (patients.loc[dna_rows, "dna_evidence"] == "BAM").all()
+    assert (patients.loc[~dna_rows, "dna_evidence"] == "").all()
+    for patient in sorted(with_dna):
         sample = results / "copy_number" / f"{patient}_T"
         assert (sample / "exon_ratios.png").read_bytes().startswith(b"\x89PNG")
         seg = (sample / "segments.seg").read_text().splitlines()
@@ -91,6 +103,40 @@ def test_patients_table_and_report_cover_every_patient(mini_run):
     assert "http://" not in report and "https://" not in report
     for table in ("cir", "gray", "finegray", "frequency", "dropped_patients"):
         assert (results / "relapse" / f"{table}.tsv").is_file()
+
+
+def test_rna_evidence_joins_the_patients_table(mini_run):
+    """Three patients have RNA-seq, one of them RNA only: each has its RNA tables and sashimi,
+    the RNA-only patient's IKZF1 call comes from RNA, and RNA calls match the truth."""
+    results = mini_run / "results" / "mini"
+    samples = pd.read_csv(results / "simulated" / "samples.tsv", sep="\t")
+    rna = samples[samples["rna_bam"].notna()]
+    assert len(rna) == 3
+    patients = pd.read_csv(results / "patients.tsv", sep="\t", keep_default_na=False)
+    truth = pd.read_csv(results / "simulated" / "truth_patients.tsv", sep="\t",
+                        keep_default_na=False)  # fmt: skip
+    merged = patients.merge(truth, on="patient_id", suffixes=("", "_truth")).set_index("patient_id")
+    for record in rna.itertuples():
+        folder = results / "rna" / record.sample_id
+        assert (folder / "sashimi.png").read_bytes().startswith(b"\x89PNG")
+        junctions = pd.read_csv(folder / "junctions.tsv", sep="\t")
+        assert (junctions["gene"] == "IKZF1").any()
+        row = merged.loc[record.patient_id]
+        assert row["rna_sample_id"] == record.sample_id
+        if row["ikzf1_class_truth"] in ("del4-7", "del2-7", "del2-8", "del4-8", ""):
+            # every class but whole-gene loss shows in RNA (the truth of the RNA simulator is
+            # the DNA truth; a wildtype patient has no aberrant isoform)
+            assert row["rna_ikzf1_class"] == row["ikzf1_class_truth"], row
+        if pd.isna(record.dna_bam):
+            assert row["dna_rna_agreement"] == "rna_only"
+            assert row["ikzf1_status"] == row["rna_ikzf1_status"]
+        else:
+            assert row["dna_rna_agreement"] in ("agree", "disagree", "dna_only")
+    no_rna = merged[~merged.index.isin(rna["patient_id"])]
+    assert (no_rna["dna_rna_agreement"] == "dna_only").all()
+    assert (no_rna["integration_note"] == "no RNA").all()
+    counts = pd.read_csv(results / "rna" / "expression_counts.tsv", sep="\t")
+    assert list(counts.columns) == ["gene", *rna["sample_id"]]
 
 
 def test_validation_cohort_on_the_other_build_reports_both_side_by_side(tmp_path):
@@ -122,3 +168,81 @@ def test_validates_must_name_another_cohort(tmp_path):
     result = run_snakemake(tmp_path, config, "--dry-run", "--cores", "1")
     assert result.returncode != 0
     assert "cohorts.a.validates: 'b' is not another cohort" in result.stdout + result.stderr
+
+
+def _gene_exons(gene):
+    models = pd.read_csv(REPO / "resources" / "gene_models_GRCh38.tsv", sep="\t")
+    return models[models["gene"] == gene].set_index("exon")
+
+
+CHROM_LENGTHS = {"chr7": 159_345_973, "chr9": 138_394_717, "chr21": 46_709_983,
+                 "chrX": 156_040_895}  # fmt: skip
+# a clonal monoallelic loss in 90% blasts: copy ratio 1 - 0.9 / 2
+LOSS_LOG2 = float(np.log2(1 - 0.9 / 2))
+
+
+def _segments(losses):
+    """Contiguous segments over the test chromosomes, `losses` = {chrom: (start, end)}."""
+    rows = []
+    for chrom, length in CHROM_LENGTHS.items():
+        if chrom in losses:
+            start, end = losses[chrom]
+            rows += [(chrom, 1, start - 1, 0.0), (chrom, start, end, LOSS_LOG2),
+                     (chrom, end + 1, length, 0.0)]  # fmt: skip
+        else:
+            rows.append((chrom, 1, length, 0.0))
+    return rows
+
+
+def test_seg_and_cnvkit_inputs_give_the_same_calls_without_bams(tmp_path):
+    """A cohort without BAMs: two patients from a multi-sample SEG, one from CNVkit files.
+    The truth is how the segments were written: del4-7 with a CDKN2A loss (IKZF1plus),
+    wildtype, and a focal whole-gene loss."""
+    ikzf1, cdkn2a = _gene_exons("IKZF1"), _gene_exons("CDKN2A")
+    # breakpoints mid-intron 3 and mid-intron 7
+    del47 = ((ikzf1.loc[3, "end"] + ikzf1.loc[4, "start"]) // 2,
+             (ikzf1.loc[7, "end"] + ikzf1.loc[8, "start"]) // 2)  # fmt: skip
+    cdkn2a_loss = (cdkn2a["start"].min() - 20_000, cdkn2a["end"].max() + 20_000)
+    seg_rows = [("P1_T", *row) for row in _segments({"chr7": del47, "chr9": cdkn2a_loss})]
+    seg_rows += [("P2_T", *row) for row in _segments({})]
+    seg = pd.DataFrame(seg_rows, columns=["ID", "chrom", "loc.start", "loc.end", "seg.mean"])
+    seg.insert(4, "num.mark", 40)
+    seg.to_csv(tmp_path / "cohort.seg", sep="\t", index=False)
+    whole = (ikzf1["start"].min() - 100_000, ikzf1["end"].max() + 100_000)
+    cns = pd.DataFrame(_segments({"chr7": whole}), columns=["chromosome", "start", "end", "log2"])
+    cns["start"] -= 1  # CNVkit writes 0-based starts
+    cns.to_csv(tmp_path / "P3_T.cns", sep="\t", index=False)
+    bins = []
+    for chrom, start, end, log2 in _segments({"chr7": whole}):
+        edges = np.linspace(start - 1, end, 41).astype(int)
+        for k, (left, right) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+            bins.append((chrom, left, right, log2 + (0.08 if k % 2 else -0.08), 1.0))
+    pd.DataFrame(bins, columns=["chromosome", "start", "end", "log2", "weight"]).to_csv(
+        tmp_path / "P3_T.cnr", sep="\t", index=False
+    )
+    (tmp_path / "samples.tsv").write_text(
+        "sample_id\tpatient_id\trole\tcnvkit_cns\tcnvkit_cnr\tblast_percent\tsex\n"
+        "P1_T\tP1\ttumor\t\t\t90\tfemale\n"
+        "P2_T\tP2\ttumor\t\t\t90\tfemale\n"
+        "P3_T\tP3\ttumor\tP3_T.cns\tP3_T.cnr\t90\tfemale\n"
+    )
+    (tmp_path / "clinical.tsv").write_text("patient_id\tsex\nP1\tfemale\nP2\tfemale\nP3\tfemale\n")
+    config = {"cohorts": {"segs": {"build": "GRCh38", "samples": "samples.tsv",
+                                   "clinical": "clinical.tsv", "seg": "cohort.seg"}}}  # fmt: skip
+    result = run_snakemake(tmp_path, config, "--cores", "2", "results/segs/patients.tsv")
+    assert result.returncode == 0, result.stdout + result.stderr
+    patients = pd.read_csv(tmp_path / "results/segs/patients.tsv", sep="\t", dtype=str,
+                           keep_default_na=False).set_index("patient_id")  # fmt: skip
+    p1, p2, p3 = (patients.loc[p] for p in ("P1", "P2", "P3"))
+    assert (p1["dna_evidence"], p1["ikzf1_class"], p1["ikzf1_exons_deleted"]) == (
+        "SEG", "del4-7", "4,5,6,7")  # fmt: skip
+    assert (p1["cdkn2a"], p1["ikzf1plus"], p1["ikzf1_focal"]) == ("mono", "true", "true")
+    assert float(p1["ikzf1_fraction"]) == pytest.approx(0.9, abs=0.05)
+    assert (p2["dna_evidence"], p2["ikzf1_status"], p2["ikzf1plus"]) == ("SEG", "wildtype", "false")
+    assert (p3["dna_evidence"], p3["ikzf1_class"], p3["ikzf1_focal"]) == (
+        "CNVkit",
+        "del1-8",
+        "true",
+    )
+    assert (tmp_path / "results/segs/copy_number/P3_T/cnvkit/exon_ratios.png").is_file()
+    assert (tmp_path / "results/segs/copy_number/P1_T/seg/segments.seg").is_file()

@@ -21,6 +21,8 @@ from ikaros.sheets import (  # noqa: E402
     check_alignment_files,
     check_clinical,
     check_samples,
+    check_seg_samples,
+    data_column,
     read_sheet,
 )
 
@@ -57,10 +59,18 @@ class Cohort:
     simulated: bool
     panel: str
     gene_models: str
+    rna_models: str
+    markers: str
     reference_fasta: str
+    seg: str
+    seg_samples: frozenset
 
     def sample(self, sample_id):
         return self.samples.loc[self.samples["sample_id"] == sample_id].iloc[0]
+
+    def with_data(self, column):
+        """The sample rows that have a file in `column` (dna_bam, rna_bam, cnvkit_cns)."""
+        return self.samples[data_column(self.samples, column).notna()]
 
 
 def load_cohort(name, settings):
@@ -88,7 +98,18 @@ def load_cohort(name, settings):
         clinical = read_sheet(clinical_source)
     validate_sheet(samples, "samples.schema.yaml", samples_source, "sample_id")
     validate_sheet(clinical, "clinical.schema.yaml", clinical_source, "patient_id")
-    check_samples(samples, samples_source)
+    seg = settings.get("seg", "")
+    seg_samples = frozenset()
+    if seg:
+        from ikaros.segment_inputs import SegmentInputError, read_seg
+
+        try:
+            seg_ids = list(read_seg(seg))
+        except (OSError, SegmentInputError) as error:
+            raise SheetError(f"config: cohorts.{name}.seg: {error}") from None
+        check_seg_samples(seg_ids, samples, seg)
+        seg_samples = frozenset(seg_ids)
+    check_samples(samples, samples_source, seg_samples)
     check_clinical(clinical, samples, clinical_source)
     if "simulate" not in settings:
         check_alignment_files(
@@ -102,7 +123,11 @@ def load_cohort(name, settings):
         simulated="simulate" in settings,
         panel=panel,
         gene_models=gene_models,
+        rna_models=str(REPO / "resources" / f"rna_transcript_models_{build}.tsv"),
+        markers=str(REPO / "resources" / "marker_genes.tsv"),
         reference_fasta=settings.get("reference_fasta", ""),
+        seg=seg,
+        seg_samples=seg_samples,
     )
 
 
@@ -174,13 +199,13 @@ def coverage_tables(wildcards):
     cohort = cohort_of(wildcards)
     return [
         f"results/{cohort.name}/coverage/{sample_id}.tsv"
-        for sample_id in cohort.samples["sample_id"]
+        for sample_id in cohort.with_data("dna_bam")["sample_id"]
     ]
 
 
 def sample_records(wildcards):
-    """Sample sheet rows as plain dicts (empty cells as None) for the QC script."""
-    samples = cohort_of(wildcards).samples
+    """DNA sample rows as plain dicts (empty cells as None) for the QC script."""
+    samples = cohort_of(wildcards).with_data("dna_bam")
     columns = [
         c
         for c in ("sample_id", "patient_id", "role", "sex", "blast_percent")
@@ -200,7 +225,8 @@ def coverage_filters():
 def all_outputs():
     outputs = []
     for cohort in COHORTS.values():
-        outputs.append(f"results/{cohort.name}/qc/coverage_qc.tsv")
+        if not cohort.with_data("dna_bam").empty:
+            outputs.append(f"results/{cohort.name}/qc/coverage_qc.tsv")
         outputs.append(f"results/{cohort.name}/patients.tsv")
         outputs.append(f"results/{cohort.name}/report.html")
         if cohort.simulated:
@@ -213,7 +239,7 @@ def all_outputs():
 
 def reference_samples(wildcards):
     """Panel-of-normals samples when the cohort has enough, else its tumours (robust)."""
-    samples = cohort_of(wildcards).samples
+    samples = cohort_of(wildcards).with_data("dna_bam")
     normals = samples[(samples["role"] == "normal") & samples["patient_id"].isna()]
     if len(normals) >= config["copy_number"]["min_panel_normals"]:
         return "panel_of_normals", normals
@@ -248,53 +274,173 @@ CALL_FILES = {
 }
 
 
-def sample_call_files(cohort, sample_id):
-    return {
-        name: f"results/{cohort.name}/copy_number/{sample_id}/{file}"
-        for name, file in CALL_FILES.items()
-    }
+# Where each DNA source's calls go: BAM at the sample's folder, segment inputs below it.
+SOURCE_FOLDERS = {"BAM": "", "CNVkit": "cnvkit/", "SEG": "seg/"}
+
+
+def sample_call_files(cohort, sample_id, source="BAM"):
+    folder = f"results/{cohort.name}/copy_number/{sample_id}/{SOURCE_FOLDERS[source]}"
+    return {name: f"{folder}{file}" for name, file in CALL_FILES.items()}
 
 
 def call_jobs(cohort):
-    """One record per tumour for the cohort's copy-number job (ikaros.sample_calls)."""
+    """One record per tumour and DNA source for the cohort's copy-number job
+    (ikaros.sample_calls.SampleJob): its BAM, its CNVkit segments, its rows of the SEG.
+    """
     jobs = []
-    for record in tumour_samples(cohort).itertuples(index=False):
-        normal = matched_normal(cohort, record.patient_id)
-        jobs.append(
-            {
-                "sample_id": record.sample_id,
-                "patient_id": record.patient_id,
-                "coverage": f"results/{cohort.name}/coverage/{record.sample_id}.tsv",
-                "matched_normal": (
-                    f"results/{cohort.name}/coverage/{normal}.tsv" if normal else None
-                ),
-                "blast_percent": sheet_value(getattr(record, "blast_percent", None)),
-                "sex": sheet_value(getattr(record, "sex", None)),
-                "outputs": sample_call_files(cohort, record.sample_id),
-            }
-        )
+    for record in tumour_samples(cohort).to_dict("records"):
+        sample_id, patient_id = record["sample_id"], record["patient_id"]
+        common = {
+            "sample_id": sample_id,
+            "patient_id": patient_id,
+            "blast_percent": sheet_value(record.get("blast_percent")),
+            "sex": sheet_value(record.get("sex")),
+            "coverage": "",
+            "matched_normal": None,
+            "gene_models": cohort.gene_models,
+        }
+        if not pd.isna(record.get("dna_bam")):
+            normal = matched_normal(cohort, patient_id)
+            jobs.append(
+                {
+                    **common,
+                    "source": "BAM",
+                    "coverage": f"results/{cohort.name}/coverage/{sample_id}.tsv",
+                    "matched_normal": (
+                        f"results/{cohort.name}/coverage/{normal}.tsv"
+                        if normal
+                        else None
+                    ),
+                    "outputs": sample_call_files(cohort, sample_id),
+                }
+            )
+        if not pd.isna(record.get("cnvkit_cns")):
+            cnr = record.get("cnvkit_cnr")
+            jobs.append(
+                {
+                    **common,
+                    "source": "CNVkit",
+                    "segments": record["cnvkit_cns"],
+                    "cnr": None if pd.isna(cnr) else cnr,
+                    "outputs": sample_call_files(cohort, sample_id, "CNVkit"),
+                }
+            )
+        if sample_id in cohort.seg_samples:
+            jobs.append(
+                {
+                    **common,
+                    "source": "SEG",
+                    "segments": cohort.seg,
+                    "outputs": sample_call_files(cohort, sample_id, "SEG"),
+                }
+            )
     return jobs
 
 
-def call_coverage_inputs(cohort):
-    return sorted(
-        {job["coverage"] for job in call_jobs(cohort)}
-        | {job["matched_normal"] for job in call_jobs(cohort) if job["matched_normal"]}
-    )
+def call_inputs(cohort):
+    """The copy-number job's inputs: reference (when any tumour has a BAM), coverage tables,
+    segment files."""
+    jobs = call_jobs(cohort)
+    inputs = {
+        "coverage": sorted(
+            {job["coverage"] for job in jobs if job["coverage"]}
+            | {job["matched_normal"] for job in jobs if job["matched_normal"]}
+        ),
+        "segments": sorted(
+            {job["segments"] for job in jobs if job.get("segments")}
+            | {job["cnr"] for job in jobs if job.get("cnr")}
+        ),
+        "gene_models": cohort.gene_models,
+    }
+    if any(job["source"] == "BAM" for job in jobs):
+        inputs["reference"] = f"results/{cohort.name}/copy_number/reference.tsv"
+    return inputs
 
 
 def call_outputs(cohort):
-    """Named output lists (bins, segments, ...) over the cohort's tumours."""
-    files = [sample_call_files(cohort, s) for s in tumour_samples(cohort)["sample_id"]]
+    """Named output lists (bins, segments, ...) over the cohort's tumours and sources."""
+    files = [job["outputs"] for job in call_jobs(cohort)]
     return {name: [f[name] for f in files] for name in CALL_FILES}
 
 
 def call_summaries(wildcards):
+    return [job["outputs"]["summary"] for job in call_jobs(cohort_of(wildcards))]
+
+
+# --- RNA inputs -----------------------------------------------------------
+
+RNA_FILES = {
+    "junctions": "junctions.tsv",
+    "exon_coverage": "exon_coverage.tsv",
+    "expression": "expression.tsv",
+    "ikzf1": "ikzf1_rna.tsv",
+    "sashimi": "sashimi.png",
+}
+RNA_COHORT_FILES = {
+    "counts": "expression_counts.tsv",
+    "tpm": "expression_tpm.tsv",
+    "relative": "expression_log2_vs_controls.tsv",
+    "reference": "exon_coverage_reference.tsv",
+}
+
+
+def rna_samples(cohort):
+    return cohort.with_data("rna_bam")
+
+
+def rna_sample_files(cohort, sample_id):
+    return {
+        name: f"results/{cohort.name}/rna/{sample_id}/{file}"
+        for name, file in RNA_FILES.items()
+    }
+
+
+def rna_jobs(cohort):
+    """One record per RNA sample (ikaros.rna.cohort.RnaJob)."""
+    return [
+        {
+            "sample_id": record.sample_id,
+            "bam": record.rna_bam,
+            "outputs": rna_sample_files(cohort, record.sample_id),
+        }
+        for record in rna_samples(cohort).itertuples(index=False)
+    ]
+
+
+def rna_inputs(cohort):
+    bams = list(rna_samples(cohort)["rna_bam"])
+    indexes = [
+        f"{bam}.bai" if cohort.simulated else alignment_index(bam) for bam in bams
+    ]
+    inputs = {
+        "bams": bams,
+        "indexes": indexes,
+        "models": cohort.rna_models,
+        "markers": cohort.markers,
+    }
+    if cohort.reference_fasta:
+        inputs["reference_fasta"] = cohort.reference_fasta
+    return inputs
+
+
+def rna_outputs(cohort):
+    files = [rna_sample_files(cohort, s) for s in rna_samples(cohort)["sample_id"]]
+    outputs = {name: [f[name] for f in files] for name in RNA_FILES}
+    for name, file in RNA_COHORT_FILES.items():
+        outputs[name] = f"results/{cohort.name}/rna/{file}"
+    return outputs
+
+
+def rna_calls(wildcards):
     cohort = cohort_of(wildcards)
     return [
-        f"results/{cohort.name}/copy_number/{sample_id}/summary.tsv"
-        for sample_id in tumour_samples(cohort)["sample_id"]
+        rna_sample_files(cohort, s)["ikzf1"] for s in rna_samples(cohort)["sample_id"]
     ]
+
+
+def rna_patients(wildcards):
+    samples = rna_samples(cohort_of(wildcards))
+    return dict(zip(samples["sample_id"], samples["patient_id"]))
 
 
 # --- relapse inputs -------------------------------------------------------

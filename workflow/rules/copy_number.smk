@@ -30,8 +30,7 @@ for cohort in COHORTS.values():
         name:
             f"call_copy_number_{cohort.name}"
         input:
-            reference=f"results/{cohort.name}/copy_number/reference.tsv",
-            coverage=call_coverage_inputs(cohort),
+            **call_inputs(cohort),
         output:
             **call_outputs(cohort),
         log:
@@ -49,6 +48,7 @@ for cohort in COHORTS.values():
 rule patients_table:
     input:
         summaries=call_summaries,
+        rna_calls=rna_calls,
     output:
         patients=report(
             "results/{cohort}/patients.tsv",
@@ -61,5 +61,6 @@ rule patients_table:
         "../../envs/copy_number.yaml"
     params:
         patients=lambda wildcards: list(cohort_of(wildcards).clinical["patient_id"]),
+        rna_patients=rna_patients,
     script:
         "../scripts/patients_table.py"

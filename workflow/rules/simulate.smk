@@ -12,13 +12,17 @@ for simulated in [cohort for cohort in COHORTS.values() if cohort.simulated]:
         input:
             panel=simulated.panel,
             gene_models=simulated.gene_models,
+            rna_models=simulated.rna_models,
         output:
             samples=f"results/{simulated.name}/simulated/samples.tsv",
             clinical=f"results/{simulated.name}/simulated/clinical.tsv",
             truth_lesions=f"results/{simulated.name}/simulated/truth_lesions.tsv",
             truth_patients=f"results/{simulated.name}/simulated/truth_patients.tsv",
-            bams=list(simulated.samples["dna_bam"]),
-            indexes=[f"{bam}.bai" for bam in simulated.samples["dna_bam"]],
+            truth_rna=f"results/{simulated.name}/simulated/truth_rna_isoforms.tsv",
+            bams=list(simulated.samples["dna_bam"].dropna()),
+            indexes=[f"{bam}.bai" for bam in simulated.samples["dna_bam"].dropna()],
+            rna_bams=list(simulated.samples["rna_bam"].dropna()),
+            rna_indexes=[f"{bam}.bai" for bam in simulated.samples["rna_bam"].dropna()],
         log:
             f"logs/{simulated.name}/simulate.log",
         conda:

@@ -3,15 +3,20 @@
 Input
   summaries  list of one-row summary TSVs written by call_copy_number (columns
              ikaros.ikzf1plus.PATIENT_COLUMNS), one per tumour sample (BAM, SEG or CNVkit)
+  rna_calls  (optional) list of one-row RNA IKZF1 call TSVs (rna_evidence_<cohort> output,
+             columns sample_id and ikaros.rna.isoforms.RNA_CALL_COLUMNS)
 Params
   patients   all patient IDs of the cohort (optional); a patient without any DNA summary
-             gets ikzf1_status not_assessable
+             gets ikzf1_status not_assessable unless RNA makes the call
+  rna_patients  mapping RNA sample_id -> patient_id (needed with rna_calls)
 Output
   patients   one row per patient: patient_id sample_id ikzf1_status ikzf1_class
              ikzf1_exons_deleted ikzf1_focal ikzf1_fraction ikzf1_allelic ikzf1_intronic_loss
              ikzf1_loss cdkn2a cdkn2b pax5 par1 erg ikzf1plus ikzf1plus_focal dna_evidence
-             ikzf1_evidence notes. A patient with several DNA samples gets the BAM one, else
-             CNVkit, else SEG; the others are named in `notes`.
+             ikzf1_evidence notes, then the DNA-only and RNA-only calls and their
+             integration (ikaros.patients.RNA_COLUMNS); ikzf1_status, ikzf1_class and
+             ikzf1_exons_deleted are the integrated call. A patient with several DNA sources
+             gets the BAM one, else CNVkit, else SEG; the others are named in `notes`.
 Log
   the rule's log file.
 """
@@ -22,6 +27,8 @@ from pathlib import Path
 import pandas as pd
 
 from ikaros.ikzf1plus import PATIENT_COLUMNS, patients_table
+from ikaros.patients import add_rna_evidence
+from ikaros.rna.isoforms import read_rna_call
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(message)s", force=True)
 rows = []
@@ -33,8 +40,17 @@ for path in snakemake.input.summaries:
     rows.extend(table.to_dict("records"))
 patients = snakemake.params.get("patients", None)
 table = patients_table(rows, list(patients) if patients else None)
-logging.info("%d patients; IKZF1 status: %s", len(table),
-             table["ikzf1_status"].value_counts().to_dict())  # fmt: skip
+rna_patients = dict(snakemake.params.get("rna_patients", None) or {})
+rna_calls = {}
+for path in snakemake.input.get("rna_calls", []):
+    sample_id, call = read_rna_call(path)
+    if sample_id not in rna_patients:
+        raise ValueError(f"{path}: RNA sample {sample_id!r} has no patient in the samples sheet")
+    rna_calls[rna_patients[sample_id]] = (sample_id, call)
+table = add_rna_evidence(table, rna_calls)
+logging.info("%d patients; IKZF1 status: %s; DNA/RNA: %s", len(table),
+             table["ikzf1_status"].value_counts().to_dict(),
+             table["dna_rna_agreement"].value_counts().to_dict())  # fmt: skip
 out = Path(snakemake.output.patients)
 partial = Path(f"{out}.partial")
 table.to_csv(partial, sep="\t", index=False)

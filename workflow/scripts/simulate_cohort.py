@@ -1,17 +1,22 @@
 """Rule simulate_<cohort>: a simulated cohort's sheets, truth tables and every sample's BAM.
 
-input: panel, gene_models
+input: panel, gene_models, rna_models (resources/rna_transcript_models_{build}.tsv)
 params: settings (the cohort's `simulate` block), build, cohort, bam_dir
-output: samples, clinical, truth_lesions, truth_patients, bams (list), indexes (list)
+output: samples, clinical, truth_lesions, truth_patients, truth_rna (aberrant isoforms of the
+        RNA BAMs: sample_id gene transcript isoform exons_deleted fraction), bams, indexes,
+        rna_bams, rna_indexes (lists)
 threads: worker processes for the BAMs (each sample has its own random stream, so the files
 do not depend on the number of workers)
 """
 
 import logging
+import os
 import time
 
 from ikaros.annotation import read_gene_models
 from ikaros.panel import read_panel
+from ikaros.rna.models import read_transcript_models
+from ikaros.rna.simulate import RnaSimSettings, simulate_cohort_rna
 from ikaros.simulate import (
     SimulationSettings,
     design_cohort,
@@ -43,13 +48,26 @@ write_design(
 records = simulate_cohort_bams(
     design, read_panel(snakemake.input.panel), params.build, settings, snakemake.threads
 )
+rna_truth = simulate_cohort_rna(
+    design.samples,
+    design.lesions,
+    read_transcript_models(snakemake.input.rna_models),
+    params.build,
+    settings.seed,
+    RnaSimSettings(fragments_per_tpm_kb=settings.rna_fragments_per_tpm_kb),
+    snakemake.threads,
+)
+partial = f"{outputs.truth_rna}.partial"
+rna_truth.to_csv(partial, sep="\t", index=False, float_format="%.6f")
+os.replace(partial, outputs.truth_rna)
 logging.info(
-    "cohort %s (%s, seed %d): %d samples, %d records, %d lesions, %.1f s",
+    "cohort %s (%s, seed %d): %d DNA BAMs, %d records, %d RNA BAMs, %d lesions, %.1f s",
     params.cohort,
     params.build,
     settings.seed,
     len(records),
     sum(records.values()),
+    int(design.samples["rna_bam"].notna().sum()),
     len(design.lesions),
     time.perf_counter() - started,
 )

@@ -1,10 +1,17 @@
-"""One tumour sample from coverage to calls, and a cohort's samples in parallel.
+"""One tumour sample from coverage or segments to calls, and a cohort's samples in parallel.
 
-`call_sample` runs the BAM route of the copy-number step for one tumour: log2 ratios against
-the cohort's reference (or against the patient's matched normal, with the reference's noise
-model), segmentation, exon/gene calls, the IKZF1 alteration and the one-row summary that the
-patients table is built from; `write_sample_calls` writes its files. `call_cohort` does both
-for many samples with a process pool, so a cohort pays the library's import cost once.
+`call_sample` runs one route of the copy-number step for one tumour, then the IKZF1
+alteration and the one-row summary that the patients table is built from:
+
+- BAM route (`source` "BAM"): log2 ratios of the sample's coverage against the cohort's
+  reference (or against the patient's matched normal, with the reference's noise model),
+  segmentation, exon and gene calls;
+- segment routes (`source` "SEG" or "CNVkit"): the sample's segments from a multi-sample SEG
+  file or a CNVkit .cns (with its .cnr for standard errors) go straight to the exon and gene
+  calls, which say `unresolved` where the segments are too coarse to decide an exon.
+
+`write_sample_calls` writes its files. `call_cohort` does both for many samples with a process
+pool, so a cohort pays the library's import cost once.
 """
 
 from __future__ import annotations
@@ -23,10 +30,13 @@ from ikaros.ikzf1plus import sample_summary
 from ikaros.ratio_chart import exon_ratio_chart
 from ikaros.reference import build_reference, log2_ratios, read_reference
 from ikaros.seg_output import seg_table, write_seg
+from ikaros.segment_inputs import calls_from_segment_input, read_cns, read_gene_models, read_seg
 
 log = logging.getLogger(__name__)
 
 SAMPLE_OUTPUTS = ("bins", "segments", "exons", "genes", "summary", "seg", "chart")
+SOURCES = ("BAM", "CNVkit", "SEG")
+BIN_COLUMNS = ("bin_id", "chrom", "start", "end", "log2", "var", "masked")
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,10 @@ class SampleJob:
     blast_percent: float | None
     sex: str
     outputs: dict
+    source: str = "BAM"
+    segments: str | None = None  # the SEG file (source SEG) or the .cns (source CNVkit)
+    cnr: str | None = None  # CNVkit bins of the .cns, for segment standard errors
+    gene_models: str | None = None  # exon coordinates, for the segment routes
 
 
 def _blast_fraction(blast_percent) -> float | None:
@@ -49,9 +63,36 @@ def _blast_fraction(blast_percent) -> float | None:
 
 
 def call_sample(job: SampleJob, reference, settings: dict):
-    """Calls of one tumour: (bins, calls, ikzf1 call, summary row)."""
-    male = {"male": True, "female": False}.get(str(job.sex or "").strip().lower())
+    """Calls of one tumour: (bins, calls, ikzf1 call, summary row).
+
+    `reference` is the cohort's reference (BAM route; None is fine for segment routes).
+    """
     call_params, seg_kwargs = settings_from_config(settings)
+    blast = _blast_fraction(job.blast_percent)
+    if job.source == "BAM":
+        bins = _bam_log2_ratios(job, reference, settings)
+        calls = call_from_bins(job.sample_id, bins, blast, call_params, **seg_kwargs)
+    elif job.source in ("SEG", "CNVkit"):
+        segments = (
+            _seg_segments(job.segments, job.sample_id)
+            if job.source == "SEG"
+            else read_cns(job.segments, job.cnr)
+        )
+        model = read_gene_models(job.gene_models)
+        calls = calls_from_segment_input(
+            job.sample_id, segments, model, job.source, blast, call_params
+        )
+        bins = pd.DataFrame(columns=list(BIN_COLUMNS))
+    else:
+        raise ValueError(f"{job.sample_id}: unknown source {job.source!r}; expected {SOURCES}")
+    ikzf1 = call_ikzf1(calls, call_params.focal_max_bp, float(settings.get("max_noise_scale", 3.0)))
+    log.info("%s (%s): IKZF1 %s %s; %s", job.sample_id, job.source, ikzf1.status,
+             ikzf1.deletion_class, ikzf1.evidence)  # fmt: skip
+    return bins, calls, ikzf1, sample_summary(job.patient_id, calls, ikzf1)
+
+
+def _bam_log2_ratios(job: SampleJob, reference, settings: dict) -> pd.DataFrame:
+    male = {"male": True, "female": False}.get(str(job.sex or "").strip().lower())
     tumour = read_coverage(job.coverage)
     extra_mask = None
     if job.matched_normal:
@@ -68,12 +109,20 @@ def call_sample(job: SampleJob, reference, settings: dict):
         "%s: %s reference, library log2 %.3f, noise scale %.2f",
         job.sample_id, reference.kind, bins.attrs["library_log2"], bins.attrs["noise_scale"],
     )  # fmt: skip
-    blast = _blast_fraction(job.blast_percent)
-    calls = call_from_bins(job.sample_id, bins, blast, call_params, **seg_kwargs)
-    ikzf1 = call_ikzf1(calls, call_params.focal_max_bp, float(settings.get("max_noise_scale", 3.0)))
-    log.info("%s: IKZF1 %s %s; %s", job.sample_id, ikzf1.status, ikzf1.deletion_class,
-             ikzf1.evidence)  # fmt: skip
-    return bins, calls, ikzf1, sample_summary(job.patient_id, calls, ikzf1)
+    return bins
+
+
+# A cohort's SEG file is read once per process, not once per sample.
+_SEG_FILES: dict[str, dict[str, pd.DataFrame]] = {}
+
+
+def _seg_segments(path: str, sample_id: str) -> pd.DataFrame:
+    if path not in _SEG_FILES:
+        _SEG_FILES[path] = read_seg(path)
+    by_sample = _SEG_FILES[path]
+    if sample_id not in by_sample:
+        raise ValueError(f"{path}: column ID: no rows for sample {sample_id!r}")
+    return by_sample[sample_id]
 
 
 def write_table(table: pd.DataFrame, path: str | Path) -> None:
@@ -109,21 +158,23 @@ def write_sample_calls(job: SampleJob, bins, calls, ikzf1, summary: dict) -> Non
 _WORKER: dict = {}
 
 
-def _init_worker(reference_path: str, settings: dict) -> None:
-    _WORKER["reference"] = read_reference(reference_path)
+def _init_worker(reference_path: str | None, settings: dict) -> None:
+    _WORKER["reference"] = read_reference(reference_path) if reference_path else None
     _WORKER["settings"] = settings
 
 
 def _run(job: SampleJob) -> tuple[str, str]:
     bins, calls, ikzf1, summary = call_sample(job, _WORKER["reference"], _WORKER["settings"])
     write_sample_calls(job, bins, calls, ikzf1, summary)
-    return job.sample_id, f"{ikzf1.status} {ikzf1.deletion_class}".strip()
+    return f"{job.sample_id} ({job.source})", f"{ikzf1.status} {ikzf1.deletion_class}".strip()
 
 
 def call_cohort(
-    jobs: list[SampleJob], reference_path: str, settings: dict, processes: int = 1
+    jobs: list[SampleJob], reference_path: str | None, settings: dict, processes: int = 1
 ) -> dict[str, str]:
-    """Call and write every job; return sample -> IKZF1 status and class.
+    """Call and write every job; return "sample (source)" -> IKZF1 status and class.
+
+    `reference_path` may be None when no job takes the BAM route.
 
     Each sample's segmentation takes its seed from the settings alone, so results do not
     depend on the number of processes or the order samples finish in.

@@ -3,9 +3,10 @@
 Per-column rules (types, enums, ranges, the safe-name pattern) live in ``config/schemas``
 and are applied by the workflow with ``snakemake.utils.validate``. This module reads the
 sheets the same way everywhere and checks what needs more than one row or the file system:
-unique IDs, tumours with a patient, clinical rows for known patients, and the alignment
-files themselves (present, indexed, of the configured build, not empty, CRAMs with a
-reference). Every error names the file, the row or sample, the column and what is expected.
+unique IDs, tumours with a patient and some data, clinical rows for known patients, the
+alignment files themselves (present, indexed, of the configured build, not empty, CRAMs with
+a reference) and the segment files (CNVkit per sample, one SEG per cohort). Every error names
+the file, the row or sample, the column and what is expected.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from ikaros.alignment_files import AlignmentFileError, inspect_alignment_file
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 SAMPLE_COLUMNS = ("sample_id", "patient_id", "role", "dna_bam", "blast_percent", "sex")
-TEXT_COLUMNS = ("sample_id", "patient_id", "role", "dna_bam", "sex", "protocol", "subtype", "event")
+# Optional data columns: a tumour needs at least one data source (or rows in the cohort's SEG).
+DATA_COLUMNS = ("dna_bam", "rna_bam", "cnvkit_cns", "cnvkit_cnr")
+ALIGNMENT_COLUMNS = ("dna_bam", "rna_bam")
+TEXT_COLUMNS = (
+    "sample_id", "patient_id", "role", *DATA_COLUMNS, "sex", "protocol", "subtype", "event",
+)  # fmt: skip
 
 
 class SheetError(ValueError):
@@ -51,9 +57,21 @@ def _row(sheet: pd.DataFrame, position: int) -> str:
     return f"row {position + 2}"
 
 
-def check_samples(samples: pd.DataFrame, source: str) -> None:
-    """Cross-row checks of a samples sheet (after schema validation)."""
-    for column in ("sample_id", "role", "dna_bam"):
+def data_column(samples: pd.DataFrame, column: str) -> pd.Series:
+    """A data column of the sheet, all missing when the sheet does not have it."""
+    if column in samples.columns:
+        return samples[column]
+    return pd.Series(pd.NA, index=samples.index, dtype=object)
+
+
+def check_samples(
+    samples: pd.DataFrame, source: str, seg_samples: frozenset[str] = frozenset()
+) -> None:
+    """Cross-row checks of a samples sheet (after schema validation).
+
+    `seg_samples` are the sample IDs that have rows in the cohort's SEG file: data too.
+    """
+    for column in ("sample_id", "role"):
         if column not in samples.columns:
             raise SheetError(f"{source}: missing column {column!r}")
     for position, sample_id in enumerate(samples["sample_id"]):
@@ -105,6 +123,7 @@ def check_samples(samples: pd.DataFrame, source: str) -> None:
             f"{source}: column patient_id: patient {repeated.index[0]!r} has "
             f"{int(repeated.iloc[0])} matched normal samples; expected at most one"
         )
+    _check_data_sources(samples, source, seg_samples)
     matched = set(patient[(roles == "normal") & patient.notna()])
     with_tumour = set(patient[roles == "tumor"])
     stray = sorted(matched - with_tumour)
@@ -112,6 +131,52 @@ def check_samples(samples: pd.DataFrame, source: str) -> None:
         raise SheetError(
             f"{source}: column patient_id: normal sample(s) of patient {stray[0]!r}, who has no "
             "tumor sample; leave patient_id empty for a panel-of-normals sample"
+        )
+
+
+def _check_data_sources(samples: pd.DataFrame, source: str, seg_samples: frozenset[str]) -> None:
+    """Normals need a DNA BAM (they feed the reference); tumours need some data; a CNVkit
+    .cnr only comes with its .cns."""
+    roles = samples["role"]
+    dna = data_column(samples, "dna_bam")
+    no_dna_normal = (roles == "normal") & dna.isna()
+    if no_dna_normal.any():
+        position = int(no_dna_normal.to_numpy().nonzero()[0][0])
+        raise SheetError(
+            f"{source}: {_row(samples, position)} (sample {samples['sample_id'].iloc[position]}), "
+            "column dna_bam: a normal sample needs a dna_bam (normals make the copy-number "
+            "reference)"
+        )
+    has_data = samples["sample_id"].isin(seg_samples)
+    for column in DATA_COLUMNS:
+        has_data |= data_column(samples, column).notna()
+    no_data = (roles == "tumor") & ~has_data
+    if no_data.any():
+        position = int(no_data.to_numpy().nonzero()[0][0])
+        raise SheetError(
+            f"{source}: {_row(samples, position)} (sample {samples['sample_id'].iloc[position]}), "
+            "columns dna_bam, rna_bam, cnvkit_cns: a tumor sample needs at least one of them "
+            "(or rows in the cohort's SEG file)"
+        )
+    orphan_cnr = (
+        data_column(samples, "cnvkit_cnr").notna() & data_column(samples, "cnvkit_cns").isna()
+    )
+    if orphan_cnr.any():
+        position = int(orphan_cnr.to_numpy().nonzero()[0][0])
+        raise SheetError(
+            f"{source}: {_row(samples, position)} (sample {samples['sample_id'].iloc[position]}), "
+            "column cnvkit_cnr: a .cnr is only used with its .cns; fill cnvkit_cns too"
+        )
+
+
+def check_seg_samples(seg_ids: list[str], samples: pd.DataFrame, seg_path: str) -> None:
+    """Every sample of the cohort's SEG file is a tumour sample of the sheet."""
+    tumours = set(samples.loc[samples["role"] == "tumor", "sample_id"])
+    unknown = [sample for sample in seg_ids if sample not in tumours]
+    if unknown:
+        raise SheetError(
+            f"{seg_path}: column ID: sample(s) {', '.join(map(repr, unknown[:5]))} are not "
+            "tumor samples of the samples sheet; every SEG ID must be a tumor sample_id"
         )
 
 
@@ -153,20 +218,38 @@ def check_alignment_files(
     source: str,
     base_dir: str | Path = ".",
 ) -> None:
-    """Every dna_bam exists, is indexed, has the build's contigs and holds reads.
+    """Every dna_bam and rna_bam exists, is indexed, has the build's contigs and holds reads;
+    every CNVkit file exists.
 
     Runs at parse time so that a bad file stops the workflow before any job starts.
     """
-    for position, record in enumerate(samples.itertuples(index=False)):
-        where = f"{source}: {_row(samples, position)} (sample {record.sample_id}), column dna_bam"
-        path = resolve_path(record.dna_bam, base_dir)
-        is_cram = path.suffix == ".cram"
-        if is_cram and not reference_fasta:
-            raise SheetError(
-                f"{where}: {path} is a CRAM, but the cohort sets no reference_fasta; "
-                "give the build's indexed FASTA as `reference_fasta` in the cohort's config"
-            )
-        try:
-            inspect_alignment_file(path, build, reference_fasta if is_cram else None)
-        except AlignmentFileError as error:
-            raise SheetError(f"{where}: {error}") from None
+    for column in ("cnvkit_cns", "cnvkit_cnr"):
+        for position, value in enumerate(data_column(samples, column)):
+            if pd.notna(value) and not resolve_path(value, base_dir).is_file():
+                raise SheetError(
+                    f"{source}: {_row(samples, position)} (sample "
+                    f"{samples['sample_id'].iloc[position]}), column {column}: {value}: file "
+                    "not found"
+                )
+    for column in ALIGNMENT_COLUMNS:
+        for position, value in enumerate(data_column(samples, column)):
+            if pd.notna(value):
+                sample_id = samples["sample_id"].iloc[position]
+                where = f"{source}: {_row(samples, position)} (sample {sample_id}), column {column}"
+                _check_alignment_file(where, value, build, reference_fasta, base_dir)
+
+
+def _check_alignment_file(
+    where: str, value: str, build: str, reference_fasta: str | None, base_dir: str | Path
+) -> None:
+    path = resolve_path(value, base_dir)
+    is_cram = path.suffix == ".cram"
+    if is_cram and not reference_fasta:
+        raise SheetError(
+            f"{where}: {path} is a CRAM, but the cohort sets no reference_fasta; "
+            "give the build's indexed FASTA as `reference_fasta` in the cohort's config"
+        )
+    try:
+        inspect_alignment_file(path, build, reference_fasta if is_cram else None)
+    except AlignmentFileError as error:
+        raise SheetError(f"{where}: {error}") from None

@@ -26,6 +26,32 @@ class SampleEvidence:
     ikzf1: RnaCall
 
 
+def sample_tables(
+    bam: str | Path,
+    models_path: str | Path,
+    markers_path: str | Path,
+    build: str,
+    min_mapq: int = 10,
+    reference_fasta: str | Path | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(junctions, exon coverage, expression) of one RNA BAM/CRAM, from one indexed pass."""
+    models = gene_models(read_transcript_models(models_path))
+    markers = read_marker_genes(markers_path)
+    unknown = sorted(set(markers["gene"]) - set(models))
+    if unknown:
+        raise ValueError(
+            f"{markers_path}: gene(s) {', '.join(unknown)} have no transcript model "
+            f"in {models_path}"
+        )
+    scans = scan_alignment_file(bam, models.values(), build, min_mapq, reference_fasta)
+    purposes = dict(zip(markers["gene"], markers["purpose"], strict=True))
+    return (
+        junction_tables(models, scans),
+        exon_coverage_tables(models, scans),
+        expression_table(models, scans, purposes),
+    )
+
+
 def sample_evidence(
     bam: str | Path,
     models_path: str | Path,
@@ -40,19 +66,9 @@ def sample_evidence(
 
     `reference` is an optional `exon_coverage.reference_profile` (cohort baseline).
     """
-    models = gene_models(read_transcript_models(models_path))
-    markers = read_marker_genes(markers_path)
-    unknown = sorted(set(markers["gene"]) - set(models))
-    if unknown:
-        raise ValueError(
-            f"{markers_path}: gene(s) {', '.join(unknown)} have no transcript model "
-            f"in {models_path}"
-        )
-    scans = scan_alignment_file(bam, models.values(), build, min_mapq, reference_fasta)
-    junctions = junction_tables(models, scans)
-    coverage = exon_coverage_tables(models, scans)
-    purposes = dict(zip(markers["gene"], markers["purpose"], strict=True))
-    expression = expression_table(models, scans, purposes)
+    junctions, coverage, expression = sample_tables(
+        bam, models_path, markers_path, build, min_mapq, reference_fasta
+    )
     call = call_ikzf1_rna(junctions, coverage, reference, settings)
     return SampleEvidence(junctions, coverage, expression, call)
 

@@ -346,3 +346,31 @@ def write_rna_call(call: RnaCall, sample_id: str, path) -> None:
         row[key] = "" if row[key] is None else f"{row[key]:.6f}"
     row["rna_support"] = "" if row["rna_support"] is None else str(row["rna_support"])
     pd.DataFrame([row]).to_csv(path, sep="\t", index=False)
+
+
+def read_rna_call(path) -> tuple[str, RnaCall]:
+    """(sample_id, call) from a table written by `write_rna_call`."""
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    missing = [c for c in ("sample_id", *RNA_CALL_COLUMNS) if c not in table.columns]
+    if missing or len(table) != 1:
+        raise ValueError(
+            f"{path}: expected one RNA call row with columns sample_id, "
+            f"{', '.join(RNA_CALL_COLUMNS)}"
+            + (f"; missing {', '.join(missing)}" if missing else f"; found {len(table)} rows")
+        )
+    row = table.iloc[0]
+    numbers = {
+        key: (float(row[key]) if row[key] != "" else None)
+        for key in ("rna_fraction", "rna_ci_low", "rna_ci_high")
+    }
+    support = int(row["rna_support"]) if row["rna_support"] != "" else None
+    call = RnaCall(
+        rna_status=row["rna_status"],
+        rna_class=row["rna_class"],
+        rna_exons_deleted=row["rna_exons_deleted"],
+        rna_support=support,
+        rna_source=row["rna_source"],
+        rna_evidence=row["rna_evidence"],
+        **numbers,
+    )
+    return str(row["sample_id"]), call

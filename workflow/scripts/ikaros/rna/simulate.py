@@ -444,3 +444,48 @@ def simulate_rna_bam(
         pysam.view("--no-PG", "-b", "-o", str(out_bam), str(sam), catch_stdout=False)
     pysam.index(str(out_bam))
     return isoform_truth(models, lesions, sample_id, genes, settings)
+
+
+def _simulate_cohort_sample(job: tuple) -> pd.DataFrame:
+    sample_id, bam, lesions, models, build, seed, settings = job
+    return simulate_rna_bam(bam, sample_id, lesions, models, build, seed, settings=settings)
+
+
+def simulate_cohort_rna(
+    samples: pd.DataFrame,
+    lesions: pd.DataFrame,
+    models: pd.DataFrame,
+    build: str,
+    seed: int,
+    settings: RnaSimSettings | None = None,
+    processes: int = 1,
+) -> pd.DataFrame:
+    """Write the RNA BAM of every sample with an `rna_bam` (samples sheet columns sample_id,
+    patient_id, rna_bam) from the cohort's truth lesions; return the isoform truth of all.
+
+    Each sample draws from its own stream (`sample_generator`), so the BAMs do not depend on
+    the number of workers; the truth rows come back in sheet order.
+    """
+    with_rna = samples[samples["rna_bam"].notna()] if "rna_bam" in samples else samples.iloc[:0]
+    jobs = [
+        (
+            record.sample_id,
+            record.rna_bam,
+            lesions[lesions["patient_id"] == record.patient_id],
+            models,
+            build,
+            seed,
+            settings,
+        )
+        for record in with_rna.itertuples(index=False)
+    ]
+    if processes <= 1 or len(jobs) <= 1:
+        truths = list(map(_simulate_cohort_sample, jobs))
+    else:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            truths = pool.map(_simulate_cohort_sample, jobs)
+    if not truths:
+        return pd.DataFrame(columns=list(ISOFORM_TRUTH_COLUMNS))
+    return pd.concat(truths, ignore_index=True).loc[:, list(ISOFORM_TRUTH_COLUMNS)]

@@ -40,7 +40,9 @@ from ikaros.simulate import lesions as catalogue
 from ikaros.simulate.lesions import GeneCoordinates, Lesion
 from ikaros.simulate.settings import SimulationSettings
 
-SAMPLE_COLUMNS = ("sample_id", "patient_id", "role", "dna_bam", "blast_percent", "sex")
+SAMPLE_COLUMNS = (
+    "sample_id", "patient_id", "role", "dna_bam", "rna_bam", "blast_percent", "sex",
+)  # fmt: skip
 CLINICAL_COLUMNS = (
     "patient_id", "sex", "age_years", "wbc", "mrd_eoi", "protocol", "subtype",
     "followup_years", "event",
@@ -313,6 +315,14 @@ def design_cohort(
 
     samples = pd.DataFrame(sample_rows)
     samples["dna_bam"] = [f"{bam_dir}/{s}.bam" for s in samples["sample_id"]]
+    samples["rna_bam"] = None
+    rna_patients, rna_only = _rna_patients(settings, patient_ids, matched)
+    tumours = samples["role"] == "tumor"
+    with_rna = tumours & samples["patient_id"].isin(rna_patients)
+    samples.loc[with_rna, "rna_bam"] = [
+        f"{bam_dir}/{s}.rna.bam" for s in samples.loc[with_rna, "sample_id"]
+    ]
+    samples.loc[tumours & samples["patient_id"].isin(rna_only), "dna_bam"] = None
     # Leave sex empty for a fixed share of samples so that the pipeline must infer it.
     n_blank = int(round(settings.unknown_sex_fraction * len(samples)))
     blank = cohort_rng.permutation(len(samples))[:n_blank]
@@ -344,6 +354,21 @@ def design_cohort(
         patient_truth=truth_table,
         true_sex=true_sex,
     )
+
+
+def _rna_patients(
+    settings: SimulationSettings, patient_ids: list[str], matched: set[int]
+) -> tuple[set[str], set[str]]:
+    """(patients with RNA-seq, those of them without genome data), from a stream of their own
+    so that cohorts without RNA are drawn exactly as before. Patients with a matched normal
+    keep their genome data."""
+    rng = _patient_rng(settings.seed, 4, 0)
+    n_rna = int(round(settings.rna_fraction * len(patient_ids)))
+    chosen = sorted(rng.choice(len(patient_ids), n_rna, replace=False).tolist())
+    eligible = [index for index in chosen if index not in matched]
+    n_only = min(len(eligible), int(round(settings.rna_only_fraction * n_rna)))
+    only = rng.choice(eligible, n_only, replace=False).tolist() if n_only else []
+    return {patient_ids[i] for i in chosen}, {patient_ids[i] for i in only}
 
 
 def _write_tsv(table: pd.DataFrame, path: str | Path) -> None:

@@ -435,14 +435,13 @@ def simulate_cohort_bams(
     settings: SimulationSettings,
     processes: int = 1,
 ) -> dict[str, int]:
-    """Write every sample's BAM (at its sheet path) with `processes` workers; return the
-    record count per sample. Each sample has its own random stream, so the files do not
-    depend on the number of workers or the order they finish in."""
+    """Write every sample's DNA BAM (at its sheet path; RNA-only samples have none) with
+    `processes` workers; return the record count per sample. Each sample has its own random
+    stream, so the files do not depend on the number of workers or the order they finish in."""
+    with_dna = design.samples[design.samples["dna_bam"].notna()]
     jobs = [
         (design, sample_id, panel, build, bam, settings)
-        for sample_id, bam in zip(
-            design.samples["sample_id"], design.samples["dna_bam"], strict=True
-        )
+        for sample_id, bam in zip(with_dna["sample_id"], with_dna["dna_bam"], strict=True)
     ]
     if processes <= 1:
         return dict(map(_simulate_one, jobs))

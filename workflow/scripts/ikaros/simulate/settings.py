@@ -39,6 +39,12 @@ class SimulationSettings:
     secondary_fraction: float = 0.005
     supplementary_fraction: float = 0.005
     qcfail_fraction: float = 0.005
+    # transcriptome: share of patients with an RNA-seq BAM of their tumour, the share of those
+    # without genome data (RNA only), and the RNA library size (fragments per TPM-like unit
+    # and kilobase of transcript; 15 is about a 30 M fragment library)
+    rna_fraction: float = 0.0
+    rna_only_fraction: float = 0.0
+    rna_fragments_per_tpm_kb: float = 15.0
     # outcomes: the competing-risks model with true subdistribution hazard ratios; the
     # config's `outcomes:` block maps onto ikaros.outcome_simulation.OutcomeModel
     outcomes: OutcomeModel = field(default_factory=OutcomeModel)
@@ -85,7 +91,7 @@ class SimulationSettings:
         for name in (
             "unknown_sex_fraction", "ikzf1_rate", "subclonal_rate", "low_mapq_fraction",
             "duplicate_fraction", "secondary_fraction", "supplementary_fraction",
-            "qcfail_fraction",
+            "qcfail_fraction", "rna_fraction", "rna_only_fraction",
         ):  # fmt: skip
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name} must be within 0-1")
@@ -96,6 +102,8 @@ class SimulationSettings:
         for name in ("capture_sd", "dispersion", "bias_sd", "fragment_sd"):
             if getattr(self, name) < 0:
                 problems.append(f"{name} must not be negative")
+        if self.rna_fragments_per_tpm_kb <= 0:
+            problems.append("rna_fragments_per_tpm_kb must be positive")
         if self.fragment_mean < self.read_length:
             problems.append("fragment_mean must be at least read_length")
         if problems:

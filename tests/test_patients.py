@@ -1,0 +1,115 @@
+"""The patients table with RNA evidence joined: each case of the integration, by hand."""
+
+import pandas as pd
+import pytest
+
+from ikaros.ikzf1plus import PATIENT_COLUMNS, patients_table
+from ikaros.patients import PATIENTS_TABLE_COLUMNS, add_rna_evidence
+from ikaros.rna.isoforms import RnaCall, read_rna_call, write_rna_call
+
+
+def dna_row(patient, status, klass="", exons="", pax5="none", erg="none", focal="", plus="false"):
+    row = dict.fromkeys(PATIENT_COLUMNS, "")
+    row.update(
+        patient_id=patient,
+        sample_id=f"{patient}_T",
+        ikzf1_status=status,
+        ikzf1_class=klass,
+        ikzf1_exons_deleted=exons,
+        ikzf1_focal=focal,
+        ikzf1_fraction="0.800" if status == "deleted" else "",
+        cdkn2a="none",
+        cdkn2b="none",
+        pax5=pax5,
+        par1="none",
+        erg=erg,
+        ikzf1plus=plus,
+        ikzf1plus_focal=plus,
+        dna_evidence="BAM",
+    )
+    return row
+
+
+def junction_call(klass, exons, fraction=0.3, support=40, low=0.2):
+    return RnaCall("deleted", klass, exons, fraction, low, fraction + 0.1, support, "junction",
+                   f"junction: {support} fragments")  # fmt: skip
+
+
+WILDTYPE_RNA = RnaCall("wildtype", rna_evidence="400 canonical IKZF1 junction fragments")
+
+
+@pytest.fixture
+def table():
+    rows = [
+        dna_row("P1", "deleted", "del4-7", "4,5,6,7", focal="true"),  # RNA agrees
+        dna_row("P2", "wildtype", pax5="mono"),  # subclonal del4-7 only RNA sees
+        dna_row("P3", "deleted", "other", "3,4,5,6,7", focal="true"),  # RNA refines to del4-7
+        dna_row("P4", "deleted", "del1-8", "1,2,3,4,5,6,7,8", focal="false"),  # RNA blind
+        dna_row("P5", "deleted", "del4-7", "4,5,6,7", focal="true"),  # RNA wildtype: disagree
+        dna_row("P6", "wildtype"),  # no RNA
+    ]
+    return patients_table(rows, ["P1", "P2", "P3", "P4", "P5", "P6", "P7"])
+
+
+def test_each_integration_case(table):
+    rna = {
+        "P1": ("P1_T", junction_call("del4-7", "4,5,6,7")),
+        "P2": ("P2_T", junction_call("del4-7", "4,5,6,7", fraction=0.12, low=0.08)),
+        "P3": ("P3_T", junction_call("del4-7", "4,5,6,7")),
+        "P4": ("P4_T", WILDTYPE_RNA),
+        "P5": ("P5_T", WILDTYPE_RNA),
+        "P7": ("P7_R", junction_call("del2-7", "2,3,4,5,6,7")),  # RNA only
+    }
+    out = add_rna_evidence(table, rna).set_index("patient_id")
+    assert list(out.reset_index().columns) == list(PATIENTS_TABLE_COLUMNS)
+    agreement = out["dna_rna_agreement"].to_dict()
+    assert agreement == {"P1": "agree", "P2": "disagree", "P3": "agree", "P4": "dna_only",
+                         "P5": "disagree", "P6": "dna_only", "P7": "rna_only"}  # fmt: skip
+    # P2: the RNA junction makes the call; IKZF1plus from the DNA co-deletions (PAX5 mono),
+    # with no DNA extent the focal variant stays undecided
+    assert (out.loc["P2", "ikzf1_status"], out.loc["P2", "ikzf1_class"]) == ("deleted", "del4-7")
+    assert out.loc["P2", "dna_ikzf1_status"] == "wildtype"
+    assert (out.loc["P2", "ikzf1plus"], out.loc["P2", "ikzf1plus_focal"]) == ("true", "")
+    assert out.loc["P2", "ikzf1_focal"] == "" and out.loc["P2", "ikzf1_fraction"] == ""
+    # P3: exon boundaries from the junction, DNA call kept beside it
+    assert out.loc["P3", "ikzf1_class"] == "del4-7"
+    assert out.loc["P3", "ikzf1_exons_deleted"] == "4,5,6,7"
+    assert out.loc["P3", "dna_ikzf1_class"] == "other"
+    assert "refined by RNA junction" in out.loc["P3", "integration_note"]
+    assert out.loc["P3", "ikzf1_fraction"] == "0.800"  # the DNA cell fraction stays
+    # P4 and P5: the DNA call stands; P5's disagreement is named
+    assert out.loc["P4", "ikzf1_class"] == "del1-8"
+    assert out.loc["P5", "ikzf1_class"] == "del4-7"
+    assert "not seen in RNA" in out.loc["P5", "integration_note"]
+    # P6: no RNA at all
+    assert out.loc["P6", "integration_note"] == "no RNA" and out.loc["P6", "rna_sample_id"] == ""
+    # P7: RNA only: the call, its sample, no co-deletion data so IKZF1plus undecided
+    assert (out.loc["P7", "ikzf1_status"], out.loc["P7", "ikzf1_class"]) == ("deleted", "del2-7")
+    assert out.loc["P7", "sample_id"] == "P7_R" and out.loc["P7", "dna_evidence"] == ""
+    assert out.loc["P7", "ikzf1plus"] == "" and out.loc["P7", "notes"] == "RNA only"
+    assert out.loc["P7", "rna_fraction"] == "0.300"
+
+
+def test_weak_rna_evidence_does_not_overturn_a_dna_wildtype(table):
+    weak = junction_call("del4-7", "4,5,6,7", fraction=0.03, support=3, low=0.01)
+    out = add_rna_evidence(table, {"P6": ("P6_T", weak)}).set_index("patient_id")
+    assert out.loc["P6", "ikzf1_status"] == "wildtype"
+    assert out.loc["P6", "dna_rna_agreement"] == "disagree"
+    assert "DNA call kept" in out.loc["P6", "integration_note"]
+
+
+def test_rna_of_an_unknown_patient_is_an_error(table):
+    with pytest.raises(ValueError, match="PX"):
+        add_rna_evidence(table, {"PX": ("PX_T", WILDTYPE_RNA)})
+
+
+def test_rna_call_table_round_trip(tmp_path):
+    call = junction_call("del4-7", "4,5,6,7", fraction=0.25, support=31, low=0.18)
+    write_rna_call(call, "P1_T", tmp_path / "call.tsv")
+    sample_id, back = read_rna_call(tmp_path / "call.tsv")
+    assert sample_id == "P1_T"
+    assert back.rna_class == "del4-7" and back.rna_support == 31
+    assert back.rna_fraction == pytest.approx(0.25) and back.rna_ci_low == pytest.approx(0.18)
+    pd.DataFrame({"x": [1]}).to_csv(tmp_path / "bad.tsv", sep="\t", index=False)
+    with pytest.raises(ValueError, match="bad.tsv"):
+        read_rna_call(tmp_path / "bad.tsv")

@@ -1,0 +1,107 @@
+"""The patients table: each patient's DNA call joined with the RNA evidence of the tumour.
+
+`ikzf1plus.patients_table` gives one row per patient from the DNA summaries (BAM, CNVkit or
+SEG). `add_rna_evidence` integrates the RNA-only IKZF1 call of the patient's RNA-seq
+(`rna.isoforms.integrate`): RNA confirms a DNA call, refines its exon boundaries from the
+aberrant junction, or makes the call when there is no assessable DNA; every disagreement is
+reported in `dna_rna_agreement` and `integration_note`, never hidden. The columns
+`ikzf1_status`, `ikzf1_class` and `ikzf1_exons_deleted` are the integrated call; the DNA-only and
+RNA-only calls stay beside it. When the integrated IKZF1 status differs from the DNA one,
+IKZF1plus is re-derived from the DNA co-deletion states (an RNA-made call has no focality, so
+the focal variant is undecided unless the co-deletions already rule IKZF1plus out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from ikaros.ikzf1plus import CODELETIONS, EXCLUSION, PATIENT_COLUMNS, ikzf1plus
+from ikaros.rna.isoforms import RnaCall, integrate
+
+RNA_COLUMNS = (
+    "dna_ikzf1_status",
+    "dna_ikzf1_class",
+    "dna_ikzf1_exons_deleted",
+    "rna_sample_id",
+    "rna_ikzf1_status",
+    "rna_ikzf1_class",
+    "rna_ikzf1_exons_deleted",
+    "rna_fraction",
+    "dna_rna_agreement",
+    "rna_evidence",
+    "integration_note",
+)
+PATIENTS_TABLE_COLUMNS = (*PATIENT_COLUMNS, *RNA_COLUMNS)
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else ("true" if value else "false")
+
+
+def _integrated_row(row: dict, rna: tuple[str, RnaCall] | None) -> dict:
+    has_dna = row.get("dna_evidence", "") != ""
+    dna_call = (
+        {key: row[key] for key in ("ikzf1_status", "ikzf1_class", "ikzf1_exons_deleted")}
+        if has_dna
+        else None
+    )
+    rna_sample, rna_call = rna if rna is not None else ("", None)
+    merged = integrate(dna_call, rna_call)
+    out = dict(row)
+    out.update(
+        dna_ikzf1_status=row["ikzf1_status"] if has_dna else "",
+        dna_ikzf1_class=row["ikzf1_class"] if has_dna else "",
+        dna_ikzf1_exons_deleted=row["ikzf1_exons_deleted"] if has_dna else "",
+        rna_sample_id=rna_sample,
+        rna_ikzf1_status=rna_call.rna_status if rna_call else "",
+        rna_ikzf1_class=rna_call.rna_class if rna_call else "",
+        rna_ikzf1_exons_deleted=rna_call.rna_exons_deleted if rna_call else "",
+        rna_fraction=(
+            f"{rna_call.rna_fraction:.3f}"
+            if rna_call is not None and rna_call.rna_fraction is not None
+            else ""
+        ),
+        dna_rna_agreement=merged.dna_rna_agreement,
+        rna_evidence=merged.rna_evidence,
+        integration_note=merged.integration_note,
+        ikzf1_status=merged.ikzf1_status,
+        ikzf1_class=merged.ikzf1_class,
+        ikzf1_exons_deleted=merged.ikzf1_exons_deleted,
+    )
+    if not has_dna and rna_call is not None:
+        out["sample_id"] = out["sample_id"] or rna_sample
+        out["notes"] = "; ".join(n for n in (out["notes"], "RNA only") if n and n != "no DNA data")
+    if merged.ikzf1_status != row["ikzf1_status"]:
+        # the call now rests on RNA: no DNA extent, focality or cell fraction
+        for key in ("ikzf1_focal", "ikzf1_fraction", "ikzf1_allelic", "ikzf1_loss"):
+            out[key] = ""
+        states = {
+            gene: (row[gene.lower()] or "not_assessable") if has_dna else "not_assessable"
+            for gene in (*CODELETIONS, EXCLUSION)
+        }
+        plus, plus_focal = ikzf1plus(merged.ikzf1_status, None, states)
+        out["ikzf1plus"], out["ikzf1plus_focal"] = _flag(plus), _flag(plus_focal)
+    return out
+
+
+def add_rna_evidence(
+    dna_table: pd.DataFrame, rna_calls: Mapping[str, tuple[str, RnaCall]]
+) -> pd.DataFrame:
+    """The patients table with the RNA evidence integrated (PATIENTS_TABLE_COLUMNS).
+
+    `dna_table` is `ikzf1plus.patients_table` output (text cells, every patient of the cohort);
+    `rna_calls` maps patient_id -> (RNA sample_id, its RNA-only call). Patients without RNA
+    keep their DNA call, with `dna_rna_agreement` dna_only and the note "no RNA".
+    """
+    unknown = sorted(set(rna_calls) - set(dna_table["patient_id"]))
+    if unknown:
+        raise ValueError(
+            f"RNA calls of patient(s) {', '.join(unknown[:5])} who are not in the patients table"
+        )
+    rows = [
+        _integrated_row(row, rna_calls.get(row["patient_id"]))
+        for row in dna_table.fillna("").to_dict("records")
+    ]
+    return pd.DataFrame(rows, columns=list(PATIENTS_TABLE_COLUMNS))

@@ -1,0 +1,134 @@
+"""A cohort's RNA evidence in two passes: every sample's tables, then the IKZF1 calls.
+
+Pass 1 reads each RNA BAM once (through its index, panel genes only) and writes its junction,
+exon-coverage and expression tables. The cohort's exon-coverage reference (median relative depth
+and background intron readthrough per exon, `exon_coverage.reference_profile`) is then built
+from all samples, when there are at least `min_reference_samples` of them: most patients carry
+no deletion at any given exon, so the median is the normal profile. Pass 2 makes each sample's
+RNA-only IKZF1 call against that reference and draws its sashimi plot. Both passes run with a
+process pool; every result depends on the sample and the cohort only, not on the workers.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ikaros.rna.evidence import sample_tables
+from ikaros.rna.exon_coverage import reference_profile, write_exon_coverage
+from ikaros.rna.expression import expression_matrix, write_expression
+from ikaros.rna.isoforms import RnaCall, RnaCallSettings, call_ikzf1_rna, write_rna_call
+from ikaros.rna.junctions import write_junction_table
+from ikaros.rna.sashimi import plot_sashimi
+
+log = logging.getLogger(__name__)
+
+RNA_SAMPLE_OUTPUTS = ("junctions", "exon_coverage", "expression", "ikzf1", "sashimi")
+RNA_COHORT_OUTPUTS = ("counts", "tpm", "relative", "reference")
+# cohort output, expression-table column, decimals
+MATRICES = (
+    ("counts", "fragments", None),
+    ("tpm", "tpm_like", 4),
+    ("relative", "log2_vs_controls", 4),
+)
+
+
+@dataclass(frozen=True)
+class RnaJob:
+    """One RNA sample: its BAM/CRAM and where its tables go (RNA_SAMPLE_OUTPUTS)."""
+
+    sample_id: str
+    bam: str
+    outputs: dict
+
+
+@dataclass(frozen=True)
+class RnaSources:
+    """What every sample of a cohort is read with."""
+
+    models: str
+    markers: str
+    build: str
+    min_mapq: int = 10
+    reference_fasta: str | None = None
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(sources: RnaSources) -> None:
+    _WORKER["sources"] = sources
+
+
+def _tables(job: RnaJob) -> tuple[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    sources: RnaSources = _WORKER["sources"]
+    junctions, coverage, expression = sample_tables(
+        job.bam, sources.models, sources.markers, sources.build, sources.min_mapq,
+        sources.reference_fasta,
+    )  # fmt: skip
+    write_junction_table(junctions, job.outputs["junctions"])
+    write_exon_coverage(coverage, job.outputs["exon_coverage"])
+    write_expression(expression, job.outputs["expression"])
+    return job.sample_id, (junctions, coverage, expression)
+
+
+def _call(task: tuple) -> tuple[str, RnaCall]:
+    job, junctions, coverage, reference, settings = task
+    call = call_ikzf1_rna(junctions, coverage, reference, settings)
+    write_rna_call(call, job.sample_id, job.outputs["ikzf1"])
+    plot_sashimi(junctions, coverage, job.outputs["sashimi"], title=f"{job.sample_id}: IKZF1")
+    return job.sample_id, call
+
+
+def _map(function, tasks, sources: RnaSources, processes: int) -> dict:
+    if processes <= 1 or len(tasks) <= 1:
+        _init_worker(sources)
+        return dict(map(function, tasks))
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(processes, _init_worker, (sources,)) as pool:
+        return dict(pool.imap_unordered(function, tasks))
+
+
+def rna_cohort(
+    jobs: list[RnaJob],
+    sources: RnaSources,
+    cohort_outputs: dict,
+    min_reference_samples: int = 10,
+    settings: RnaCallSettings | None = None,
+    processes: int = 1,
+) -> dict[str, RnaCall]:
+    """Every sample's tables and IKZF1 call, and the cohort matrices (RNA_COHORT_OUTPUTS at
+    `cohort_outputs`; the reference table is header-only when the cohort is too small for
+    one). Returns sample_id -> RNA call."""
+    tables = _map(_tables, jobs, sources, processes)
+    coverages = [tables[job.sample_id][1] for job in jobs]
+    reference = None
+    if len(jobs) >= min_reference_samples:
+        reference = reference_profile(coverages)
+        log.info("exon-coverage reference from %d RNA samples", len(jobs))
+    else:
+        log.info(
+            "%d RNA samples (< %d): calls without a cohort exon-coverage reference",
+            len(jobs), min_reference_samples,
+        )  # fmt: skip
+    reference_table = (
+        reference
+        if reference is not None
+        else pd.DataFrame(columns=["gene", "exon", "reference_depth", "reference_readthrough"])
+    )
+    reference_table.to_csv(cohort_outputs["reference"], sep="\t", index=False, float_format="%.6f")
+    expression = {job.sample_id: tables[job.sample_id][2] for job in jobs}
+    for name, column, digits in MATRICES:
+        matrix = expression_matrix(expression, column)
+        matrix.to_csv(
+            cohort_outputs[name], sep="\t", index=False,
+            float_format=f"%.{digits}f" if digits else None,
+        )  # fmt: skip
+    tasks = [
+        (job, tables[job.sample_id][0], tables[job.sample_id][1], reference, settings)
+        for job in jobs
+    ]
+    return _map(_call, tasks, sources, processes)
