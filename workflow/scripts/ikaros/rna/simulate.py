@@ -378,7 +378,10 @@ def simulate_rna_bam(
     genes = genes or list(dict.fromkeys(models["gene"]))
     library = float(np.exp(rng.normal(0.0, settings.library_sd)))
     lengths = contig_lengths(build)
-    records = []
+    # SAM columns gathered as arrays and joined once: one frame, not one per isoform and mate
+    columns: dict[str, list[np.ndarray]] = {
+        name: [] for name in ("qname", "flag", "rname", "pos", "cigar", "pnext", "tlen")
+    }
     serial = 0
     par1 = lesions.loc[lesions["label"].astype(str).str.startswith("PAR1"), "cell_fraction"]
     # the patient's expression profile is drawn before any read, so it does not depend on depth
@@ -405,23 +408,13 @@ def simulate_rna_bam(
                 (right_flag, pairs["right_pos"], pairs["right_cigar"], pairs["left_pos"], -span),
             )
             for flag, pos, cigar, mate, tlen in mates:
-                records.append(
-                    pd.DataFrame(
-                        {
-                            "qname": names,
-                            "flag": flag,
-                            "rname": chrom,
-                            "pos": pos.to_numpy(),
-                            "mapq": settings.mapq,
-                            "cigar": cigar.to_numpy(),
-                            "rnext": "=",
-                            "pnext": mate.to_numpy(),
-                            "tlen": tlen.to_numpy(),
-                            "seq": "*",
-                            "qual": "*",
-                        }
-                    )
-                )
+                columns["qname"].append(np.asarray(names, dtype=object))
+                columns["flag"].append(np.asarray(flag, dtype=np.int64))
+                columns["rname"].append(np.full(len(names), chrom, dtype=object))
+                columns["pos"].append(pos.to_numpy(dtype=np.int64))
+                columns["cigar"].append(cigar.to_numpy(dtype=object))
+                columns["pnext"].append(mate.to_numpy(dtype=np.int64))
+                columns["tlen"].append(tlen.to_numpy(dtype=np.int64))
     header = ["@HD\tVN:1.6\tSO:coordinate"] + [
         f"@SQ\tSN:{header_contig(name, chr_prefix)}\tLN:{length}"
         for name, length in lengths.items()
@@ -434,9 +427,14 @@ def simulate_rna_bam(
         sam = Path(tmp) / "reads.sam"
         with open(sam, "w") as handle:
             handle.write("\n".join(header) + "\n")
-            if records:
+            if columns["qname"]:
                 # sorted here (contig order, then position; stable) so samtools only encodes
-                table = pd.concat(records, ignore_index=True)
+                table = pd.DataFrame(
+                    {name: np.concatenate(parts) for name, parts in columns.items()}
+                )
+                table.insert(4, "mapq", settings.mapq)
+                table.insert(6, "rnext", "=")
+                table["seq"], table["qual"] = "*", "*"
                 contig_order = {header_contig(c, chr_prefix): i for i, c in enumerate(lengths)}
                 order = np.lexsort((table["pos"].to_numpy(), table["rname"].map(contig_order)))
                 table.iloc[order].to_csv(handle, sep="\t", header=False, index=False)
