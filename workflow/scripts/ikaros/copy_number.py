@@ -19,6 +19,12 @@ the blast fraction (plus ``blast_slack`` for the imprecision of a blast count), 
 the blast fraction is unknown; otherwise monoallelic. f is then ``2 (1 - r)`` or ``1 - r``,
 clipped to [0, b] (the blasts bound f) or [0, 1].
 
+Exon-level edges (BAM route). Inside the window of each gene of ``REFINE_GENES`` (IKZF1: its
+exon, intron and flank bins), the edges of a loss that CBS called are re-placed by the
+single-interval likelihood fit of ikaros.breakpoints before the segments are called: a
+one-bin exon at the edge of a loss (exon 1, exon 2) is then decided by the posterior of the
+breakpoint given all bins of the window, not by where the arm-wide segmentation cut.
+
 Exon call. Exons are placed on the segments by genomic position. An exon covered by segments
 takes their state (deleted when deleted segments cover at least half of its bases). An exon
 lying in a gap between two segments (where the breakpoint between them lies, e.g. between
