@@ -113,7 +113,8 @@ def test_rna_vs_dna_counts_gains_and_losses():
 def test_rna_headline():
     table = bench.rna_headline(compared(depths=(20, 30))).set_index("measure")
     found = table.iloc[0]  # del4-7 with isoform >= 0.10: P1 (found) and P3 (missed)
-    assert (found["n"], found["value"], found["pass"]) == (2, 0.5, False)
+    assert (found["n"], found["count"], found["value"], found["pass"]) == (2, 1, 0.5, False)
+    assert found["ci95_low"] < 0.5 < found["ci95_high"]
     false_calls = table.loc["RNA-only false calls on wildtype"]  # P5 of P5 P6 P7
     assert (false_calls["n"], false_calls["value"]) == (3, pytest.approx(1 / 3))
     classes = table.iloc[2:]  # del4-7 and del1-8 hold, del2-8 and wildtype do not
