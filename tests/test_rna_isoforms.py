@@ -134,6 +134,9 @@ def test_integration_statuses():
     subclonal = integrate(DNA_WT, RNA_DEL47)
     assert (subclonal.dna_rna_agreement, subclonal.ikzf1_status) == ("disagree", "deleted")
     weak = RnaCall("deleted", "del4-7", "4,5,6,7", 0.04, 0.021, 0.1, 3, "junction")
+    # strong enough: a lower bound of 0.039 on 27 fragments (a subclonal del4-7)
+    low_subclonal = RnaCall("deleted", "del4-7", "4,5,6,7", 0.07, 0.039, 0.12, 27, "junction")
+    assert integrate(DNA_WT, low_subclonal).ikzf1_status == "deleted"
     kept = integrate(DNA_WT, weak)
     assert (kept.dna_rna_agreement, kept.ikzf1_status) == ("disagree", "wildtype")
     imprecise = {"ikzf1_status": "deleted", "ikzf1_class": "other", "ikzf1_exons_deleted": "5,6,7"}
@@ -152,16 +155,28 @@ def test_integration_statuses():
     }
     assert integrate(from_table, RNA_WT).ikzf1_class == ""
     assert integrate(from_table, None).ikzf1_exons_deleted == ""
-    # readthrough calls have no exact boundaries: they never override or refine DNA
-    through = RnaCall("deleted", "del4-8", "4,5,6,7,8", 0.3, 0.2, 0.4, 30, "readthrough")
-    dna28 = {
+    # readthrough after exon k: exon k is kept on the deleted allele, so a 3' loss's exons
+    # come from RNA when both sides reach exon 8 (DNA's edge at the short exons is the weak one)
+    through = RnaCall("deleted", "del2-8", "2,3,4,5,6,7,8", 0.3, 0.2, 0.4, 30, "readthrough")
+    dna18 = {
         "ikzf1_status": "deleted",
-        "ikzf1_class": "del2-8",
-        "ikzf1_exons_deleted": "2,3,4,5,6,7,8",
+        "ikzf1_class": "del1-8",
+        "ikzf1_exons_deleted": "1,2,3,4,5,6,7,8",
     }
-    kept = integrate(dna28, through)
-    assert (kept.dna_rna_agreement, kept.ikzf1_class) == ("disagree", "del2-8")
-    assert integrate(DNA_WT, through).ikzf1_status == "wildtype"
+    refined = integrate(dna18, through)
+    assert (refined.dna_rna_agreement, refined.ikzf1_class) == ("agree", "del2-8")
+    assert "refined by RNA readthrough" in refined.integration_note
+    # ... but never an internal loss that does not reach exon 8
+    dna_internal = {"ikzf1_status": "deleted", "ikzf1_class": "other",
+                    "ikzf1_exons_deleted": "2,3,4,5,6,7"}  # fmt: skip
+    kept = integrate(dna_internal, through)
+    assert (kept.dna_rna_agreement, kept.ikzf1_class) == ("disagree", "other")
+    # a strong readthrough call makes the call over a DNA wildtype, a weak one does not
+    made = integrate(DNA_WT, through)
+    assert (made.ikzf1_status, made.ikzf1_class, made.dna_rna_agreement) == (
+        "deleted", "del2-8", "disagree")  # fmt: skip
+    faint = RnaCall("deleted", "del4-8", "4,5,6,7,8", 0.05, 0.02, 0.1, 8, "readthrough")
+    assert integrate(DNA_WT, faint).ikzf1_status == "wildtype"
 
 
 # --- seeded simulated cohort -------------------------------------------------------------------

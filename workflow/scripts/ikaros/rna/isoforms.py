@@ -40,6 +40,7 @@ from ikaros.rna.junctions import wilson_interval
 IKZF1_JUNCTION_CLASSES = {(3, 8): "del4-7", (1, 8): "del2-7"}
 # 3' deletions by the last exon kept; the transcript reads on into the next intron
 THREE_PRIME_CLASSES = {1: "del2-8", 3: "del4-8"}
+IKZF1_LAST_EXON = 8
 RNA_VISIBLE_CLASSES = ("del4-7", "del2-7", "del2-8", "del4-8", "other")
 RNA_CALL_COLUMNS = (
     "rna_status",
@@ -246,20 +247,24 @@ def _exons(text: str) -> set[int]:
 def integrate(
     dna_call: dict | None,
     rna_call: RnaCall | None,
-    strong_fraction: float = 0.05,
+    strong_fraction: float = 0.03,
     strong_fragments: int = 5,
 ) -> IntegratedCall:
     """Combine a DNA IKZF1 call (ikzf1_status, ikzf1_class, ikzf1_exons_deleted) with the RNA call.
 
     - Only one side assessable: that side's call, `dna_only` / `rna_only`.
-    - Same status and class (or both wildtype): `agree`. If RNA rests on a junction and its exons
-      differ from DNA's while overlapping them, the exon boundaries come from the junction
-      (RNA refines) and the note says so.
+    - Same status and class (or both wildtype): `agree`. When both call a deletion and their
+      exons overlap but differ, RNA sets the exons (RNA refines; the note says so) if it rests
+      on a junction (exact exon boundaries), or on readthrough with both sets reaching exon 8
+      (transcripts reading on after exon k show that exon k is kept on the deleted allele,
+      where DNA's boundary is least sure: exons 1 and 2 are short, exon 2 is one bin).
     - DNA deleted, RNA wildtype: `dna_only` when RNA cannot see the class (delta 1-8), else
       `disagree`; the DNA call stands.
-    - DNA wildtype, RNA deleted: `disagree`; a junction call with at least `strong_fragments`
-      fragments and a lower fraction bound >= `strong_fraction` (subclonal losses below the DNA
-      detection limit) makes the call, a weaker one leaves DNA's wildtype call.
+    - DNA wildtype, RNA deleted: `disagree`; an RNA call with at least `strong_fragments`
+      fragments and a lower fraction bound >= `strong_fraction` (a loss below the DNA
+      detection limit, e.g. subclonal) makes the call, a weaker one leaves DNA's wildtype call.
+      On seeded cohorts of 80 wildtype patients the largest lower bounds were 0.003 for a
+      skipping junction and 0.021 for readthrough (bench_ikzf1_accuracy.py --rna).
     - Both deleted, different classes without exon overlap: `disagree`, DNA's call stands.
     Every disagreement is named in `integration_note`.
     """
@@ -294,8 +299,8 @@ def integrate(
     dna_status = dna_call["ikzf1_status"]
     dna_class = _text(dna_call.get("ikzf1_class"))
     dna_exons = _text(dna_call.get("ikzf1_exons_deleted"))
-    # only a junction gives exact exon boundaries; readthrough calls confirm but never override
     by_junction = rna_call.rna_source == "junction"
+    by_readthrough = rna_call.rna_source == "readthrough"
     if dna_status == "wildtype" and rna_call.rna_status == "wildtype":
         return IntegratedCall("wildtype", "", "", "agree", evidence, "")
     if dna_status == "deleted" and rna_call.rna_status == "wildtype":
@@ -310,15 +315,15 @@ def integrate(
         )  # fmt: skip
     if dna_status == "wildtype":
         strong = (
-            by_junction
-            and rna_call.rna_support >= strong_fragments
+            (by_junction or by_readthrough)
+            and (rna_call.rna_support or 0) >= strong_fragments
             and (rna_call.rna_ci_low or 0.0) >= strong_fraction
         )
         if strong:
             return IntegratedCall(
                 "deleted", rna_call.rna_class, rna_call.rna_exons_deleted, "disagree", evidence,
-                f"RNA junction shows {rna_call.rna_class}, DNA wildtype (subclonal?): "
-                "RNA call made",
+                f"RNA {rna_call.rna_source} shows {rna_call.rna_class}, DNA wildtype "
+                "(subclonal?): RNA call made",
             )  # fmt: skip
         return IntegratedCall(
             "wildtype", "", "", "disagree", evidence,
@@ -327,11 +332,14 @@ def integrate(
     # both deleted
     if dna_class == rna_call.rna_class and _exons(dna_exons) == _exons(rna_call.rna_exons_deleted):
         return IntegratedCall("deleted", dna_class, dna_exons, "agree", evidence, "")
-    overlap = _exons(dna_exons) & _exons(rna_call.rna_exons_deleted)
-    if by_junction and overlap and dna_class != "del1-8":
+    rna_exons = _exons(rna_call.rna_exons_deleted)
+    overlap = _exons(dna_exons) & rna_exons
+    last_exon = IKZF1_LAST_EXON
+    three_prime = by_readthrough and last_exon in _exons(dna_exons) and last_exon in rna_exons
+    if overlap and ((by_junction and dna_class != "del1-8") or three_prime):
         return IntegratedCall(
             "deleted", rna_call.rna_class, rna_call.rna_exons_deleted, "agree", evidence,
-            f"exons refined by RNA junction: DNA {dna_class} ({dna_exons}) -> "
+            f"exons refined by RNA {rna_call.rna_source}: DNA {dna_class} ({dna_exons}) -> "
             f"{rna_call.rna_class} ({rna_call.rna_exons_deleted})",
         )  # fmt: skip
     return IntegratedCall(
