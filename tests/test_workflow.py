@@ -246,3 +246,24 @@ def test_seg_and_cnvkit_inputs_give_the_same_calls_without_bams(tmp_path):
     )
     assert (tmp_path / "results/segs/copy_number/P3_T/cnvkit/exon_ratios.png").is_file()
     assert (tmp_path / "results/segs/copy_number/P1_T/seg/segments.seg").is_file()
+
+
+def test_a_cohort_with_rna_seq_only_gets_its_calls_from_rna(tmp_path):
+    """No genome data at all (no normals, every tumour RNA only): no coverage, reference or
+    copy-number job runs, and every patient's IKZF1 call is the RNA call."""
+    settings = {"seed": 11, "patients": 8, "panel_normals": 0, "matched_normals": 0,
+                "rna_fraction": 1.0, "rna_only_fraction": 1.0, "ikzf1_rate": 0.5}  # fmt: skip
+    config = {"cohorts": {"rnaonly": {"build": "GRCh38", "simulate": settings}}}
+    result = run_snakemake(tmp_path, config, "--cores", "2", "results/rnaonly/patients.tsv")
+    assert result.returncode == 0, result.stdout + result.stderr
+    results = tmp_path / "results" / "rnaonly"
+    assert not (results / "coverage").exists() and not (results / "copy_number").exists()
+    patients = pd.read_csv(results / "patients.tsv", sep="\t", keep_default_na=False)
+    truth = pd.read_csv(results / "simulated" / "truth_patients.tsv", sep="\t",
+                        keep_default_na=False)  # fmt: skip
+    merged = patients.merge(truth, on="patient_id", suffixes=("", "_truth"))
+    assert len(merged) == 8 and (merged["dna_rna_agreement"] == "rna_only").all()
+    assert (merged["ikzf1_status"] == merged["rna_ikzf1_status"]).all()
+    visible = merged[merged["ikzf1_class_truth"] != "del1-8"]  # a silent allele shows no RNA
+    assert (visible["ikzf1_class"] == visible["ikzf1_class_truth"]).all(), visible
+    assert (merged["ikzf1_class_truth"] != "").any()  # the check above saw a deletion

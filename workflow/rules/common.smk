@@ -73,6 +73,10 @@ class Cohort:
         return self.samples[data_column(self.samples, column).notna()]
 
 
+def simulated_bam_dir(cohort_name):
+    return f"results/{cohort_name}/simulated/bam"
+
+
 def load_cohort(name, settings):
     build = settings["build"]
     panel = settings.get("panel", str(REPO / "resources" / f"panel_{build}.tsv"))
@@ -86,7 +90,7 @@ def load_cohort(name, settings):
             SimulationSettings.from_config(settings["simulate"]),
             cohort=name,
             build=build,
-            bam_dir=f"results/{name}/simulated/bam",
+            bam_dir=simulated_bam_dir(name),
             gene_models=read_gene_models(gene_models),
         )
         samples, clinical = design.samples, design.clinical

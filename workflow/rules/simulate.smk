@@ -32,6 +32,6 @@ for simulated in [cohort for cohort in COHORTS.values() if cohort.simulated]:
             settings=dict(config["cohorts"][simulated.name]["simulate"]),
             build=simulated.build,
             cohort=simulated.name,
-            bam_dir=lambda wildcards, output: os.path.dirname(output.bams[0]),
+            bam_dir=simulated_bam_dir(simulated.name),
         script:
             "../scripts/simulate_cohort.py"
