@@ -60,8 +60,13 @@ def test_each_integration_case(table):
         "P5": ("P5_T", WILDTYPE_RNA),
         "P7": ("P7_R", junction_call("del2-7", "2,3,4,5,6,7")),  # RNA only
     }
-    out = add_rna_evidence(table, rna).set_index("patient_id")
+    pax5 = "exons 2-3 skipped: 12 fragments, 0.150 (0.088-0.244)"
+    genes = {"P2": {"PAX5": pax5, "ERG": ""}}
+    out = add_rna_evidence(table, rna, genes).set_index("patient_id")
     assert list(out.reset_index().columns) == list(PATIENTS_TABLE_COLUMNS)
+    # PAX5 skipping in RNA is reported beside the DNA state, which it does not change
+    assert (out.loc["P2", "rna_pax5"], out.loc["P2", "pax5"]) == (pax5, "mono")
+    assert out.loc["P1", "rna_pax5"] == "" and out.loc["P2", "rna_erg"] == ""
     agreement = out["dna_rna_agreement"].to_dict()
     assert agreement == {"P1": "agree", "P2": "disagree", "P3": "agree", "P4": "dna_only",
                          "P5": "disagree", "P6": "dna_only", "P7": "rna_only"}  # fmt: skip

@@ -13,7 +13,9 @@ from ikaros.rna.exon_coverage import exon_coverage
 from ikaros.rna.junctions import (
     classify_junction,
     count_junctions,
+    exon_skipping_evidence,
     junction_table,
+    junction_tables,
     wilson_interval,
     write_junction_table,
 )
@@ -25,6 +27,7 @@ from ikaros.rna.models import (
     validate_transcript_models,
 )
 from ikaros.rna.reads import scan_alignment_file
+from ikaros.rna.simulate import simulate_rna_bam
 
 RESOURCES = __import__("pathlib").Path(__file__).resolve().parents[1] / "resources"
 REFERENCE_IKZF1 = {  # GRCh38 exons of ../shared/reference/ikzf1_exons.tsv
@@ -227,3 +230,32 @@ def test_junction_table_is_written_without_na(tmp_path, known_bam, models):
     assert "" in set(cells)  # canonical rows leave the fraction empty
     write_junction_table(table, tmp_path / "again.tsv")
     assert (tmp_path / "again.tsv").read_bytes() == path.read_bytes()
+
+
+def test_pax5_internal_deletion_is_reported_as_exon_skipping(tmp_path):
+    """A simulated monoallelic PAX5 loss of one internal exon in 90% of cells: the junction
+    around it is reported with the skipped exon the RNA simulator's truth names, at about its
+    transcript fraction; ERG, untouched, reports nothing."""
+    table = read_transcript_models(RESOURCES / "rna_transcript_models_GRCh38.tsv")
+    main = table[(table["gene"] == "PAX5")]
+    main = main[main["transcript"] == main["transcript"].iloc[0]].set_index("exon")
+    # the breakpoints sit in the introns on either side of exon 3 of the main transcript
+    left = (int(main.loc[4, "end"]) + int(main.loc[3, "start"])) // 2
+    right = (int(main.loc[3, "end"]) + int(main.loc[2, "start"])) // 2
+    lesions = pd.DataFrame(
+        [("P1", "P1_T", "P1_L01", "PAX5", "PAX5_intragenic", "chr9", left, right, "mono", 0.9)],
+        columns="patient_id sample_id lesion_id gene label chrom start end allelic "
+        "cell_fraction".split(),
+    )  # fmt: skip
+    genes = ["PAX5", "ERG", "ACTB"]
+    truth = simulate_rna_bam(tmp_path / "r.bam", "P1_T", lesions, table, "GRCh38", 3, genes=genes)
+    truth = truth[truth["gene"] == "PAX5"].iloc[0]
+    assert truth["exons_deleted"] == "3"
+    models = gene_models(table[table["gene"].isin(genes)])
+    scans = scan_alignment_file(tmp_path / "r.bam", models.values(), "GRCh38")
+    junctions = junction_tables(models, scans)
+    text = exon_skipping_evidence(junctions, "PAX5")
+    assert text.startswith("exon 3 skipped: "), text
+    fraction = float(text.split(", ")[1].split(" ")[0])
+    assert abs(fraction - truth["fraction"]) < 0.1
+    assert exon_skipping_evidence(junctions, "ERG") == ""

@@ -442,6 +442,14 @@ def rna_calls(wildcards):
     ]
 
 
+def rna_junctions(wildcards):
+    cohort = cohort_of(wildcards)
+    return [
+        rna_sample_files(cohort, s)["junctions"]
+        for s in rna_samples(cohort)["sample_id"]
+    ]
+
+
 def rna_patients(wildcards):
     samples = rna_samples(cohort_of(wildcards))
     return dict(zip(samples["sample_id"], samples["patient_id"]))

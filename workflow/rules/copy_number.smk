@@ -49,6 +49,7 @@ rule patients_table:
     input:
         summaries=call_summaries,
         rna_calls=rna_calls,
+        rna_junctions=rna_junctions,
     output:
         patients=report(
             "results/{cohort}/patients.tsv",

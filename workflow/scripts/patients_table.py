@@ -5,6 +5,8 @@ Input
              ikaros.ikzf1plus.PATIENT_COLUMNS), one per tumour sample (BAM, SEG or CNVkit)
   rna_calls  (optional) list of one-row RNA IKZF1 call TSVs (rna_evidence_<cohort> output,
              columns sample_id and ikaros.rna.isoforms.RNA_CALL_COLUMNS)
+  rna_junctions (optional) the same samples' junction tables, same order (PAX5 and ERG
+             exon skipping is reported in rna_pax5 and rna_erg)
 Params
   patients   all patient IDs of the cohort (optional); a patient without any DNA summary
              gets ikzf1_status not_assessable unless RNA makes the call
@@ -27,8 +29,9 @@ from pathlib import Path
 import pandas as pd
 
 from ikaros.ikzf1plus import PATIENT_COLUMNS, patients_table
-from ikaros.patients import add_rna_evidence
+from ikaros.patients import RNA_REPORTED_GENES, add_rna_evidence
 from ikaros.rna.isoforms import read_rna_call
+from ikaros.rna.junctions import exon_skipping_evidence, read_junction_table
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(message)s", force=True)
 rows = []
@@ -41,13 +44,19 @@ for path in snakemake.input.summaries:
 patients = snakemake.params.get("patients", None)
 table = patients_table(rows, list(patients) if patients else None)
 rna_patients = dict(snakemake.params.get("rna_patients", None) or {})
-rna_calls = {}
-for path in snakemake.input.get("rna_calls", []):
-    sample_id, call = read_rna_call(path)
+rna_calls, rna_genes = {}, {}
+call_paths = list(snakemake.input.get("rna_calls", []))
+junction_paths = list(snakemake.input.get("rna_junctions", []))
+for call_path, junction_path in zip(call_paths, junction_paths, strict=True):
+    sample_id, call = read_rna_call(call_path)
     if sample_id not in rna_patients:
-        raise ValueError(f"{path}: RNA sample {sample_id!r} has no patient in the samples sheet")
+        raise ValueError(f"{call_path}: RNA sample {sample_id!r} has no patient in the sheet")
     rna_calls[rna_patients[sample_id]] = (sample_id, call)
-table = add_rna_evidence(table, rna_calls)
+    junctions = read_junction_table(junction_path)
+    rna_genes[rna_patients[sample_id]] = {
+        gene: exon_skipping_evidence(junctions, gene) for gene in RNA_REPORTED_GENES
+    }
+table = add_rna_evidence(table, rna_calls, rna_genes)
 logging.info("%d patients; IKZF1 status: %s; DNA/RNA: %s", len(table),
              table["ikzf1_status"].value_counts().to_dict(),
              table["dna_rna_agreement"].value_counts().to_dict())  # fmt: skip

@@ -9,6 +9,10 @@ reported in `dna_rna_agreement` and `integration_note`, never hidden. The column
 RNA-only calls stay beside it. When the integrated IKZF1 status differs from the DNA one,
 IKZF1plus is re-derived from the DNA co-deletion states (an RNA-made call has no focality, so
 the focal variant is undecided unless the co-deletions already rule IKZF1plus out).
+
+`rna_pax5` and `rna_erg` list the exon-skipping junctions of PAX5 and ERG (internal deletions
+seen in RNA). They are reported, not folded into the DNA co-deletion states or IKZF1plus: a
+skipping junction says a deletion exists in some cells, not whether it is mono- or biallelic.
 """
 
 from __future__ import annotations
@@ -32,7 +36,11 @@ RNA_COLUMNS = (
     "dna_rna_agreement",
     "rna_evidence",
     "integration_note",
+    "rna_pax5",
+    "rna_erg",
 )
+# genes whose internal deletions RNA reports beside the IKZF1 call (not used for IKZF1plus)
+RNA_REPORTED_GENES = ("PAX5", "ERG")
 PATIENTS_TABLE_COLUMNS = (*PATIENT_COLUMNS, *RNA_COLUMNS)
 
 
@@ -40,7 +48,9 @@ def _flag(value: bool | None) -> str:
     return "" if value is None else ("true" if value else "false")
 
 
-def _integrated_row(row: dict, rna: tuple[str, RnaCall] | None) -> dict:
+def _integrated_row(
+    row: dict, rna: tuple[str, RnaCall] | None, other_genes: Mapping[str, str]
+) -> dict:
     has_dna = row.get("dna_evidence", "") != ""
     dna_call = (
         {key: row[key] for key in ("ikzf1_status", "ikzf1_class", "ikzf1_exons_deleted")}
@@ -66,6 +76,7 @@ def _integrated_row(row: dict, rna: tuple[str, RnaCall] | None) -> dict:
         dna_rna_agreement=merged.dna_rna_agreement,
         rna_evidence=merged.rna_evidence,
         integration_note=merged.integration_note,
+        **{f"rna_{gene.lower()}": other_genes.get(gene, "") for gene in RNA_REPORTED_GENES},
         ikzf1_status=merged.ikzf1_status,
         ikzf1_class=merged.ikzf1_class,
         ikzf1_exons_deleted=merged.ikzf1_exons_deleted,
@@ -87,21 +98,25 @@ def _integrated_row(row: dict, rna: tuple[str, RnaCall] | None) -> dict:
 
 
 def add_rna_evidence(
-    dna_table: pd.DataFrame, rna_calls: Mapping[str, tuple[str, RnaCall]]
+    dna_table: pd.DataFrame,
+    rna_calls: Mapping[str, tuple[str, RnaCall]],
+    rna_genes: Mapping[str, Mapping[str, str]] | None = None,
 ) -> pd.DataFrame:
     """The patients table with the RNA evidence integrated (PATIENTS_TABLE_COLUMNS).
 
     `dna_table` is `ikzf1plus.patients_table` output (text cells, every patient of the cohort);
-    `rna_calls` maps patient_id -> (RNA sample_id, its RNA-only call). Patients without RNA
-    keep their DNA call, with `dna_rna_agreement` dna_only and the note "no RNA".
+    `rna_calls` maps patient_id -> (RNA sample_id, its RNA-only call); `rna_genes` maps
+    patient_id -> {gene: exon-skipping evidence text} for RNA_REPORTED_GENES. Patients without
+    RNA keep their DNA call, with `dna_rna_agreement` dna_only and the note "no RNA".
     """
+    rna_genes = rna_genes or {}
     unknown = sorted(set(rna_calls) - set(dna_table["patient_id"]))
     if unknown:
         raise ValueError(
             f"RNA calls of patient(s) {', '.join(unknown[:5])} who are not in the patients table"
         )
     rows = [
-        _integrated_row(row, rna_calls.get(row["patient_id"]))
+        _integrated_row(row, rna_calls.get(row["patient_id"]), rna_genes.get(row["patient_id"], {}))
         for row in dna_table.fillna("").to_dict("records")
     ]
     return pd.DataFrame(rows, columns=list(PATIENTS_TABLE_COLUMNS))

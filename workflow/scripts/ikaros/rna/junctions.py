@@ -181,3 +181,37 @@ def write_junction_table(table: pd.DataFrame, path) -> None:
     for column in ("competing_fragments", "fraction", "ci_low", "ci_high"):
         out[column] = out[column].map(lambda v: "" if v is None or pd.isna(v) else f"{v:.6f}")
     out.to_csv(path, sep="\t", index=False)
+
+
+def read_junction_table(path) -> pd.DataFrame:
+    table = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
+    missing = [c for c in JUNCTION_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: not a junction table, missing {', '.join(missing)}")
+    return table
+
+
+def exon_skipping_evidence(
+    junctions: pd.DataFrame, gene: str, min_fragments: int = 3, min_fraction: float = 0.02
+) -> str:
+    """The exon-skipping junctions of `gene` that pass the IKZF1 call's bar (at least
+    `min_fragments` fragments, Wilson lower bound of the fraction >= `min_fraction`), strongest
+    first, as text ("exons 2-3 skipped: 12 fragments, 0.150 (0.088-0.244)"); '' when none.
+
+    An internal deletion of PAX5 or ERG shows in RNA this way, as IKZF1 delta 4-7 does.
+    """
+    rows = junctions[
+        (junctions["gene"] == gene)
+        & (junctions["junction_class"] == "exon_skipping")
+        & (junctions["fragments"] >= min_fragments)
+        & (junctions["ci_low"].astype(float) >= min_fraction)
+    ].sort_values(["fraction", "fragments"], ascending=False, kind="mergesort")
+    texts = []
+    for row in rows.itertuples():
+        first, last = int(row.from_exon) + 1, int(row.to_exon) - 1
+        exons = f"exon {first}" if first == last else f"exons {first}-{last}"
+        texts.append(
+            f"{exons} skipped: {int(row.fragments)} fragments, {float(row.fraction):.3f} "
+            f"({float(row.ci_low):.3f}-{float(row.ci_high):.3f})"
+        )
+    return "; ".join(texts)
