@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from ikaros.genome import PRIMARY_CHROMOSOMES, canonical_name
+from ikaros.tables import read_tsv
 
 MODEL_COLUMNS = ("gene", "chrom", "strand", "exon", "start", "end")
 EXON_COLUMNS = ("gene", "transcript_id", "chrom", "strand", "start", "end", "tags")
@@ -44,14 +45,10 @@ class AnnotationError(ValueError):
 
 def read_panel_genes(path: str | Path) -> pd.DataFrame:
     """Read and check the panel gene list (resources/panel_genes.tsv)."""
-    path = Path(path)
-    try:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
-    except FileNotFoundError:
-        raise AnnotationError(f"{path}: panel gene list not found") from None
-    missing = [c for c in PANEL_GENE_COLUMNS if c not in table.columns]
-    if missing:
-        raise AnnotationError(f"{path}: missing column(s) {', '.join(missing)}")
+    table = read_tsv(
+        path, PANEL_GENE_COLUMNS, "panel gene list", AnnotationError,
+        dtype=str, keep_default_na=False, comment="#",
+    )  # fmt: skip
     for row, record in enumerate(table.itertuples(index=False), start=2):
         if not record.gene:
             raise AnnotationError(f"{path}: row {row}, column gene: expected a gene name")
@@ -252,12 +249,8 @@ def build_gene_models(exons: pd.DataFrame, panel_genes: pd.DataFrame) -> pd.Data
 
 def read_gene_models(path: str | Path) -> pd.DataFrame:
     """Read a gene model table (resources/gene_models_<build>.tsv)."""
-    path = Path(path)
-    try:
-        table = pd.read_csv(path, sep="\t", dtype={"gene": str, "chrom": str, "strand": str})
-    except FileNotFoundError:
-        raise AnnotationError(f"{path}: gene model table not found") from None
-    missing = [c for c in MODEL_COLUMNS if c not in table.columns]
-    if missing:
-        raise AnnotationError(f"{path}: missing column(s) {', '.join(missing)}")
+    table = read_tsv(
+        path, MODEL_COLUMNS, "gene model table", AnnotationError,
+        dtype={"gene": str, "chrom": str, "strand": str},
+    )  # fmt: skip
     return table.loc[:, list(MODEL_COLUMNS)]

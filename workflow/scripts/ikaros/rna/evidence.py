@@ -16,6 +16,7 @@ from ikaros.rna.isoforms import RnaCall, RnaCallSettings, call_ikzf1_rna
 from ikaros.rna.junctions import junction_tables
 from ikaros.rna.models import gene_models, read_marker_genes, read_transcript_models
 from ikaros.rna.reads import scan_alignment_file
+from ikaros.tables import read_tsv
 
 
 @dataclass
@@ -74,18 +75,11 @@ def sample_evidence(
 
 
 def read_exon_coverage(path: str | Path) -> pd.DataFrame:
-    table = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
-    missing = [c for c in EXON_COVERAGE_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: not an exon-coverage table, missing {', '.join(missing)}")
-    return table
+    return read_tsv(
+        path, EXON_COVERAGE_COLUMNS, "exon-coverage table", keep_default_na=False, na_values=[""]
+    )
 
 
 def read_reference_profile(path: str | Path) -> pd.DataFrame:
-    table = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
-    missing = [
-        c for c in ("gene", "exon", "reference_depth", "reference_readthrough") if c not in table
-    ]
-    if missing:
-        raise ValueError(f"{path}: not a reference profile, missing {', '.join(missing)}")
-    return table
+    columns = ("gene", "exon", "reference_depth", "reference_readthrough")
+    return read_tsv(path, columns, "exon-coverage reference", keep_default_na=False, na_values=[""])

@@ -18,6 +18,7 @@ import pandas as pd
 from ikaros.rna.exon_coverage import overlap_bases
 from ikaros.rna.models import GeneModel
 from ikaros.rna.reads import GeneReads
+from ikaros.tables import read_tsv
 
 EXPRESSION_COLUMNS = (
     "gene",
@@ -88,8 +89,6 @@ def expression_matrix(tables: dict[str, pd.DataFrame], value: str) -> pd.DataFra
 
 
 def read_expression(path: str | Path) -> pd.DataFrame:
-    table = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
-    missing = [c for c in EXPRESSION_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: not an expression table, missing column(s) {', '.join(missing)}")
-    return table
+    return read_tsv(
+        path, EXPRESSION_COLUMNS, "expression table", keep_default_na=False, na_values=[""]
+    )

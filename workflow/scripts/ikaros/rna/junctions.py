@@ -29,6 +29,7 @@ from scipy.stats import binomtest
 
 from ikaros.rna.models import GeneModel
 from ikaros.rna.reads import GeneReads
+from ikaros.tables import read_tsv
 
 JUNCTION_COLUMNS = (
     "gene",
@@ -184,11 +185,7 @@ def write_junction_table(table: pd.DataFrame, path) -> None:
 
 
 def read_junction_table(path) -> pd.DataFrame:
-    table = pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
-    missing = [c for c in JUNCTION_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: not a junction table, missing {', '.join(missing)}")
-    return table
+    return read_tsv(path, JUNCTION_COLUMNS, "junction table", keep_default_na=False, na_values=[""])
 
 
 def exon_skipping_evidence(

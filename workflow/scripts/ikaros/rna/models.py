@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ikaros.genome import PRIMARY_CHROMOSOMES
+from ikaros.tables import read_tsv
 
 MODEL_COLUMNS = ("gene", "transcript", "chrom", "strand", "exon", "start", "end")
 MARKER_COLUMNS = ("gene", "purpose", "note", "builds", "source")
@@ -34,15 +35,9 @@ class TranscriptModelError(ValueError):
 
 
 def _read_tsv(path: str | Path, columns: tuple[str, ...], what: str) -> pd.DataFrame:
-    path = Path(path)
-    try:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
-    except FileNotFoundError:
-        raise TranscriptModelError(f"{path}: {what} not found") from None
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise TranscriptModelError(f"{path}: missing column(s) {', '.join(missing)}")
-    return table
+    return read_tsv(
+        path, columns, what, TranscriptModelError, dtype=str, keep_default_na=False, comment="#"
+    )
 
 
 def read_transcript_models(path: str | Path) -> pd.DataFrame:
