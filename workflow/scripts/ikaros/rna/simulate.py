@@ -484,6 +484,7 @@ def simulate_cohort_rna(
 
         with multiprocessing.get_context("fork").Pool(processes) as pool:
             truths = pool.map(_simulate_cohort_sample, jobs)
+    truths = [truth for truth in truths if not truth.empty]
     if not truths:
         return pd.DataFrame(columns=list(ISOFORM_TRUTH_COLUMNS))
     return pd.concat(truths, ignore_index=True).loc[:, list(ISOFORM_TRUTH_COLUMNS)]
