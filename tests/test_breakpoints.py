@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ikaros.breakpoints import fit_interval, refine_segments
+from ikaros.breakpoints import breakpoint_gaps, fit_interval, refine_segments
 from ikaros.copy_number import CallParams, call_segments
 from ikaros.segmentation import SEGMENT_COLUMNS
 
@@ -135,3 +135,29 @@ def test_refine_keeps_cuts_outside_the_window():
         lambda s: call_segments(s, 0.9, CallParams())["deleted"].to_numpy(dtype=bool),
     )
     assert out[["first_row", "last_row"]].values.tolist() == [[0, 4], [5, 39], [40, 79]]
+
+
+def test_no_breakpoint_between_bins_of_one_exon():
+    window = pd.DataFrame(
+        {
+            "kind": ["intron", "exon", "exon", "exon", "intron", "exon", "exon"],
+            "gene": ["G"] * 5 + ["H", "H"],
+            "exon": ["", "8", "8", "8", "", "1", "2"],
+        }
+    )
+    # Before bin k: 0 and 7 are the window's ends; 2 and 3 fall inside exon 8.
+    assert breakpoint_gaps(window).tolist() == [True, True, False, False, True, True, True, True]
+
+
+def test_tiled_exon_is_lost_or_kept_whole():
+    # Bins 20..29 tile one exon; the loss (bins 10..24) stops half-way through it, deeper
+    # than the noise: the fit may not cut the exon, so it keeps or drops all ten bins.
+    rng = np.random.default_rng(15)
+    x, var, _ = planted(50, 10, 25, -1.0, 0.25, rng)
+    kind = np.where((np.arange(50) >= 20) & (np.arange(50) < 30), "exon", "intron")
+    window = pd.DataFrame({"kind": kind, "gene": "G", "exon": np.where(kind == "exon", "8", "")})
+    fit = fit_interval(x, var, -1.0, breakpoint_gaps(window))
+    assert fit.start == 10
+    assert fit.stop in (20, 30)
+    free = fit_interval(x, var, -1.0)
+    assert free.stop == 25  # without the constraint the edge is where the data put it

@@ -80,11 +80,17 @@ def _interval_gain(x: np.ndarray, w: np.ndarray) -> tuple[int, int, float, float
     return i, j, float(seg_s[i, j] / seg_w[i, j]), float(gain[i, j])
 
 
-def fit_interval(x: np.ndarray, var: np.ndarray, level: float | None = None) -> IntervalFit | None:
+def fit_interval(
+    x: np.ndarray,
+    var: np.ndarray,
+    level: float | None = None,
+    allowed: np.ndarray | None = None,
+) -> IntervalFit | None:
     """Single-loss fit of one window (bins in genomic order); None without any negative bin.
 
     ``level`` fixes L (e.g. from the segment that called the loss); by default it is the
-    maximum-likelihood level of the best interval.
+    maximum-likelihood level of the best interval. ``allowed`` (n + 1 booleans, position k
+    = before bin k) says where a breakpoint may lie; by default anywhere.
     """
     x = np.asarray(x, dtype=float)
     var = np.asarray(var, dtype=float)
@@ -105,6 +111,9 @@ def fit_interval(x: np.ndarray, var: np.ndarray, level: float | None = None) -> 
     c = np.concatenate(([0.0], np.cumsum(llr)))
     loglik = c[None, :] - c[:, None]
     upper = np.triu(np.ones((n + 1, n + 1), dtype=bool), k=1)
+    if allowed is not None:
+        allowed = np.asarray(allowed, dtype=bool)
+        upper &= allowed[:, None] & allowed[None, :]
     loglik = np.where(upper, loglik, -np.inf)
     top = float(loglik.max())
     post = np.exp(loglik - top)
@@ -117,6 +126,23 @@ def fit_interval(x: np.ndarray, var: np.ndarray, level: float | None = None) -> 
     if not len(lost):
         return IntervalFit(i0, j0, level, inside, gain)
     return IntervalFit(int(lost[0]), int(lost[-1]) + 1, level, inside, gain)
+
+
+def breakpoint_gaps(window: pd.DataFrame) -> np.ndarray:
+    """Where a breakpoint may lie in a window of bins (n + 1 booleans, k = before bin k):
+    anywhere except between two bins of the same exon. A long exon tiled by several bins
+    (IKZF1 exon 8) is lost or kept as a whole: the recurrent deletions break in introns
+    (RAG-mediated, at cryptic recombination signals) and the exon-level classes are defined
+    per exon, so a cut through an exon's bins would only fit noise."""
+    n = len(window)
+    allowed = np.ones(n + 1, dtype=bool)
+    if n < 2 or not {"kind", "gene", "exon"} <= set(window.columns):
+        return allowed
+    kind = window["kind"].astype(str).to_numpy()
+    key = (window["gene"].astype(str) + ":" + window["exon"].astype(str)).to_numpy()
+    same_exon = (kind[1:] == "exon") & (kind[:-1] == "exon") & (key[1:] == key[:-1])
+    allowed[1:n] = ~same_exon
+    return allowed
 
 
 def _piece(bins: pd.DataFrame, rows: np.ndarray, split_p: float, library_se: float) -> dict:
@@ -185,6 +211,7 @@ def refine_segments(
             bins["log2"].to_numpy(dtype=float)[window],
             bins["var"].to_numpy(dtype=float)[window],
             level,
+            breakpoint_gaps(bins.iloc[window]),
         )
         if fit is None:
             continue
