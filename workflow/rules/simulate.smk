@@ -32,6 +32,9 @@ for simulated in [cohort for cohort in COHORTS.values() if cohort.simulated]:
             settings=dict(config["cohorts"][simulated.name]["simulate"]),
             build=simulated.build,
             cohort=simulated.name,
-            bam_dir=simulated_bam_dir(simulated.name),
+            # beside the sheets (a cohort may have no DNA BAM to take the folder from)
+            bam_dir=lambda wildcards, output: os.path.join(
+                os.path.dirname(output.samples), "bam"
+            ),
         script:
             "../scripts/simulate_cohort.py"
