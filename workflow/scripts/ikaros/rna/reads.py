@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from ikaros.alignment_files import open_alignment_file
 from ikaros.genome import header_contig, verify_header_build
@@ -47,42 +46,46 @@ class GeneReads:
 
 def scan_gene(alignments, contig: str, model: GeneModel, min_mapq: int) -> GeneReads:
     """Read one gene's span from an open pysam AlignmentFile (see the module docstring)."""
-    block_names: list[str] = []
-    blocks: list[tuple[int, int]] = []
-    intron_names: list[str] = []
-    introns: list[tuple[int, int]] = []
-    add_name, add_block = block_names.append, blocks.append
+    # fragment ids: one integer per query name, in order of first sight, shared by blocks
+    # and introns; coordinates go to flat lists (cheaper than lists of tuples to convert)
+    fragment_of: dict[str, int] = {}
+    block_fragment: list[int] = []
+    block_start: list[int] = []
+    block_end: list[int] = []
+    intron_fragment: list[int] = []
+    intron_start: list[int] = []
+    intron_end: list[int] = []
     for read in alignments.fetch(contig, model.start - 1, model.end):
         if read.flag & SKIP_FLAGS or read.mapping_quality < min_mapq:
             continue
-        name = read.query_name
+        fragment = fragment_of.setdefault(read.query_name, len(fragment_of))
         aligned = read.get_blocks()  # htslib splits at N and D: aligned blocks only
         if len(aligned) == 1:  # the common case, kept cheap
-            add_name(name)
-            add_block(aligned[0])
+            block_fragment.append(fragment)
+            block_start.append(aligned[0][0])
+            block_end.append(aligned[0][1])
             continue
-        blocks.extend(aligned)
-        block_names.extend([name] * len(aligned))
+        for left, right in aligned:
+            block_fragment.append(fragment)
+            block_start.append(left)
+            block_end.append(right)
         position = read.reference_start
         for operation, length in read.cigartuples:
             if operation == _INTRON:
-                intron_names.append(name)
-                introns.append((position + 1, position + length))
+                intron_fragment.append(fragment)
+                intron_start.append(position + 1)
+                intron_end.append(position + length)
             if operation in _CONSUMES_REFERENCE:
                 position += length
-    # fragment ids: one integer per query name, shared by blocks and introns
-    ids, uniques = pd.factorize(pd.Series(block_names + intron_names, dtype=object), sort=False)
-    block_array = np.asarray(blocks, dtype=np.int64).reshape(-1, 2)
-    intron_array = np.asarray(introns, dtype=np.int64).reshape(-1, 2)
     return GeneReads(
         gene=model.gene,
-        fragments=len(uniques),
-        block_fragment=ids[: len(blocks)].astype(np.int64),
-        block_start=block_array[:, 0],
-        block_end=block_array[:, 1],
-        intron_fragment=ids[len(blocks) :].astype(np.int64),
-        intron_start=intron_array[:, 0],
-        intron_end=intron_array[:, 1],
+        fragments=len(fragment_of),
+        block_fragment=np.array(block_fragment, dtype=np.int64),
+        block_start=np.array(block_start, dtype=np.int64),
+        block_end=np.array(block_end, dtype=np.int64),
+        intron_fragment=np.array(intron_fragment, dtype=np.int64),
+        intron_start=np.array(intron_start, dtype=np.int64),
+        intron_end=np.array(intron_end, dtype=np.int64),
     )
 
 
