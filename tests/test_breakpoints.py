@@ -161,3 +161,19 @@ def test_tiled_exon_is_lost_or_kept_whole():
     assert fit.stop in (20, 30)
     free = fit_interval(x, var, -1.0)
     assert free.stop == 25  # without the constraint the edge is where the data put it
+
+
+def test_arm_loss_through_the_window_is_not_cut():
+    # A shallow loss over the whole series (an arm loss) called as one segment: the window
+    # cannot place its ends, so the refit leaves the segment whole.
+    rng = np.random.default_rng(16)
+    x, var, _ = planted(150, 0, 150, -0.3, 0.3, rng)
+    bins = _bins(x, var, 60, 100)
+    segments = _segments(bins, [])
+    out = refine_segments(
+        segments,
+        bins,
+        ["G"],
+        lambda s: call_segments(s, 0.6, CallParams())["deleted"].to_numpy(dtype=bool),
+    )
+    assert out[["first_row", "last_row"]].values.tolist() == [[0, 149]]

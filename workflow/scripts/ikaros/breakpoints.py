@@ -85,12 +85,15 @@ def fit_interval(
     var: np.ndarray,
     level: float | None = None,
     allowed: np.ndarray | None = None,
+    open_start: bool = False,
+    open_stop: bool = False,
 ) -> IntervalFit | None:
     """Single-loss fit of one window (bins in genomic order); None without any negative bin.
 
     ``level`` fixes L (e.g. from the segment that called the loss); by default it is the
     maximum-likelihood level of the best interval. ``allowed`` (n + 1 booleans, position k
-    = before bin k) says where a breakpoint may lie; by default anywhere.
+    = before bin k) says where a breakpoint may lie; by default anywhere. ``open_start`` /
+    ``open_stop`` fix the loss to run on past the window's first / last bin.
     """
     x = np.asarray(x, dtype=float)
     var = np.asarray(var, dtype=float)
@@ -114,6 +117,10 @@ def fit_interval(
     if allowed is not None:
         allowed = np.asarray(allowed, dtype=bool)
         upper &= allowed[:, None] & allowed[None, :]
+    if open_start:
+        upper[1:, :] = False
+    if open_stop:
+        upper[:, :n] = False
     loglik = np.where(upper, loglik, -np.inf)
     top = float(loglik.max())
     post = np.exp(loglik - top)
@@ -207,11 +214,15 @@ def refine_segments(
         # The loss level: that of the called segment with most bins in the window.
         in_window = [np.sum((window >= first_row[k]) & (window <= last_row[k])) for k in called]
         level = float(out["log2"].iat[int(called[int(np.argmax(in_window))])])
+        # A called loss that already runs past an end of the window (a 7p or whole-gene
+        # loss) keeps that end: the window cannot tell where it lies.
         fit = fit_interval(
             bins["log2"].to_numpy(dtype=float)[window],
             bins["var"].to_numpy(dtype=float)[window],
             level,
             breakpoint_gaps(bins.iloc[window]),
+            open_start=bool(first_row[called[0]] < window[0]),
+            open_stop=bool(last_row[called[-1]] > window[-1]),
         )
         if fit is None:
             continue
@@ -232,8 +243,12 @@ def refine_segments(
             members = rows[(rows >= start) & (rows < stop)]
             p = float(out["split_p"].iat[lo]) if k == 0 else cuts[start]
             pieces.append(_piece(bins, members, p, library_se))
+        pieces = pd.DataFrame(pieces, columns=out.columns)
+        overlap = (pieces["first_row"] <= window[-1]) & (pieces["last_row"] >= window[0])
+        if not np.any(is_loss(pieces[overlap])):
+            continue  # the refit only moves edges: it never takes away the call itself
         out = pd.concat(
-            [out.iloc[:lo], pd.DataFrame(pieces, columns=out.columns), out.iloc[hi + 1 :]],
+            [out.iloc[:lo], pieces, out.iloc[hi + 1 :]],
             ignore_index=True,
         )
     return out
