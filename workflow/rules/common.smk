@@ -188,12 +188,25 @@ def alignment_index(path):
     return f"{path}.crai" if path.endswith(".cram") else f"{path}.bai"
 
 
-def alignment_inputs(wildcards):
-    """The sample's BAM/CRAM and its index (simulated ones are made by the simulate rules)."""
-    cohort = cohort_of(wildcards)
-    bam = cohort.sample(wildcards.sample)["dna_bam"]
-    index = f"{bam}.bai" if cohort.simulated else alignment_index(bam)
-    inputs = {"bam": bam, "index": index, "panel": cohort.panel}
+def coverage_batches(cohort):
+    """The cohort's DNA samples in sheet order, `coverage.samples_per_job` at a time."""
+    samples = cohort.with_data("dna_bam")
+    size = int(config["coverage"]["samples_per_job"])
+    return [
+        samples.iloc[start : start + size] for start in range(0, len(samples), size)
+    ]
+
+
+def coverage_batch_inputs(cohort, batch):
+    """A batch's BAM/CRAMs and their indexes (simulated ones are made by the simulate rule)."""
+    bams = list(batch["dna_bam"])
+    inputs = {
+        "bams": bams,
+        "indexes": [
+            f"{bam}.bai" if cohort.simulated else alignment_index(bam) for bam in bams
+        ],
+        "panel": cohort.panel,
+    }
     if cohort.reference_fasta:
         inputs["reference_fasta"] = cohort.reference_fasta
     return inputs

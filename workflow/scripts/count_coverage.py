@@ -1,24 +1,20 @@
-"""Rule dna_coverage: fragment counts and mean depth in the panel bins of one BAM/CRAM.
+"""Rule count_coverage_<cohort>_<batch>: fragment counts and mean depth in the panel bins of a
+batch of the cohort's BAM/CRAMs (read through their indexes).
 
-input: bam (the BAM/CRAM; its index is a separate input), panel
-params: build, reference_fasta (may be empty), filters (min_mapq, skip_duplicates,
-        skip_secondary, skip_supplementary, skip_qcfail)
-output: coverage
-threads: used by htslib to decompress the BAM/CRAM
+input: bams, indexes (lists, in the order of params.sample_ids), panel, reference_fasta
+       (optional; needed for CRAM)
+params: sample_ids, build, filters (min_mapq, skip_duplicates, skip_secondary,
+        skip_supplementary, skip_qcfail)
+output: coverage (list, same order)
+threads: worker processes (one sample each at a time)
 """
 
 import logging
 
-from ikaros.coverage import ReadFilters, count_coverage, write_coverage
+from ikaros.coverage import CoverageJob, ReadFilters, count_coverage_batch
 from ikaros.panel import read_panel
 
-bam = snakemake.input.bam
-panel_path = snakemake.input.panel
-build = snakemake.params.build
-reference_fasta = snakemake.params.get("reference_fasta", "") or None
-filters = snakemake.params.get("filters", None)
-coverage_path = snakemake.output.coverage
-
+inputs, params = snakemake.input, snakemake.params
 logging.basicConfig(
     filename=snakemake.log[0],
     level=logging.INFO,
@@ -26,16 +22,23 @@ logging.basicConfig(
 )
 logging.captureWarnings(True)
 
-try:
-    table = count_coverage(
-        bam,
-        read_panel(panel_path),
-        build,
-        reference_fasta=reference_fasta,
-        filters=ReadFilters.from_mapping(filters, source="config read filters"),
-        threads=snakemake.threads,
+jobs = [
+    CoverageJob(sample_id, bam, coverage)
+    for sample_id, bam, coverage in zip(
+        params.sample_ids, inputs.bams, snakemake.output.coverage, strict=True
     )
-    write_coverage(table, coverage_path)
+]
+try:
+    fragments = count_coverage_batch(
+        jobs,
+        read_panel(inputs.panel),
+        params.build,
+        reference_fasta=inputs.get("reference_fasta", None) or None,
+        filters=ReadFilters.from_mapping(params.get("filters", None), source="config read filters"),
+        processes=snakemake.threads,
+    )
+    for sample_id in params.sample_ids:
+        logging.info("%s: %d fragments counted", sample_id, fragments[sample_id])
 except Exception:
-    logging.exception("coverage counting failed for %s", bam)
+    logging.exception("coverage counting failed")
     raise

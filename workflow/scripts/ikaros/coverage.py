@@ -338,3 +338,51 @@ def read_coverage(path: str | Path) -> pd.DataFrame:
         table[column] = numeric.to_numpy()
     table["fragments"] = table["fragments"].astype("int64")
     return table
+
+
+@dataclass(frozen=True)
+class CoverageJob:
+    """One sample of a coverage batch: its BAM/CRAM and where its table goes."""
+
+    sample_id: str
+    alignment_path: str
+    coverage_path: str
+
+
+def count_coverage_batch(
+    jobs: list[CoverageJob],
+    panel: pd.DataFrame,
+    build: str,
+    reference_fasta: str | Path | None = None,
+    filters: ReadFilters | None = None,
+    processes: int = 1,
+) -> dict[str, int]:
+    """Count and write every job's coverage table with `processes` workers; return the
+    fragments counted per sample.
+
+    One process reads many samples, so a cohort pays the start-up and import cost once per
+    batch rather than once per sample (about 0.7 s each); each table is written to a partial
+    file first and renamed, so a failure leaves no truncated table.
+    """
+    work = [(job, panel, build, reference_fasta, filters) for job in jobs]
+    if processes <= 1 or len(jobs) <= 1:
+        return dict(map(_count_one, work))
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        return dict(pool.imap_unordered(_count_one, work))
+
+
+def _count_one(task: tuple) -> tuple[str, int]:
+    job, panel, build, reference_fasta, filters = task
+    try:
+        table = count_coverage(
+            job.alignment_path, panel, build, reference_fasta=reference_fasta, filters=filters
+        )
+    except Exception as error:
+        # name the sample: the worker's traceback does not reach the log
+        raise RuntimeError(f"sample {job.sample_id}: {job.alignment_path}: {error}") from error
+    partial = Path(f"{job.coverage_path}.partial")
+    write_coverage(table, partial)
+    partial.replace(job.coverage_path)
+    return job.sample_id, int(table["fragments"].sum())
