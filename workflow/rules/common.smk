@@ -236,7 +236,12 @@ def sample_records(wildcards):
 
 
 def coverage_filters():
-    return dict(config["coverage"])
+    """The read filters of the coverage block (its other keys shape the jobs)."""
+    return {
+        key: value
+        for key, value in config["coverage"].items()
+        if key != "samples_per_job"
+    }
 
 
 def all_outputs():
