@@ -185,23 +185,23 @@ def test_rule_scripts_end_to_end(tmp_path):
     PANEL.to_csv(panel_path, sep="\t", index=False)
     samples = [record("girl", "female"), record("boy", ""), record("mislabelled", "female")]
     bams = {"girl": (2, 0), "boy": (1, 1), "mislabelled": (1, 1)}
-    coverage_paths = []
-    for sample_id, (x, y) in bams.items():
-        out = tmp_path / "coverage" / f"{sample_id}.tsv"
-        out.parent.mkdir(exist_ok=True)
-        run_script(
-            "count_coverage.py",
-            input={"bam": str(bam_with(tmp_path, sample_id, x, y)), "panel": str(panel_path)},
-            params={
-                "build": "GRCh38",
-                "reference_fasta": "",
-                "filters": {"min_mapq": 20, "skip_duplicates": True},
-            },
-            output={"coverage": str(out)},
-            log=[str(tmp_path / f"{sample_id}.log")],
-        )
-        coverage_paths.append(str(out))
-    assert "chr7: 3 bins" in (tmp_path / "girl.log").read_text()
+    coverage_paths = [str(tmp_path / "coverage" / f"{sample_id}.tsv") for sample_id in bams]
+    (tmp_path / "coverage").mkdir()
+    run_script(
+        "count_coverage.py",
+        input={
+            "bams": [str(bam_with(tmp_path, s, x, y)) for s, (x, y) in bams.items()],
+            "panel": str(panel_path),
+        },
+        params={
+            "sample_ids": list(bams),
+            "build": "GRCh38",
+            "filters": {"min_mapq": 20, "skip_duplicates": True},
+        },
+        output={"coverage": coverage_paths},
+        log=[str(tmp_path / "coverage.log")],
+    )
+    assert "chr7: 3 bins" in (tmp_path / "coverage.log").read_text()
 
     def qc(path):
         run_script(
@@ -234,10 +234,13 @@ def test_coverage_script_logs_and_raises_on_bad_input(tmp_path):
     with pytest.raises(ValueError, match="b37.bam: contig lengths do not match"):
         run_script(
             "count_coverage.py",
-            input={"bam": str(bam), "panel": str(panel_path)},
-            params={"build": "GRCh38", "reference_fasta": "", "filters": {}},
-            output={"coverage": str(tmp_path / "out.tsv")},
+            input={"bams": [str(bam)], "panel": str(panel_path)},
+            params={"sample_ids": ["b37"], "build": "GRCh38", "filters": {}},
+            output={"coverage": [str(tmp_path / "out.tsv")]},
             log=[str(tmp_path / "bad.log")],
         )
-    assert "contig lengths do not match" in (tmp_path / "bad.log").read_text()
+    log_text = (tmp_path / "bad.log").read_text()
+    assert "contig lengths do not match" in log_text
+    assert "coverage of sample b37" in log_text
     assert not (tmp_path / "out.tsv").exists()
+    assert not (tmp_path / "out.tsv.partial").exists()

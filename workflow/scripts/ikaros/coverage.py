@@ -379,9 +379,10 @@ def _count_one(task: tuple) -> tuple[str, int]:
         table = count_coverage(
             job.alignment_path, panel, build, reference_fasta=reference_fasta, filters=filters
         )
-    except Exception as error:
-        # name the sample: the worker's traceback does not reach the log
-        raise RuntimeError(f"sample {job.sample_id}: {job.alignment_path}: {error}") from error
+    except Exception:
+        # name the sample in the log: a worker's traceback does not reach it
+        log.error("coverage of sample %s (%s) failed", job.sample_id, job.alignment_path)
+        raise
     partial = Path(f"{job.coverage_path}.partial")
     write_coverage(table, partial)
     partial.replace(job.coverage_path)
