@@ -78,46 +78,74 @@ def _admissible_arcs(n: int, min_width: int) -> np.ndarray:
     )
 
 
-def _best_arc(x: np.ndarray, w: np.ndarray, min_width: int) -> tuple[float, int, int]:
-    """Largest |Z| over admissible arcs (i, j]: returns (|Z|, i, j); (0, -1, -1) if none."""
-    n = len(x)
-    s = np.concatenate(([0.0], np.cumsum(w * x)))
-    wc = np.concatenate(([0.0], np.cumsum(w)))
-    s_tot, w_tot = s[-1], wc[-1]
-    admissible = _admissible_arcs(n, min_width)
-    best, best_i, best_j = 0.0, -1, -1
-    rows = max(1, _CHUNK_CELLS // (n + 1))
-    for lo in range(0, n, rows):
-        hi = min(n, lo + rows)
-        ok = admissible[lo:hi]
+class _ArcScorer:
+    """max |Z| over the admissible arcs of series sharing one set of weights.
+
+    Everything but the weighted sums depends on the weights alone (arc weights inside and
+    outside, the Z denominator, which arcs are admissible), so it is computed once per segment
+    and reused by the observed series and every null draw; chunks of rows bound the memory.
+    """
+
+    def __init__(self, w: np.ndarray, min_width: int):
+        n = len(w)
+        self.w = w
+        wc = np.concatenate(([0.0], np.cumsum(w)))
+        w_tot = wc[-1]
+        admissible = _admissible_arcs(n, min_width)
+        rows = max(1, _CHUNK_CELLS // (n + 1))
+        # Kept in memory when the arcs fit one chunk (every segment of a panel); larger
+        # segments recompute each chunk per series, as the weights-only terms would not fit.
+        self.cached = n <= rows
+        self.chunks = []
+        for lo in range(0, n, rows):
+            hi = min(n, lo + rows)
+            self.chunks.append((lo, hi))
+        self._wc, self._w_tot, self._admissible, self._n = wc, w_tot, admissible, n
+        self._terms = [self._chunk_terms(lo, hi) for lo, hi in self.chunks] if self.cached else []
+
+    def _chunk_terms(self, lo: int, hi: int):
+        wc, w_tot = self._wc, self._w_tot
         w_in = wc[None, :] - wc[lo:hi, None]
-        s_in = s[None, :] - s[lo:hi, None]
         w_out = w_tot - w_in
-        ok = ok & (w_out > 0) & (w_in > 0)
-        if not ok.any():
-            continue
+        ok = self._admissible[lo:hi] & (w_out > 0) & (w_in > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            stat = np.abs(s_in / w_in - (s_tot - s_in) / w_out) / np.sqrt(1.0 / w_in + 1.0 / w_out)
-        stat[~ok] = -1.0
-        flat = int(np.argmax(stat))
-        value = float(stat.flat[flat])
-        if value > best:
-            r, c = divmod(flat, n + 1)
-            best, best_i, best_j = value, int(lo + r), int(c)
-    return best, best_i, best_j
+            denominator = np.sqrt(1.0 / w_in + 1.0 / w_out)
+        return w_in, w_out, ok, denominator
+
+    def best(self, x: np.ndarray) -> tuple[float, int, int]:
+        """(|Z|, i, j) of the best arc (i, j]; (0, -1, -1) if none is admissible."""
+        n = self._n
+        s = np.concatenate(([0.0], np.cumsum(self.w * x)))
+        s_tot = s[-1]
+        best, best_i, best_j = 0.0, -1, -1
+        for k, (lo, hi) in enumerate(self.chunks):
+            w_in, w_out, ok, denominator = (
+                self._terms[k] if self.cached else self._chunk_terms(lo, hi)
+            )
+            if not ok.any():
+                continue
+            s_in = s[None, :] - s[lo:hi, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                stat = np.abs(s_in / w_in - (s_tot - s_in) / w_out) / denominator
+            stat[~ok] = -1.0
+            flat = int(np.argmax(stat))
+            value = float(stat.flat[flat])
+            if value > best:
+                r, c = divmod(flat, n + 1)
+                best, best_i, best_j = value, int(lo + r), int(c)
+        return best, best_i, best_j
 
 
 def _arc_p_value(
     x: np.ndarray,
-    w: np.ndarray,
+    scorer: _ArcScorer,
     observed: float,
-    min_width: int,
     alpha: float,
     n_perm: int,
     rng: np.random.Generator,
     null: str = "gaussian",
 ) -> float:
-    n = len(x)
+    n, w = len(x), scorer.w
     single_arc = 2.0 * norm.sf(observed)
     if single_arc >= alpha:
         # The maximum over arcs exceeds any one arc's |Z|, whose two-sided tail is exact:
@@ -137,7 +165,7 @@ def _arc_p_value(
             permuted = mean + resid[rng.permutation(n)] * sd
         else:
             permuted = mean + rng.standard_normal(n) * sd
-        if _best_arc(permuted, w, min_width)[0] >= observed:
+        if scorer.best(permuted)[0] >= observed:
             exceed += 1
             if exceed + 1 > give_up:
                 return (exceed + 1) / (done + 1)
@@ -178,11 +206,12 @@ def cbs(
         if hi - lo < 2 * min_width:
             final.append((lo, hi, p_left))
             continue
-        stat, i, j = _best_arc(x[lo:hi], w[lo:hi], min_width)
+        scorer = _ArcScorer(w[lo:hi], min_width)
+        stat, i, j = scorer.best(x[lo:hi])
         if i < 0:
             final.append((lo, hi, p_left))
             continue
-        p = _arc_p_value(x[lo:hi], w[lo:hi], stat, min_width, alpha, n_perm, rng, null)
+        p = _arc_p_value(x[lo:hi], scorer, stat, alpha, n_perm, rng, null)
         if p >= alpha:
             final.append((lo, hi, p_left))
             continue
