@@ -188,6 +188,11 @@ def alignment_index(path):
     return f"{path}.crai" if path.endswith(".cram") else f"{path}.bai"
 
 
+def alignment_indexes(cohort, bams):
+    """The BAM/CRAMs' indexes; simulated BAMs' indexes are written by the simulate rule."""
+    return [f"{bam}.bai" if cohort.simulated else alignment_index(bam) for bam in bams]
+
+
 def coverage_batches(cohort):
     """The cohort's DNA samples in sheet order, `coverage.samples_per_job` at a time."""
     samples = cohort.with_data("dna_bam")
@@ -202,9 +207,7 @@ def coverage_batch_inputs(cohort, batch):
     bams = list(batch["dna_bam"])
     inputs = {
         "bams": bams,
-        "indexes": [
-            f"{bam}.bai" if cohort.simulated else alignment_index(bam) for bam in bams
-        ],
+        "indexes": alignment_indexes(cohort, bams),
         "panel": cohort.panel,
     }
     if cohort.reference_fasta:
@@ -431,9 +434,7 @@ def rna_jobs(cohort):
 
 def rna_inputs(cohort):
     bams = list(rna_samples(cohort)["rna_bam"])
-    indexes = [
-        f"{bam}.bai" if cohort.simulated else alignment_index(bam) for bam in bams
-    ]
+    indexes = alignment_indexes(cohort, bams)
     inputs = {
         "bams": bams,
         "indexes": indexes,

@@ -39,6 +39,7 @@ import pysam
 from ikaros.alignment_files import header_chr_prefix, open_alignment_file
 from ikaros.genome import header_contig
 from ikaros.panel import PANEL_COLUMNS, PanelError, validate_panel
+from ikaros.processes import map_in_processes
 
 log = logging.getLogger(__name__)
 
@@ -365,12 +366,7 @@ def count_coverage_batch(
     file first and renamed, so a failure leaves no truncated table.
     """
     work = [(job, panel, build, reference_fasta, filters) for job in jobs]
-    if processes <= 1 or len(jobs) <= 1:
-        return dict(map(_count_one, work))
-    import multiprocessing
-
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        return dict(pool.imap_unordered(_count_one, work))
+    return dict(map_in_processes(_count_one, work, processes))
 
 
 def _count_one(task: tuple) -> tuple[str, int]:

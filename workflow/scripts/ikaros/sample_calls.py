@@ -27,6 +27,7 @@ from ikaros.copy_number import call_from_bins, settings_from_config
 from ikaros.coverage import read_coverage
 from ikaros.ikzf1 import call_ikzf1
 from ikaros.ikzf1plus import sample_summary
+from ikaros.processes import map_in_processes
 from ikaros.ratio_chart import exon_ratio_chart
 from ikaros.reference import build_reference, log2_ratios, read_reference
 from ikaros.seg_output import seg_table, write_seg
@@ -179,11 +180,4 @@ def call_cohort(
     Each sample's segmentation takes its seed from the settings alone, so results do not
     depend on the number of processes or the order samples finish in.
     """
-    if processes <= 1 or len(jobs) <= 1:
-        _init_worker(reference_path, settings)
-        return dict(map(_run, jobs))
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    with context.Pool(processes, _init_worker, (reference_path, settings)) as pool:
-        return dict(pool.imap_unordered(_run, jobs))
+    return dict(map_in_processes(_run, jobs, processes, _init_worker, (reference_path, settings)))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ikaros.processes import map_in_processes
 from ikaros.rna.evidence import sample_tables
 from ikaros.rna.exon_coverage import reference_profile, write_exon_coverage
 from ikaros.rna.expression import expression_matrix, write_expression
@@ -83,13 +84,7 @@ def _call(task: tuple) -> tuple[str, RnaCall]:
 
 
 def _map(function, tasks, sources: RnaSources, processes: int) -> dict:
-    if processes <= 1 or len(tasks) <= 1:
-        _init_worker(sources)
-        return dict(map(function, tasks))
-    import multiprocessing
-
-    with multiprocessing.get_context("fork").Pool(processes, _init_worker, (sources,)) as pool:
-        return dict(pool.imap_unordered(function, tasks))
+    return dict(map_in_processes(function, tasks, processes, _init_worker, (sources,)))
 
 
 def rna_cohort(

@@ -45,6 +45,7 @@ import pandas as pd
 import pysam
 
 from ikaros.genome import contig_lengths, header_contig
+from ikaros.processes import map_in_processes
 
 LESION_COLUMNS = (
     "patient_id",
@@ -477,13 +478,7 @@ def simulate_cohort_rna(
         )
         for record in with_rna.itertuples(index=False)
     ]
-    if processes <= 1 or len(jobs) <= 1:
-        truths = list(map(_simulate_cohort_sample, jobs))
-    else:
-        import multiprocessing
-
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            truths = pool.map(_simulate_cohort_sample, jobs)
+    truths = map_in_processes(_simulate_cohort_sample, jobs, processes)
     truths = [truth for truth in truths if not truth.empty]
     if not truths:
         return pd.DataFrame(columns=list(ISOFORM_TRUTH_COLUMNS))

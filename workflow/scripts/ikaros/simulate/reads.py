@@ -41,6 +41,7 @@ import pysam
 from pysam.libcbgzf import BGZFile
 
 from ikaros.genome import contig_lengths
+from ikaros.processes import map_in_processes
 from ikaros.simulate.lesions import PSEUDOAUTOSOMAL
 from ikaros.simulate.settings import SimulationSettings
 
@@ -443,9 +444,4 @@ def simulate_cohort_bams(
         (design, sample_id, panel, build, bam, settings)
         for sample_id, bam in zip(with_dna["sample_id"], with_dna["dna_bam"], strict=True)
     ]
-    if processes <= 1:
-        return dict(map(_simulate_one, jobs))
-    import multiprocessing
-
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        return dict(pool.imap_unordered(_simulate_one, jobs))
+    return dict(map_in_processes(_simulate_one, jobs, processes))
