@@ -592,3 +592,121 @@ def test_outcomes_follow_the_configured_fine_gray_model():
     assert OutcomeModel.from_config({"shr": {"ikzf1_altered": 4.0}}).shr["ikzf1_altered"] == 4.0
     with pytest.raises(ValueError, match="unknown keys"):
         SimulationSettings.from_config({**config, "outcomes": {"hazard": 1}})
+
+
+# --- junction fragments of deletions ------------------------------------------------------
+
+# A del2-7-like loss whose edges lie inside tiled bins (IKZF1 intron 1 tile 50,317,023-50,317,522
+# and intron 7 tile 50,392,964-50,393,463, GRCh38), so both flanks are captured.
+JUNCTION_LOSS = ("chr7", 50317300, 50393200)
+
+
+def _junction_bam(tmp_path: Path, allelic: str, fraction: float, depth: float) -> Path:
+    chrom, start, end = JUNCTION_LOSS
+    lesions = pd.DataFrame(
+        [
+            {
+                "patient_id": "P1", "sample_id": "P1_T", "lesion_id": "P1_L01",
+                "gene": "IKZF1", "label": "IKZF1_del2-7", "chrom": chrom, "start": start,
+                "end": end, "allelic": allelic, "cell_fraction": fraction,
+            }
+        ]
+    )  # fmt: skip
+    from ikaros.simulate.reads import write_sample_bam
+
+    panel = read_panel(REPO / "resources/panel_GRCh38.tsv")
+    settings = SimulationSettings(seed=77, depth=depth)
+    bam = tmp_path / f"{allelic}_{fraction}.bam"
+    write_sample_bam(panel, "GRCh38", "P1_T", "female", lesions, bam, settings)
+    return bam
+
+
+def _near_edges(bam: Path) -> list[pysam.AlignedSegment]:
+    chrom, start, end = JUNCTION_LOSS
+    with pysam.AlignmentFile(str(bam)) as handle:
+        reads = [
+            read
+            for region in ((start - 1000, start + 1000), (end - 1000, end + 1000))
+            for read in handle.fetch(chrom, *region)
+            if not (read.is_secondary or read.is_supplementary)
+        ]
+    return reads
+
+
+def test_deleted_alleles_give_clipped_reads_at_the_exact_junction_and_discordant_pairs(tmp_path):
+    chrom, start, end = JUNCTION_LOSS
+    reads = _near_edges(_junction_bam(tmp_path, "mono", 0.8, 60))
+    clipped = [r for r in reads if len(r.cigartuples) > 1]
+    assert len(clipped) >= 5
+    for read in clipped:
+        (first_op, first_len), (last_op, last_len) = read.cigartuples
+        assert first_len + last_len == 150
+        if last_op == 4:  # right clip: the aligned part ends at the last base before the loss
+            assert read.reference_end == start - 1
+        else:  # left clip: the aligned part starts at the first base after it
+            assert first_op == 4 and read.reference_start + 1 == end + 1
+    discordant = [r for r in reads if not r.is_proper_pair and not r.is_reverse]
+    assert discordant
+    for read in discordant:
+        assert read.reference_end <= start - 1 and read.next_reference_start + 1 >= end + 1
+        assert read.template_length > end - start
+
+
+def test_a_clonal_biallelic_loss_leaves_only_junction_fragments_across_its_edges(tmp_path):
+    chrom, start, end = JUNCTION_LOSS
+    bam = _junction_bam(tmp_path, "bi", 1.0, 60)
+    with pysam.AlignmentFile(str(bam)) as handle:
+        inside = [
+            r for r in handle.fetch(chrom, start + 200, end - 200)
+            if not (r.is_secondary or r.is_supplementary) and r.reference_start > start
+            and r.reference_end < end
+        ]  # fmt: skip
+    assert inside == []  # no copy is left in any cell
+    reads = _near_edges(bam)
+    spanning = [
+        r for r in reads
+        if not r.is_reverse and r.is_proper_pair and r.reference_start < start - 1
+        and r.reference_start + r.template_length > start
+    ]  # fmt: skip
+    assert spanning == []  # nothing reads through an edge on the reference
+    assert sum(len(r.cigartuples) > 1 for r in reads) >= 10
+
+
+def test_junction_fragment_share_is_the_derived_chromosomes_share_of_copies(tmp_path):
+    """Of the fragments from the left flank that reach past the loss's first base, a share
+    f x 1/2 (monoallelic, f = 0.6) comes from the derived chromosome."""
+    chrom, start, end = JUNCTION_LOSS
+    reads = _near_edges(_junction_bam(tmp_path, "mono", 0.6, 400))
+    # fragments named once each: the leftmost read of a pair whose first base is left of
+    # `start` and whose fragment midpoint lies left of it
+    junction, intact = set(), set()
+    for read in reads:
+        if read.is_reverse or read.reference_start + 1 >= start:
+            continue
+        if read.is_proper_pair and len(read.cigartuples) == 1:
+            outer_end = read.reference_start + read.template_length  # 0-based exclusive
+            midpoint = read.reference_start + 1 + read.template_length // 2
+            if outer_end >= start and midpoint < start:
+                intact.add(read.query_name)
+        elif read.reference_end == start - 1 or not read.is_proper_pair:
+            junction.add(read.query_name)
+    n = len(junction) + len(intact)
+    share = len(junction) / n
+    # junction fragments from the left flank: pairs whose left read ends at the junction or
+    # lies before it with its mate past the loss; their midpoints lie left of `start`
+    assert n > 150
+    assert abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / n)
+
+
+def test_samples_without_losses_have_no_clipped_or_discordant_reads(tmp_path):
+    panel = read_panel(REPO / "resources/panel_GRCh38.tsv")
+    from ikaros.simulate.reads import write_sample_bam
+
+    empty = pd.DataFrame(columns=["chrom", "start", "end", "allelic", "cell_fraction"])
+    bam = tmp_path / "normal.bam"
+    write_sample_bam(panel, "GRCh38", "N1", "male", empty, bam, SimulationSettings(seed=77))
+    with pysam.AlignmentFile(str(bam)) as handle:
+        for read in handle.fetch("chr7", 50_000_000, 51_000_000):
+            if read.is_secondary or read.is_supplementary:
+                continue
+            assert len(read.cigartuples) == 1 and read.is_proper_pair

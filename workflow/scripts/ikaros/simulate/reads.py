@@ -17,6 +17,15 @@ its window (the bin padded by half a fragment, or half-way to a neighbouring bin
   outside the pseudo-autosomal regions and chrY at 1/2; chrY PARs and female chrY at 0, because
   PAR reads align to chrX).
 
+Deletions have junctions: a fragment whose midpoint lies outside a loss but whose span reaches
+into it comes, with probability cell_fraction x alleles lost / 2, from the derived chromosome,
+where its outside part joins the sequence beyond the loss's other edge (junction_fragments). An
+aligner maps a read crossing the junction to the side holding most of its bases with the rest
+soft-clipped (CIGAR `aM bS` or `aS bM`, clip exactly at the junction, no supplementary record),
+and a pair whose reads land on the two sides is discordant (no proper-pair flag, outer span the
+loss plus the fragment). These come from their own random stream, so every other read of the
+sample is the same as without them.
+
 A sparse background of `background_fragments` fragments lies uniformly over all primary
 contigs. Fragment lengths are normal(fragment_mean, fragment_sd) truncated to
 [read_length, fragment_mean + 4 sd]. Reads are paired (FR), CIGAR `<read_length>M`, SEQ and QUAL
@@ -223,16 +232,161 @@ def simulate_fragments(
     lengths = _fragment_lengths(rng, len(midpoints), settings)
     contig_len = sizes[tid]
     start0 = np.clip(midpoints - 1 - lengths // 2, 0, np.maximum(contig_len - lengths, 0))
+    # Fragments that reach into a loss from outside: some come from the deleted allele.
+    junctions, converted = junction_fragments(
+        start0 + 1, lengths, midpoints, chroms, lesions, sample_id, settings
+    )
+    kept = ~converted
     fragments = pd.DataFrame(
         {
-            "tid": tid,
-            "start": start0,
-            "length": lengths,
-            "duplicate_weight": dup_weight,
-            "low_mapq_weight": mapq_weight,
+            "tid": tid[kept],
+            "start": start0[kept],
+            "length": lengths[kept],
+            "duplicate_weight": dup_weight[kept],
+            "low_mapq_weight": mapq_weight[kept],
         }
     )
+    junctions["tid"] = np.array([contig_index[c] for c in junctions["chrom"]], dtype=np.int64)
+    fragments.attrs["junctions"] = junctions
     return fragments, rng
+
+
+def junction_seed(seed: int, sample_id: str) -> np.random.SeedSequence:
+    """The random stream of a sample's junction fragments, apart from its main stream so that
+    samples without losses, and every other read of a tumour, do not depend on them."""
+    return np.random.SeedSequence([seed, 4, *sample_id.encode()])
+
+
+JUNCTION_COLUMNS = ["chrom", "left_start", "left_part", "right_part", "junction_left",
+                    "junction_right", "read1_forward"]  # fmt: skip
+
+
+def junction_fragments(
+    first: np.ndarray,
+    lengths: np.ndarray,
+    midpoints: np.ndarray,
+    chroms: np.ndarray,
+    lesions: pd.DataFrame,
+    sample_id: str,
+    settings: SimulationSettings,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Fragments of the deleted alleles that span a loss's junction, and which of the drawn
+    fragments (1-based `first` base, `lengths`) they replace.
+
+    A fragment whose midpoint lies outside a loss but whose span reaches into it comes, with
+    probability cell_fraction x alleles lost / 2 (the derived chromosome's share of the copies
+    at the flank), from the derived chromosome: there its outside part is joined to the
+    sequence beyond the loss's other edge. Such a fragment is read as `left_part` bases ending
+    at junction_left (the last base before the loss, 1-based), then `right_part` bases from
+    junction_right (the first base after it). Junction fragments are thereby captured by the
+    bins of the flank holding their midpoint, and a loss in a fraction f of cells has about
+    f x alleles lost / 2 of the fragments crossing each edge.
+    """
+    rng = np.random.default_rng(junction_seed(settings.seed, sample_id))
+    n = len(first)
+    chance = rng.random(n)
+    read1_forward = rng.random(n) < 0.5
+    last = first + lengths - 1
+    taken = np.zeros(n, dtype=bool)
+    rows = []
+    for lesion in lesions.itertuples(index=False):
+        start, end = int(lesion.start), int(lesion.end)
+        derived_share = float(lesion.cell_fraction) * (1.0 if lesion.allelic == "bi" else 0.5)
+        candidate = (chroms == lesion.chrom) & ~taken & (chance < derived_share)
+        left = candidate & (midpoints < start) & (last >= start)
+        right = candidate & (midpoints > end) & (first <= end)
+        # Bases left of the junction: the part before `start` for a fragment from the left
+        # flank; for one from the right flank, what remains once its part past `end` is read.
+        for crossing, left_part in ((left, start - first), (right, lengths - (last - end))):
+            index = np.flatnonzero(crossing)
+            left_part = left_part[index]
+            keep = start - left_part >= 1
+            index, left_part = index[keep], left_part[keep]
+            taken[index] = True
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "chrom": lesion.chrom,
+                        "left_start": start - left_part,
+                        "left_part": left_part,
+                        "right_part": lengths[index] - left_part,
+                        "junction_left": start - 1,
+                        "junction_right": end + 1,
+                        "read1_forward": read1_forward[index],
+                    }
+                )
+            )
+    if not rows:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in JUNCTION_COLUMNS})
+        return empty, taken
+    return pd.concat(rows, ignore_index=True), taken
+
+
+def _junction_records(junctions: pd.DataFrame, read_length: int, first_name: int):
+    """Read pairs of junction fragments: (whole-read records, soft-clipped records).
+
+    An aligner maps a read that crosses the junction to the side holding most of its bases
+    and soft-clips the rest; the pair is discordant (not a proper pair, outer span the loss
+    plus the fragment) when its two reads land on opposite sides.
+    """
+    r = read_length
+    a = junctions["left_part"].to_numpy(dtype=np.int64)
+    b = junctions["right_part"].to_numpy(dtype=np.int64)
+    left_pos = junctions["left_start"].to_numpy(dtype=np.int64)  # 1-based
+    junction_left = junctions["junction_left"].to_numpy(dtype=np.int64)
+    junction_right = junctions["junction_right"].to_numpy(dtype=np.int64)
+    n = len(a)
+    # Leftmost read (forward, fragment bases [0, r)).
+    first_left = 2 * a >= r
+    first_pos = np.where(first_left, left_pos, junction_right)
+    first_clip_before = np.where(first_left, 0, a)
+    first_match = np.where(a >= r, r, np.where(first_left, a, r - a))
+    first_clip_after = np.where(first_left & (a < r), r - a, 0)
+    # Rightmost read (reverse, fragment bases [a + b - r, a + b)).
+    second_right = 2 * b >= r
+    second_pos = np.where(
+        b >= r,
+        junction_right + b - r,
+        np.where(second_right, junction_right, junction_left - (r - b) + 1),
+    )
+    second_clip_before = np.where(second_right & (b < r), r - b, 0)
+    second_match = np.where(b >= r, r, np.where(second_right, b, r - b))
+    second_clip_after = np.where(second_right, 0, b)
+    discordant = first_left & second_right
+    outer_start = np.minimum(first_pos, second_pos)
+    outer_end = np.maximum(first_pos + first_match, second_pos + second_match) - 1
+    span = outer_end - outer_start + 1
+    read1_forward = junctions["read1_forward"].to_numpy(dtype=bool)
+    common = PAIRED | np.where(discordant, 0, PROPER_PAIR)
+    tid = junctions["tid"].to_numpy(dtype=np.int64)
+    name = first_name + np.arange(n, dtype=np.int64)
+    reads = {
+        "tid": np.concatenate([tid, tid]),
+        "pos": np.concatenate([first_pos, second_pos]) - 1,
+        "flag": np.concatenate(
+            [
+                common | MATE_REVERSE | np.where(read1_forward, READ1, READ2),
+                common | REVERSE | np.where(read1_forward, READ2, READ1),
+            ]
+        ),
+        "mapq": np.full(2 * n, 60, dtype=np.int64),
+        "mate_pos": np.concatenate([second_pos, first_pos]) - 1,
+        "tlen": np.concatenate([span, -span]),
+        "name": np.concatenate([name, name]),
+    }
+    clip_before = np.concatenate([first_clip_before, second_clip_before])
+    match = np.concatenate([first_match, second_match])
+    clip_after = np.concatenate([first_clip_after, second_clip_after])
+    clipped = (clip_before > 0) | (clip_after > 0)
+    whole = {key: value[~clipped] for key, value in reads.items()}
+    parts = {key: value[clipped] for key, value in reads.items()}
+    ops = np.where(
+        (clip_before > 0)[:, None],
+        np.stack([clip_before << 4 | CIGAR_SOFT_CLIP, match << 4 | CIGAR_MATCH], axis=1),
+        np.stack([match << 4 | CIGAR_MATCH, clip_after << 4 | CIGAR_SOFT_CLIP], axis=1),
+    )
+    parts["cigar"] = ops[clipped].astype(np.uint32)
+    return whole, parts
 
 
 def _reg2bin(beg: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -331,11 +485,16 @@ def _header_bytes(build: str, sample_id: str) -> bytes:
     return b"".join(out)
 
 
-def _record_bytes(records: dict, read_length: int, sample_id: str) -> bytes:
-    """Coordinate-sorted fixed-size BAM records (no SEQ/QUAL, one CIGAR op, an RG tag)."""
+CIGAR_MATCH, CIGAR_SOFT_CLIP = 0, 4
+
+
+def _encoded_records(records: dict, cigars: np.ndarray, sample_id: str) -> np.ndarray:
+    """BAM records (SAMv1 section 4.2: no SEQ/QUAL, an RG tag) of one CIGAR shape, in
+    coordinate order. `cigars` holds each record's packed CIGAR ops, one row per record."""
     order = np.lexsort(
         ((records["name"] << 12) | records["flag"], (records["tid"] << 32) | records["pos"])
     )
+    n_ops = cigars.shape[1]
     tag = b"RGZ" + sample_id.encode() + b"\x00"
     name_len = 1 + NAME_DIGITS + 1  # "r" + digits + NUL
     dtype = np.dtype(
@@ -343,19 +502,22 @@ def _record_bytes(records: dict, read_length: int, sample_id: str) -> bytes:
             ("block_size", "<i4"), ("ref_id", "<i4"), ("pos", "<i4"), ("l_read_name", "u1"),
             ("mapq", "u1"), ("bin", "<u2"), ("n_cigar_op", "<u2"), ("flag", "<u2"),
             ("l_seq", "<u4"), ("next_ref_id", "<i4"), ("next_pos", "<i4"), ("tlen", "<i4"),
-            ("read_name", "u1", (name_len,)), ("cigar", "<u4"), ("tag", "u1", (len(tag),)),
+            ("read_name", "u1", (name_len,)), ("cigar", "<u4", (n_ops,)),
+            ("tag", "u1", (len(tag),)),
         ]
     )  # fmt: skip
     n = len(order)
     out = np.zeros(n, dtype=dtype)
+    cigars = cigars[order]
+    aligned = np.where((cigars & 0xF) == CIGAR_MATCH, cigars >> 4, 0).sum(axis=1).astype(np.int64)
     pos = records["pos"][order]
     out["block_size"] = dtype.itemsize - 4
     out["ref_id"] = records["tid"][order]
     out["pos"] = pos
     out["l_read_name"] = name_len
     out["mapq"] = records["mapq"][order]
-    out["bin"] = _reg2bin(pos, pos + read_length)
-    out["n_cigar_op"] = 1
+    out["bin"] = _reg2bin(pos, pos + aligned)
+    out["n_cigar_op"] = n_ops
     out["flag"] = records["flag"][order]
     out["next_ref_id"] = records["tid"][order]
     out["next_pos"] = records["mate_pos"][order]
@@ -366,9 +528,29 @@ def _record_bytes(records: dict, read_length: int, sample_id: str) -> bytes:
     read_name[:, 0] = ord("r")
     read_name[:, 1 : 1 + NAME_DIGITS] = digits + ord("0")
     out["read_name"] = read_name
-    out["cigar"] = read_length << 4  # <read_length>M (op code 0)
+    out["cigar"] = cigars
     out["tag"] = np.frombuffer(tag, dtype=np.uint8)
-    return out.tobytes()
+    return out
+
+
+def _record_bytes(records: dict, clipped: dict, read_length: int, sample_id: str) -> bytes:
+    """The BAM body: whole-read alignments (`<read_length>M`) and soft-clipped ones
+    (`clipped`, two CIGAR ops each, from junction fragments) merged in coordinate order."""
+    whole = _encoded_records(
+        records,
+        np.full((len(records["tid"]), 1), read_length << 4 | CIGAR_MATCH, dtype=np.uint32),
+        sample_id,
+    )
+    parts = _encoded_records(clipped, clipped["cigar"], sample_id)
+    whole_key = (whole["ref_id"].astype(np.int64) << 32) | whole["pos"]
+    part_key = (parts["ref_id"].astype(np.int64) << 32) | parts["pos"]
+    cut = np.searchsorted(whole_key, part_key, side="right")
+    chunks, previous = [], 0
+    for index, record in zip(cut, parts, strict=True):
+        chunks += [whole[previous:index].tobytes(), record.tobytes()]
+        previous = index
+    chunks.append(whole[previous:].tobytes())
+    return b"".join(chunks)
 
 
 def write_sample_bam(
@@ -385,6 +567,11 @@ def write_sample_bam(
     if len(fragments) >= 10**NAME_DIGITS // 2:
         raise ValueError(f"sample {sample_id}: too many fragments ({len(fragments)}) to name")
     records = _records(fragments, rng, settings, build)
+    whole, clipped = _junction_records(
+        fragments.attrs["junctions"], settings.read_length, int(records["name"].max(initial=-1)) + 1
+    )
+    for key in records:
+        records[key] = np.concatenate([records[key], whole[key]])
     out_bam = Path(out_bam)
     out_bam.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_bam.with_name(out_bam.name + ".tmp.bam")
@@ -392,7 +579,7 @@ def write_sample_bam(
         # Compression level 1: much faster than the default, files ~12% larger.
         with BGZFile(str(tmp), "wb1") as handle:
             handle.write(_header_bytes(build, sample_id))
-            handle.write(_record_bytes(records, settings.read_length, sample_id))
+            handle.write(_record_bytes(records, clipped, settings.read_length, sample_id))
         pysam.index(str(tmp), f"{out_bam}.bai")
         os.replace(tmp, out_bam)
     finally:
