@@ -1,0 +1,317 @@
+"""Deletion breakpoints from discordant pairs and clipped reads, on BAMs built around a known
+deletion (tests/bam_factory.py): the truth is the deletion the reads were constructed from."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import pysam
+import pytest
+
+from bam_factory import (
+    DUPLICATE,
+    MATE_UNMAPPED,
+    QCFAIL,
+    SECONDARY,
+    SUPPLEMENTARY,
+    pair,
+    write_alignments,
+    write_reference_fasta,
+)
+from ikaros.alignment_files import AlignmentFileError
+from ikaros.junction_reads import (
+    FALLBACK_MAX_FRAGMENT,
+    DeletionJunction,
+    deletion_junctions,
+    estimate_max_fragment,
+)
+
+READ = 150
+# the constructed deletion: bases S..E deleted; L last retained base left, R first retained right
+S, E = 50_319_000, 50_392_000
+L, R = S - 1, E + 1
+
+
+def proper_pairs(rng: random.Random, low: int, high: int, n: int, prefix: str, chrom="chr7"):
+    """Normal fragments (300-400 bp) starting uniformly in [low, high]."""
+    reads = []
+    for k in range(n):
+        start = rng.randint(low, high)
+        reads.extend(pair(f"{prefix}{k}", chrom, start, rng.randint(300, 400), READ))
+    return reads
+
+
+def discordant(name: str, left_start: int, right_start: int, chrom="chr7", **kwargs):
+    """A forward read at left_start with its reverse mate at right_start, not proper."""
+    return list(
+        pair(name, chrom, left_start, 0, READ, proper=False, mate_start=right_start, **kwargs)
+    )
+
+
+def junction_reads(left: int, right: int, prefix: str, chrom="chr7"):
+    """Reads of a deletion with last retained base `left` and first retained base `right`.
+
+    Returns (reads, discordant pairs, left split reads, right split reads).
+    """
+    reads = []
+    # both reads fully on their sides
+    reads += discordant(f"{prefix}a1", left - 200, right + 50, chrom)
+    reads += discordant(f"{prefix}a2", left - 330, right + 10, chrom)
+    # left read crosses the junction: aligned on the left, clipped at the junction
+    r1, r2 = discordant(f"{prefix}b", left - 109, right + 60, chrom)
+    reads += [replace(r1, cigar="110M40S"), r2]
+    # right read crosses: aligned on the right from the junction, clipped on its left
+    r1, r2 = discordant(f"{prefix}c", left - 250, right, chrom)
+    reads += [r1, replace(r2, cigar="40S110M")]
+    # short fragment, both reads cross the junction
+    r1, r2 = discordant(f"{prefix}d", left - 119, right, chrom)
+    reads += [replace(r1, cigar="120M30S"), replace(r2, cigar="30S120M")]
+    # crossing read mapped wholly on the left, its mate on the left too (a proper pair)
+    r1, r2 = pair(f"{prefix}e", chrom, left - 300, 0, READ, mate_start=left - 99)
+    reads += [r1, replace(r2, cigar="100M50S")]
+    # crossing read mapped wholly on the right, its mate on the right too
+    r1, r2 = pair(f"{prefix}f", chrom, right, 0, READ, mate_start=right + 200)
+    reads += [replace(r1, cigar="50S100M"), r2]
+    return reads, 5, 3, 3
+
+
+def noise_clips(prefix: str, chrom="chr7"):
+    """One clipped read inside each breakpoint interval, away from the junction, and clips
+    shorter than min_clip at the junction itself: none of them may move the call."""
+    r1, r2 = pair(f"{prefix}n1", chrom, L - 200, 0, READ, mate_start=L - 89)
+    reads = [r1, replace(r2, cigar="120M30S")]  # ends at L + 30
+    r1, r2 = pair(f"{prefix}n2", chrom, R - 30, 0, READ, mate_start=R + 150)
+    reads += [replace(r1, cigar="30S120M"), r2]  # starts at R - 30
+    for k in range(3):  # 5-base clips at the junction: below min_clip
+        r1, r2 = pair(f"{prefix}s{k}", chrom, L - 144 - k, 0, READ, mate_start=L - 144)
+        reads += [r1, replace(r2, cigar="145M5S")]
+    return reads
+
+
+@pytest.fixture(scope="module")
+def mixed_tumour(tmp_path_factory):
+    """Junction reads amid normal proper pairs over both flanks and the deleted span."""
+    rng = random.Random(11)
+    reads, n_pairs, n_left, n_right = junction_reads(L, R, "j")
+    reads += noise_clips("x")
+    reads += proper_pairs(rng, S - 9000, E + 9000, 600, "p")
+    folder = tmp_path_factory.mktemp("mixed")
+    bam = write_alignments(folder / "chr.bam", reads)
+    bare = write_alignments(folder / "bare.bam", reads, chr_prefix=False)
+    return bam, bare, (n_pairs, n_left, n_right)
+
+
+def test_base_exact_junction_from_pairs_and_clipped_reads(mixed_tumour):
+    bam, _, (n_pairs, n_left, n_right) = mixed_tumour
+    junctions = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000)
+    assert len(junctions) == 1
+    (junction,) = junctions
+    assert (junction.chrom, junction.left_end, junction.right_start) == ("chr7", L, R)
+    assert (junction.deleted_start, junction.deleted_end) == (S, E)
+    assert junction.left_exact and junction.right_exact
+    assert (junction.left_low, junction.left_high) == (L, L)
+    assert (junction.right_low, junction.right_high) == (R, R)
+    assert junction.pairs == n_pairs
+    assert (junction.left_split_reads, junction.right_split_reads) == (n_left, n_right)
+    assert junction.split_reads == n_left + n_right
+    # the region's proper pairs (300-400 bp) set the fragment limit: median + 10 MAD
+    assert 500 < junction.max_fragment < 700
+
+
+def test_bare_contig_names_give_the_same_junctions(mixed_tumour):
+    bam, bare, _ = mixed_tumour
+    assert pysam.AlignmentFile(str(bare)).references[6] == "7"
+    expected = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000)
+    assert deletion_junctions(bare, "chr7", S - 10_000, E + 10_000) == expected
+    # an open file is used as it is, and left open
+    with pysam.AlignmentFile(str(bare)) as handle:
+        assert deletion_junctions(handle, "chr7", S - 10_000, E + 10_000) == expected
+        assert handle.is_open
+
+
+def test_pairs_without_clips_bound_the_breakpoints(tmp_path):
+    rng = random.Random(5)
+    # tumour fragments of 336-431 bp: (L - left + 1) + (right + READ - R)
+    lefts = [L - 250, L - 200, L - 180, L - 160]
+    rights = [R + 20, R + 60, R + 5, R + 120]
+    reads = proper_pairs(rng, S - 9000, E + 9000, 600, "p")
+    for k, (left, right) in enumerate(zip(lefts, rights, strict=True)):
+        reads += discordant(f"d{k}", left, right)
+    bam = write_alignments(tmp_path / "pairs.bam", reads)
+    for max_fragment in (None, 800):
+        (junction,) = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000,
+                                         max_fragment=max_fragment)  # fmt: skip
+        limit = junction.max_fragment
+        assert max_fragment is None or limit == max_fragment
+        assert junction.pairs == 4 and junction.split_reads == 0
+        assert not junction.left_exact and not junction.right_exact
+        # certain bounds: after the last left-read base, at or before the first right-read base
+        assert junction.left_low == max(lefts) + READ - 1
+        assert junction.right_high == min(rights)
+        # fragment bounds (hand calculation): L <= left start - 1 + limit - mate length
+        assert junction.left_high == min(a - 1 + limit - READ for a in lefts)
+        assert junction.right_low == max(b + READ - limit + READ for b in rights)
+        assert junction.left_low <= L <= junction.left_high
+        assert junction.right_low <= R <= junction.right_high
+        assert junction.left_high - junction.left_low < limit
+        assert junction.right_high - junction.right_low < limit
+        assert junction.left_low <= junction.left_end <= junction.left_high
+        assert junction.right_low <= junction.right_start <= junction.right_high
+
+
+def test_normal_sample_with_filtered_records_has_no_junction(tmp_path):
+    rng = random.Random(3)
+    reads = proper_pairs(rng, S - 9000, E + 9000, 600, "p")
+    # each group would be a deletion of three pairs if its records were not filtered out
+    groups = {
+        "dup": {"flag": DUPLICATE},
+        "sec": {"flag": SECONDARY},
+        "sup": {"flag": SUPPLEMENTARY},
+        "qc": {"flag": QCFAIL},
+        "lowleft": {"mapq": (5, 60)},  # the right mate alone passes: the pair must not count
+        "lowboth": {"mapq": 5},
+    }
+    for g, (name, kwargs) in enumerate(groups.items()):
+        left = S + 10_000 * g
+        for k in range(3):
+            reads += discordant(f"{name}{k}", left + 40 * k, left + 5000 + 40 * k, **kwargs)
+    for k in range(3):  # mate unmapped (mate record absent) and mate on another chromosome
+        r1, _ = discordant(f"unm{k}", S + 70_000 + 40 * k, S + 75_000)
+        reads.append(replace(r1, flag=r1.flag | MATE_UNMAPPED))
+        reads += discordant(f"trans{k}", S + 70_000 + 40 * k, 1000, mate_chrom="chr8")
+    bam = write_alignments(tmp_path / "normal.bam", reads)
+    assert deletion_junctions(bam, "chr7", S - 10_000, E + 10_000) == []
+    # the data is not trivially empty: without the MAPQ filter both low-MAPQ groups are calls
+    loose = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000, min_mapq=0)
+    assert [j.left_low for j in loose] == [S + 40_000 + 80 + READ - 1, S + 50_000 + 80 + READ - 1]
+
+
+def test_single_pair_is_not_enough_and_two_deletions_are_two_junctions(tmp_path):
+    rng = random.Random(9)
+    flanks = proper_pairs(rng, S - 9000, E + 9000, 600, "p")
+    single = write_alignments(tmp_path / "one.bam", flanks + discordant("d0", L - 200, R + 50))
+    assert deletion_junctions(single, "chr7", S - 10_000, E + 10_000) == []
+    assert len(deletion_junctions(single, "chr7", S - 10_000, E + 10_000, min_pairs=1)) == 1
+
+    first = (50_325_000, 50_331_000)  # (last retained left, first retained right)
+    second = (50_360_000, 50_395_500)
+    reads = list(flanks)
+    for prefix, (left, right) in (("u", first), ("v", second)):
+        reads += junction_reads(left, right, prefix)[0]
+    bam = write_alignments(tmp_path / "two.bam", reads)
+    junctions = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000)
+    assert [(j.left_end, j.right_start) for j in junctions] == [first, second]
+    assert all(j.left_exact and j.right_exact and j.pairs == 5 for j in junctions)
+    assert all(j.split_reads == 6 for j in junctions)
+
+
+def test_mate_outside_the_region(mixed_tumour):
+    bam, _, (n_pairs, n_left, _) = mixed_tumour
+    # only the left breakpoint is fetched: right mates are known from RNEXT/PNEXT alone
+    (left_only,) = deletion_junctions(bam, "chr7", L - 5000, L + 3000)
+    assert left_only.pairs == n_pairs
+    assert left_only.left_exact and left_only.left_end == L
+    assert left_only.left_split_reads == n_left
+    assert not left_only.right_exact
+    assert left_only.right_low <= R <= left_only.right_high == R
+    # and the mirror: only the right breakpoint is fetched
+    (right_only,) = deletion_junctions(bam, "chr7", R - 3000, R + 5000)
+    assert right_only.pairs == n_pairs
+    assert right_only.right_exact and right_only.right_start == R
+    assert not right_only.left_exact
+    assert right_only.left_low <= L <= right_only.left_high
+
+
+def test_cram_with_reference(tmp_path):
+    fasta = write_reference_fasta(tmp_path / "ref.fa", {"chr7": 200_000})
+    left, right = 60_000, 120_001
+    reads, n_pairs, n_left, n_right = junction_reads(left, right, "j")
+    reads += proper_pairs(random.Random(2), 50_000, 130_000, 300, "p")
+    cram = write_alignments(tmp_path / "x.cram", reads, reference_fasta=fasta)
+    (junction,) = deletion_junctions(cram, "chr7", 50_000, 130_000, reference_fasta=str(fasta))
+    assert (junction.left_end, junction.right_start) == (left, right)
+    assert (junction.pairs, junction.split_reads) == (n_pairs, n_left + n_right)
+
+
+def test_bad_requests_are_named(mixed_tumour):
+    bam, _, _ = mixed_tumour
+    with pytest.raises(AlignmentFileError, match=r"no contig chrUn_x or Un_x"):
+        deletion_junctions(bam, "chrUn_x", 1, 100)
+    with pytest.raises(ValueError, match=r"chr7:500-100"):
+        deletion_junctions(bam, "chr7", 500, 100)
+    with pytest.raises(ValueError, match="max_fragment"):
+        deletion_junctions(bam, "chr7", 1, 100, max_fragment=0)
+
+
+def test_fragment_limit_estimate():
+    # 300..400 bp: median 350, MAD 25 -> 350 + 250
+    assert estimate_max_fragment(list(range(300, 401))) == 600
+    # nearly fixed fragments (MAD 0): never below 1.5 x median
+    assert estimate_max_fragment([300] * 50) == 450
+    # too few proper pairs for an estimate
+    assert estimate_max_fragment([300] * 10) == FALLBACK_MAX_FRAGMENT
+
+
+def test_junctions_are_plain_frozen_records():
+    junction = DeletionJunction("chr7", 10, 20, 10, 10, 20, 20, 2, 0, 0, 0, True, True, 600)
+    with pytest.raises(AttributeError):
+        junction.left_end = 11  # type: ignore[misc]
+
+
+def with_mate_tags(source, target, mate_mapq=None, mate_cigar=None):
+    """Copy a BAM adding each read's MC tag (its mate's CIGAR, or `mate_cigar` for all) and,
+    if given, MQ."""
+    with pysam.AlignmentFile(str(source)) as handle:
+        records = list(handle.fetch(until_eof=True))
+        header = handle.header
+    cigar_of = {(r.query_name, r.is_read1): r.cigarstring for r in records}
+    with pysam.AlignmentFile(str(target), "wb", header=header) as out:
+        for record in records:
+            mate = mate_cigar or cigar_of.get((record.query_name, not record.is_read1))
+            if mate is not None:
+                record.set_tag("MC", mate)
+            if mate_mapq is not None:
+                record.set_tag("MQ", mate_mapq)
+            out.write(record)
+    pysam.index(str(target))
+    return target
+
+
+def test_mate_tags_describe_a_mate_outside_the_region(mixed_tumour, tmp_path):
+    bam, _, _ = mixed_tumour
+    tagged = with_mate_tags(bam, tmp_path / "mc.bam")
+    # pairs only (no clip is long enough), fixed limit: seen mates give the reference bounds
+    options = {"min_clip": 1000, "max_fragment": 600}
+    (seen,) = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000, **options)
+    (from_mc,) = deletion_junctions(tagged, "chr7", L - 5000, L + 3000, **options)
+    bounds = ("left_low", "left_high", "right_low", "right_high")
+    assert [getattr(from_mc, b) for b in bounds] == [getattr(seen, b) for b in bounds]
+    # the MC tag is what sets the mates' ends: claimed 200 bp mates move right_low to
+    # max(mate start + 200 - 600 + left read's aligned length) = R + 50 + 200 - 600 + 150
+    claimed = with_mate_tags(bam, tmp_path / "mc200.bam", mate_cigar="200M")
+    (long_mates,) = deletion_junctions(claimed, "chr7", L - 5000, L + 3000, **options)
+    assert long_mates.right_low == R - 200 != seen.right_low
+    # a mate below min_mapq (MQ) outside the region does not count
+    low = with_mate_tags(bam, tmp_path / "mq.bam", mate_mapq=3)
+    assert deletion_junctions(low, "chr7", L - 5000, L + 3000) == []
+    assert len(deletion_junctions(low, "chr7", S - 10_000, E + 10_000)) == 1
+
+
+def test_clip_ties_go_to_the_position_nearest_the_pairs(tmp_path):
+    rng = random.Random(4)
+    reads = proper_pairs(rng, S - 9000, E + 9000, 600, "p")
+    lefts, rights = [L - 250, L - 200, L - 180], [R + 20, R + 60, R + 120]
+    for k, (left, right) in enumerate(zip(lefts, rights, strict=True)):
+        reads += discordant(f"d{k}", left, right)
+    last_left_base = max(lefts) + READ - 1  # the pairs put L at or after this base
+    for k, end in enumerate((last_left_base + 60, last_left_base + 7)):  # one read each
+        r1, r2 = pair(f"cl{k}", "chr7", end - 400, 0, READ, mate_start=end - 119)
+        reads += [r1, replace(r2, cigar="120M30S")]
+    for k, first in enumerate((min(rights) - 50, min(rights) - 9)):
+        r1, r2 = pair(f"cr{k}", "chr7", first, 0, READ, mate_start=first + 250)
+        reads += [replace(r1, cigar="30S120M"), r2]
+    bam = write_alignments(tmp_path / "ties.bam", reads)
+    (junction,) = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000)
+    assert (junction.left_end, junction.right_start) == (last_left_base + 7, min(rights) - 9)
+    assert junction.split_reads == 2

@@ -1,0 +1,418 @@
+"""Deletion breakpoints from read evidence: discordant pairs, placed base-exactly by clipped reads.
+
+Coverage bins cannot say whether a 54 bp exon next to a breakpoint is lost; the reads that cross
+the breakpoint can. For a deletion of bases S..E (1-based, inclusive) the last retained base on
+the left is L = S - 1 and the first retained base on the right is R = E + 1, and a mixed tumour
+leaves two kinds of evidence in a paired-end DNA BAM/CRAM:
+
+- discordant pairs: a forward read left of the deletion whose reverse mate lies right of it, so
+  the pair's outer span on the reference exceeds any normal fragment (and the aligner did not
+  flag it proper). Their geometry bounds each breakpoint to an interval: L is at or after the
+  last aligned base of every left read and, as the fragment in the tumour genome is at most
+  `max_fragment` long, L <= left start + max_fragment - mate's aligned length; the right side
+  mirrors this (R at or before the first aligned base of every right read).
+- split reads: a read crossing the junction is aligned on its majority side and soft-clipped.
+  Aligned on the left, it ends exactly at L with a right clip (``110M40S``); aligned on the
+  right, it starts exactly at R with a left clip (``40S110M``). The clip position is therefore
+  base-exact, whether its mate is on the same side (a proper pair) or across the deletion.
+
+Discordant pairs are clustered into candidate deletions (left read starts within max_fragment of
+the cluster's first pair, and likewise the mate starts); a cluster with at least `min_pairs`
+pairs gives the breakpoint intervals, and within each interval the clip position with the most
+reads (ties: the one nearest the pairs' own evidence, then the smaller position) fixes the
+breakpoint exactly. Without a clip in an interval, the breakpoint's best estimate is the
+interval's middle. Supplementary alignments and SA tags are not used: clipped primary reads
+carry the same position.
+
+Only the requested region is read, through the index, in one pass. A mate outside the region is
+known by its position alone (RNEXT/PNEXT); its aligned length comes from its MC tag when present,
+else it is taken to equal the query length of the read in hand, and its mapping quality is
+checked through the MQ tag when present. A pair whose other mate was seen in the region and
+failed the filters does not count.
+
+Deletions shorter than a fragment produce no discordant pairs and are not found here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pysam
+
+from ikaros.alignment_files import AlignmentFileError, open_alignment_file
+from ikaros.genome import canonical_name, header_contig
+
+# SAM flag bits used here
+_PAIRED = 0x1
+_PROPER_PAIR = 0x2
+_UNMAPPED = 0x4
+_MATE_UNMAPPED = 0x8
+_REVERSE = 0x10
+_MATE_REVERSE = 0x20
+_SECONDARY = 0x100
+_QCFAIL = 0x200
+_DUPLICATE = 0x400
+_SUPPLEMENTARY = 0x800
+
+_NOT_PRIMARY = _SECONDARY | _SUPPLEMENTARY
+_FAILED_RECORD = _UNMAPPED | _QCFAIL | _DUPLICATE
+_SOFT_CLIP = 4
+_HARD_CLIP = 5
+_MC_ALIGNED = re.compile(r"(\d+)[MDN=X]")
+
+# Fragment-length limit when the caller gives none: median + MAD_FACTOR x MAD of the region's
+# proper-pair TLENs. A normal library's fragment lengths are unimodal with a tail of a few MADs,
+# so 10 MADs leaves no normal fragment discordant while keeping the breakpoint intervals (whose
+# width is about max_fragment) short. Never below MIN_MEDIAN_FACTOR x median, so a library with
+# nearly fixed fragments (MAD 0) does not call a pair a few bases longer than usual discordant.
+# With fewer than MIN_PROPER_PAIRS proper pairs the estimate is unreliable: FALLBACK_MAX_FRAGMENT
+# (longer than the fragments of usual short-read DNA libraries, far shorter than any deletion
+# that removes an exon's worth of bins) is used instead.
+MAD_FACTOR = 10
+MIN_MEDIAN_FACTOR = 1.5
+MIN_PROPER_PAIRS = 30
+FALLBACK_MAX_FRAGMENT = 1000
+
+
+@dataclass(frozen=True)
+class DeletionJunction:
+    """One deletion supported by read evidence (1-based coordinates).
+
+    The deleted bases are ``left_end + 1 .. right_start - 1``. A side is *exact* when a clipped
+    read placed it (then low == high == the estimate); otherwise its estimate is the middle of
+    the interval the discordant pairs allow.
+    """
+
+    chrom: str
+    left_end: int  # best estimate of the last retained base before the deletion
+    right_start: int  # best estimate of the first retained base after it
+    left_low: int  # the last retained base lies in [left_low, left_high]
+    left_high: int
+    right_low: int  # the first retained base lies in [right_low, right_high]
+    right_high: int
+    pairs: int  # discordant pairs supporting it
+    split_reads: int  # clipped reads whose clip position is left_end or right_start
+    left_split_reads: int  # of which right-clipped reads ending at left_end
+    right_split_reads: int  # of which left-clipped reads starting at right_start
+    left_exact: bool
+    right_exact: bool
+    max_fragment: int  # the fragment-length limit used for this region
+
+    @property
+    def deleted_start(self) -> int:
+        """First deleted base (S)."""
+        return self.left_end + 1
+
+    @property
+    def deleted_end(self) -> int:
+        """Last deleted base (E)."""
+        return self.right_start - 1
+
+
+@dataclass(frozen=True)
+class _Mate:
+    """What one read of a candidate pair tells: its own span and its mate's position."""
+
+    start0: int  # 0-based first aligned base
+    end: int  # 1-based last aligned base
+    query_length: int
+    mate_start0: int
+    mate_aligned: int | None  # from the MC tag
+    mate_mapq: int | None  # from the MQ tag
+
+
+@dataclass(frozen=True, order=True)
+class _Pair:
+    """A candidate deletion pair in 1-based coordinates; `left_end_known` is False when the
+    left read was not seen and its end is only assumed."""
+
+    left_start: int
+    right_start: int
+    left_end: int
+    right_end: int
+    left_end_known: bool
+    name: str
+
+
+def estimate_max_fragment(proper_lengths: list[int]) -> int:
+    """The fragment-length limit from proper-pair TLENs (see MAD_FACTOR above)."""
+    if len(proper_lengths) < MIN_PROPER_PAIRS:
+        return FALLBACK_MAX_FRAGMENT
+    lengths = np.asarray(proper_lengths, dtype=np.float64)
+    median = float(np.median(lengths))
+    mad = float(np.median(np.abs(lengths - median)))
+    return int(np.ceil(max(median + MAD_FACTOR * mad, MIN_MEDIAN_FACTOR * median)))
+
+
+def _resolve_contig(alignments: pysam.AlignmentFile, chrom: str, source: str) -> str:
+    """The header's name for internal `chrom` (``chr7`` or ``7``)."""
+    internal = canonical_name(chrom)
+    for candidate in (header_contig(internal, True), header_contig(internal, False)):
+        if candidate in alignments.references:
+            return candidate
+    raise AlignmentFileError(
+        f"{source}: no contig {header_contig(internal, True)} or "
+        f"{header_contig(internal, False)} in the header"
+    )
+
+
+def _aligned_length_of_cigar(cigar: str) -> int | None:
+    lengths = _MC_ALIGNED.findall(cigar)
+    return sum(int(n) for n in lengths) if lengths else None
+
+
+def _mate_of(read: pysam.AlignedSegment) -> _Mate:
+    mate_aligned = _aligned_length_of_cigar(str(read.get_tag("MC"))) if read.has_tag("MC") else None
+    mate_mapq = int(read.get_tag("MQ")) if read.has_tag("MQ") else None
+    return _Mate(
+        start0=read.reference_start,
+        end=read.reference_end,
+        query_length=read.infer_query_length() or read.query_length,
+        mate_start0=read.next_reference_start,
+        mate_aligned=mate_aligned,
+        mate_mapq=mate_mapq,
+    )
+
+
+@dataclass
+class _RegionReads:
+    """Everything one pass over the region collects."""
+
+    proper_lengths: list[int]
+    lefts: dict[str, _Mate]  # forward reads whose reverse mate lies to the right
+    rights: dict[str, _Mate]  # reverse reads whose forward mate lies to the left
+    rejected: set[str]  # names of primary records that failed the filters
+    right_clips: Counter  # 1-based last aligned base of right-clipped reads -> reads
+    left_clips: Counter  # 1-based first aligned base of left-clipped reads -> reads
+
+
+def _scan(
+    alignments: pysam.AlignmentFile, contig: str, start: int, end: int, min_mapq: int, min_clip: int
+) -> _RegionReads:
+    proper_lengths: list[int] = []
+    lefts: dict[str, _Mate] = {}
+    rights: dict[str, _Mate] = {}
+    rejected: set[str] = set()
+    right_clips: Counter = Counter()
+    left_clips: Counter = Counter()
+    for read in alignments.fetch(contig, start - 1, end):
+        flag = read.flag
+        if flag & _NOT_PRIMARY:
+            continue
+        if flag & _FAILED_RECORD or read.mapping_quality < min_mapq:
+            rejected.add(read.query_name)
+            continue
+        paired = flag & _PAIRED
+        if paired and (flag & _MATE_UNMAPPED or read.next_reference_id != read.reference_id):
+            continue
+        cigar = read.cigartuples
+        if len(cigar) > 1:
+            first = cigar[1] if cigar[0][0] == _HARD_CLIP else cigar[0]
+            last = cigar[-2] if cigar[-1][0] == _HARD_CLIP else cigar[-1]
+            if first[0] == _SOFT_CLIP and first[1] >= min_clip:
+                left_clips[read.reference_start + 1] += 1
+            if last[0] == _SOFT_CLIP and last[1] >= min_clip:
+                right_clips[read.reference_end] += 1
+        if not paired:
+            continue
+        if flag & _PROPER_PAIR:
+            tlen = read.template_length
+            if tlen > 0:  # each proper pair once, through its leftmost mate
+                proper_lengths.append(tlen)
+            continue
+        mate_start0 = read.next_reference_start
+        read_start0 = read.reference_start
+        if not flag & _REVERSE and flag & _MATE_REVERSE and mate_start0 > read_start0:
+            lefts[read.query_name] = _mate_of(read)
+        elif flag & _REVERSE and not flag & _MATE_REVERSE and mate_start0 < read_start0:
+            rights[read.query_name] = _mate_of(read)
+    return _RegionReads(proper_lengths, lefts, rights, rejected, right_clips, left_clips)
+
+
+def _pairs(reads: _RegionReads, min_mapq: int) -> list[_Pair]:
+    """Join left and right reads into pairs; a mate outside the region is reconstructed from
+    RNEXT/PNEXT (and MC/MQ when present)."""
+    pairs: list[_Pair] = []
+    for name, left in reads.lefts.items():
+        if name in reads.rejected:
+            continue
+        right = reads.rights.get(name)
+        if right is not None:
+            pairs.append(_Pair(left.start0 + 1, right.start0 + 1, left.end, right.end, True, name))
+            continue
+        if left.mate_mapq is not None and left.mate_mapq < min_mapq:
+            continue
+        mate_length = left.mate_aligned or left.query_length
+        right_start = left.mate_start0 + 1
+        pairs.append(
+            _Pair(left.start0 + 1, right_start, left.end, right_start + mate_length - 1, True, name)
+        )
+    for name, right in reads.rights.items():
+        if name in reads.lefts or name in reads.rejected:
+            continue
+        if right.mate_mapq is not None and right.mate_mapq < min_mapq:
+            continue
+        known = right.mate_aligned is not None
+        mate_length = right.mate_aligned or right.query_length
+        left_start = right.mate_start0 + 1
+        pairs.append(
+            _Pair(
+                left_start, right.start0 + 1, left_start + mate_length - 1, right.end, known, name
+            )
+        )
+    return pairs
+
+
+def _cluster(pairs: list[_Pair], max_fragment: int) -> list[list[_Pair]]:
+    """Group pairs whose left starts and right starts both lie within max_fragment of the
+    cluster's first pair (pairs of one deletion start within max_fragment of its breakpoints)."""
+    clusters: list[list[_Pair]] = []
+    for candidate in sorted(pairs):
+        for cluster in clusters:
+            anchor = cluster[0]
+            if (
+                candidate.left_start - anchor.left_start <= max_fragment
+                and abs(candidate.right_start - anchor.right_start) <= max_fragment
+            ):
+                cluster.append(candidate)
+                break
+        else:
+            clusters.append([candidate])
+    return clusters
+
+
+def _best_clip(clips: Counter, low: int, high: int, anchor: int) -> tuple[int, int] | None:
+    """(position, reads) of the most supported clip in [low, high]; ties: nearest `anchor`,
+    then the smaller position."""
+    best = None
+    best_key = None
+    for position, count in clips.items():
+        if low <= position <= high:
+            key = (-count, abs(position - anchor), position)
+            if best_key is None or key < best_key:
+                best, best_key = (position, count), key
+    return best
+
+
+def _junction(
+    chrom: str, cluster: list[_Pair], reads: _RegionReads, max_fragment: int
+) -> DeletionJunction:
+    # What is certain: L is at or after every known left-read end (or at least a left read's
+    # first base), R at or before every right read's first base. What follows from
+    # max_fragment: the tumour fragment (left start .. L, R .. right end) is no longer.
+    left_low = max(p.left_end if p.left_end_known else p.left_start for p in cluster)
+    right_high = min(p.right_start for p in cluster)
+    left_high = min(p.left_start - 1 + max_fragment - (p.right_end - p.right_start + 1)
+                    for p in cluster)  # fmt: skip
+    right_low = max(p.right_end + 1 - max_fragment + (p.left_end - p.left_start + 1)
+                    for p in cluster)  # fmt: skip
+    # a deletion removes at least one base; geometry that contradicts max_fragment (a fragment
+    # longer than the limit) keeps the certain bound
+    left_high = max(min(left_high, right_high - 2), left_low)
+    right_low = min(max(right_low, left_low + 2), right_high)
+
+    left_clip = _best_clip(reads.right_clips, left_low, left_high, left_low)
+    right_clip = _best_clip(reads.left_clips, right_low, right_high, right_high)
+    if left_clip is not None:
+        left_end = left_low = left_high = left_clip[0]
+    else:
+        left_end = (left_low + left_high) // 2
+    if right_clip is not None:
+        right_start = right_low = right_high = right_clip[0]
+    else:
+        right_start = (right_low + right_high + 1) // 2
+    left_split = left_clip[1] if left_clip else 0
+    right_split = right_clip[1] if right_clip else 0
+    return DeletionJunction(
+        chrom=chrom,
+        left_end=left_end,
+        right_start=right_start,
+        left_low=left_low,
+        left_high=left_high,
+        right_low=right_low,
+        right_high=right_high,
+        pairs=len(cluster),
+        split_reads=left_split + right_split,
+        left_split_reads=left_split,
+        right_split_reads=right_split,
+        left_exact=left_clip is not None,
+        right_exact=right_clip is not None,
+        max_fragment=max_fragment,
+    )
+
+
+def deletion_junctions(
+    alignment_file: str | Path | pysam.AlignmentFile,
+    chrom: str,
+    start: int,
+    end: int,
+    *,
+    min_mapq: int = 20,
+    min_pairs: int = 2,
+    min_clip: int = 10,
+    max_fragment: int | None = None,
+    reference_fasta: str | None = None,
+) -> list[DeletionJunction]:
+    """Deletions with read evidence in ``chrom:start-end`` (1-based, inclusive) of an indexed,
+    coordinate-sorted paired-end BAM/CRAM (a path, or an open pysam AlignmentFile, which is left
+    open). See the module docstring for the evidence and how it is combined.
+
+    `chrom` is the internal name (``chr7``); the header may call it ``7``. Reads count when
+    mapped, primary, not duplicate, QC-passed, of mapping quality >= `min_mapq`, with the mate
+    mapped on the same contig. Clips shorter than `min_clip` bases are ignored; clusters of
+    fewer than `min_pairs` discordant pairs are dropped. `max_fragment` (bp) is the longest
+    normal fragment, estimated from the region's proper pairs when None (`estimate_max_fragment`:
+    median + 10 MAD of their TLEN, at least 1.5 x median; 1,000 bp with fewer than 30 pairs).
+
+    Returns the junctions sorted by position; the same input always gives the same list.
+    """
+    if not isinstance(start, int) or not isinstance(end, int) or start < 1 or end < start:
+        raise ValueError(
+            f"region {chrom}:{start}-{end}: expected 1-based integers with 1 <= start <= end"
+        )
+    if max_fragment is not None and (isinstance(max_fragment, bool) or max_fragment < 1):
+        raise ValueError(f"max_fragment must be a positive number of bases, got {max_fragment!r}")
+    if min_pairs < 1:
+        raise ValueError(f"min_pairs must be at least 1, got {min_pairs!r}")
+    if isinstance(alignment_file, pysam.AlignmentFile):
+        return _junctions_in(
+            alignment_file, str(alignment_file.filename, "utf-8", "replace"), chrom, start, end,
+            min_mapq, min_pairs, min_clip, max_fragment,
+        )  # fmt: skip
+    with open_alignment_file(alignment_file, reference_fasta) as alignments:
+        return _junctions_in(
+            alignments, str(alignment_file), chrom, start, end,
+            min_mapq, min_pairs, min_clip, max_fragment,
+        )  # fmt: skip
+
+
+def _junctions_in(
+    alignments: pysam.AlignmentFile,
+    source: str,
+    chrom: str,
+    start: int,
+    end: int,
+    min_mapq: int,
+    min_pairs: int,
+    min_clip: int,
+    max_fragment: int | None,
+) -> list[DeletionJunction]:
+    contig = _resolve_contig(alignments, chrom, source)
+    end = min(end, alignments.get_reference_length(contig))
+    reads = _scan(alignments, contig, start, end, min_mapq, min_clip)
+    if max_fragment is None:
+        max_fragment = estimate_max_fragment(reads.proper_lengths)
+    discordant = [
+        p for p in _pairs(reads, min_mapq) if p.right_end - p.left_start + 1 > max_fragment
+    ]
+    internal = canonical_name(chrom)
+    junctions = [
+        _junction(internal, cluster, reads, max_fragment)
+        for cluster in _cluster(discordant, max_fragment)
+        if len(cluster) >= min_pairs
+    ]
+    return sorted(junctions, key=lambda j: (j.left_end, j.right_start, j.left_low, j.right_high))
