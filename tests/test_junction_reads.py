@@ -170,6 +170,7 @@ def test_normal_sample_with_filtered_records_has_no_junction(tmp_path):
         "sup": {"flag": SUPPLEMENTARY},
         "qc": {"flag": QCFAIL},
         "lowleft": {"mapq": (5, 60)},  # the right mate alone passes: the pair must not count
+        "lowright": {"mapq": (60, 5)},  # the left mate alone passes
         "lowboth": {"mapq": 5},
     }
     for g, (name, kwargs) in enumerate(groups.items()):
@@ -177,14 +178,14 @@ def test_normal_sample_with_filtered_records_has_no_junction(tmp_path):
         for k in range(3):
             reads += discordant(f"{name}{k}", left + 40 * k, left + 5000 + 40 * k, **kwargs)
     for k in range(3):  # mate unmapped (mate record absent) and mate on another chromosome
-        r1, _ = discordant(f"unm{k}", S + 70_000 + 40 * k, S + 75_000)
+        r1, _ = discordant(f"unm{k}", S + 80_000 + 40 * k, S + 85_000)
         reads.append(replace(r1, flag=r1.flag | MATE_UNMAPPED))
-        reads += discordant(f"trans{k}", S + 70_000 + 40 * k, 1000, mate_chrom="chr8")
+        reads += discordant(f"trans{k}", S + 80_000 + 40 * k, 1000, mate_chrom="chr8")
     bam = write_alignments(tmp_path / "normal.bam", reads)
     assert deletion_junctions(bam, "chr7", S - 10_000, E + 10_000) == []
-    # the data is not trivially empty: without the MAPQ filter both low-MAPQ groups are calls
+    # the data is not trivially empty: without the MAPQ filter the low-MAPQ groups are calls
     loose = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000, min_mapq=0)
-    assert [j.left_low for j in loose] == [S + 40_000 + 80 + READ - 1, S + 50_000 + 80 + READ - 1]
+    assert [j.left_low for j in loose] == [S + 10_000 * g + 80 + READ - 1 for g in (4, 5, 6)]
 
 
 def test_single_pair_is_not_enough_and_two_deletions_are_two_junctions(tmp_path):
