@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -370,10 +371,11 @@ def deletion_junctions(
 
     Returns the junctions sorted by position; the same input always gives the same list.
     """
-    if not isinstance(start, int) or not isinstance(end, int) or start < 1 or end < start:
+    if not all(isinstance(v, Integral) for v in (start, end)) or not 1 <= start <= end:
         raise ValueError(
             f"region {chrom}:{start}-{end}: expected 1-based integers with 1 <= start <= end"
         )
+    start, end = int(start), int(end)
     if max_fragment is not None and (isinstance(max_fragment, bool) or max_fragment < 1):
         raise ValueError(f"max_fragment must be a positive number of bases, got {max_fragment!r}")
     if min_pairs < 1:
