@@ -61,7 +61,11 @@ is paid once rather than once per step and sample.
 Usage: python benchmarks/bench_ikzf1_accuracy.py [--seed 9001] [--depths 10,20,30,60]
        [--patients 150] [--panel-normals 10] [--processes 2] [--workdir benchmarks/out/accuracy]
        [--cnvkit PATH | --no-cnvkit] [--cnvkit-depths 20] [--cnvkit-method hmm]
-       [--cnvkit-threshold -0.2] [--rna] [--rna-fragments-per-tpm-kb 15]
+       [--cnvkit-threshold -0.2] [--rna] [--rna-fragments-per-tpm-kb 15] [--no-junctions]
+
+Deletion junctions (on by default): each tumour's BAM is read over the IKZF1 window for
+discordant pairs and split reads (ikaros.junction_reads), as the workflow does;
+--no-junctions calls from coverage alone, for comparison.
 """
 
 from __future__ import annotations
@@ -151,7 +155,9 @@ def _count_one(job: tuple[str, str, str]) -> str:
     return sample_id
 
 
-def run_ikaros(design, settings, panel, cohort_dir: Path, processes: int) -> pd.DataFrame:
+def run_ikaros(
+    design, settings, panel, cohort_dir: Path, processes: int, junctions: bool = True
+) -> pd.DataFrame:
     """Simulate BAMs, count coverage, build the reference and call every tumour; return the
     summary rows (one per patient) and the stage timings in attrs."""
     timings = {}
@@ -197,6 +203,7 @@ def run_ikaros(design, settings, panel, cohort_dir: Path, processes: int) -> pd.
                 sample_id=record.sample_id,
                 patient_id=record.patient_id,
                 coverage=str(coverage_dir / f"{record.sample_id}.tsv"),
+                alignment=record.dna_bam if junctions else None,
                 matched_normal=None,
                 blast_percent=record.blast_percent,
                 sex="" if pd.isna(record.sex) else record.sex,
@@ -959,6 +966,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cnvkit-method", default="hmm", choices=["hmm", "haar"])
     parser.add_argument("--cnvkit-threshold", type=float, default=CNVKIT_FALLBACK_LOG2)
     parser.add_argument(
+        "--no-junctions",
+        action="store_true",
+        help="call from coverage alone (no deletion junctions from the tumours' reads)",
+    )
+    parser.add_argument(
         "--rna",
         action="store_true",
         help="also simulate an RNA BAM per tumour (once per run) and score RNA-only and DNA+RNA",
@@ -1016,7 +1028,9 @@ def main(argv: list[str] | None = None) -> int:
             gene_models=gene_models,
         )  # fmt: skip
         started = time.perf_counter()
-        calls = run_ikaros(design, settings, panel, cohort_dir, args.processes)
+        calls = run_ikaros(
+            design, settings, panel, cohort_dir, args.processes, not args.no_junctions
+        )
         timings = {"depth": depth, **calls.attrs["timings"]}
         timings["ikaros_total_s"] = time.perf_counter() - started
         compared = compare(truth_table(design), calls)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -177,3 +179,96 @@ def test_arm_loss_through_the_window_is_not_cut():
         lambda s: call_segments(s, 0.6, CallParams())["deleted"].to_numpy(dtype=bool),
     )
     assert out[["first_row", "last_row"]].values.tolist() == [[0, 149]]
+
+
+# --- deletion junctions from the reads ------------------------------------------------------
+
+
+def _junction(left_end, right_start, pairs=3, split_reads=4, slack=0):
+    from ikaros.junction_reads import DeletionJunction
+
+    return DeletionJunction(
+        chrom="chr7", left_end=left_end, right_start=right_start,
+        left_low=left_end - slack, left_high=left_end + slack,
+        right_low=right_start - slack, right_high=right_start + slack,
+        pairs=pairs, split_reads=split_reads, left_split_reads=split_reads // 2,
+        right_split_reads=split_reads - split_reads // 2, left_exact=slack == 0,
+        right_exact=slack == 0, max_fragment=600,
+    )  # fmt: skip
+
+
+def _is_loss(blast=0.9):
+    return lambda s: call_segments(s, blast, CallParams())["deleted"].to_numpy(dtype=bool)
+
+
+def test_a_junction_pins_the_edges_where_the_coverage_cannot():
+    # A loss over bins 40..69 (bin i covers i*1000+1..i*1000+500) at 1.3 SD per bin: the
+    # coverage alone misplaces an edge in some draws; the reads' junction (last retained base
+    # 39,800, first retained 69,900) puts both edges right in every draw.
+    rng = np.random.default_rng(21)
+    free_exact = pinned_exact = 0
+    for _ in range(20):
+        x, var, _ = planted(120, 40, 70, -0.4, 0.3, rng)
+        bins = _bins(x, var, 30, 90)
+        segments = _segments(bins, [40, 70])
+        free = refine_segments(segments, bins, ["G"], _is_loss())
+        pinned = refine_segments(
+            segments, bins, ["G"], _is_loss(), junctions=[_junction(39_800, 69_900)]
+        )
+        lost = pinned[_is_loss()(pinned)]
+        pinned_exact += lost[["first_row", "last_row"]].values.tolist() == [[40, 69]]
+        free_lost = free[_is_loss()(free)]
+        free_exact += free_lost[["first_row", "last_row"]].values.tolist() == [[40, 69]]
+        if len(lost):
+            assert lost["junction"].tolist() == ["chr7:39800^69900 (3 pairs, 4 split reads)"]
+    assert pinned_exact == 20
+    assert free_exact < 20
+
+
+def test_a_junction_names_an_interval_whose_coverage_is_tested_alone():
+    # Bins 40..49 at log2 -0.3 (+-0.3 alternating, mean exactly -0.3, sd 0.3 each): the
+    # scatter inflates the SE to 0.3 / sqrt(10) x sqrt(10/9) = 0.1, so z = -3.0, and -2.7 with
+    # the SE floor: short of the usual 3.5 but past junction_z = 2 (-2.4 without the most
+    # extreme bin). CBS left it in one segment with the rest.
+    x = np.zeros(100)
+    x[40:50] = -0.3 + 0.3 * np.array([1, -1] * 5)
+    bins = _bins(x, np.full(100, 0.09), 20, 80)
+    segments = _segments(bins, [])
+    assert not _is_loss()(segments).any()
+    alone = refine_segments(segments, bins, ["G"], _is_loss())
+    assert not _is_loss()(alone).any()
+    named = refine_segments(
+        segments, bins, ["G"], _is_loss(), junctions=[_junction(39_700, 49_800)]
+    )
+    lost = named[_is_loss()(named)]
+    assert lost[["first_row", "last_row"]].values.tolist() == [[40, 49]]
+    assert lost["z"].iat[0] == pytest.approx(-3.0)
+
+
+def test_junctions_without_a_pair_or_outside_the_window_are_not_used():
+    x = np.zeros(100)
+    x[40:50] = -0.3 + 0.3 * np.array([1, -1] * 5)
+    bins = _bins(x, np.full(100, 0.09), 20, 80)
+    segments = _segments(bins, [])
+    for junction in (
+        _junction(39_700, 49_800, pairs=0, split_reads=8),  # split reads alone link nothing
+        _junction(39_700, 49_800, pairs=1, split_reads=1),  # two reads: below min_reads
+        _junction(90_700, 95_800),  # removes no bin of the window (bins 20..79)
+        _junction(40_600, 40_900),  # between two bins: removes no bin midpoint
+    ):
+        out = refine_segments(segments, bins, ["G"], _is_loss(), junctions=[junction])
+        assert not _is_loss()(out).any()
+
+
+def test_junction_intervals_without_split_reads_allow_every_gap_they_span():
+    from ikaros.breakpoints import junction_gaps
+
+    window = pd.DataFrame({"start": np.arange(10) * 1000 + 1, "end": np.arange(10) * 1000 + 500})
+    # last retained base in [2,100, 4,600]: bins 2, 3 and 4 (midpoints 2,250.5 to 4,250.5)
+    # may be either side, so the first breakpoint lies before bin 2, 3, 4 or 5
+    junction = dataclasses.replace(
+        _junction(3_000, 7_900), left_low=2_100, left_high=4_600, left_exact=False
+    )
+    start_ok, stop_ok = junction_gaps(window, junction)
+    assert np.flatnonzero(start_ok).tolist() == [2, 3, 4, 5]
+    assert np.flatnonzero(stop_ok).tolist() == [8]  # bins 5..7 lost, bin 8 (8,250.5) kept

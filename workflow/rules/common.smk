@@ -330,6 +330,8 @@ def call_jobs(cohort):
                 {
                     **common,
                     "source": "BAM",
+                    "alignment": record["dna_bam"],
+                    "reference_fasta": cohort.reference_fasta or None,
                     "coverage": f"results/{cohort.name}/coverage/{sample_id}.tsv",
                     "matched_normal": (
                         f"results/{cohort.name}/coverage/{normal}.tsv"
@@ -364,9 +366,13 @@ def call_jobs(cohort):
 
 def call_inputs(cohort):
     """The copy-number job's inputs: reference (when any tumour has a BAM), coverage tables,
-    segment files."""
+    the tumours' BAM/CRAMs (read in the IKZF1 window for deletion junctions), segment files.
+    """
     jobs = call_jobs(cohort)
+    alignments = [job["alignment"] for job in jobs if job.get("alignment")]
     inputs = {
+        "alignments": alignments,
+        "indexes": alignment_indexes(cohort, alignments),
         "coverage": sorted(
             {job["coverage"] for job in jobs if job["coverage"]}
             | {job["matched_normal"] for job in jobs if job["matched_normal"]}
@@ -379,6 +385,8 @@ def call_inputs(cohort):
     }
     if any(job["source"] == "BAM" for job in jobs):
         inputs["reference"] = f"results/{cohort.name}/copy_number/reference.tsv"
+    if cohort.reference_fasta and alignments:
+        inputs["reference_fasta"] = cohort.reference_fasta
     return inputs
 
 

@@ -1,9 +1,12 @@
 """Rule call_copy_number_<cohort>: every tumour of a cohort from coverage to calls.
 
 input: reference (build_reference; absent when no tumour has a dna_bam), coverage (tumours'
-       and matched normals' tables), segment files (the cohort's SEG, CNVkit .cns/.cnr)
+       and matched normals' tables), alignments + indexes (the tumours' BAM/CRAMs, read in
+       the IKZF1 window for deletion junctions), segment files (the cohort's SEG, CNVkit
+       .cns/.cnr)
 params: jobs (per tumour and DNA source: sample_id, patient_id, source (BAM, CNVkit, SEG),
-        coverage, matched_normal, segments, cnr, gene_models, blast_percent, sex,
+        alignment, reference_fasta, coverage, matched_normal, segments, cnr, gene_models,
+        blast_percent, sex,
         outputs = {bins, segments, exons, genes, summary, seg, chart}; see
         ikaros.sample_calls.SampleJob), settings (the config's copy_number block)
 output: every path named in the jobs' outputs

@@ -87,13 +87,17 @@ def fit_interval(
     allowed: np.ndarray | None = None,
     open_start: bool = False,
     open_stop: bool = False,
+    allowed_start: np.ndarray | None = None,
+    allowed_stop: np.ndarray | None = None,
 ) -> IntervalFit | None:
     """Single-loss fit of one window (bins in genomic order); None without any negative bin.
 
     ``level`` fixes L (e.g. from the segment that called the loss); by default it is the
     maximum-likelihood level of the best interval. ``allowed`` (n + 1 booleans, position k
-    = before bin k) says where a breakpoint may lie; by default anywhere. ``open_start`` /
-    ``open_stop`` fix the loss to run on past the window's first / last bin.
+    = before bin k) says where a breakpoint may lie; by default anywhere. ``allowed_start``
+    / ``allowed_stop`` (same shape) restrict the first / second breakpoint alone, e.g. to
+    where junction reads put it. ``open_start`` / ``open_stop`` fix the loss to run on past
+    the window's first / last bin.
     """
     x = np.asarray(x, dtype=float)
     var = np.asarray(var, dtype=float)
@@ -117,10 +121,16 @@ def fit_interval(
     if allowed is not None:
         allowed = np.asarray(allowed, dtype=bool)
         upper &= allowed[:, None] & allowed[None, :]
+    if allowed_start is not None:
+        upper &= np.asarray(allowed_start, dtype=bool)[:, None]
+    if allowed_stop is not None:
+        upper &= np.asarray(allowed_stop, dtype=bool)[None, :]
     if open_start:
         upper[1:, :] = False
     if open_stop:
         upper[:, :n] = False
+    if not upper.any():
+        return None
     loglik = np.where(upper, loglik, -np.inf)
     top = float(loglik.max())
     post = np.exp(loglik - top)
@@ -178,12 +188,55 @@ def _piece(bins: pd.DataFrame, rows: np.ndarray, split_p: float, library_se: flo
     }
 
 
+def junction_text(junction) -> str:
+    """How a junction is reported: chrom:last retained base^first retained base (reads)."""
+    return (
+        f"{junction.chrom}:{junction.left_end}^{junction.right_start} "
+        f"({junction.pairs} pairs, {junction.split_reads} split reads)"
+    )
+
+
+def _window_junction(junctions: Sequence, window_bins: pd.DataFrame, min_reads: int):
+    """The best-supported deletion junction that removes at least one bin of the window
+    (by bin midpoint), with at least one discordant pair and `min_reads` reads in all."""
+    chrom = str(window_bins["chrom"].iat[0])
+    mids = (window_bins["start"].to_numpy() + window_bins["end"].to_numpy()) / 2
+    best = None
+    for junction in junctions:
+        if junction.chrom != chrom or junction.pairs < 1:
+            continue
+        if junction.pairs + junction.split_reads < min_reads:
+            continue
+        if not np.any((mids > junction.left_end) & (mids < junction.right_start)):
+            continue
+        support = junction.pairs + junction.split_reads
+        if best is None or support > best.pairs + best.split_reads:
+            best = junction
+    return best
+
+
+def junction_gaps(window_bins: pd.DataFrame, junction) -> tuple[np.ndarray, np.ndarray]:
+    """Where the loss's first and second breakpoint may lie in the window (n + 1 booleans
+    each, k = before bin k) given a deletion junction: a bin is lost when its midpoint lies
+    between the last retained base before the deletion and the first one after it, for some
+    positions of these within the junction's intervals (one position when split reads fix
+    them to the base)."""
+    mids = (window_bins["start"].to_numpy() + window_bins["end"].to_numpy()) / 2
+    before = np.concatenate(([-np.inf], mids))  # midpoint of bin k - 1
+    after = np.concatenate((mids, [np.inf]))  # midpoint of bin k
+    start_ok = (before <= junction.left_high) & (after > junction.left_low)
+    stop_ok = (before < junction.right_high) & (after >= junction.right_low)
+    return start_ok, stop_ok
+
+
 def refine_segments(
     segments: pd.DataFrame,
     bins: pd.DataFrame,
     genes: Sequence[str],
     is_loss: Callable[[pd.DataFrame], np.ndarray],
     library_se: float = 0.0,
+    junctions: Sequence = (),
+    junction_min_reads: int = 3,
 ) -> pd.DataFrame:
     """Re-place the edges of a loss inside each gene's window by the single-interval fit.
 
@@ -193,8 +246,17 @@ def refine_segments(
     segmentation and the segment call, this step only moves edges. The change points of CBS
     between two bins of the window are replaced by the fitted interval's edges; those outside
     the window stay, and every piece is summarised anew. Segments elsewhere are unchanged.
+
+    ``junctions`` (ikaros.junction_reads.DeletionJunction) are deletions seen in the reads. A
+    junction that removes bins of a window (at least one discordant pair and
+    ``junction_min_reads`` pairs and split reads) confines the breakpoints to where its reads
+    put them, and the window is fitted even without a CBS call: the reads name the interval
+    in advance, so its coverage is tested alone (the piece carries the junction in column
+    ``junction`` and ``is_loss`` may hold it to a lower z).
     """
     out = segments.reset_index(drop=True)
+    if len(junctions) and "junction" not in out.columns:
+        out["junction"] = ""
     usable = ~bins["masked"].to_numpy(dtype=bool)
     gene_col = bins["gene"].astype(str).to_numpy() if "gene" in bins.columns else None
     if gene_col is None or out.empty:
@@ -209,21 +271,35 @@ def refine_segments(
         if not len(touching):
             continue
         called = touching[is_loss(out.iloc[touching])]
-        if not len(called):
+        junction = _window_junction(junctions, bins.iloc[window], junction_min_reads)
+        if not len(called) and junction is None:
             continue
-        # The loss level: that of the called segment with most bins in the window.
-        in_window = [np.sum((window >= first_row[k]) & (window <= last_row[k])) for k in called]
-        level = float(out["log2"].iat[int(called[int(np.argmax(in_window))])])
-        # A called loss that already runs past an end of the window (a 7p or whole-gene
-        # loss) keeps that end: the window cannot tell where it lies.
-        fit = fit_interval(
-            bins["log2"].to_numpy(dtype=float)[window],
-            bins["var"].to_numpy(dtype=float)[window],
-            level,
-            breakpoint_gaps(bins.iloc[window]),
-            open_start=bool(first_row[called[0]] < window[0]),
-            open_stop=bool(last_row[called[-1]] > window[-1]),
-        )
+        x = bins["log2"].to_numpy(dtype=float)[window]
+        var = bins["var"].to_numpy(dtype=float)[window]
+        gaps = breakpoint_gaps(bins.iloc[window])
+        if junction is None:
+            # The loss level: that of the called segment with most bins in the window.
+            in_window = [np.sum((window >= first_row[k]) & (window <= last_row[k])) for k in called]
+            level = float(out["log2"].iat[int(called[int(np.argmax(in_window))])])
+            # A called loss that already runs past an end of the window (a 7p or whole-gene
+            # loss) keeps that end: the window cannot tell where it lies.
+            fit = fit_interval(
+                x, var, level, gaps,
+                open_start=bool(first_row[called[0]] < window[0]),
+                open_stop=bool(last_row[called[-1]] > window[-1]),
+            )  # fmt: skip
+        else:
+            start_ok, stop_ok = junction_gaps(bins.iloc[window], junction)
+            # Exons are kept whole unless the reads put a breakpoint inside one.
+            start_ok = start_ok & gaps if np.any(start_ok & gaps) else start_ok
+            stop_ok = stop_ok & gaps if np.any(stop_ok & gaps) else stop_ok
+            # The level of the bins the junction's best estimate removes.
+            mids = (bins["start"].to_numpy()[window] + bins["end"].to_numpy()[window]) / 2
+            lost = (mids > junction.left_end) & (mids < junction.right_start)
+            level, _ = segment_summary(x[lost], var[lost]) if lost.any() else (np.nan, np.nan)
+            if not level < 0:
+                continue
+            fit = fit_interval(x, var, level, allowed_start=start_ok, allowed_stop=stop_ok)
         if fit is None:
             continue
         lo, hi = int(touching[0]), int(touching[-1])
@@ -244,6 +320,12 @@ def refine_segments(
             p = float(out["split_p"].iat[lo]) if k == 0 else cuts[start]
             pieces.append(_piece(bins, members, p, library_se))
         pieces = pd.DataFrame(pieces, columns=out.columns)
+        if "junction" in pieces.columns:
+            pieces["junction"] = ""
+        if junction is not None:
+            lost_rows = window[fit.start : fit.stop]
+            carries = (pieces["first_row"] <= lost_rows[-1]) & (pieces["last_row"] >= lost_rows[0])
+            pieces.loc[carries, "junction"] = junction_text(junction)
         overlap = (pieces["first_row"] <= window[-1]) & (pieces["last_row"] >= window[0])
         if not np.any(is_loss(pieces[overlap])):
             continue  # the refit only moves edges: it never takes away the call itself

@@ -24,6 +24,11 @@ exon, intron and flank bins), the edges of a loss that CBS called are re-placed 
 single-interval likelihood fit of ikaros.breakpoints before the segments are called: a
 one-bin exon at the edge of a loss (exon 1, exon 2) is then decided by the posterior of the
 breakpoint given all bins of the window, not by where the arm-wide segmentation cut.
+Deletion junctions seen in the reads (ikaros.junction_reads: discordant pairs and split reads)
+pin these edges to where the reads put them, and a loss whose interval the reads name is
+called at ``junction_z`` instead of ``z_threshold``: the hypothesis comes from the reads, not
+from a search over the coverage, and needs at least ``junction_min_reads`` pairs and split
+reads, one of them a discordant pair.
 
 Exon call. Exons are placed on the segments by genomic position. An exon covered by segments
 takes their state (deleted when deleted segments cover at least half of its bases). An exon
@@ -68,6 +73,8 @@ class CallParams:
     min_marks: int = 3
     focal_max_bp: int = 5_000_000
     se_floor: float = 0.05
+    junction_z: float = 2.0
+    junction_min_reads: int = 3
 
 
 @dataclass
@@ -145,12 +152,19 @@ def call_segments(
     z = np.where(has_se, log2 / np.where(has_se, se, 1.0), np.nan)
     ratio = np.power(2.0, log2)
     small_enough = ratio <= 1.0 - params.min_fraction / 2.0
-    by_z = has_se & (z <= -params.z_threshold) & (n_bins >= params.min_bins) & small_enough
+    # A segment whose interval a deletion junction in the reads names is tested alone.
+    named = (
+        out["junction"].fillna("").astype(str).to_numpy() != ""
+        if "junction" in out.columns
+        else np.zeros(len(out), dtype=bool)
+    )
+    threshold = np.where(named, params.junction_z, params.z_threshold)
+    by_z = has_se & (z <= -threshold) & (n_bins >= params.min_bins) & small_enough
     if "log2_drop1" in out.columns:
         # Bin-level segments: the loss must stand without its most extreme bin too.
         se_drop1 = np.hypot(out["se_drop1"].to_numpy(dtype=float), params.se_floor)
         drop_z = out["log2_drop1"].to_numpy(dtype=float) / se_drop1
-        by_z &= ~(drop_z > -params.z_threshold)
+        by_z &= ~(drop_z > -threshold)
     by_threshold = (
         ~has_se & (log2 <= params.seg_max_log2) & (n_bins >= params.min_marks) & small_enough
     )
@@ -482,11 +496,13 @@ def call_from_bins(
     seed: int = 0,
     undo_z: float = 3.0,
     refine_genes: Sequence[str] = REFINE_GENES,
+    junctions: Sequence = (),
 ) -> CopyNumberCalls:
     """Log2 ratios of panel bins (reference.log2_ratios) -> CBS segments -> calls.
 
     Inside the windows of ``refine_genes`` the edges of a called loss are re-placed by the
-    single-interval likelihood fit of ikaros.breakpoints (exon-level precision).
+    single-interval likelihood fit of ikaros.breakpoints (exon-level precision), confined by
+    the deletion ``junctions`` found in the sample's reads (ikaros.junction_reads).
     """
     segments = segment_bins(
         bins, alpha=alpha, n_perm=n_perm, min_width=min_width, seed=seed, undo_z=undo_z
@@ -503,6 +519,8 @@ def call_from_bins(
         refine_genes,
         lambda s: call_segments(s, blast_fraction, params)["deleted"].to_numpy(dtype=bool),
         library_se,
+        junctions,
+        params.junction_min_reads,
     )
     calls = call_from_segments(
         sample_id, "BAM", segments, exon_model(bins), blast_fraction, params, bins
@@ -518,7 +536,8 @@ def settings_from_config(config: Mapping | None) -> tuple[CallParams, dict]:
     """The config block ``copy_number`` -> (CallParams, keyword arguments of call_from_bins).
 
     Keys: every CallParams field (z_threshold, min_fraction, min_bins, bi_z, blast_slack,
-    seg_max_log2, min_marks, focal_max_bp) and alpha, n_perm, min_width, undo_z, seed. Other
+    seg_max_log2, min_marks, focal_max_bp, se_floor, junction_z, junction_min_reads) and
+    alpha, n_perm, min_width, undo_z, seed. Other
     keys (e.g. min_count, max_sd, max_noise_scale, read by other steps) are ignored here.
     """
     config = dict(config or {})

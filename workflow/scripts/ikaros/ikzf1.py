@@ -151,6 +151,9 @@ def call_ikzf1(
     )
     if length is not None:
         evidence += f"; loss {chrom}:{loss_start}-{loss_end} ({length / 1e6:.2f} Mb)"
+    junction = seg.get("junction", "")
+    if isinstance(junction, str) and junction:
+        evidence += f"; junction {junction}"
     if unresolved:
         evidence += "; exon(s) " + ",".join(map(str, unresolved)) + " unresolved"
     return Ikzf1Call(

@@ -5,6 +5,7 @@ alteration and the one-row summary that the patients table is built from:
 
 - BAM route (`source` "BAM"): log2 ratios of the sample's coverage against the cohort's
   reference (or against the patient's matched normal, with the reference's noise model),
+  deletion junctions in the sample's reads over the IKZF1 window (ikaros.junction_reads),
   segmentation, exon and gene calls;
 - segment routes (`source` "SEG" or "CNVkit"): the sample's segments from a multi-sample SEG
   file or a CNVkit .cns (with its .cnr for standard errors) go straight to the exon and gene
@@ -23,10 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ikaros.copy_number import call_from_bins, settings_from_config
+from ikaros.breakpoints import junction_text
+from ikaros.copy_number import REFINE_GENES, call_from_bins, settings_from_config
 from ikaros.coverage import read_coverage
 from ikaros.ikzf1 import call_ikzf1
 from ikaros.ikzf1plus import sample_summary
+from ikaros.junction_reads import deletion_junctions
 from ikaros.processes import map_in_processes
 from ikaros.ratio_chart import exon_ratio_chart
 from ikaros.reference import build_reference, log2_ratios, read_reference
@@ -55,6 +58,8 @@ class SampleJob:
     segments: str | None = None  # the SEG file (source SEG) or the .cns (source CNVkit)
     cnr: str | None = None  # CNVkit bins of the .cns, for segment standard errors
     gene_models: str | None = None  # exon coordinates, for the segment routes
+    alignment: str | None = None  # the tumour's BAM/CRAM, for deletion junctions (BAM route)
+    reference_fasta: str | None = None  # needed to read a CRAM
 
 
 def _blast_fraction(blast_percent) -> float | None:
@@ -72,7 +77,10 @@ def call_sample(job: SampleJob, reference, settings: dict):
     blast = _blast_fraction(job.blast_percent)
     if job.source == "BAM":
         bins = _bam_log2_ratios(job, reference, settings)
-        calls = call_from_bins(job.sample_id, bins, blast, call_params, **seg_kwargs)
+        junctions = _window_junctions(job, bins, settings)
+        calls = call_from_bins(
+            job.sample_id, bins, blast, call_params, junctions=junctions, **seg_kwargs
+        )
     elif job.source in ("SEG", "CNVkit"):
         segments = (
             _seg_segments(job.segments, job.sample_id)
@@ -111,6 +119,28 @@ def _bam_log2_ratios(job: SampleJob, reference, settings: dict) -> pd.DataFrame:
         job.sample_id, reference.kind, bins.attrs["library_log2"], bins.attrs["noise_scale"],
     )  # fmt: skip
     return bins
+
+
+def _window_junctions(job: SampleJob, bins: pd.DataFrame, settings: dict) -> list:
+    """Deletion junctions in the tumour's reads over each refitted gene's window of bins
+    (an indexed read of that region only); none without an alignment file."""
+    if not job.alignment:
+        return []
+    junctions = []
+    genes = bins["gene"].astype(str).to_numpy()
+    for gene in REFINE_GENES:
+        window = bins[genes == gene]
+        if window.empty:
+            continue
+        found = deletion_junctions(
+            job.alignment, str(window["chrom"].iat[0]), int(window["start"].min()),
+            int(window["end"].max()), min_mapq=int(settings.get("junction_min_mapq", 20)),
+            min_pairs=1, reference_fasta=job.reference_fasta,
+        )  # fmt: skip
+        log.info("%s: %d deletion junction(s) in the %s window: %s", job.sample_id, len(found),
+                 gene, "; ".join(junction_text(j) for j in found) or "none")  # fmt: skip
+        junctions += found
+    return junctions
 
 
 # A cohort's SEG file is read once per process, not once per sample.
