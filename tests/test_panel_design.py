@@ -4,6 +4,7 @@ Small cases are worked out by hand; the shipped panels are checked against the s
 (IKZF1 exons in both builds) and against the rules of the design.
 """
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from ikaros.genome import contig_lengths
 from ikaros.panel import read_panel, validate_panel
 from ikaros.panel_design import (
     CENTROMERES,
+    DEFAULT_SETTINGS,
     PSEUDOAUTOSOMAL,
     PanelDesignError,
     arm_of,
@@ -87,6 +89,24 @@ def test_intron_tiles_minus_strand_numbering_and_clearance():
     assert [b["start"] for b in tiles] == [5201, 6201, 7201, 8201]
     assert [b["bin_id"] for b in tiles][-1] == "M_i1_004"
     assert all(b["start"] - 5100 - 1 >= 100 and 9001 - b["end"] - 1 >= 100 for b in tiles)
+
+
+def test_contiguous_locus_tiles_minus_strand_by_hand():
+    # minus strand: exon 1 = 9,001..9,100, exon 2 = 5,001..5,100; locus margin 1,200 bp.
+    # Intron 1 usable 5,201..8,900: tiles end to end from 5,201 (last 8,201..8,700).
+    # Upstream (the transcription start side, after 9,100): 9,201..9,700 and 9,701..10,200,
+    # both ending by 9,100 + 1,200 = 10,300. Downstream (before 5,001): tiles ending at 4,900
+    # and 4,400 (start 3,901, not before 5,001 - 1,200 = 3,801).
+    settings = dataclasses.replace(DEFAULT_SETTINGS, locus_margin=1200)
+    gene = model("M", "chr9", "-", [(9001, 9100), (5001, 5100)])
+    tiles = {b["bin_id"]: (b["start"], b["end"], b["intron"]) for b in
+             intron_bins(gene, settings, contiguous=True)}  # fmt: skip
+    assert [v[0] for k, v in tiles.items() if k.startswith("M_i1_")] == list(range(5201, 8202, 500))
+    assert tiles["M_up_001"] == (9201, 9700, None)
+    assert tiles["M_up_002"] == (9701, 10200, None)
+    assert tiles["M_down_001"] == (4401, 4900, None)
+    assert tiles["M_down_002"] == (3901, 4400, None)
+    assert len(tiles) == 7 + 4
 
 
 def test_arm_assignment_by_hand():
@@ -208,20 +228,35 @@ def test_shipped_panel_has_every_required_gene_and_stays_small(shipped):
     assert long_bins.empty
 
 
-def test_shipped_ikzf1_intron_tiles_cover_introns_1_to_7_clear_of_exons(shipped):
+def test_shipped_ikzf1_locus_is_tiled_end_to_end_clear_of_exons(shipped):
+    """IKZF1 is `contiguous`: 500 bp tiles with no space between them through introns 1-7
+    (100 bp clear of the exons) and through 10 kb before exon 1 and after exon 8, so that no
+    stretch of the locus longer than 700 bp (a tile's remainder plus two clearances) lies
+    outside a tile or an exon bin."""
     build, panel = shipped
-    tiles = panel[(panel["gene"] == "IKZF1") & (panel["kind"] == "intron")]
-    assert sorted(tiles["intron"].unique()) == list(range(1, 8))
+    locus = panel[panel["gene"] == "IKZF1"]
+    tiles = locus[locus["kind"] == "intron"]
+    assert sorted(tiles["intron"].dropna().unique()) == list(range(1, 8))
+    assert ((tiles["end"] - tiles["start"] + 1) == 500).all()
     reference = pd.read_csv(REFERENCE / "ikzf1_exons.tsv", sep="\t", comment="#")
+    starts, ends = reference[f"{build}_start"], reference[f"{build}_end"]
     for k in range(1, 8):
-        left_end = reference[f"{build}_end"].iloc[k - 1]
-        right_start = reference[f"{build}_start"].iloc[k]
         mine = tiles[tiles["intron"] == k]
-        assert (mine["start"] - left_end - 1 >= 100).all()
-        assert (right_start - mine["end"] - 1 >= 100).all()
-        # a 500 bp tile every 1 kb: the tiles reach to within 1.1 kb of the next exon
-        assert right_start - mine["end"].max() - 1 <= 1100 + 500
-        assert ((mine["end"] - mine["start"] + 1) == 500).all()
+        assert (mine["start"] - ends.iloc[k - 1] - 1 >= 100).all()
+        assert (starts.iloc[k] - mine["end"] - 1 >= 100).all()
+        assert (mine["start"].to_numpy()[1:] == mine["end"].to_numpy()[:-1] + 1).all()
+    margins = tiles[tiles["intron"].isna()]
+    up = margins[margins["bin_id"].str.startswith("IKZF1_up_")]
+    down = margins[margins["bin_id"].str.startswith("IKZF1_down_")]
+    assert len(up) == len(down) == 19  # (10,000 - 100) // 500 tiles on each side
+    # plus strand: upstream is before exon 1, numbered outward from it
+    assert up.set_index("bin_id").loc["IKZF1_up_001", "end"] == starts.iloc[0] - 101
+    assert down.set_index("bin_id").loc["IKZF1_down_001", "start"] == ends.iloc[7] + 101
+    assert up["start"].min() >= starts.iloc[0] - 10_000
+    assert down["end"].max() <= ends.iloc[7] + 10_000
+    covered = locus[locus["kind"].isin(["exon", "intron"])].sort_values("start")
+    gaps = covered["start"].to_numpy()[1:] - covered["end"].to_numpy()[:-1] - 1
+    assert gaps.max() <= 700
 
 
 def test_shipped_flanks_and_arms_follow_the_design(shipped):

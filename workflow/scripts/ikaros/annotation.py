@@ -62,10 +62,10 @@ def read_panel_genes(path: str | Path) -> pd.DataFrame:
                 f"{path}: row {row} (gene {record.gene}), column flank: expected a distance in "
                 f"bp, 'PAR1' or empty, got {record.flank!r}"
             )
-        if record.intron_tiles not in ("yes", "no", ""):
+        if record.intron_tiles not in ("yes", "contiguous", "no", ""):
             raise AnnotationError(
-                f"{path}: row {row} (gene {record.gene}), column intron_tiles: expected yes, no "
-                f"or empty, got {record.intron_tiles!r}"
+                f"{path}: row {row} (gene {record.gene}), column intron_tiles: expected yes, "
+                f"contiguous, no or empty, got {record.intron_tiles!r}"
             )
     duplicated = table["gene"].duplicated()
     if duplicated.any():

@@ -4,8 +4,14 @@ Bins, in order of precedence (a tile that would overlap a bin of a higher kind i
 
 - exon: every exon of every panel gene; exons longer than 1,000 bp are cut into near-equal
   pieces of at most 500 bp (same exon number, bin_id suffix _1, _2, ... in coordinate order).
-- intron: for genes marked `intron_tiles`, 500 bp tiles every 1 kb across each intron, starting
-  and ending at least 100 bp from the flanking exons. Intron k lies between exon k and k+1.
+- intron: for genes marked `intron_tiles: yes`, 500 bp tiles every 1 kb across each intron,
+  starting and ending at least 100 bp from the flanking exons. Intron k lies between exon k and
+  k+1. Genes marked `contiguous` have their whole locus tiled end to end: 500 bp tiles with no
+  space between them through every intron and through `locus_margin` (10 kb) before the first
+  and after the last exon (bins `<gene>_up_NNN` before the transcription start and
+  `<gene>_down_NNN` after its end, numbered outward from the gene; kind intron without an
+  intron number). Every breakpoint in or near the gene then lies in a
+  tile, so the reads that span a deletion's junction are captured.
 - flank: 2 kb tiles on a 50 kb grid within each gene's flank window (gene span +- the gene's
   `flank` distance, or PAR1 for the PAR1 genes); a tile belongs to the nearest flanked gene.
 - backbone: 2 kb tiles on a 500 kb grid along chromosomes 7 and 9.
@@ -154,6 +160,7 @@ class PanelSettings:
     intron_tile: int = 500
     intron_step: int = 1000
     intron_clearance: int = 100
+    locus_margin: int = 10_000
     flank_tile: int = 2000
     flank_step: int = 50_000
     backbone_tile: int = 2000
@@ -255,22 +262,49 @@ def introns(model: pd.DataFrame) -> list[tuple[int, int, int]]:
     return result
 
 
-def intron_bins(model: pd.DataFrame, settings: PanelSettings = DEFAULT_SETTINGS) -> list[dict]:
+def _tiles(first: int, last: int, size: int, step: int) -> list[tuple[int, int]]:
+    """Tiles of `size` bp every `step` bp from `first`, all ending by `last`."""
+    return [(p, p + size - 1) for p in range(first, last - size + 2, step)]
+
+
+def intron_bins(
+    model: pd.DataFrame, settings: PanelSettings = DEFAULT_SETTINGS, contiguous: bool = False
+) -> list[dict]:
+    """Intron tiles of one gene: every `intron_step` bp, or end to end (`contiguous`, which
+    also tiles `locus_margin` bp beyond the first and last exon)."""
     gene, chrom = model["gene"].iloc[0], model["chrom"].iloc[0]
+    step = settings.intron_tile if contiguous else settings.intron_step
+    clearance, size = settings.intron_clearance, settings.intron_tile
     bins = []
     for number, start, end in introns(model):
-        first, last = start + settings.intron_clearance, end - settings.intron_clearance
-        position, index = first, 1
-        while position + settings.intron_tile - 1 <= last:
+        for index, (t_start, t_end) in enumerate(
+            _tiles(start + clearance, end - clearance, size, step), start=1
+        ):
             bins.append(
                 dict(
-                    bin_id=f"{gene}_i{number}_{index:03d}", chrom=chrom, start=position,
-                    end=position + settings.intron_tile - 1, kind="intron", gene=gene,
-                    exon=None, intron=number,
+                    bin_id=f"{gene}_i{number}_{index:03d}", chrom=chrom, start=t_start,
+                    end=t_end, kind="intron", gene=gene, exon=None, intron=number,
                 )
             )  # fmt: skip
-            position += settings.intron_step
-            index += 1
+    if not contiguous:
+        return bins
+    low, high = int(model["start"].min()), int(model["end"].max())
+    # Margin tiles run outward from the gene (001 next to it), clear of its outer exons.
+    before = [
+        (end - size + 1, end)
+        for end in range(low - clearance - 1, max(low - settings.locus_margin, 1) + size - 2, -size)
+    ]
+    after = _tiles(high + clearance + 1, high + settings.locus_margin, size, size)
+    minus = model["strand"].iloc[0] == "-"
+    sides = {"up": after if minus else before, "down": before if minus else after}
+    for side, tiles in sides.items():
+        for index, (t_start, t_end) in enumerate(tiles, start=1):
+            bins.append(
+                dict(
+                    bin_id=f"{gene}_{side}_{index:03d}", chrom=chrom, start=t_start, end=t_end,
+                    kind="intron", gene=gene, exon=None, intron=None,
+                )
+            )  # fmt: skip
     return bins
 
 
@@ -455,9 +489,9 @@ def design_panel(
         )
 
     bins = exon_bins(models, settings)
-    tiled = panel_genes.loc[panel_genes["intron_tiles"] == "yes", "gene"]
-    for gene in tiled:
-        bins += intron_bins(models[models["gene"] == gene], settings)
+    tiled = panel_genes[panel_genes["intron_tiles"].isin(["yes", "contiguous"])]
+    for gene, how in zip(tiled["gene"], tiled["intron_tiles"], strict=True):
+        bins += intron_bins(models[models["gene"] == gene], settings, how == "contiguous")
     _check_no_overlap(bins, "exon and intron bins")
     bins += flank_bins(models, panel_genes, build, bins, settings)
     bins += backbone_bins(build, bins, settings)
