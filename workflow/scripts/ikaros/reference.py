@@ -250,8 +250,9 @@ def build_reference(
     ``kind`` is one of REFERENCE_KINDS; ``matched_normal`` takes exactly one sample and, as
     one sample cannot show between-sample scatter, borrows ``excess_var`` (and the noisy-bin
     mask) from ``noise_from`` when given, else assumes Poisson noise only. ``males`` gives
-    each sample's sex (None: inferred). Runs of bins whose running median lies below
-    ``loss_log2`` in a sample (its losses) are left out of that bin's median and spread.
+    each sample's sex (None: inferred). In a ``cohort`` reference (tumours), runs of bins whose
+    running median lies below ``loss_log2`` in a sample (its losses) are left out of that bin's
+    median and spread.
     """
     if kind not in REFERENCE_KINDS:
         raise ValueError(f"reference kind {kind!r}: expected one of {', '.join(REFERENCE_KINDS)}")
@@ -294,10 +295,12 @@ def build_reference(
         sizes = _library_sizes(logc, bias, norm)
         bias = np.median(logc - sizes[:, None], axis=0)
     sizes = _library_sizes(logc, bias, norm)
-    if kind != "matched_normal":
-        # Losses in a minority of samples still pull a median down (CDKN2A is lost in a
+    if kind == "cohort":
+        # Losses in a minority of tumours still pull a median down (CDKN2A is lost in a
         # third of B-ALL): drop runs of bins lying clearly below the first estimate in a
-        # sample, then take the median of what is left.
+        # sample, then take the median of what is left. Not for normals: they carry no
+        # somatic loss, and dropping those lying low at a locus (a library's local bias,
+        # which tumours share) would lift the median there and make tumours look deleted.
         lost = _runs_below(logc - sizes[:, None] - bias, panel, loss_log2)
         kept = np.where(lost, np.nan, logc - sizes[:, None])
         enough = np.sum(~lost, axis=0) >= max(3, n // 2)
