@@ -228,7 +228,7 @@ def test_a_junction_pins_the_edges_where_the_coverage_cannot():
 def test_a_junction_names_an_interval_whose_coverage_is_tested_alone():
     # Bins 40..49 at log2 -0.3 (+-0.3 alternating, mean exactly -0.3, sd 0.3 each): the
     # scatter inflates the SE to 0.3 / sqrt(10) x sqrt(10/9) = 0.1, so z = -3.0, and -2.7 with
-    # the SE floor: short of the usual 3.5 but past junction_z = 2 (-2.4 without the most
+    # the SE floor: short of the usual 3.5 but past junction_z = 1.5 (-2.4 without the most
     # extreme bin). CBS left it in one segment with the rest.
     x = np.zeros(100)
     x[40:50] = -0.3 + 0.3 * np.array([1, -1] * 5)

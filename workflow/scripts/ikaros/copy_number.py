@@ -26,9 +26,10 @@ one-bin exon at the edge of a loss (exon 1, exon 2) is then decided by the poste
 breakpoint given all bins of the window, not by where the arm-wide segmentation cut.
 Deletion junctions seen in the reads (ikaros.junction_reads: discordant pairs and split reads)
 pin these edges to where the reads put them, and a loss whose interval the reads name is
-called at ``junction_z`` instead of ``z_threshold``: the hypothesis comes from the reads, not
-from a search over the coverage, and needs at least ``junction_min_reads`` pairs and split
-reads, one of them a discordant pair.
+called at ``junction_z`` (1.5) instead of ``z_threshold``: the hypothesis comes from the reads,
+not from a search over the coverage, and needs at least ``junction_min_reads`` pairs and split
+reads, one of them a discordant pair; the coverage then only has to confirm a loss (a
+deletion-type junction with no drop in depth is an artefact, or a balanced event).
 
 Exon call. Exons are placed on the segments by genomic position. An exon covered by segments
 takes their state (deleted when deleted segments cover at least half of its bases). An exon
@@ -73,7 +74,7 @@ class CallParams:
     min_marks: int = 3
     focal_max_bp: int = 5_000_000
     se_floor: float = 0.05
-    junction_z: float = 2.0
+    junction_z: float = 1.5
     junction_min_reads: int = 3
 
 
