@@ -19,7 +19,8 @@ Tables (TSV in --workdir, also printed):
                          exons called deleted), IKZF1plus / IKZF1plus-focal agreement,
                          co-deletion agreement per gene (state none/mono/bi equal).
   accuracy_by_depth.tsv  the same measures per depth over all patients.
-  headline.tsv           the issue's headline numbers per depth.
+  headline.tsv           the issue's headline numbers per depth, and IKZF1plus agreement
+                         among patients with >= 40% blasts whose every lesion is clonal.
   cnvkit_comparison.tsv  per depth with CNVkit and truth class: exon-level sensitivity,
                          exact class agreement and sensitivity of ikaros and CNVkit side by side.
   by_fraction.tsv        depth x truth class x band of the IKZF1 deletion's cell fraction
@@ -244,6 +245,11 @@ def truth_table(design) -> pd.DataFrame:
         for patient, group in ikzf1.groupby("patient_id")
         if (group["cell_fraction"] < round(float(blast[patient]), 4) - 1e-9).any()
     }
+    # Patients whose every lesion is in all blasts: IKZF1plus there does not hinge on a
+    # subclonal co-deletion.
+    lesion_blast = lesions["patient_id"].map(blast).round(4)
+    subclonal_any = set(lesions.loc[lesions["cell_fraction"] < lesion_blast - 1e-9, "patient_id"])
+    truth["all_clonal"] = ~truth["patient_id"].isin(subclonal_any)
     deleted = truth["ikzf1_status"] == "deleted"
     truth["truth_class"] = np.where(deleted, truth["ikzf1_class"], "wildtype")
     truth["blast_band"] = np.where(truth["blast_percent"] >= 40, ">=40", "<40")
@@ -325,6 +331,17 @@ def by_depth(compared: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _clonal_plus(group: pd.DataFrame) -> dict:
+    """IKZF1plus agreement among patients with >= 40% blasts whose every lesion is clonal."""
+    if "all_clonal" not in group.columns:
+        return {}
+    core = group[group["all_clonal"].astype(bool) & (group["blast_percent"] >= 40)]
+    return {
+        "clonal_blast40_patients": len(core),
+        "ikzf1plus_agree_clonal_blast40": _rate(core["plus_agree"].sum(), len(core)),
+    }
+
+
 def headline(compared: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for depth, group in compared.groupby("depth", sort=True):
@@ -344,6 +361,7 @@ def headline(compared: pd.DataFrame) -> pd.DataFrame:
                 "specificity": _rate((~wild["called_deleted"]).sum(), len(wild)),
                 "ikzf1plus_agree": group["plus_agree"].mean(),
                 "ikzf1plus_focal_agree": group["plus_focal_agree"].mean(),
+                **_clonal_plus(group),
             }
         )
     table = pd.DataFrame(rows)
@@ -364,6 +382,7 @@ def headline(compared: pd.DataFrame) -> pd.DataFrame:
             "specificity": _rate((~wild["called_deleted"]).sum(), len(wild)),
             "ikzf1plus_agree": pooled["plus_agree"].mean(),
             "ikzf1plus_focal_agree": pooled["plus_focal_agree"].mean(),
+            **_clonal_plus(pooled),
         }
         table = pd.concat([table.astype({"depth": object}), pd.DataFrame([total])])
     return table.reset_index(drop=True)
