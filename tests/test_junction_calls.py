@@ -1,0 +1,105 @@
+"""IKZF1 calls from a simulated BAM whose deletion junction the coverage alone cannot place.
+
+Truth: a del2-8 whose first deleted base lies 40 bp before IKZF1 exon 2 (GRCh38 exon 2 =
+50,319,048-50,319,101, ENST00000331340), so exon 2 is the only bin between the last retained
+tile and exon 3; the simulator writes the junction's split reads and discordant pairs. The
+copy-number step reads the tumour's BAM over the IKZF1 window and must place the loss at the
+junction to the base and call del2-8.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ikaros.coverage import count_coverage, write_coverage
+from ikaros.panel import read_panel
+from ikaros.reference import build_reference, stack_coverage
+from ikaros.sample_calls import SampleJob, call_sample
+from ikaros.simulate import SimulationSettings
+from ikaros.simulate.reads import write_sample_bam
+
+REPO = Path(__file__).resolve().parents[1]
+LOSS = ("chr7", 50_319_008, 50_410_000)  # exons 2-8; its right end in the tiles past exon 8
+
+
+def _lesions(sample_id: str, fraction: float) -> pd.DataFrame:
+    chrom, start, end = LOSS
+    return pd.DataFrame(
+        [
+            {
+                "patient_id": "P1", "sample_id": sample_id, "lesion_id": "L1", "gene": "IKZF1",
+                "label": "IKZF1_del2-8", "chrom": chrom, "start": start, "end": end,
+                "allelic": "mono", "cell_fraction": fraction,
+            }
+        ]
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("junction_calls")
+    panel = read_panel(REPO / "resources/panel_GRCh38.tsv")
+    settings = SimulationSettings(seed=4242, depth=30)
+    empty = _lesions("x", 0.5).iloc[:0]
+    tables = {}
+    for k in range(6):
+        bam = out / f"N{k}.bam"
+        write_sample_bam(panel, "GRCh38", f"N{k}", "female", empty, bam, settings)
+        tables[f"N{k}"] = count_coverage(bam, panel, "GRCh38")
+    ref_panel, counts = stack_coverage(tables)
+    reference = build_reference(counts, ref_panel, list(tables), "panel_of_normals", [False] * 6)
+    samples = {"T1": _lesions("T1", 0.6), "T0": empty}
+    for sample_id, lesions in samples.items():
+        bam = out / f"{sample_id}.bam"
+        write_sample_bam(panel, "GRCh38", sample_id, "female", lesions, bam, settings)
+        write_coverage(count_coverage(bam, panel, "GRCh38"), out / f"{sample_id}.tsv")
+    return out, reference
+
+
+def _call(out: Path, reference, sample_id: str, with_reads: bool):
+    job = SampleJob(
+        sample_id=sample_id, patient_id=sample_id, coverage=str(out / f"{sample_id}.tsv"),
+        matched_normal=None, blast_percent=60.0, sex="female", outputs={},
+        alignment=str(out / f"{sample_id}.bam") if with_reads else None,
+    )  # fmt: skip
+    return call_sample(job, reference, {"seed": 1, "n_perm": 200})
+
+
+def test_the_junction_in_the_reads_places_the_loss_to_the_base(simulated):
+    out, reference = simulated
+    _, calls, ikzf1, summary = _call(out, reference, "T1", with_reads=True)
+    assert ikzf1.status == "deleted"
+    assert ikzf1.deletion_class == "del2-8"
+    assert ikzf1.exons_deleted == (2, 3, 4, 5, 6, 7, 8)
+    chrom, start, end = LOSS
+    assert f"junction {chrom}:{start - 1}^{end + 1} (" in ikzf1.evidence
+    segments = calls.segments
+    lost = segments[segments["junction"] != ""]
+    assert len(lost) == 1
+    # the loss's bins are those whose midpoint lies between the junction's two ends
+    panel = read_panel(REPO / "resources/panel_GRCh38.tsv")
+    mids = (panel["start"] + panel["end"]) / 2
+    inside = panel[(panel["chrom"] == chrom) & (mids > start - 1) & (mids < end + 1)]
+    assert lost["start"].iat[0] == inside["start"].min() == 50_319_048  # exon 2
+    assert lost["end"].iat[0] == inside["end"].max()
+    assert summary["ikzf1_class"] == "del2-8"
+    assert 0.4 <= ikzf1.cell_fraction <= 0.75  # truth 0.6
+
+
+def test_without_reads_the_call_rests_on_coverage_alone(simulated):
+    out, reference = simulated
+    _, calls, ikzf1, _ = _call(out, reference, "T1", with_reads=False)
+    assert ikzf1.status == "deleted"  # the loss is deep enough to be found
+    assert "junction" not in ikzf1.evidence
+    assert "junction" not in calls.segments.columns
+
+
+def test_a_tumour_without_a_deletion_has_no_junction_and_stays_wildtype(simulated):
+    out, reference = simulated
+    _, calls, ikzf1, _ = _call(out, reference, "T0", with_reads=True)
+    assert ikzf1.status == "wildtype"
+    assert np.all(calls.segments.get("junction", pd.Series(dtype=str)).fillna("") == "")
