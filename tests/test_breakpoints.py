@@ -272,3 +272,23 @@ def test_junction_intervals_without_split_reads_allow_every_gap_they_span():
     start_ok, stop_ok = junction_gaps(window, junction)
     assert np.flatnonzero(start_ok).tolist() == [2, 3, 4, 5]
     assert np.flatnonzero(stop_ok).tolist() == [8]  # bins 5..7 lost, bin 8 (8,250.5) kept
+
+
+def test_a_junction_stretches_the_loss_over_a_masked_bin_before_it():
+    # Bin 39 (an exon, say) is masked; the loss covers bins 40..49 and, by the reads, the
+    # deletion starts at 38,701 (after bin 38, before bin 39): the loss segment must start
+    # there, so that the masked exon lies inside it rather than in a gap.
+    x = np.zeros(100)
+    x[39:50] = -0.8
+    bins = _bins(x, np.full(100, 0.09), 20, 80)
+    bins.loc[39, "masked"] = True
+    usable = bins[~bins["masked"]].reset_index(drop=True)
+    segments = _segments(usable, [38, 48])  # CBS rows on the usable bins: 40..49 -> 38..47
+    out = refine_segments(
+        segments, usable, ["G"], _is_loss(), junctions=[_junction(38_700, 49_800)]
+    )
+    lost = out[_is_loss()(out)]
+    assert lost["start"].tolist() == [38_701]
+    assert lost["end"].tolist() == [49_799]  # bin 49 ends at 49,500; the deletion at 49,799
+    before = out[out["end"] < 38_701]
+    assert before["end"].max() == 38_500  # bin 38, retained

@@ -84,8 +84,12 @@ def test_the_junction_in_the_reads_places_the_loss_to_the_base(simulated):
     panel = read_panel(REPO / "resources/panel_GRCh38.tsv")
     mids = (panel["start"] + panel["end"]) / 2
     inside = panel[(panel["chrom"] == chrom) & (mids > start - 1) & (mids < end + 1)]
-    assert lost["start"].iat[0] == inside["start"].min() == 50_319_048  # exon 2
-    assert lost["end"].iat[0] == inside["end"].max()
+    assert lost["first_bin"].iat[0] == "IKZF1_e2"
+    assert inside["start"].min() == 50_319_048  # exon 2
+    # the segment runs from the first deleted base (the reads' junction) to the end of its
+    # last bin, which reaches past the junction's other end
+    assert lost["start"].iat[0] == start
+    assert lost["end"].iat[0] == inside["end"].max() > end
     assert summary["ikzf1_class"] == "del2-8"
     assert 0.4 <= ikzf1.cell_fraction <= 0.75  # truth 0.6
 

@@ -168,9 +168,31 @@ def test_comparisons_label_each_patient_and_leave_out_the_unassessable():
 
 def test_bad_calls_are_reported_with_patient_and_column():
     outcomes = pd.DataFrame({"patient_id": ["P1"], "time_years": [1.0], "status": [1]})
-    calls = pd.DataFrame({"patient_id": ["P1"], "ikzf1_status": ["deleted"], "ikzf1_class": [""]})
-    with pytest.raises(groups.GroupingError, match="patient P1, column ikzf1_class"):
+    calls = pd.DataFrame(
+        {"patient_id": ["P1"], "ikzf1_status": ["deleted"], "ikzf1_class": ["delta4-7"]}
+    )
+    with pytest.raises(groups.GroupingError, match="patient P1, column ikzf1_class: 'delta4-7'"):
         groups.add_exposures(groups.merge_calls(outcomes, calls), {}, RelapseSettings())
     calls = pd.DataFrame({"patient_id": ["P1"], "ikzf1_status": ["lost"]})
     with pytest.raises(groups.GroupingError, match="column ikzf1_status: 'lost'"):
         groups.add_exposures(groups.merge_calls(outcomes, calls), {}, RelapseSettings())
+
+
+def test_a_deletion_with_an_unresolved_exon_is_altered_but_of_unknown_class():
+    """An empty class on a deleted IKZF1 (an exon the data could not resolve): the patient
+    counts as IKZF1-altered; delta 4-7 versus other deletion is unknown (left out)."""
+    outcomes = pd.DataFrame(
+        {"patient_id": ["P1", "P2", "P3"], "time_years": [1.0, 2.0, 3.0], "status": [1, 0, 0]}
+    )
+    calls = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P2", "P3"],
+            "ikzf1_status": ["deleted", "deleted", "wildtype"],
+            "ikzf1_class": ["", "del4-7", ""],
+        }
+    )
+    table = groups.add_exposures(groups.merge_calls(outcomes, calls), {}, RelapseSettings())
+    assert table["ikzf1_altered"].tolist() == [1.0, 1.0, 0.0]
+    assert np.isnan(table.loc[0, "ikzf1_del4_7"]) and np.isnan(table.loc[0, "ikzf1_other_deletion"])
+    assert table.loc[1:, "ikzf1_del4_7"].tolist() == [1.0, 0.0]
+    assert table.loc[1:, "ikzf1_other_deletion"].tolist() == [0.0, 0.0]

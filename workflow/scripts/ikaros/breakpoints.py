@@ -229,6 +229,21 @@ def junction_gaps(window_bins: pd.DataFrame, junction) -> tuple[np.ndarray, np.n
     return start_ok, stop_ok
 
 
+def _extend_to_junction(pieces: pd.DataFrame, carrying: np.ndarray, junction) -> None:
+    """Stretch the loss's pieces to the deletion the reads name (up to their neighbours):
+    an exon whose bin is masked or missing between the loss's last bin and the junction is
+    then inside the loss, as the reads say, instead of unresolved in a gap."""
+    if not len(carrying):
+        return
+    first, last = int(carrying[0]), int(carrying[-1])
+    floor = int(pieces["end"].iat[first - 1]) + 1 if first > 0 else 1
+    start = max(min(int(pieces["start"].iat[first]), junction.left_end + 1), floor)
+    pieces.iloc[first, pieces.columns.get_loc("start")] = start
+    ceiling = int(pieces["start"].iat[last + 1]) - 1 if last + 1 < len(pieces) else None
+    end = max(int(pieces["end"].iat[last]), junction.right_start - 1)
+    pieces.iloc[last, pieces.columns.get_loc("end")] = end if ceiling is None else min(end, ceiling)
+
+
 def refine_segments(
     segments: pd.DataFrame,
     bins: pd.DataFrame,
@@ -326,6 +341,7 @@ def refine_segments(
             lost_rows = window[fit.start : fit.stop]
             carries = (pieces["first_row"] <= lost_rows[-1]) & (pieces["last_row"] >= lost_rows[0])
             pieces.loc[carries, "junction"] = junction_text(junction)
+            _extend_to_junction(pieces, np.flatnonzero(carries.to_numpy()), junction)
         overlap = (pieces["first_row"] <= window[-1]) & (pieces["last_row"] >= window[0])
         if not np.any(is_loss(pieces[overlap])):
             continue  # the refit only moves edges: it never takes away the call itself

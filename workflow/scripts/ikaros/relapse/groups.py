@@ -105,7 +105,8 @@ def add_exposures(
     """Add 0/1 exposure columns and the subtype group to a merged outcome/calls table.
 
     Added: ikzf1_altered, ikzf1_del4_7, ikzf1_other_deletion, ikzf1plus, ikzf1plus_focal
-    (1.0/0.0, NaN when IKZF1 is not assessable) and subtype_group.
+    (1.0/0.0, NaN when IKZF1 is not assessable; the two class exposures are also NaN for a
+    deletion whose class is empty because an exon was unresolved) and subtype_group.
     """
     out = table.copy()
     status = out["ikzf1_status"].astype(str)
@@ -124,17 +125,22 @@ def add_exposures(
         text = out["ikzf1_mutation"].fillna("").astype(str).str.strip()
         mutated = ((text != "") & (text.str.lower() != "none")).astype(float)
     klass = out.get("ikzf1_class", pd.Series("", index=out.index)).fillna("").astype(str)
-    missing_class = (status == "deleted") & (klass == "")
-    if missing_class.any():
-        position = int(np.flatnonzero(missing_class.to_numpy())[0])
+    known = {"del4-7", "del2-7", "del2-8", "del4-8", "del1-8", "other", ""}
+    bad_class = ~klass.isin(known)
+    if bad_class.any():
+        position = int(np.flatnonzero(bad_class.to_numpy())[0])
         raise GroupingError(
-            f"{source}: patient {out['patient_id'].iloc[position]}, column ikzf1_class: empty "
-            "for a deleted IKZF1; expected del4-7, del2-7, del2-8, del4-8, del1-8 or other"
+            f"{source}: patient {out['patient_id'].iloc[position]}, column ikzf1_class: "
+            f"{klass.iloc[position]!r}; expected del4-7, del2-7, del2-8, del4-8, del1-8, other "
+            "or empty"
         )
+    # A deletion whose class is empty has an exon the data could not resolve: it is an
+    # IKZF1 alteration, but whether it is delta 4-7 is unknown.
+    class_known = assessable & ~((status == "deleted") & (klass == ""))
     out["ikzf1_altered"] = np.maximum(deleted, mutated).where(assessable)
-    out["ikzf1_del4_7"] = (klass == "del4-7").astype(float).where(assessable)
+    out["ikzf1_del4_7"] = (klass == "del4-7").astype(float).where(class_known)
     out["ikzf1_other_deletion"] = ((deleted == 1) & (klass != "del4-7")).astype(float)
-    out["ikzf1_other_deletion"] = out["ikzf1_other_deletion"].where(assessable)
+    out["ikzf1_other_deletion"] = out["ikzf1_other_deletion"].where(class_known)
     for column in ("ikzf1plus", "ikzf1plus_focal"):
         if column in out.columns:
             flag = truthy(out[column], column, source).fillna(0.0)
