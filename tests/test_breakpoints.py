@@ -292,3 +292,90 @@ def test_a_junction_stretches_the_loss_over_a_masked_bin_before_it():
     assert lost["end"].tolist() == [49_799]  # bin 49 ends at 49,500; the deletion at 49,799
     before = out[out["end"] < 38_701]
     assert before["end"].max() == 38_500  # bin 38, retained
+
+
+# --- losses without the junction reads a deletion leaves ------------------------------------
+
+
+def _locus_bins(n=60, expected=100.0):
+    """500 bp tiles of gene G end to end (an intron-tiled locus), flank bins at both ends."""
+    kind = np.where((np.arange(n) < 5) | (np.arange(n) >= n - 5), "flank", "intron")
+    return pd.DataFrame(
+        {
+            "bin_id": [f"b{i}" for i in range(n)],
+            "chrom": "chr7",
+            "start": 1_000_001 + np.arange(n) * 500,
+            "end": 1_000_500 + np.arange(n) * 500,
+            "kind": kind,
+            "gene": "G",
+            "masked": False,
+            "expected": expected,
+        }
+    )
+
+
+def _evidence(clips=(), discordant=(), median_fragment=300.0):
+    from ikaros.junction_reads import WindowEvidence
+
+    return WindowEvidence(
+        junctions=[], clip_positions=tuple(sorted(clips)), discordant=tuple(discordant),
+        median_fragment=median_fragment, max_fragment=600,
+    )  # fmt: skip
+
+
+def _one_loss(bins, first, last, fraction=0.8, allelic="mono", junction=""):
+    segments = pd.DataFrame(
+        {"first_row": [0, first, last + 1], "last_row": [first - 1, last, len(bins) - 1],
+         "junction": ["", junction, ""]}
+    )  # fmt: skip
+    called = pd.DataFrame(
+        {"deleted": [False, True, False], "cell_fraction": [np.nan, fraction, np.nan],
+         "allelic": ["", allelic, ""]}
+    )  # fmt: skip
+    return segments, called
+
+
+def test_a_deep_loss_inside_the_locus_without_junction_reads_is_refused():
+    from ikaros.breakpoints import unsupported_losses
+
+    bins = _locus_bins()
+    segments, called = _one_loss(bins, 20, 22)
+    # share 0.4 x 100 fragments x 300 / (500 + 300) = 15 per edge, 30 in all
+    reasons = unsupported_losses(segments, called, bins, ["G"], {"G": _evidence()}, 20.0)
+    assert reasons.tolist() == ["", "no junction read at its edges where 30 were expected", ""]
+    # one clipped read at its left edge (between bins 19 and 20) and it stands
+    left_edge = int(bins["end"].iat[19])
+    seen = {"G": _evidence(clips=[left_edge])}
+    assert (unsupported_losses(segments, called, bins, ["G"], seen, 20.0) == "").all()
+    # a discordant pair whose left read lies within a fragment of the right edge counts too
+    right_edge = int(bins["end"].iat[22])
+    seen = {"G": _evidence(discordant=[(right_edge - 200, right_edge + 40_000)])}
+    assert (unsupported_losses(segments, called, bins, ["G"], seen, 20.0) == "").all()
+
+
+def test_losses_that_could_lack_junction_reads_stand():
+    from ikaros.breakpoints import unsupported_losses
+
+    bins = _locus_bins()
+    none = {"G": _evidence()}
+    # a subclonal loss: share 0.1 -> 7.5 expected
+    segments, called = _one_loss(bins, 20, 22, fraction=0.2)
+    assert (unsupported_losses(segments, called, bins, ["G"], none, 20.0) == "").all()
+    # a loss reaching into the flanks: its junction need not lie in a tile
+    segments, called = _one_loss(bins, 3, 22)
+    reasons = unsupported_losses(segments, called, bins, ["G"], none, 20.0)
+    assert reasons.iat[1] == ""  # only its right edge counts: 15 < 20
+    # a loss the reads named, and a window without read evidence
+    segments, called = _one_loss(bins, 20, 22, junction="chr7:1^2 (1 pairs, 2 split reads)")
+    assert (unsupported_losses(segments, called, bins, ["G"], none, 20.0) == "").all()
+    segments, called = _one_loss(bins, 20, 22)
+    assert (unsupported_losses(segments, called, bins, ["G"], {}, 20.0) == "").all()
+
+
+def test_a_refused_loss_is_not_called():
+    segments = pd.DataFrame(
+        {"chrom": "chr7", "start": [1, 101], "end": [100, 200], "n_bins": [10, 10],
+         "log2": [-1.0, -1.0], "se": [0.1, 0.1], "veto": ["", "no junction read"]}
+    )  # fmt: skip
+    called = call_segments(segments, 0.9, CallParams())
+    assert called["deleted"].tolist() == [True, False]

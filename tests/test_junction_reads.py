@@ -316,3 +316,18 @@ def test_clip_ties_go_to_the_position_nearest_the_pairs(tmp_path):
     (junction,) = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000)
     assert (junction.left_end, junction.right_start) == (last_left_base + 7, min(rights) - 9)
     assert junction.split_reads == 2
+
+
+def test_window_evidence_counts_the_junction_reads_near_a_position():
+    """reads_near: clipped reads whose clip lies in the interval, plus discordant pairs with a
+    read within max_fragment of it (by hand on constructed evidence)."""
+    from ikaros.junction_reads import WindowEvidence
+
+    evidence = WindowEvidence(
+        junctions=[], clip_positions=(1_000, 1_000, 1_500, 9_000), median_fragment=300.0,
+        discordant=((400, 20_000), (5_000, 8_700)), max_fragment=600,
+    )  # fmt: skip
+    assert evidence.reads_near(1_000, 1_000) == 2 + 1  # two clips; pair 1's left read (400)
+    assert evidence.reads_near(1_001, 1_499) == 0  # clips just outside; pair 1 is 601 bp away
+    assert evidence.reads_near(2_000, 3_000) == 0
+    assert evidence.reads_near(8_500, 9_100) == 1 + 1  # the clip at 9,000; pair 2's right read

@@ -29,7 +29,11 @@ pin these edges to where the reads put them, and a loss whose interval the reads
 called at ``junction_z`` (1.5) instead of ``z_threshold``: the hypothesis comes from the reads,
 not from a search over the coverage, and needs at least ``junction_min_reads`` pairs and split
 reads, one of them a discordant pair; the coverage then only has to confirm a loss (a
-deletion-type junction with no drop in depth is an artefact, or a balanced event).
+deletion-type junction with no drop in depth is an artefact, or a balanced event). The other
+way round, a loss whose edges both lie in the tiled locus but where none of the junction reads
+it would leave is seen, although at least ``junction_veto_expected`` were expected from its
+cell fraction and the local depth, is refused (column ``veto``): a deletion always has a
+junction, a run of low bins need not.
 
 Exon call. Exons are placed on the segments by genomic position. An exon covered by segments
 takes their state (deleted when deleted segments cover at least half of its bases). An exon
@@ -52,7 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ikaros.breakpoints import refine_segments
+from ikaros.breakpoints import refine_segments, unsupported_losses
 from ikaros.segmentation import segment_bins
 
 EXON_STATES = ("deleted", "not_deleted", "unresolved", "not_assessable")
@@ -76,6 +80,7 @@ class CallParams:
     se_floor: float = 0.05
     junction_z: float = 1.5
     junction_min_reads: int = 3
+    junction_veto_expected: float = 20.0
 
 
 @dataclass
@@ -170,6 +175,9 @@ def call_segments(
         ~has_se & (log2 <= params.seg_max_log2) & (n_bins >= params.min_marks) & small_enough
     )
     deleted = by_z | by_threshold
+    if "veto" in out.columns:
+        # refused for want of the junction reads such a loss leaves (breakpoints module)
+        deleted &= out["veto"].fillna("").astype(str).to_numpy() == ""
     allelic, fraction, f_low, f_high = [], [], [], []
     for k in range(len(out)):
         if not deleted[k]:
@@ -498,12 +506,16 @@ def call_from_bins(
     undo_z: float = 3.0,
     refine_genes: Sequence[str] = REFINE_GENES,
     junctions: Sequence = (),
+    junction_evidence: Mapping | None = None,
 ) -> CopyNumberCalls:
     """Log2 ratios of panel bins (reference.log2_ratios) -> CBS segments -> calls.
 
     Inside the windows of ``refine_genes`` the edges of a called loss are re-placed by the
     single-interval likelihood fit of ikaros.breakpoints (exon-level precision), confined by
     the deletion ``junctions`` found in the sample's reads (ikaros.junction_reads).
+    ``junction_evidence`` (gene -> junction_reads.WindowEvidence of its window) lets a loss
+    with both edges inside the gene's tiled locus be refused when none of the junction reads
+    it would leave is there (breakpoints.unsupported_losses).
     """
     segments = segment_bins(
         bins, alpha=alpha, n_perm=n_perm, min_width=min_width, seed=seed, undo_z=undo_z
@@ -523,6 +535,14 @@ def call_from_bins(
         junctions,
         params.junction_min_reads,
     )
+    if junction_evidence:
+        called = call_segments(segments, blast_fraction, params)
+        veto = unsupported_losses(
+            segments, called, bins, refine_genes, junction_evidence,
+            params.junction_veto_expected,
+        )  # fmt: skip
+        if (veto != "").any():
+            segments["veto"] = veto
     calls = call_from_segments(
         sample_id, "BAM", segments, exon_model(bins), blast_fraction, params, bins
     )
@@ -537,8 +557,8 @@ def settings_from_config(config: Mapping | None) -> tuple[CallParams, dict]:
     """The config block ``copy_number`` -> (CallParams, keyword arguments of call_from_bins).
 
     Keys: every CallParams field (z_threshold, min_fraction, min_bins, bi_z, blast_slack,
-    seg_max_log2, min_marks, focal_max_bp, se_floor, junction_z, junction_min_reads) and
-    alpha, n_perm, min_width, undo_z, seed. Other
+    seg_max_log2, min_marks, focal_max_bp, se_floor, junction_z, junction_min_reads,
+    junction_veto_expected) and alpha, n_perm, min_width, undo_z, seed. Other
     keys (e.g. min_count, max_sd, max_noise_scale, read by other steps) are ignored here.
     """
     config = dict(config or {})

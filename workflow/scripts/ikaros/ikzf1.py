@@ -125,6 +125,7 @@ def call_ikzf1(
             )
         best = exons.loc[exons["z"].idxmin()] if exons["z"].notna().any() else None
         note = "" if best is None else f"; lowest exon z {best['z']:.1f} (exon {best['exon']})"
+        note += _refused_losses(calls, exons)
         return Ikzf1Call("wildtype", evidence=f"{source}: all {len(exons)} exons retained{note}")
 
     lost = exons[exons["state"] == "deleted"]
@@ -170,6 +171,21 @@ def call_ikzf1(
         loss_end=loss_end,
         loss_length_bp=length,
         evidence=evidence,
+    )
+
+
+def _refused_losses(calls: CopyNumberCalls, exons: pd.DataFrame) -> str:
+    """Losses over the gene's exons refused for want of junction reads, as evidence text."""
+    segs = calls.segments
+    if "veto" not in segs.columns:
+        return ""
+    low, high = int(exons["start"].min()), int(exons["end"].max())
+    refused = segs[(segs["veto"].fillna("") != "") & (segs["chrom"] == exons["chrom"].iat[0])]
+    refused = refused[(refused["start"] <= high) & (refused["end"] >= low)]
+    return "".join(
+        f"; loss {row.chrom}:{int(row.start)}-{int(row.end)} (log2 {row.log2:.2f}) refused: "
+        f"{row.veto}"
+        for row in refused.itertuples(index=False)
     )
 
 

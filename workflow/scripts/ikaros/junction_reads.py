@@ -31,6 +31,10 @@ checked through the MQ tag when present. A pair whose other mate was seen in the
 failed the filters does not count.
 
 Deletions shorter than a fragment produce no discordant pairs and are not found here.
+
+`window_evidence` returns the junctions together with the raw evidence of the same pass (clip
+positions, discordant pair spans, the median fragment), so that a caller can also ask how many
+junction reads lie near a breakpoint that coverage alone proposes (none, for a noise dip).
 """
 
 from __future__ import annotations
@@ -392,6 +396,54 @@ def deletion_junctions(
         )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class WindowEvidence:
+    """One pass over a region: its deletion junctions and the raw junction evidence."""
+
+    junctions: list[DeletionJunction]
+    clip_positions: tuple[int, ...]  # sorted: last aligned base of right clips, first of left
+    discordant: tuple[tuple[int, int], ...]  # (left read start, right read end) per pair
+    median_fragment: float  # of the region's proper pairs (NaN without any)
+    max_fragment: int
+
+    def reads_near(self, start: int, end: int) -> int:
+        """Clipped reads whose clip lies in [start, end], plus discordant pairs with a read
+        within a fragment of it: the reads a deletion breaking there would leave."""
+        clips = np.asarray(self.clip_positions, dtype=np.int64)
+        n = int(np.searchsorted(clips, end, side="right") - np.searchsorted(clips, start))
+        reach = self.max_fragment
+        n += sum(
+            1
+            for left, right in self.discordant
+            if start - reach <= left <= end + reach or start - reach <= right <= end + reach
+        )
+        return n
+
+
+def window_evidence(
+    alignment_file: str | Path | pysam.AlignmentFile,
+    chrom: str,
+    start: int,
+    end: int,
+    *,
+    min_mapq: int = 20,
+    min_pairs: int = 1,
+    min_clip: int = 10,
+    reference_fasta: str | None = None,
+) -> WindowEvidence:
+    """`deletion_junctions` over ``chrom:start-end`` with the evidence it saw (one pass)."""
+    if isinstance(alignment_file, pysam.AlignmentFile):
+        return _junctions_in(
+            alignment_file, str(alignment_file.filename, "utf-8", "replace"), chrom, start, end,
+            min_mapq, min_pairs, min_clip, None, evidence=True,
+        )  # fmt: skip
+    with open_alignment_file(alignment_file, reference_fasta) as alignments:
+        return _junctions_in(
+            alignments, str(alignment_file), chrom, int(start), int(end),
+            min_mapq, min_pairs, min_clip, None, evidence=True,
+        )  # fmt: skip
+
+
 def _junctions_in(
     alignments: pysam.AlignmentFile,
     source: str,
@@ -402,7 +454,8 @@ def _junctions_in(
     min_pairs: int,
     min_clip: int,
     max_fragment: int | None,
-) -> list[DeletionJunction]:
+    evidence: bool = False,
+):
     contig = _resolve_contig(alignments, chrom, source)
     end = min(end, alignments.get_reference_length(contig))
     reads = _scan(alignments, contig, start, end, min_mapq, min_clip)
@@ -417,4 +470,18 @@ def _junctions_in(
         for cluster in _cluster(discordant, max_fragment)
         if len(cluster) >= min_pairs
     ]
-    return sorted(junctions, key=lambda j: (j.left_end, j.right_start, j.left_low, j.right_high))
+    junctions = sorted(
+        junctions, key=lambda j: (j.left_end, j.right_start, j.left_low, j.right_high)
+    )
+    if not evidence:
+        return junctions
+    clips = sorted([*reads.right_clips.elements(), *reads.left_clips.elements()])
+    return WindowEvidence(
+        junctions=junctions,
+        clip_positions=tuple(clips),
+        discordant=tuple((p.left_start, p.right_end) for p in discordant),
+        median_fragment=float(np.median(reads.proper_lengths))
+        if reads.proper_lengths
+        else float("nan"),
+        max_fragment=int(max_fragment),
+    )

@@ -29,7 +29,7 @@ from ikaros.copy_number import REFINE_GENES, call_from_bins, settings_from_confi
 from ikaros.coverage import read_coverage
 from ikaros.ikzf1 import call_ikzf1
 from ikaros.ikzf1plus import sample_summary
-from ikaros.junction_reads import deletion_junctions
+from ikaros.junction_reads import window_evidence
 from ikaros.processes import map_in_processes
 from ikaros.ratio_chart import exon_ratio_chart
 from ikaros.reference import build_reference, log2_ratios, read_reference
@@ -77,10 +77,12 @@ def call_sample(job: SampleJob, reference, settings: dict):
     blast = _blast_fraction(job.blast_percent)
     if job.source == "BAM":
         bins = _bam_log2_ratios(job, reference, settings)
-        junctions = _window_junctions(job, bins, settings)
+        evidence = _window_evidence(job, bins, settings)
+        junctions = [j for found in evidence.values() for j in found.junctions]
         calls = call_from_bins(
-            job.sample_id, bins, blast, call_params, junctions=junctions, **seg_kwargs
-        )
+            job.sample_id, bins, blast, call_params, junctions=junctions,
+            junction_evidence=evidence, **seg_kwargs,
+        )  # fmt: skip
     elif job.source in ("SEG", "CNVkit"):
         segments = (
             _seg_segments(job.segments, job.sample_id)
@@ -121,26 +123,27 @@ def _bam_log2_ratios(job: SampleJob, reference, settings: dict) -> pd.DataFrame:
     return bins
 
 
-def _window_junctions(job: SampleJob, bins: pd.DataFrame, settings: dict) -> list:
-    """Deletion junctions in the tumour's reads over each refitted gene's window of bins
-    (an indexed read of that region only); none without an alignment file."""
+def _window_evidence(job: SampleJob, bins: pd.DataFrame, settings: dict) -> dict:
+    """Deletion junctions and junction reads in the tumour's reads over each refitted gene's
+    window of bins (an indexed read of that region only); none without an alignment file."""
     if not job.alignment:
-        return []
-    junctions = []
+        return {}
+    evidence = {}
     genes = bins["gene"].astype(str).to_numpy()
     for gene in REFINE_GENES:
         window = bins[genes == gene]
         if window.empty:
             continue
-        found = deletion_junctions(
+        found = window_evidence(
             job.alignment, str(window["chrom"].iat[0]), int(window["start"].min()),
             int(window["end"].max()), min_mapq=int(settings.get("junction_min_mapq", 20)),
-            min_pairs=1, reference_fasta=job.reference_fasta,
+            reference_fasta=job.reference_fasta,
         )  # fmt: skip
-        log.info("%s: %d deletion junction(s) in the %s window: %s", job.sample_id, len(found),
-                 gene, "; ".join(junction_text(j) for j in found) or "none")  # fmt: skip
-        junctions += found
-    return junctions
+        log.info("%s: %d deletion junction(s) in the %s window: %s", job.sample_id,
+                 len(found.junctions), gene,
+                 "; ".join(junction_text(j) for j in found.junctions) or "none")  # fmt: skip
+        evidence[gene] = found
+    return evidence
 
 
 # A cohort's SEG file is read once per process, not once per sample.
