@@ -21,8 +21,9 @@ Tables (TSV in --workdir, also printed):
   accuracy_by_depth.tsv  the same measures per depth over all patients.
   headline.tsv           the issue's headline numbers per depth, and IKZF1plus agreement
                          among patients with >= 40% blasts whose every lesion is clonal.
-  cnvkit_comparison.tsv  per depth with CNVkit and truth class: exon-level sensitivity,
-                         exact class agreement and sensitivity of ikaros and CNVkit side by side.
+  cnvkit_comparison.tsv  per depth with CNVkit and truth class (and all deleted patients):
+                         exon-level sensitivity and precision, exact class agreement and
+                         sensitivity of ikaros and CNVkit side by side; wildtype specificity.
   by_fraction.tsv        depth x truth class x band of the IKZF1 deletion's cell fraction
                          (<0.2, 0.2-0.35, 0.35-0.5, 0.5-0.75, >=0.75; wildtype: no band): n,
                          exact, sensitivity (wildtype: specificity), exon sensitivity; with --rna
@@ -894,8 +895,13 @@ def cnvkit_exon_calls(
 
 
 def cnvkit_comparison(compared: pd.DataFrame) -> pd.DataFrame:
+    """Per depth and truth class (and all deleted patients pooled): each tool's exon-level
+    sensitivity (truly deleted exons called) and precision (called exons truly deleted),
+    exact class, any-deletion sensitivity; wildtype rows: specificity."""
     rows = []
-    for (depth, truth_class), group in compared.groupby(["depth", "truth_class"], sort=False):
+    pooled = compared[compared["truth_class"] != "wildtype"].assign(truth_class="all deleted")
+    groups = pd.concat([compared, pooled]).groupby(["depth", "truth_class"], sort=False)
+    for (depth, truth_class), group in groups:
         deleted = group["ikzf1_status"] == "deleted"
         row = {"depth": depth, "truth_class": truth_class, "n": len(group)}
         for tool, exons, klass in (
@@ -911,10 +917,11 @@ def cnvkit_comparison(compared: pd.DataFrame) -> pd.DataFrame:
             row[f"{tool}_exon_sensitivity"] = _rate(
                 sum(found), group.loc[deleted, "exons_true_n"].sum()
             )
+            row[f"{tool}_exon_precision"] = _rate(sum(found), group[exons].map(len).sum())
             row[f"{tool}_exact"] = _rate(exact.sum(), len(group))
             row[f"{tool}_sensitivity"] = _rate(any_call.sum(), len(group))
         rows.append(row)
-    order = {name: k for k, name in enumerate((*CLASSES, "wildtype"))}
+    order = {name: k for k, name in enumerate((*CLASSES, "all deleted", "wildtype"))}
     table = pd.DataFrame(rows)
     table["_order"] = table["truth_class"].map(order)
     return (
