@@ -379,3 +379,22 @@ def test_a_refused_loss_is_not_called():
     )  # fmt: skip
     called = call_segments(segments, 0.9, CallParams())
     assert called["deleted"].tolist() == [True, False]
+
+
+def test_no_loss_is_refused_where_the_locus_is_not_tiled_end_to_end():
+    # Exome-like data: the intron tiles of the locus are masked (no reads), so the usable
+    # neighbours of the loss's edges are exon bins kilobases apart, and a junction between
+    # them would not be captured: the lack of junction reads says nothing.
+    from ikaros.breakpoints import unsupported_losses
+
+    bins = _locus_bins()
+    exons = np.arange(len(bins)) % 6 == 0
+    bins.loc[~exons & (bins["kind"] == "intron"), "masked"] = True
+    bins.loc[exons & (bins["kind"] == "intron"), "kind"] = "exon"
+    segments, called = _one_loss(bins, 24, 30)  # exon bins 24 and 30; 25-29 masked
+    reasons = unsupported_losses(segments, called, bins, ["G"], {"G": _evidence()}, 20.0)
+    assert (reasons == "").all()
+    # the same loss with every tile usable is refused
+    segments, called = _one_loss(_locus_bins(), 24, 30)
+    reasons = unsupported_losses(segments, called, _locus_bins(), ["G"], {"G": _evidence()}, 20.0)
+    assert reasons.iat[1] != ""

@@ -363,8 +363,9 @@ def unsupported_losses(
     """Why each called loss is refused for want of junction reads ("" when it stands).
 
     A loss of a gene window that the reads name no junction for, but whose edges lie between
-    two tiles of the gene's locus (exon or intron bins, where a junction's reads are
-    captured), should still have left split reads and discordant pairs at those edges: about
+    two usable tiles of the gene's locus (exon or intron bins) no more than a fragment apart,
+    so that a junction there is captured whichever base it falls on, should still have left
+    split reads and discordant pairs at those edges: about
     share x mu x L / (len + L) junction fragments per edge, with share the derived
     chromosome's share of the copies (cell fraction / 2 when monoallelic, the fraction when
     biallelic), mu the fragments expected in the retained neighbouring tile (of length len)
@@ -406,6 +407,8 @@ def unsupported_losses(
             for left, right in edges:
                 if not (in_locus[left] and in_locus[right]):
                     continue  # an edge in the flanks: the junction need not be captured
+                if starts[right] - ends[left] - 1 > fragment:
+                    continue  # bins apart (masked tiles, exome data): nor here
                 kept = left if left < first else right
                 length = ends[kept] - starts[kept] + 1
                 lam += share * expected[kept] * fragment / (length + fragment)
