@@ -43,6 +43,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
+from timing import best_of  # noqa: E402
+
 from ikaros.coverage import ReadFilters, count_coverage  # noqa: E402
 from ikaros.genome import contig_lengths  # noqa: E402
 from ikaros.panel import read_panel  # noqa: E402
@@ -184,15 +186,6 @@ def mosdepth_env(workdir: Path) -> dict[str, str]:
     env["LD_LIBRARY_PATH"] = f"{libdir}:{env.get('LD_LIBRARY_PATH', '')}"
     subprocess.run(["mosdepth", "--version"], check=True, capture_output=True, env=env)
     return env
-
-
-def best_of(repeats: int, run) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - started)
-    return min(times), result
 
 
 def run_mosdepth(bam: Path, bed: Path, workdir: Path, env) -> np.ndarray:

@@ -30,6 +30,8 @@ import pysam
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
+from timing import best_of  # noqa: E402
+
 from ikaros.junction_reads import window_evidence  # noqa: E402
 from ikaros.panel import read_panel  # noqa: E402
 from ikaros.simulate import SimulationSettings  # noqa: E402
@@ -37,15 +39,6 @@ from ikaros.simulate.reads import write_sample_bam  # noqa: E402
 
 # a del4-7 (GRCh38: intron 3 to intron 7 of ENST00000331340)
 DELETION = ("chr7", 50_356_836, 50_392_526)
-
-
-def best_of(repeats: int, action) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = action()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main(argv: list[str] | None = None) -> int:

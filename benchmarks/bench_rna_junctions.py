@@ -31,19 +31,12 @@ import pysam
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
+from timing import best_of  # noqa: E402
+
 from ikaros.rna.junctions import junction_tables  # noqa: E402
 from ikaros.rna.models import gene_models, read_transcript_models  # noqa: E402
 from ikaros.rna.reads import scan_alignment_file  # noqa: E402
 from ikaros.rna.simulate import LESION_COLUMNS, RnaSimSettings, simulate_rna_bam  # noqa: E402
-
-
-def best_of(repeats: int, action) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = action()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def main(argv: list[str] | None = None) -> int:
