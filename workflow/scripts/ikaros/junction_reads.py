@@ -375,25 +375,10 @@ def deletion_junctions(
 
     Returns the junctions sorted by position; the same input always gives the same list.
     """
-    if not all(isinstance(v, Integral) for v in (start, end)) or not 1 <= start <= end:
-        raise ValueError(
-            f"region {chrom}:{start}-{end}: expected 1-based integers with 1 <= start <= end"
-        )
-    start, end = int(start), int(end)
-    if max_fragment is not None and (isinstance(max_fragment, bool) or max_fragment < 1):
-        raise ValueError(f"max_fragment must be a positive number of bases, got {max_fragment!r}")
-    if min_pairs < 1:
-        raise ValueError(f"min_pairs must be at least 1, got {min_pairs!r}")
-    if isinstance(alignment_file, pysam.AlignmentFile):
-        return _junctions_in(
-            alignment_file, str(alignment_file.filename, "utf-8", "replace"), chrom, start, end,
-            min_mapq, min_pairs, min_clip, max_fragment,
-        )  # fmt: skip
-    with open_alignment_file(alignment_file, reference_fasta) as alignments:
-        return _junctions_in(
-            alignments, str(alignment_file), chrom, start, end,
-            min_mapq, min_pairs, min_clip, max_fragment,
-        )  # fmt: skip
+    return window_evidence(
+        alignment_file, chrom, start, end, min_mapq=min_mapq, min_pairs=min_pairs,
+        min_clip=min_clip, max_fragment=max_fragment, reference_fasta=reference_fasta,
+    ).junctions  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -429,22 +414,28 @@ def window_evidence(
     min_mapq: int = 20,
     min_pairs: int = 1,
     min_clip: int = 10,
+    max_fragment: int | None = None,
     reference_fasta: str | None = None,
 ) -> WindowEvidence:
     """`deletion_junctions` over ``chrom:start-end`` with the evidence it saw (one pass)."""
+    if not all(isinstance(v, Integral) for v in (start, end)) or not 1 <= start <= end:
+        raise ValueError(
+            f"region {chrom}:{start}-{end}: expected 1-based integers with 1 <= start <= end"
+        )
+    start, end = int(start), int(end)
+    if max_fragment is not None and (isinstance(max_fragment, bool) or max_fragment < 1):
+        raise ValueError(f"max_fragment must be a positive number of bases, got {max_fragment!r}")
+    if min_pairs < 1:
+        raise ValueError(f"min_pairs must be at least 1, got {min_pairs!r}")
+    settings = (min_mapq, min_pairs, min_clip, max_fragment)
     if isinstance(alignment_file, pysam.AlignmentFile):
-        return _junctions_in(
-            alignment_file, str(alignment_file.filename, "utf-8", "replace"), chrom, start, end,
-            min_mapq, min_pairs, min_clip, None, evidence=True,
-        )  # fmt: skip
+        source = str(alignment_file.filename, "utf-8", "replace")
+        return _evidence_in(alignment_file, source, chrom, start, end, *settings)
     with open_alignment_file(alignment_file, reference_fasta) as alignments:
-        return _junctions_in(
-            alignments, str(alignment_file), chrom, int(start), int(end),
-            min_mapq, min_pairs, min_clip, None, evidence=True,
-        )  # fmt: skip
+        return _evidence_in(alignments, str(alignment_file), chrom, start, end, *settings)
 
 
-def _junctions_in(
+def _evidence_in(
     alignments: pysam.AlignmentFile,
     source: str,
     chrom: str,
@@ -454,8 +445,7 @@ def _junctions_in(
     min_pairs: int,
     min_clip: int,
     max_fragment: int | None,
-    evidence: bool = False,
-):
+) -> WindowEvidence:
     contig = _resolve_contig(alignments, chrom, source)
     end = min(end, alignments.get_reference_length(contig))
     reads = _scan(alignments, contig, start, end, min_mapq, min_clip)
@@ -473,8 +463,6 @@ def _junctions_in(
     junctions = sorted(
         junctions, key=lambda j: (j.left_end, j.right_start, j.left_low, j.right_high)
     )
-    if not evidence:
-        return junctions
     clips = sorted([*reads.right_clips.elements(), *reads.left_clips.elements()])
     return WindowEvidence(
         junctions=junctions,
