@@ -505,18 +505,19 @@ def call_from_bins(
     seed: int = 0,
     undo_z: float = 3.0,
     refine_genes: Sequence[str] = REFINE_GENES,
-    junctions: Sequence = (),
     junction_evidence: Mapping | None = None,
 ) -> CopyNumberCalls:
     """Log2 ratios of panel bins (reference.log2_ratios) -> CBS segments -> calls.
 
     Inside the windows of ``refine_genes`` the edges of a called loss are re-placed by the
-    single-interval likelihood fit of ikaros.breakpoints (exon-level precision), confined by
-    the deletion ``junctions`` found in the sample's reads (ikaros.junction_reads).
-    ``junction_evidence`` (gene -> junction_reads.WindowEvidence of its window) lets a loss
-    with both edges inside the gene's tiled locus be refused when none of the junction reads
-    it would leave is there (breakpoints.unsupported_losses).
+    single-interval likelihood fit of ikaros.breakpoints (exon-level precision).
+    ``junction_evidence`` (gene -> junction_reads.WindowEvidence of its window in the sample's
+    reads) confines that fit to the deletion junctions found there, and lets a loss with both
+    edges inside the gene's tiled locus be refused when none of the junction reads it would
+    leave is there (breakpoints.unsupported_losses).
     """
+    junction_evidence = junction_evidence or {}
+    junctions = [j for found in junction_evidence.values() for j in found.junctions]
     segments = segment_bins(
         bins, alpha=alpha, n_perm=n_perm, min_width=min_width, seed=seed, undo_z=undo_z
     )

@@ -78,11 +78,9 @@ def call_sample(job: SampleJob, reference, settings: dict):
     if job.source == "BAM":
         bins = _bam_log2_ratios(job, reference, settings)
         evidence = _window_evidence(job, bins, settings)
-        junctions = [j for found in evidence.values() for j in found.junctions]
         calls = call_from_bins(
-            job.sample_id, bins, blast, call_params, junctions=junctions,
-            junction_evidence=evidence, **seg_kwargs,
-        )  # fmt: skip
+            job.sample_id, bins, blast, call_params, junction_evidence=evidence, **seg_kwargs
+        )
     elif job.source in ("SEG", "CNVkit"):
         segments = (
             _seg_segments(job.segments, job.sample_id)
