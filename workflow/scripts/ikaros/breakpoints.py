@@ -196,11 +196,16 @@ def junction_text(junction) -> str:
     )
 
 
+def _midpoints(bins: pd.DataFrame) -> np.ndarray:
+    """Bin midpoints: a bin counts as lost when its midpoint lies inside a deletion."""
+    return (bins["start"].to_numpy() + bins["end"].to_numpy()) / 2
+
+
 def _window_junction(junctions: Sequence, window_bins: pd.DataFrame, min_reads: int):
     """The best-supported deletion junction that removes at least one bin of the window
     (by bin midpoint), with at least one discordant pair and `min_reads` reads in all."""
     chrom = str(window_bins["chrom"].iat[0])
-    mids = (window_bins["start"].to_numpy() + window_bins["end"].to_numpy()) / 2
+    mids = _midpoints(window_bins)
     best = None
     for junction in junctions:
         if junction.chrom != chrom or junction.pairs < 1:
@@ -221,7 +226,7 @@ def junction_gaps(window_bins: pd.DataFrame, junction) -> tuple[np.ndarray, np.n
     between the last retained base before the deletion and the first one after it, for some
     positions of these within the junction's intervals (one position when split reads fix
     them to the base)."""
-    mids = (window_bins["start"].to_numpy() + window_bins["end"].to_numpy()) / 2
+    mids = _midpoints(window_bins)
     before = np.concatenate(([-np.inf], mids))  # midpoint of bin k - 1
     after = np.concatenate((mids, [np.inf]))  # midpoint of bin k
     start_ok = (before <= junction.left_high) & (after > junction.left_low)
@@ -309,7 +314,7 @@ def refine_segments(
             start_ok = start_ok & gaps if np.any(start_ok & gaps) else start_ok
             stop_ok = stop_ok & gaps if np.any(stop_ok & gaps) else stop_ok
             # The level of the bins the junction's best estimate removes.
-            mids = (bins["start"].to_numpy()[window] + bins["end"].to_numpy()[window]) / 2
+            mids = _midpoints(bins.iloc[window])
             lost = (mids > junction.left_end) & (mids < junction.right_start)
             level, _ = segment_summary(x[lost], var[lost]) if lost.any() else (np.nan, np.nan)
             if not level < 0:
