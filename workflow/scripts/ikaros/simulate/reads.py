@@ -363,12 +363,7 @@ def _junction_records(junctions: pd.DataFrame, read_length: int, first_name: int
     reads = {
         "tid": np.concatenate([tid, tid]),
         "pos": np.concatenate([first_pos, second_pos]) - 1,
-        "flag": np.concatenate(
-            [
-                common | MATE_REVERSE | np.where(read1_forward, READ1, READ2),
-                common | REVERSE | np.where(read1_forward, READ2, READ1),
-            ]
-        ),
+        "flag": np.concatenate(_pair_flags(common, read1_forward)),
         "mapq": np.full(2 * n, 60, dtype=np.int64),
         "mate_pos": np.concatenate([second_pos, first_pos]) - 1,
         "tlen": np.concatenate([span, -span]),
@@ -399,6 +394,14 @@ def _reg2bin(beg: np.ndarray, end: np.ndarray) -> np.ndarray:
         out[same] = offset + (beg[same] >> shift)
         done |= same
     return out
+
+
+def _pair_flags(common: np.ndarray, read1_forward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flags of the leftmost and rightmost read of FR pairs: the leftmost is forward and is
+    read 1 or read 2 as `read1_forward` says; `common` holds the bits both share."""
+    left = common | MATE_REVERSE | np.where(read1_forward, READ1, READ2)
+    right = common | REVERSE | np.where(read1_forward, READ2, READ1)
+    return left, right
 
 
 def _records(
@@ -433,9 +436,7 @@ def _records(
 
     read1_forward = rng.random(n) < 0.5
     common = PAIRED | PROPER_PAIR | np.where(qcfail, QCFAIL, 0) | np.where(duplicate, DUPLICATE, 0)
-    # The leftmost read is forward (FR pairs); it is read 1 or read 2 at random.
-    left_flag = common | MATE_REVERSE | np.where(read1_forward, READ1, READ2)
-    right_flag = common | REVERSE | np.where(read1_forward, READ2, READ1)
+    left_flag, right_flag = _pair_flags(common, read1_forward)
     records = {
         "tid": np.concatenate([tid, tid]),
         "pos": np.concatenate([left, right]),
