@@ -65,8 +65,8 @@ Usage: python benchmarks/bench_ikzf1_accuracy.py [--seed 9001] [--depths 10,20,3
        [--cnvkit PATH | --no-cnvkit] [--cnvkit-depths 20] [--cnvkit-method hmm]
        [--cnvkit-threshold -0.2] [--rna] [--rna-fragments-per-tpm-kb 15] [--no-junctions]
 
-Deletion junctions (on by default): each tumour's BAM is read over the IKZF1 window for
-discordant pairs and split reads (ikaros.junction_reads), as the workflow does;
+Deletion junctions (on by default): each tumour's BAM is read over the IKZF1, PAX5 and ERG
+windows for discordant pairs and split reads (ikaros.junction_reads), as the workflow does;
 --no-junctions calls from coverage alone, for comparison.
 """
 

@@ -173,6 +173,14 @@ def test_panel_gene_list_errors_name_row_and_column(tmp_path):
     path.write_text("gene\trole\n")
     with pytest.raises(AnnotationError, match="missing column"):
         read_panel_genes(path)
+    # tile_bp is optional (a list without it reads as all empty) but must be a size when given
+    path.write_text(
+        "gene\trole\texon_model\ttranscript\tflank\tintron_tiles\ttile_bp\n"
+        "IKZF1\ttarget\tcanonical\t\t2000000\tcontiguous\t\n"
+        "PAX5\tIKZF1plus\tcanonical\t\t\tcontiguous\t2kb\n"
+    )
+    with pytest.raises(AnnotationError, match=r"row 3 \(gene PAX5\), column tile_bp"):
+        read_panel_genes(path)
 
 
 def test_gtf_with_wrong_column_count_names_the_line(tmp_path):

@@ -93,20 +93,28 @@ def test_intron_tiles_minus_strand_numbering_and_clearance():
 
 def test_contiguous_locus_tiles_minus_strand_by_hand():
     # minus strand: exon 1 = 9,001..9,100, exon 2 = 5,001..5,100; locus margin 1,200 bp.
-    # Intron 1 usable 5,201..8,900: tiles end to end from 5,201 (last 8,201..8,700).
-    # Upstream (the transcription start side, after 9,100): 9,201..9,700 and 9,701..10,200,
-    # both ending by 9,100 + 1,200 = 10,300. Downstream (before 5,001): tiles ending at 4,900
-    # and 4,400 (start 3,901, not before 5,001 - 1,200 = 3,801).
+    # Intron 1 usable 5,201..8,900 (3,700 bp): the fewest tiles of at most 500 bp are 8, four
+    # of 463 bp then four of 462. Upstream (the transcription start side, after 9,100):
+    # 9,201..10,300 (1,100 bp) in 3 tiles of 367, 367, 366; downstream (before 5,001):
+    # 3,801..4,900 likewise, numbered outward from the gene (001 next to exon 2).
     settings = dataclasses.replace(DEFAULT_SETTINGS, locus_margin=1200)
     gene = model("M", "chr9", "-", [(9001, 9100), (5001, 5100)])
     tiles = {b["bin_id"]: (b["start"], b["end"], b["intron"]) for b in
              intron_bins(gene, settings, contiguous=True)}  # fmt: skip
-    assert [v[0] for k, v in tiles.items() if k.startswith("M_i1_")] == list(range(5201, 8202, 500))
-    assert tiles["M_up_001"] == (9201, 9700, None)
-    assert tiles["M_up_002"] == (9701, 10200, None)
-    assert tiles["M_down_001"] == (4401, 4900, None)
-    assert tiles["M_down_002"] == (3901, 4400, None)
-    assert len(tiles) == 7 + 4
+    intron = [v for k, v in tiles.items() if k.startswith("M_i1_")]
+    assert [v[0] for v in intron] == [5201, 5664, 6127, 6590, 7053, 7515, 7977, 8439]
+    assert intron[-1][1] == 8900
+    assert tiles["M_up_001"] == (9201, 9567, None)
+    assert tiles["M_up_003"] == (9935, 10300, None)
+    assert tiles["M_down_001"] == (4535, 4900, None)
+    assert tiles["M_down_003"] == (3801, 4167, None)
+    assert len(tiles) == 8 + 3 + 3
+    # A larger tile size: the same intron in 2 tiles of 1,850 bp.
+    wide = intron_bins(gene, settings, contiguous=True, tile=2000)
+    assert [(b["start"], b["end"]) for b in wide if b["intron"] == 1] == [
+        (5201, 7050),
+        (7051, 8900),
+    ]
 
 
 def test_arm_assignment_by_hand():
@@ -222,7 +230,7 @@ def test_shipped_panel_has_every_required_gene_and_stays_small(shipped):
     _, panel = shipped
     exon_genes = set(panel.loc[panel["kind"] == "exon", "gene"])
     assert set(REQUIRED) <= exon_genes
-    assert len(panel) < 2500
+    assert len(panel) < 3000
     assert set(panel["arm"]) == {"p", "q"}
     long_bins = panel[(panel["kind"] == "exon") & (panel["end"] - panel["start"] + 1 > 1000)]
     assert long_bins.empty
@@ -237,7 +245,7 @@ def test_shipped_ikzf1_locus_is_tiled_end_to_end_clear_of_exons(shipped):
     locus = panel[panel["gene"] == "IKZF1"]
     tiles = locus[locus["kind"] == "intron"]
     assert sorted(tiles["intron"].dropna().unique()) == list(range(1, 8))
-    assert ((tiles["end"] - tiles["start"] + 1) == 500).all()
+    assert ((tiles["end"] - tiles["start"] + 1) <= 500).all()
     reference = pd.read_csv(REFERENCE / "ikzf1_exons.tsv", sep="\t", comment="#")
     starts, ends = reference[f"{build}_start"], reference[f"{build}_end"]
     for k in range(1, 8):
@@ -245,10 +253,14 @@ def test_shipped_ikzf1_locus_is_tiled_end_to_end_clear_of_exons(shipped):
         assert (mine["start"] - ends.iloc[k - 1] - 1 >= 100).all()
         assert (starts.iloc[k] - mine["end"] - 1 >= 100).all()
         assert (mine["start"].to_numpy()[1:] == mine["end"].to_numpy()[:-1] + 1).all()
+        # end to end: the intron less its clearances, in the fewest tiles of at most 500 bp
+        assert mine["start"].min() - ends.iloc[k - 1] - 1 == 100
+        assert starts.iloc[k] - mine["end"].max() - 1 == 100
+        assert len(mine) == -(-(starts.iloc[k] - ends.iloc[k - 1] - 1 - 200) // 500)
     margins = tiles[tiles["intron"].isna()]
     up = margins[margins["bin_id"].str.startswith("IKZF1_up_")]
     down = margins[margins["bin_id"].str.startswith("IKZF1_down_")]
-    assert len(up) == len(down) == 19  # (10,000 - 100) // 500 tiles on each side
+    assert len(up) == len(down) == 20  # 10,000 - 100 bp in tiles of at most 500 bp
     # plus strand: upstream is before exon 1, numbered outward from it
     assert up.set_index("bin_id").loc["IKZF1_up_001", "end"] == starts.iloc[0] - 101
     assert down.set_index("bin_id").loc["IKZF1_down_001", "start"] == ends.iloc[7] + 101
@@ -256,7 +268,32 @@ def test_shipped_ikzf1_locus_is_tiled_end_to_end_clear_of_exons(shipped):
     assert down["end"].max() <= ends.iloc[7] + 10_000
     covered = locus[locus["kind"].isin(["exon", "intron"])].sort_values("start")
     gaps = covered["start"].to_numpy()[1:] - covered["end"].to_numpy()[:-1] - 1
-    assert gaps.max() <= 700
+    assert gaps.max() == 100  # only the clearance between an exon and its first tile
+
+
+@pytest.mark.parametrize("gene", ["PAX5", "ERG"])
+def test_shipped_minus_strand_loci_are_tiled_end_to_end(shipped, gene):
+    """PAX5 and ERG (minus strand) are `contiguous` too, in tiles of at most 2 kb: their
+    IKZF1plus-relevant losses are mostly intragenic, with breakpoints in introns tens of kb
+    long. Only the 100 bp clearances next to exons lie between the locus bins, from 10 kb beyond
+    the 3' exon to 10 kb beyond exon 1, and on the minus strand the upstream margin lies after
+    the gene's highest coordinate."""
+    build, panel = shipped
+    models = read_gene_models(REPO / "resources" / f"gene_models_{build}.tsv")
+    exons = models[models["gene"] == gene]
+    assert set(exons["strand"]) == {"-"}
+    first_exon = exons[exons["exon"] == exons["exon"].min()].iloc[0]
+    locus = panel[(panel["gene"] == gene) & panel["kind"].isin(["exon", "intron"])]
+    locus = locus.sort_values("start")
+    gaps = locus["start"].to_numpy()[1:] - locus["end"].to_numpy()[:-1] - 1
+    assert gaps.max() == 100
+    assert locus["start"].min() < exons["start"].min() - 9_000
+    assert locus["end"].max() > exons["end"].max() + 9_000
+    up = locus[locus["bin_id"] == f"{gene}_up_001"].iloc[0]
+    assert up["start"] == first_exon["end"] + 101  # exon 1 holds the highest coordinates
+    tiles = locus[locus["kind"] == "intron"]
+    sizes = tiles["end"] - tiles["start"] + 1
+    assert (sizes <= 2000).all() and sizes.max() > 1900  # tile_bp 2000 in panel_genes.tsv
 
 
 def test_shipped_flanks_and_arms_follow_the_design(shipped):

@@ -366,7 +366,8 @@ def call_jobs(cohort):
 
 def call_inputs(cohort):
     """The copy-number job's inputs: reference (when any tumour has a BAM), coverage tables,
-    the tumours' BAM/CRAMs (read in the IKZF1 window for deletion junctions), segment files.
+    the tumours' BAM/CRAMs (read in the IKZF1, PAX5 and ERG windows for deletion junctions),
+    segment files.
     """
     jobs = call_jobs(cohort)
     alignments = [job["alignment"] for job in jobs if job.get("alignment")]

@@ -2,7 +2,7 @@
 
 input: reference (build_reference; absent when no tumour has a dna_bam), coverage (tumours'
        and matched normals' tables), alignments + indexes (the tumours' BAM/CRAMs, read in
-       the IKZF1 window for deletion junctions), segment files (the cohort's SEG, CNVkit
+       the IKZF1, PAX5 and ERG windows for deletion junctions), segment files (the SEG, CNVkit
        .cns/.cnr)
 params: jobs (per tumour and DNA source: sample_id, patient_id, source (BAM, CNVkit, SEG),
         alignment, reference_fasta, coverage, matched_normal, segments, cnr, gene_models,

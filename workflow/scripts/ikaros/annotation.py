@@ -32,6 +32,8 @@ from ikaros.tables import read_tsv
 MODEL_COLUMNS = ("gene", "chrom", "strand", "exon", "start", "end")
 EXON_COLUMNS = ("gene", "transcript_id", "chrom", "strand", "start", "end", "tags")
 PANEL_GENE_COLUMNS = ("gene", "role", "exon_model", "transcript", "flank", "intron_tiles")
+# Optional: the tile size of a tiled gene's introns (empty = the panel design's default).
+OPTIONAL_PANEL_GENE_COLUMNS = ("tile_bp",)
 EXON_MODELS = ("canonical", "collapsed")
 # Tags that mark the canonical transcript in GENCODE/Ensembl GTFs, most trusted first.
 CANONICAL_TAGS = ("Ensembl_canonical", "MANE_Select")
@@ -49,7 +51,15 @@ def read_panel_genes(path: str | Path) -> pd.DataFrame:
         path, PANEL_GENE_COLUMNS, "panel gene list", AnnotationError,
         dtype=str, keep_default_na=False, comment="#",
     )  # fmt: skip
+    for column in OPTIONAL_PANEL_GENE_COLUMNS:
+        if column not in table.columns:
+            table[column] = ""
     for row, record in enumerate(table.itertuples(index=False), start=2):
+        if record.tile_bp and not (record.tile_bp.isdigit() and int(record.tile_bp) >= 100):
+            raise AnnotationError(
+                f"{path}: row {row} (gene {record.gene}), column tile_bp: expected a tile size "
+                f"of at least 100 bp or empty, got {record.tile_bp!r}"
+            )
         if not record.gene:
             raise AnnotationError(f"{path}: row {row}, column gene: expected a gene name")
         if record.exon_model not in EXON_MODELS:
@@ -73,7 +83,8 @@ def read_panel_genes(path: str | Path) -> pd.DataFrame:
         raise AnnotationError(
             f"{path}: row {row + 2}, column gene: gene {table['gene'].iloc[row]} listed twice"
         )
-    return table.loc[:, list(PANEL_GENE_COLUMNS)].reset_index(drop=True)
+    columns = PANEL_GENE_COLUMNS + OPTIONAL_PANEL_GENE_COLUMNS
+    return table.loc[:, list(columns)].reset_index(drop=True)
 
 
 def _open_text(path: Path):

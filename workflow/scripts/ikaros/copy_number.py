@@ -19,9 +19,9 @@ the blast fraction (plus ``blast_slack`` for the imprecision of a blast count), 
 the blast fraction is unknown; otherwise monoallelic. f is then ``2 (1 - r)`` or ``1 - r``,
 clipped to [0, b] (the blasts bound f) or [0, 1].
 
-Exon-level edges (BAM route). Inside the window of each gene of ``REFINE_GENES`` (IKZF1: its
-exon, intron and flank bins), the edges of a loss that CBS called are re-placed by the
-single-interval likelihood fit of ikaros.breakpoints before the segments are called: a
+Exon-level edges (BAM route). Inside the window of each gene of ``REFINE_GENES`` (IKZF1, PAX5,
+ERG: the gene's exon, intron and flank bins), the edges of a loss that CBS called are re-placed
+by the single-interval likelihood fit of ikaros.breakpoints before the segments are called: a
 one-bin exon at the edge of a loss (exon 1, exon 2) is then decided by the posterior of the
 breakpoint given all bins of the window, not by where the arm-wide segmentation cut.
 Deletion junctions seen in the reads (ikaros.junction_reads: discordant pairs and split reads)
@@ -61,8 +61,11 @@ from ikaros.segmentation import segment_bins
 
 EXON_STATES = ("deleted", "not_deleted", "unresolved", "not_assessable")
 GENE_STATES = ("none", "mono", "bi", "unresolved", "not_assessable")
-# Genes whose loss edges are refitted at exon level (ikaros.breakpoints).
-REFINE_GENES = ("IKZF1",)
+# Genes whose loss edges are refitted at exon level (ikaros.breakpoints) and whose window is
+# read for deletion junctions: the panel tiles their loci end to end (resources/panel_genes.tsv).
+# IKZF1 for its exon-level classes; PAX5 and ERG because their IKZF1plus-relevant losses are
+# mostly intragenic, a few exons between breakpoints in long introns.
+REFINE_GENES = ("IKZF1", "PAX5", "ERG")
 
 
 @dataclass(frozen=True)

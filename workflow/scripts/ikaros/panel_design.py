@@ -6,12 +6,13 @@ Bins, in order of precedence (a tile that would overlap a bin of a higher kind i
   pieces of at most 500 bp (same exon number, bin_id suffix _1, _2, ... in coordinate order).
 - intron: for genes marked `intron_tiles: yes`, 500 bp tiles every 1 kb across each intron,
   starting and ending at least 100 bp from the flanking exons. Intron k lies between exon k and
-  k+1. Genes marked `contiguous` have their whole locus tiled end to end: 500 bp tiles with no
-  space between them through every intron and through `locus_margin` (10 kb) before the first
-  and after the last exon (bins `<gene>_up_NNN` before the transcription start and
-  `<gene>_down_NNN` after its end, numbered outward from the gene; kind intron without an
-  intron number). Every breakpoint in or near the gene then lies in a
-  tile, so the reads that span a deletion's junction are captured.
+  k+1. Genes marked `contiguous` have their whole locus tiled end to end: near-equal tiles of at
+  most `tile_bp` (default 500) with no space between them through every intron (100 bp clear
+  of the exons) and through `locus_margin` (10 kb) before the first and after the last exon
+  (bins `<gene>_up_NNN` before the transcription start and `<gene>_down_NNN` after its end,
+  numbered outward from the gene; kind intron without an intron number). Every breakpoint in
+  or near the gene then lies in a tile, so the reads that span a deletion's junction are
+  captured.
 - flank: 2 kb tiles on a 50 kb grid within each gene's flank window (gene span +- the gene's
   `flank` distance, or PAR1 for the PAR1 genes); a tile belongs to the nearest flanked gene.
 - backbone: 2 kb tiles on a 500 kb grid along chromosomes 7 and 9.
@@ -215,12 +216,12 @@ def grid_tiles(
     return tiles
 
 
-def split_exon(start: int, end: int, settings: PanelSettings = DEFAULT_SETTINGS):
-    """Pieces of an exon: itself when short, else near-equal pieces of at most exon_piece bp."""
+def even_pieces(start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """[start, end] cut end to end into the fewest near-equal pieces of at most `size` bp."""
     length = end - start + 1
-    if length <= settings.exon_split_above:
-        return [(start, end)]
-    count = math.ceil(length / settings.exon_piece)
+    if length <= 0:
+        return []
+    count = math.ceil(length / size)
     base, extra = divmod(length, count)
     pieces, position = [], start
     for index in range(count):
@@ -228,6 +229,13 @@ def split_exon(start: int, end: int, settings: PanelSettings = DEFAULT_SETTINGS)
         pieces.append((position, position + size - 1))
         position += size
     return pieces
+
+
+def split_exon(start: int, end: int, settings: PanelSettings = DEFAULT_SETTINGS):
+    """Pieces of an exon: itself when short, else near-equal pieces of at most exon_piece bp."""
+    if end - start + 1 <= settings.exon_split_above:
+        return [(start, end)]
+    return even_pieces(start, end, settings.exon_piece)
 
 
 def exon_bins(models: pd.DataFrame, settings: PanelSettings = DEFAULT_SETTINGS) -> list[dict]:
@@ -268,17 +276,27 @@ def _tiles(first: int, last: int, size: int, step: int) -> list[tuple[int, int]]
 
 
 def intron_bins(
-    model: pd.DataFrame, settings: PanelSettings = DEFAULT_SETTINGS, contiguous: bool = False
+    model: pd.DataFrame,
+    settings: PanelSettings = DEFAULT_SETTINGS,
+    contiguous: bool = False,
+    tile: int | None = None,
 ) -> list[dict]:
-    """Intron tiles of one gene: every `intron_step` bp, or end to end (`contiguous`, which
-    also tiles `locus_margin` bp beyond the first and last exon)."""
+    """Intron tiles of one gene: `tile` bp (default `intron_tile`) every `intron_step` bp, or
+    end to end (`contiguous`: each intron, and `locus_margin` bp beyond the first and last exon,
+    cut into the fewest near-equal tiles of at most `tile` bp, so nothing is left between
+    them)."""
     gene, chrom = model["gene"].iloc[0], model["chrom"].iloc[0]
-    step = settings.intron_tile if contiguous else settings.intron_step
-    clearance, size = settings.intron_clearance, settings.intron_tile
+    clearance, size = settings.intron_clearance, tile or settings.intron_tile
+
+    def tiles(first: int, last: int) -> list[tuple[int, int]]:
+        if contiguous:
+            return even_pieces(first, last, size)
+        return _tiles(first, last, size, settings.intron_step)
+
     bins = []
     for number, start, end in introns(model):
         for index, (t_start, t_end) in enumerate(
-            _tiles(start + clearance, end - clearance, size, step), start=1
+            tiles(start + clearance, end - clearance), start=1
         ):
             bins.append(
                 dict(
@@ -290,11 +308,8 @@ def intron_bins(
         return bins
     low, high = int(model["start"].min()), int(model["end"].max())
     # Margin tiles run outward from the gene (001 next to it), clear of its outer exons.
-    before = [
-        (end - size + 1, end)
-        for end in range(low - clearance - 1, max(low - settings.locus_margin, 1) + size - 2, -size)
-    ]
-    after = _tiles(high + clearance + 1, high + settings.locus_margin, size, size)
+    before = tiles(max(low - settings.locus_margin, 1), low - clearance - 1)[::-1]
+    after = tiles(high + clearance + 1, high + settings.locus_margin)
     minus = model["strand"].iloc[0] == "-"
     sides = {"up": after if minus else before, "down": before if minus else after}
     for side, tiles in sides.items():
@@ -490,8 +505,10 @@ def design_panel(
 
     bins = exon_bins(models, settings)
     tiled = panel_genes[panel_genes["intron_tiles"].isin(["yes", "contiguous"])]
-    for gene, how in zip(tiled["gene"], tiled["intron_tiles"], strict=True):
-        bins += intron_bins(models[models["gene"] == gene], settings, how == "contiguous")
+    sizes = tiled["tile_bp"] if "tile_bp" in tiled.columns else [""] * len(tiled)
+    for gene, how, size in zip(tiled["gene"], tiled["intron_tiles"], sizes, strict=True):
+        tile = int(size) if str(size).strip() else None
+        bins += intron_bins(models[models["gene"] == gene], settings, how == "contiguous", tile)
     _check_no_overlap(bins, "exon and intron bins")
     bins += flank_bins(models, panel_genes, build, bins, settings)
     bins += backbone_bins(build, bins, settings)

@@ -5,7 +5,8 @@ alteration and the one-row summary that the patients table is built from:
 
 - BAM route (`source` "BAM"): log2 ratios of the sample's coverage against the cohort's
   reference (or against the patient's matched normal, with the reference's noise model),
-  deletion junctions in the sample's reads over the IKZF1 window (ikaros.junction_reads),
+  deletion junctions in the sample's reads over the IKZF1, PAX5 and ERG windows
+  (ikaros.junction_reads),
   segmentation, exon and gene calls;
 - segment routes (`source` "SEG" or "CNVkit"): the sample's segments from a multi-sample SEG
   file or a CNVkit .cns (with its .cnr for standard errors) go straight to the exon and gene
