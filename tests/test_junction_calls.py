@@ -5,6 +5,10 @@ Truth: a del2-8 whose first deleted base lies 40 bp before IKZF1 exon 2 (GRCh38 
 tile and exon 3; the simulator writes the junction's split reads and discordant pairs. The
 copy-number step reads the tumour's BAM over the IKZF1 window and must place the loss at the
 junction to the base and call del2-8.
+
+PAX5 is read the same way: truth is a 70 kb loss from intron 8 to intron 6 (PAX5 is on the
+minus strand; GRCh38 exon 7 = 36,923,355-36,923,484, exon 8 = 36,882,004-36,882,105) in 40% of
+cells, so exons 7 and 8 alone are lost.
 """
 
 from __future__ import annotations
@@ -24,15 +28,18 @@ from ikaros.simulate.reads import write_sample_bam
 
 REPO = Path(__file__).resolve().parents[1]
 LOSS = ("chr7", 50_319_008, 50_410_000)  # exons 2-8; its right end in the tiles past exon 8
+PAX5_LOSS = ("chr9", 36_870_001, 36_940_000)  # exons 8 and 7, from intron 8 to intron 6
 
 
-def _lesions(sample_id: str, fraction: float) -> pd.DataFrame:
-    chrom, start, end = LOSS
+def _lesions(
+    sample_id: str, fraction: float, loss=LOSS, gene="IKZF1", label="IKZF1_del2-8"
+) -> pd.DataFrame:
+    chrom, start, end = loss
     return pd.DataFrame(
         [
             {
-                "patient_id": "P1", "sample_id": sample_id, "lesion_id": "L1", "gene": "IKZF1",
-                "label": "IKZF1_del2-8", "chrom": chrom, "start": start, "end": end,
+                "patient_id": "P1", "sample_id": sample_id, "lesion_id": "L1", "gene": gene,
+                "label": label, "chrom": chrom, "start": start, "end": end,
                 "allelic": "mono", "cell_fraction": fraction,
             }
         ]
@@ -52,7 +59,11 @@ def simulated(tmp_path_factory):
         tables[f"N{k}"] = count_coverage(bam, panel, "GRCh38")
     ref_panel, counts = stack_coverage(tables)
     reference = build_reference(counts, ref_panel, list(tables), "panel_of_normals", [False] * 6)
-    samples = {"T1": _lesions("T1", 0.6), "T0": empty}
+    samples = {
+        "T1": _lesions("T1", 0.6),
+        "T0": empty,
+        "T2": _lesions("T2", 0.4, PAX5_LOSS, "PAX5", "PAX5_intragenic"),
+    }
     for sample_id, lesions in samples.items():
         bam = out / f"{sample_id}.bam"
         write_sample_bam(panel, "GRCh38", sample_id, "female", lesions, bam, settings)
@@ -107,3 +118,22 @@ def test_a_tumour_without_a_deletion_has_no_junction_and_stays_wildtype(simulate
     _, calls, ikzf1, _ = _call(out, reference, "T0", with_reads=True)
     assert ikzf1.status == "wildtype"
     assert np.all(calls.segments.get("junction", pd.Series(dtype=str)).fillna("") == "")
+
+
+def test_a_pax5_intragenic_loss_is_placed_by_its_junction(simulated):
+    out, reference = simulated
+    _, calls, ikzf1, summary = _call(out, reference, "T2", with_reads=True)
+    chrom, start, end = PAX5_LOSS
+    lost = calls.segments[calls.segments["junction"] != ""]
+    assert len(lost) == 1
+    assert lost["junction"].iat[0].startswith(f"{chrom}:{start - 1}^{end + 1} (")
+    # the loss's bins are the locus tiles and exons whose midpoints lie inside the deletion
+    panel = read_panel(REPO / "resources/panel_GRCh38.tsv")
+    mids = (panel["start"] + panel["end"]) / 2
+    inside = panel[(panel["chrom"] == chrom) & (mids > start - 1) & (mids < end + 1)]
+    assert lost["first_bin"].iat[0] == inside["bin_id"].iat[0]
+    assert lost["last_bin"].iat[0] == inside["bin_id"].iat[-1]
+    exons = calls.exons[calls.exons["gene"] == "PAX5"].set_index("exon")["state"]
+    assert sorted(exons[exons == "deleted"].index) == [7, 8]
+    assert summary["pax5"] == "mono"
+    assert ikzf1.status == "wildtype"
