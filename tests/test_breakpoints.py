@@ -323,53 +323,77 @@ def _evidence(clips=(), discordant=(), median_fragment=300.0):
     )  # fmt: skip
 
 
-def _one_loss(bins, first, last, fraction=0.8, allelic="mono", junction=""):
+def _one_loss(bins, first, last, fraction=0.8, allelic="mono", junction="", z=-5.0):
     segments = pd.DataFrame(
         {"first_row": [0, first, last + 1], "last_row": [first - 1, last, len(bins) - 1],
          "junction": ["", junction, ""]}
     )  # fmt: skip
     called = pd.DataFrame(
         {"deleted": [False, True, False], "cell_fraction": [np.nan, fraction, np.nan],
-         "allelic": ["", allelic, ""]}
+         "allelic": ["", allelic, ""], "z": [np.nan, z, np.nan]}
     )  # fmt: skip
     return segments, called
 
 
-def test_a_deep_loss_inside_the_locus_without_junction_reads_is_refused():
+def test_a_loss_inside_the_locus_without_junction_reads_needs_deeper_coverage():
     from ikaros.breakpoints import unsupported_losses
 
     bins = _locus_bins()
-    segments, called = _one_loss(bins, 20, 22)
-    # share 0.4 x 100 fragments x 300 / (500 + 300) = 15 per edge, 30 in all
-    reasons = unsupported_losses(segments, called, bins, ["G"], {"G": _evidence()}, 20.0)
-    assert reasons.tolist() == ["", "no junction read at its edges where 30 were expected", ""]
+    segments, called = _one_loss(bins, 20, 22, z=-5.0)
+    # share 0.4 x 100 fragments x 300 / (500 + 300) = 15 per edge, 30 in all: without them the
+    # loss needs z^2 >= 3.5^2 + 30, z <= -6.5
+    reasons = unsupported_losses(segments, called, bins, ["G"], {"G": _evidence()}, 3.5)
+    expected = (
+        "no junction read at its edges where 30 were expected (z -5.0, needs -6.5 without them)"
+    )
+    assert reasons.tolist() == ["", expected, ""]
+    # deep enough in coverage, it stands (a junction the aligner could not place)
+    segments, called = _one_loss(bins, 20, 22, z=-6.6)
+    assert (unsupported_losses(segments, called, bins, ["G"], {"G": _evidence()}, 3.5) == "").all()
     # one clipped read at its left edge (between bins 19 and 20) and it stands
+    segments, called = _one_loss(bins, 20, 22, z=-5.0)
     left_edge = int(bins["end"].iat[19])
     seen = {"G": _evidence(clips=[left_edge])}
-    assert (unsupported_losses(segments, called, bins, ["G"], seen, 20.0) == "").all()
+    assert (unsupported_losses(segments, called, bins, ["G"], seen, 3.5) == "").all()
     # a discordant pair whose left read lies within a fragment of the right edge counts too
     right_edge = int(bins["end"].iat[22])
     seen = {"G": _evidence(discordant=[(right_edge - 200, right_edge + 40_000)])}
-    assert (unsupported_losses(segments, called, bins, ["G"], seen, 20.0) == "").all()
+    assert (unsupported_losses(segments, called, bins, ["G"], seen, 3.5) == "").all()
+    # so does a pair across the whole loss, its reads kilobases beyond both fitted edges (a
+    # larger deletion whose breakpoints the coverage placed some bins too far in)
+    left_start = int(bins["start"].iat[20])
+    seen = {"G": _evidence(discordant=[(left_start - 4_000, right_edge + 6_000)])}
+    assert (unsupported_losses(segments, called, bins, ["G"], seen, 3.5) == "").all()
+    # but not a pair elsewhere in the window
+    seen = {"G": _evidence(discordant=[(left_start - 40_000, left_start - 4_000)])}
+    assert unsupported_losses(segments, called, bins, ["G"], seen, 3.5).iat[1] != ""
 
 
-def test_losses_that_could_lack_junction_reads_stand():
+def test_the_missing_reads_weigh_by_how_many_were_expected():
     from ikaros.breakpoints import unsupported_losses
 
     bins = _locus_bins()
     none = {"G": _evidence()}
-    # a subclonal loss: share 0.1 -> 7.5 expected
-    segments, called = _one_loss(bins, 20, 22, fraction=0.2)
-    assert (unsupported_losses(segments, called, bins, ["G"], none, 20.0) == "").all()
-    # a loss reaching into the flanks: its junction need not lie in a tile
-    segments, called = _one_loss(bins, 3, 22)
-    reasons = unsupported_losses(segments, called, bins, ["G"], none, 20.0)
-    assert reasons.iat[1] == ""  # only its right edge counts: 15 < 20
+    # a subclonal loss: share 0.1 -> 7.5 expected, z <= -sqrt(12.25 + 7.5) = -4.44 needed
+    segments, called = _one_loss(bins, 20, 22, fraction=0.2, z=-4.5)
+    assert (unsupported_losses(segments, called, bins, ["G"], none, 3.5) == "").all()
+    segments, called = _one_loss(bins, 20, 22, fraction=0.2, z=-4.3)
+    assert (
+        "where 8 were expected"
+        in unsupported_losses(segments, called, bins, ["G"], none, 3.5).iat[1]
+    )
+    # a loss reaching into the flanks: its junction need not lie in a tile, so only its right
+    # edge counts (15 expected, z <= -5.22 needed)
+    segments, called = _one_loss(bins, 3, 22, z=-5.0)
+    reasons = unsupported_losses(segments, called, bins, ["G"], none, 3.5)
+    assert "where 15 were expected" in reasons.iat[1]
+    segments, called = _one_loss(bins, 3, 22, z=-5.3)
+    assert (unsupported_losses(segments, called, bins, ["G"], none, 3.5) == "").all()
     # a loss the reads named, and a window without read evidence
     segments, called = _one_loss(bins, 20, 22, junction="chr7:1^2 (1 pairs, 2 split reads)")
-    assert (unsupported_losses(segments, called, bins, ["G"], none, 20.0) == "").all()
+    assert (unsupported_losses(segments, called, bins, ["G"], none, 3.5) == "").all()
     segments, called = _one_loss(bins, 20, 22)
-    assert (unsupported_losses(segments, called, bins, ["G"], {}, 20.0) == "").all()
+    assert (unsupported_losses(segments, called, bins, ["G"], {}, 3.5) == "").all()
 
 
 def test_a_refused_loss_is_not_called():
@@ -392,9 +416,9 @@ def test_no_loss_is_refused_where_the_locus_is_not_tiled_end_to_end():
     bins.loc[~exons & (bins["kind"] == "intron"), "masked"] = True
     bins.loc[exons & (bins["kind"] == "intron"), "kind"] = "exon"
     segments, called = _one_loss(bins, 24, 30)  # exon bins 24 and 30; 25-29 masked
-    reasons = unsupported_losses(segments, called, bins, ["G"], {"G": _evidence()}, 20.0)
+    reasons = unsupported_losses(segments, called, bins, ["G"], {"G": _evidence()}, 3.5)
     assert (reasons == "").all()
     # the same loss with every tile usable is refused
     segments, called = _one_loss(_locus_bins(), 24, 30)
-    reasons = unsupported_losses(segments, called, _locus_bins(), ["G"], {"G": _evidence()}, 20.0)
+    reasons = unsupported_losses(segments, called, _locus_bins(), ["G"], {"G": _evidence()}, 3.5)
     assert reasons.iat[1] != ""

@@ -363,7 +363,7 @@ def unsupported_losses(
     bins: pd.DataFrame,
     genes: Sequence[str],
     evidence: Mapping,
-    min_expected: float,
+    z_threshold: float,
 ) -> pd.Series:
     """Why each called loss is refused for want of junction reads ("" when it stands).
 
@@ -375,11 +375,18 @@ def unsupported_losses(
     chromosome's share of the copies (cell fraction / 2 when monoallelic, the fraction when
     biallelic), mu the fragments expected in the retained neighbouring tile (of length len)
     and L the median fragment. Counted as `reads_near` counts them (clipped reads and
-    discordant pairs near either edge), that expectation is about twice the number of junction
-    fragments (on the simulated cohorts of benchmarks/bench_ikzf1_accuracy.py, 0.96 reads seen
-    per read expected over 45 true deletions at 30x). When none is seen and at least
-    ``min_expected`` were expected, the dip is noise, not a deletion: with 20 expected, a true
-    deletion leaves no junction fragment with probability about exp(-10).
+    discordant pairs near either edge), that expectation lam is about twice the number of
+    junction fragments (on the simulated cohorts of benchmarks/bench_ikzf1_accuracy.py, 0.96
+    reads seen per read expected over 45 true deletions at 30x).
+
+    A discordant pair whose reads lie on either side of the loss counts as seen too (the fitted
+    edges can miss a subclonal loss's breakpoints by some bins). When none is seen, that
+    absence weighs against the deletion: a true one leaves no junction
+    fragment with probability exp(-lam / 2), a diploid locus always does, so the log likelihood
+    ratio of the loss falls by lam / 2. The coverage's own is z^2 / 2 (a level z standard
+    errors from zero), so the loss stands only when z^2 - lam still reaches the segment call's
+    z_threshold^2: a short dip a few standard errors deep is noise when dozens of junction
+    reads were due, while a loss deep in coverage survives a junction hidden from the aligner.
     ``called`` is ``segments`` with the segment calls (copy_number.call_segments).
     """
     reasons = pd.Series("", index=segments.index, dtype=object)
@@ -418,6 +425,15 @@ def unsupported_losses(
                 length = ends[kept] - starts[kept] + 1
                 lam += share * expected[kept] * fragment / (length + fragment)
                 seen += window_evidence.reads_near(int(starts[left]), int(ends[right]))
-            if seen == 0 and lam >= min_expected:
-                reasons.iat[k] = f"no junction read at its edges where {lam:.0f} were expected"
+            # A deletion containing this one leaves pairs across it even when the fitted
+            # edges miss its breakpoints by some bins.
+            if lam > 0:
+                seen += window_evidence.pairs_spanning(int(starts[first]), int(ends[last]))
+            z = float(called["z"].iat[k])
+            needed = float(np.sqrt(z_threshold**2 + lam))
+            if seen == 0 and lam > 0 and not z <= -needed:
+                reasons.iat[k] = (
+                    f"no junction read at its edges where {lam:.0f} were expected "
+                    f"(z {z:.1f}, needs {-needed:.1f} without them)"
+                )
     return reasons

@@ -31,9 +31,10 @@ not from a search over the coverage, and needs at least ``junction_min_reads`` p
 reads, one of them a discordant pair; the coverage then only has to confirm a loss (a
 deletion-type junction with no drop in depth is an artefact, or a balanced event). The other
 way round, a loss whose edges both lie in the tiled locus but where none of the junction reads
-it would leave is seen, although at least ``junction_veto_expected`` were expected from its
-cell fraction and the local depth, is refused (column ``veto``): a deletion always has a
-junction, a run of low bins need not.
+it would leave is seen must be deeper in coverage by as much evidence as that absence weighs
+(z^2 at least z_threshold^2 plus the junction reads expected from its cell fraction and the
+local depth) or it is refused (column ``veto``): a deletion always has a junction, a run of
+low bins need not.
 
 Exon call. Exons are placed on the segments by genomic position. An exon covered by segments
 takes their state (deleted when deleted segments cover at least half of its bases). An exon
@@ -83,7 +84,6 @@ class CallParams:
     se_floor: float = 0.05
     junction_z: float = 1.5
     junction_min_reads: int = 3
-    junction_veto_expected: float = 20.0
 
 
 @dataclass
@@ -542,8 +542,7 @@ def call_from_bins(
     if junction_evidence:
         called = call_segments(segments, blast_fraction, params)
         veto = unsupported_losses(
-            segments, called, bins, refine_genes, junction_evidence,
-            params.junction_veto_expected,
+            segments, called, bins, refine_genes, junction_evidence, params.z_threshold
         )  # fmt: skip
         if (veto != "").any():
             segments["veto"] = veto
@@ -561,9 +560,9 @@ def settings_from_config(config: Mapping | None) -> tuple[CallParams, dict]:
     """The config block ``copy_number`` -> (CallParams, keyword arguments of call_from_bins).
 
     Keys: every CallParams field (z_threshold, min_fraction, min_bins, bi_z, blast_slack,
-    seg_max_log2, min_marks, focal_max_bp, se_floor, junction_z, junction_min_reads,
-    junction_veto_expected) and alpha, n_perm, min_width, undo_z, seed. Other
-    keys (e.g. min_count, max_sd, max_noise_scale, read by other steps) are ignored here.
+    seg_max_log2, min_marks, focal_max_bp, se_floor, junction_z, junction_min_reads) and
+    alpha, n_perm, min_width, undo_z, seed. Other keys (e.g. min_count, max_sd,
+    max_noise_scale, read by other steps) are ignored here.
     """
     config = dict(config or {})
     call_fields = {f.name: f.type for f in fields(CallParams)}

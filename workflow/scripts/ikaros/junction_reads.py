@@ -404,6 +404,11 @@ class WindowEvidence:
         )
         return n
 
+    def pairs_spanning(self, start: int, end: int) -> int:
+        """Discordant pairs whose reads lie on either side of [start, end]: the pairs a
+        deletion containing it would leave, wherever its breakpoints lie."""
+        return sum(1 for left, right in self.discordant if left < start and right > end)
+
 
 def window_evidence(
     alignment_file: str | Path | pysam.AlignmentFile,
