@@ -381,12 +381,12 @@ def unsupported_losses(
 
     A discordant pair whose reads lie on either side of the loss counts as seen too (the fitted
     edges can miss a subclonal loss's breakpoints by some bins). When none is seen, that
-    absence weighs against the deletion: a true one leaves no junction
-    fragment with probability exp(-lam / 2), a diploid locus always does, so the log likelihood
-    ratio of the loss falls by lam / 2. The coverage's own is z^2 / 2 (a level z standard
-    errors from zero), so the loss stands only when z^2 - lam still reaches the segment call's
-    z_threshold^2: a short dip a few standard errors deep is noise when dozens of junction
-    reads were due, while a loss deep in coverage survives a junction hidden from the aligner.
+    absence weighs against the deletion: a true one leaves no junction fragment with
+    probability exp(-lam / 2), a diploid locus always does, so the log likelihood ratio of the
+    loss falls by lam / 2. The coverage's own is z^2 / 2 (a level z standard errors from zero),
+    so the loss stands only when z^2 - lam still reaches the segment call's z_threshold^2: a
+    short dip a few standard errors deep is noise when dozens of junction reads were due, while
+    a loss deep in coverage survives a junction hidden from the aligner.
     ``called`` is ``segments`` with the segment calls (copy_number.call_segments).
     """
     reasons = pd.Series("", index=segments.index, dtype=object)

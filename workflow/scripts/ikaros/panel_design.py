@@ -288,7 +288,7 @@ def intron_bins(
     gene, chrom = model["gene"].iloc[0], model["chrom"].iloc[0]
     clearance, size = settings.intron_clearance, tile or settings.intron_tile
 
-    def tiles(first: int, last: int) -> list[tuple[int, int]]:
+    def cut(first: int, last: int) -> list[tuple[int, int]]:
         if contiguous:
             return even_pieces(first, last, size)
         return _tiles(first, last, size, settings.intron_step)
@@ -296,7 +296,7 @@ def intron_bins(
     bins = []
     for number, start, end in introns(model):
         for index, (t_start, t_end) in enumerate(
-            tiles(start + clearance, end - clearance), start=1
+            cut(start + clearance, end - clearance), start=1
         ):
             bins.append(
                 dict(
@@ -308,8 +308,8 @@ def intron_bins(
         return bins
     low, high = int(model["start"].min()), int(model["end"].max())
     # Margin tiles run outward from the gene (001 next to it), clear of its outer exons.
-    before = tiles(max(low - settings.locus_margin, 1), low - clearance - 1)[::-1]
-    after = tiles(high + clearance + 1, high + settings.locus_margin)
+    before = cut(max(low - settings.locus_margin, 1), low - clearance - 1)[::-1]
+    after = cut(high + clearance + 1, high + settings.locus_margin)
     minus = model["strand"].iloc[0] == "-"
     sides = {"up": after if minus else before, "down": before if minus else after}
     for side, tiles in sides.items():
