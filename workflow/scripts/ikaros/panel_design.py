@@ -295,9 +295,7 @@ def intron_bins(
 
     bins = []
     for number, start, end in introns(model):
-        for index, (t_start, t_end) in enumerate(
-            cut(start + clearance, end - clearance), start=1
-        ):
+        for index, (t_start, t_end) in enumerate(cut(start + clearance, end - clearance), start=1):
             bins.append(
                 dict(
                     bin_id=f"{gene}_i{number}_{index:03d}", chrom=chrom, start=t_start,
