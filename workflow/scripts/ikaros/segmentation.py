@@ -118,34 +118,33 @@ class _ArcScorer:
             b = np.where(ok, inv_out / d, 0.0)
         return a, b, bool(ok.any())
 
-    def best(self, x: np.ndarray) -> tuple[float, int, int]:
-        """(|Z|, i, j) of the best arc (i, j]; (0, -1, -1) if none is admissible."""
-        n = self._n
+    def _arc_z(self, x: np.ndarray):
+        """(first row, Z of every arc starting in rows first..) per chunk with an admissible
+        arc; Z is 0 on arcs CBS may not cut."""
         s = np.concatenate(([0.0], np.cumsum(self.w * x)))
         s_tot = s[-1]
-        best, best_i, best_j = 0.0, -1, -1
         for k, (lo, hi) in enumerate(self.chunks):
             a, b, any_ok = self._terms[k] if self.cached else self._chunk_terms(lo, hi)
-            if not any_ok:
-                continue
-            stat = np.abs((s[None, :] - s[lo:hi, None]) * a - s_tot * b)
+            if any_ok:
+                yield lo, (s[None, :] - s[lo:hi, None]) * a - s_tot * b
+
+    def best(self, x: np.ndarray) -> tuple[float, int, int]:
+        """(|Z|, i, j) of the best arc (i, j]; (0, -1, -1) if none is admissible."""
+        best, best_i, best_j = 0.0, -1, -1
+        for lo, z in self._arc_z(x):
+            stat = np.abs(z)
             flat = int(np.argmax(stat))
             value = float(stat.flat[flat])
             if value > best:
-                r, c = divmod(flat, n + 1)
+                r, c = divmod(flat, self._n + 1)
                 best, best_i, best_j = value, int(lo + r), int(c)
         return best, best_i, best_j
 
     def max_stat(self, x: np.ndarray) -> float:
         """max |Z| alone (a null draw needs no position)."""
-        s = np.concatenate(([0.0], np.cumsum(self.w * x)))
-        s_tot = s[-1]
         best = 0.0
-        for k, (lo, hi) in enumerate(self.chunks):
-            a, b, any_ok = self._terms[k] if self.cached else self._chunk_terms(lo, hi)
-            if any_ok:
-                z = (s[None, :] - s[lo:hi, None]) * a - s_tot * b
-                best = max(best, float(z.max()), -float(z.min()))
+        for _, z in self._arc_z(x):
+            best = max(best, float(z.max()), -float(z.min()))
         return best
 
 
