@@ -1,0 +1,102 @@
+"""Karyotype from segments and SNP counts: ploidy classes, masked hypodiploidy, iAMP21."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ikaros.karyotype import ploidy_class
+from ikaros.karyotype.ploidy import call_karyotype
+from ikaros.simulate.karyotypes import (
+    TRUE_CLASS,
+    design_karyotype,
+    karyotype_count,
+    simulate_profile,
+    write_snp_vcf,
+)
+from ikaros.variants.snps import snp_allele_counts
+from ikaros.variants.vcf import inspect_vcf
+
+RUNX1 = ("chr21", 34787801, 36004667)  # resources/gene_spans_GRCh38.tsv
+
+
+@pytest.mark.parametrize(
+    "count, expected",
+    [(23, "undetermined"), (24, "near_haploid"), (30, "near_haploid"), (31, "low_hypodiploid"),
+     (39, "low_hypodiploid"), (40, "high_hypodiploid"), (43, "high_hypodiploid"),
+     (44, "near_diploid"), (50, "near_diploid"), (51, "high_hyperdiploid"),
+     (67, "high_hyperdiploid"), (68, "near_triploid"), (79, "near_triploid"),
+     (80, "near_tetraploid")],
+)  # fmt: skip
+def test_ploidy_class_boundaries(count, expected):
+    assert ploidy_class(count) == expected
+
+
+def tumour(kind, seed, purity=0.7, sex="female"):
+    rng = np.random.default_rng(seed)
+    karyotype = design_karyotype(kind, sex, rng)
+    segments, snps, _ = simulate_profile(karyotype, kind, sex, purity, "GRCh38", rng, RUNX1)
+    return karyotype, segments, snps
+
+
+def expected_class(kind, karyotype, sex):
+    return TRUE_CLASS.get(kind) or ploidy_class(karyotype_count(karyotype, sex))
+
+
+@pytest.mark.parametrize("kind", ["diploid", "high_hyperdiploid", "near_haploid", "low_hypodiploid",
+                                  "masked_near_haploid", "masked_low_hypodiploid", "iamp21"])  # fmt: skip  # noqa: E501
+def test_class_and_iamp21_with_snps(kind):
+    for seed, purity, sex in ((1, 0.45, "female"), (2, 0.9, "male")):
+        karyotype, segments, snps = tumour(kind, seed, purity, sex)
+        result = call_karyotype(segments, "GRCh38", snps, sex, purity, RUNX1)
+        assert result.summary["ploidy_class"] == expected_class(kind, karyotype, sex), (
+            result.summary
+        )
+        assert result.summary["iamp21"] == ("true" if kind == "iamp21" else "false")
+        if kind.startswith("masked_") or kind in ("near_haploid", "low_hypodiploid"):
+            assert "fit alike" in result.summary["ploidy_evidence"]
+        if kind in ("diploid", "high_hyperdiploid", "iamp21"):
+            count = karyotype_count(karyotype, sex)
+            assert result.summary["chromosome_count"] == str(count)
+
+
+def test_hyperdiploid_gains_are_listed():
+    karyotype, segments, snps = tumour("high_hyperdiploid", 7, 0.8)
+    result = call_karyotype(segments, "GRCh38", snps, "female", 0.8, RUNX1)
+    gains = result.summary["copy_number_changes"].split(",")
+    expected = [f"+{c[3:]}" for c, (n, _) in karyotype.items() for _ in range(n - 2)]
+    assert sorted(gains) == sorted(expected)
+    chromosomes = result.chromosomes.set_index("chrom")
+    for chrom, (copies, minor) in karyotype.items():
+        assert chromosomes.loc[chrom, "copies"] == copies
+        if chrom != "chrX" or copies != 2:
+            assert chromosomes.loc[chrom, "minor_copies"] == minor
+
+
+def test_without_snps_a_doubled_clone_is_not_guessed():
+    karyotype, segments, _ = tumour("masked_near_haploid", 3, 0.8)
+    result = call_karyotype(segments, "GRCh38", None, "female", 0.8, RUNX1)
+    assert result.summary["ploidy_class"] == "undetermined"
+    assert "needs the tumour's SNP allele fractions" in result.summary["ploidy_evidence"]
+    # 55 chromosomes: the disomic chromosomes are the median, as in most high hyperdiploid ALL
+    karyotype, segments, _ = tumour("high_hyperdiploid", 11, 0.8)
+    assert karyotype_count(karyotype, "female") == 53
+    result = call_karyotype(segments, "GRCh38", None, "female", 0.8, RUNX1)
+    assert result.summary["ploidy_class"] == "high_hyperdiploid"
+    assert "masked hypodiploidy cannot be excluded" in result.summary["ploidy_evidence"]
+
+
+def test_partial_genome_is_undetermined():
+    _, segments, snps = tumour("diploid", 5)
+    partial = segments[~segments["chrom"].isin(["chr3", "chr4"])]
+    result = call_karyotype(partial, "GRCh38", snps, "female", 0.7, RUNX1)
+    assert result.summary["ploidy_class"] == "undetermined"
+    assert "20 of 22 autosomes (not chr3, chr4)" in result.summary["ploidy_evidence"]
+
+
+def test_snp_counts_round_trip_through_a_vcf(tmp_path):
+    _, _, snps = tumour("low_hypodiploid", 6)
+    path = write_snp_vcf(tmp_path / "t.vcf.gz", "T6", snps, "GRCh38")
+    read = snp_allele_counts(inspect_vcf(path, "GRCh38", "T6"), min_depth=1)
+    assert len(read) == len(snps)
+    assert read["alt_reads"].sum() == snps["alt_reads"].sum()

@@ -1,0 +1,212 @@
+"""Integer copy numbers per arm: a joint fit of tumour cell fraction, baseline and arm states.
+
+A tumour with cell fraction f and, on an arm, c copies of which m are of the minor allele, mixed
+with normal cells of n copies (2; 1 for chrX and chrY in males), gives (as in ASCAT, Van Loo et
+al. PNAS 2010)
+
+    log2 ratio = log2((f c + n (1 - f)) / ((n / 2) (f c0 + 2 (1 - f)))) + shift
+    B-allele fraction of a heterozygous SNP = (f m + (1 - f)) / (f c + 2 (1 - f))   (or 1 - it)
+
+where c0 is the tumour's copy number at the sample's log2 zero (2 in most tumours; 1 in a near
+haploid one, whose median chromosome is monosomic) and `shift` absorbs a small centring error.
+The SNP allele counts are a mixture of heterozygous SNPs (binomial at the fraction above or its
+mirror) and homozygous ones (binomial at 1 - error); the mixing weight is free per arm. A
+tumour-only caller's SNPs thus need no genotype filter (see ``ikaros.variants.snps``).
+
+For every f on a grid (within `blast_tolerance` of the blast fraction when it is known), every
+c0 and every shift, each arm takes its most likely (c, m); the score is the sum over arms of the
+log-likelihoods (log2 level normal with sd `log2_sd`; SNP counts binomial) minus
+`change_penalty` per allele copy gained or lost from the normal state (so (4, 1) costs three,
+(3, 1) one), minus `baseline_penalty` for c0 other than 2. The penalties make the simplest
+karyotype win ties: without them any profile fits at a low enough cell fraction, and at a low
+one a (4, 1) arm gives the allele fraction of a (1, 0) arm. A clone and its doubling (masked
+hypodiploidy) fit alike at different cell fractions; the undoubled one is simpler, unless the
+blast fraction rules its cell fraction out. Without SNPs, m is unknown and left out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from scipy.special import gammaln
+
+# Baselines: the copy number at log2 zero. 2: diploid-based karyotypes; 1: near haploid;
+# 3 and 4: near-triploid and near-tetraploid clones whose median chromosome has 3 or 4 copies.
+BASELINES = (1, 2, 3, 4)
+HET_WEIGHTS = np.array([0.2, 0.45, 0.7, 0.95])
+
+
+@dataclass(frozen=True)
+class KaryotypeSettings:
+    log2_sd: float = 0.06
+    change_penalty: float = 1.0
+    baseline_penalty: float = 2.0
+    max_copies: int = 8
+    purity_min: float = 0.1
+    purity_step: float = 0.02
+    blast_tolerance: float = 0.15
+    max_shift: float = 0.08
+    min_coverage: float = 0.5
+    min_snps: int = 20
+    max_snps_per_arm: int = 400
+    hom_error: float = 0.01
+    # another baseline's fit scoring this close, with another class: the class is undetermined
+    ambiguity_margin: float = 3.0
+
+    @classmethod
+    def from_config(cls, settings: dict | None) -> KaryotypeSettings:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (settings or {}).items() if k in known})
+
+
+@dataclass(frozen=True)
+class ArmData:
+    """One assessable arm: its level, normal copies and SNP allele counts (may be empty)."""
+
+    log2: float
+    normal_copies: int
+    alt_reads: np.ndarray
+    depth: np.ndarray
+
+
+@dataclass(frozen=True)
+class Fit:
+    purity: float
+    baseline: int
+    shift: float
+    copies: np.ndarray  # per arm
+    minor: np.ndarray  # per arm; -1 where there are no SNPs
+    score: float
+    has_snps: np.ndarray  # per arm
+    runner_up_baseline: int | None
+    runner_up_margin: float  # score of the best fit of another baseline, below this one
+    data_score: float = 0.0  # the log-likelihood of the data alone, without the penalties
+    alternatives: tuple = ()  # the best Fit of each other baseline, best first
+
+    def expected_log2(self, copies: np.ndarray, normal_copies: np.ndarray) -> np.ndarray:
+        return expected_log2(self.purity, self.baseline, self.shift, copies, normal_copies)
+
+
+def expected_log2(f, baseline, shift, copies, normal_copies):
+    copies = np.asarray(copies, dtype=float)
+    normal = np.asarray(normal_copies, dtype=float)
+    ratio = (f * copies + normal * (1 - f)) / ((normal / 2) * (f * baseline + 2 * (1 - f)))
+    return np.log2(np.maximum(ratio, 1e-6)) + shift
+
+
+def states(max_copies: int) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [(c, m) for c in range(max_copies + 1) for m in range(c // 2 + 1)]
+    return np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
+
+
+def purity_grid(settings: KaryotypeSettings, blast_fraction: float | None) -> np.ndarray:
+    grid = np.round(np.arange(settings.purity_min, 1.0 + 1e-9, settings.purity_step), 4)
+    if blast_fraction is not None and np.isfinite(blast_fraction):
+        near = np.abs(grid - blast_fraction) <= settings.blast_tolerance + 1e-9
+        if near.any():
+            grid = grid[near]
+    return grid
+
+
+def _snp_loglik(arm: ArmData, grid, copies, minor, settings) -> np.ndarray:
+    """Log-likelihood of the arm's SNP counts for every (purity, state): shape (f, states)."""
+    k, n = arm.alt_reads.astype(float), arm.depth.astype(float)
+    log_choose = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
+    f = grid[:, None]
+    beta = (f * minor + (1 - f)) / np.maximum(f * copies + 2 * (1 - f), 1e-9)
+    beta = np.clip(beta, 1e-4, 1 - 1e-4)[..., None]  # (f, s, 1)
+    het = np.logaddexp(
+        k * np.log(beta) + (n - k) * np.log1p(-beta), k * np.log1p(-beta) + (n - k) * np.log(beta)
+    ) + np.log(0.5)
+    hom = k * np.log1p(-settings.hom_error) + (n - k) * np.log(settings.hom_error)
+    w = HET_WEIGHTS[:, None, None, None]
+    mixture = np.logaddexp(np.log(w) + het[None], np.log1p(-w) + hom[None, None, None, :])
+    per_weight = mixture.sum(axis=-1) + log_choose.sum()  # (w, f, s)
+    return per_weight.max(axis=0)
+
+
+def _event_distance(copies, minor, normal, has_snps) -> np.ndarray:
+    """Allele copies gained or lost from the normal state, per (arm, state).
+
+    From (2, 1): (1, 0) is one loss, (3, 1) one gain, (2, 0) a loss and a gain (copy-neutral
+    LOH), (4, 1) three events. Arms without SNPs count copies only; a normal single copy
+    (male chrX) likewise.
+    """
+    allelic = np.abs(minor - 1) + np.abs(copies - minor - 1)
+    by_copies = np.abs(copies[None, :] - normal[:, None])
+    return np.where((has_snps & (normal == 2))[:, None], allelic[None, :], by_copies)
+
+
+def subsample(alt: np.ndarray, depth: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most `limit` SNPs, evenly spaced along the arm (deterministic)."""
+    if len(alt) <= limit:
+        return alt, depth
+    keep = np.linspace(0, len(alt) - 1, limit).round().astype(int)
+    return alt[keep], depth[keep]
+
+
+def fit_karyotype(
+    arms: list[ArmData], settings: KaryotypeSettings, blast_fraction: float | None = None
+) -> Fit:
+    copies, minor = states(settings.max_copies)
+    grid = purity_grid(settings, blast_fraction)
+    shifts = np.round(np.arange(-settings.max_shift, settings.max_shift + 1e-9, 0.02), 4)
+    n_arms = len(arms)
+    has_snps = np.array(
+        [len(a.alt_reads) >= settings.min_snps and a.normal_copies == 2 for a in arms]
+    )
+    snp_ll = np.zeros((n_arms, len(grid), len(copies)))
+    for i, arm in enumerate(arms):
+        if has_snps[i]:
+            alt, depth = subsample(arm.alt_reads, arm.depth, settings.max_snps_per_arm)
+            snp_ll[i] = _snp_loglik(ArmData(arm.log2, 2, alt, depth), grid, copies, minor, settings)
+    # without SNPs the minor allele is unknown: score each copy number once (m = 0 stands in)
+    no_snp_state = minor == 0
+    levels = np.array([a.log2 for a in arms])
+    normal = np.array([a.normal_copies for a in arms])
+    best: dict[int, tuple[float, tuple]] = {}
+    penalty = settings.change_penalty * _event_distance(copies, minor, normal, has_snps)
+    for baseline in BASELINES:
+        for fi, f in enumerate(grid):
+            expected = expected_log2(f, baseline, 0.0, copies[None, :], normal[:, None])
+            for shift in shifts:
+                resid = (levels[:, None] - expected - shift) / settings.log2_sd
+                data = -0.5 * resid**2 + snp_ll[:, fi, :]
+                ll = np.where(has_snps[:, None] | no_snp_state[None, :], data - penalty, -np.inf)
+                choice = ll.argmax(axis=1)
+                score = float(ll[np.arange(n_arms), choice].sum())
+                score -= settings.baseline_penalty * (baseline != 2)
+                if baseline not in best or score > best[baseline][0] + 1e-9:
+                    data_score = float(data[np.arange(n_arms), choice].sum())
+                    best[baseline] = (score, (f, shift, choice, data_score))
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0] != 2))
+
+    def as_fit(baseline, score, f, shift, choice, data_score, alternatives=()):
+        others = [b for b, _ in ranked if b != baseline]
+        return Fit(
+            purity=float(f),
+            baseline=int(baseline),
+            shift=float(shift),
+            copies=copies[choice],
+            minor=np.where(has_snps, minor[choice], -1),
+            score=score,
+            has_snps=has_snps,
+            runner_up_baseline=others[0] if others else None,
+            runner_up_margin=float(score - best[others[0]][0]) if others else float("inf"),
+            data_score=data_score,
+            alternatives=alternatives,
+        )
+
+    others = tuple(as_fit(b, sc, *rest) for b, (sc, rest) in ranked[1:])
+    baseline, (score, rest) = ranked[0]
+    return as_fit(baseline, score, *rest, alternatives=others)
+
+
+def segment_copies(
+    fit: Fit, log2: np.ndarray, normal_copies: int, max_copies: int = 20
+) -> np.ndarray:
+    """The nearest integer copy number of segment levels under a fit (for amplicons)."""
+    candidates = np.arange(max_copies + 1)
+    expected = fit.expected_log2(candidates, np.full(candidates.shape, normal_copies))
+    return candidates[np.abs(np.asarray(log2)[:, None] - expected[None, :]).argmin(axis=1)]

@@ -1,0 +1,205 @@
+"""Simulated tumour karyotypes with known truth: arm copy numbers, segments and SNP counts.
+
+Karyotype kinds and how they are drawn (chromosome frequencies from the literature):
+
+- ``diploid``: 46 chromosomes; with probability 0.3 one arm change (9p loss, 1q gain, 7p loss
+  or 13q loss), as in B-other and the fusion-defined subtypes;
+- ``high_hyperdiploid``: 51-67 chromosomes, gains drawn from the recurrent ones weighted by their
+  frequency (X, 4, 6, 10, 14, 17, 18, 21 most often; tetrasomy 21 in most cases; Paulsson and
+  Johansson, Genes Chromosomes Cancer 2009), the rest heterozygous;
+- ``near_haploid`` (24-30) and ``low_hypodiploid`` (31-39): monosomies with LOH, retaining the
+  chromosomes most often kept disomic (near haploid: 14, 18, 21, X, 10, 8; low hypodiploid:
+  1, 5, 6, 8, 10, 11, 12, 14, 18, 19, 21, 22, X; Holmfeldt et al., Nat Genet 2013);
+- ``masked_near_haploid`` and ``masked_low_hypodiploid``: the same clones doubled (Carroll et
+  al., Blood 2019): LOH chromosomes at two copies, retained ones at four (2:2);
+- ``iamp21``: diploid with chromosome 21 rearranged (Harrison et al., Leukemia 2014): proximal
+  21q at 2 copies, gain to 3, an amplicon over RUNX1 at 5-7 copies, a distal loss to 1.
+
+Segments are per arm (per amplicon piece on chromosome 21), log2 by the ASCAT mixture of
+``ikaros.karyotype.fit`` with normal noise; SNPs are a mixture of heterozygous and homozygous
+germline SNPs with binomial read counts at Poisson depth.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pysam
+
+from ikaros.genome import PRIMARY_CHROMOSOMES, contig_lengths
+from ikaros.karyotype.arms import arm_bounds
+
+KINDS = (
+    "diploid", "high_hyperdiploid", "near_haploid", "low_hypodiploid", "masked_near_haploid",
+    "masked_low_hypodiploid", "iamp21",
+)  # fmt: skip
+TRUE_CLASS = {
+    "diploid": "near_diploid", "iamp21": "near_diploid", "near_haploid": "near_haploid",
+    "low_hypodiploid": "low_hypodiploid", "masked_near_haploid": "near_haploid",
+    "masked_low_hypodiploid": "low_hypodiploid",
+}  # fmt: skip
+# weights of extra copies in high hyperdiploidy (relative frequency of each gain)
+HYPERDIPLOID_GAINS = {
+    "chr21": 10, "chrX": 9, "chr14": 8, "chr6": 8, "chr18": 7, "chr4": 7, "chr17": 6,
+    "chr10": 6, "chr8": 3, "chr5": 2, "chr11": 2, "chr12": 1, "chr2": 1, "chr3": 1,
+    "chr9": 1, "chr16": 1, "chr22": 1,
+}  # fmt: skip
+NEAR_HAPLOID_KEPT = ("chr14", "chr18", "chr21", "chrX", "chr10", "chr8")
+LOW_HYPODIPLOID_KEPT = (
+    "chr1", "chr5", "chr6", "chr8", "chr10", "chr11", "chr12", "chr14", "chr18", "chr19",
+    "chr21", "chr22", "chrX",
+)  # fmt: skip
+ARM_CHANGES = (("chr9", "p", -1), ("chr1", "q", +1), ("chr7", "p", -1), ("chr13", "q", -1))
+TRUTH_COLUMNS = ("kind", "ploidy_class", "chromosome_count", "iamp21", "gains")
+
+
+def design_karyotype(kind: str, sex: str, rng: np.random.Generator) -> dict[str, tuple[int, int]]:
+    """chrom -> (copies, minor copies) of the tumour, chrY excluded; male chrX normal is (1, 0)."""
+    normal_x = (2, 1) if sex == "female" else (1, 0)
+    base = {c: (2, 1) for c in PRIMARY_CHROMOSOMES[:22]} | {"chrX": normal_x}
+    if kind in ("diploid", "iamp21"):
+        return base
+    if kind == "high_hyperdiploid":
+        target = int(rng.integers(51, 68))
+        names = list(HYPERDIPLOID_GAINS)
+        karyotype = dict(base)
+        extra = {n: 0 for n in names}
+        extra["chr21"] = 2 if rng.random() < 0.8 else 1
+        total = 46 + sum(extra.values())
+        while total < target:
+            open_ = [n for n in names if extra[n] < (2 if n in ("chr21", "chrX") else 1)]
+            # the highest counts need a second extra copy of other chromosomes too
+            open_ = open_ or [n for n in names if extra[n] < 2]
+            w = np.array([HYPERDIPLOID_GAINS[n] for n in open_], dtype=float)
+            pick = open_[int(rng.choice(len(open_), p=w / w.sum()))]
+            extra[pick] += 1
+            total += 1
+        for name, k in extra.items():
+            copies, minor = karyotype[name]
+            karyotype[name] = (copies + k, max(minor, 1) if copies + k >= 2 else minor)
+        return karyotype
+    doubled = kind.startswith("masked_")
+    core = kind.removeprefix("masked_")
+    kept_pool = NEAR_HAPLOID_KEPT if core == "near_haploid" else LOW_HYPODIPLOID_KEPT
+    low, high = (24, 30) if core == "near_haploid" else (31, 39)
+    count = int(rng.integers(low, high + 1))
+    kept_n = min(count - 23 if sex == "female" else count - 22, len(kept_pool))
+    kept = set(rng.choice(kept_pool, size=max(kept_n, 0), replace=False).tolist())
+    karyotype = {}
+    for chrom in (*PRIMARY_CHROMOSOMES[:22], "chrX"):
+        disomic = chrom in kept and not (chrom == "chrX" and sex == "male")
+        copies, minor = (2, 1) if disomic else (1, 0)
+        if doubled:
+            copies, minor = 2 * copies, 2 * minor
+        karyotype[chrom] = (copies, minor)
+    return karyotype
+
+
+def karyotype_count(karyotype: dict[str, tuple[int, int]], sex: str) -> int:
+    return sum(c for c, _ in karyotype.values()) + (1 if sex == "male" else 0)
+
+
+def _log2(f, copies, normal):
+    return np.log2((f * copies + normal * (1 - f)) / (normal * 1.0))
+
+
+def simulate_profile(
+    karyotype: dict[str, tuple[int, int]],
+    kind: str,
+    sex: str,
+    purity: float,
+    build: str,
+    rng: np.random.Generator,
+    runx1: tuple[str, int, int],
+    log2_sd: float = 0.03,
+    snps_per_arm: int = 300,
+    mean_depth: float = 40.0,
+    het_fraction: float = 0.6,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple]]:
+    """(segments, SNP allele counts, truth rows of the arms) of one tumour.
+
+    The sample's log2 zero is its median arm level, as a SEG file centred on the median has it.
+    """
+    arms = arm_bounds(build)
+    arms = arms[(arms["chrom"] != "chrY") & (arms["placeable_bp"] > 1_000_000)]
+    pieces = []  # chrom, start, end, copies, minor, normal
+    for arm in arms.itertuples(index=False):
+        copies, minor = karyotype[arm.chrom]
+        normal = 1 if (arm.chrom == "chrX" and sex == "male") else 2
+        if kind == "iamp21" and arm.chrom == runx1[0] and arm.arm == "q":
+            _, r_start, r_end = runx1
+            amp = int(rng.integers(5, 8))
+            cuts = [arm.start, r_start - 6_000_000, r_start - 1_500_000, r_end + 1_500_000,
+                    r_end + 4_000_000, arm.end]  # fmt: skip
+            levels = [(2, 1), (3, 1), (amp, 1), (3, 1), (1, 0)]
+            for (a, b), (c, m) in zip(zip(cuts[:-1], cuts[1:], strict=True), levels, strict=True):
+                pieces.append((arm.chrom, a, b - 1 if b != arm.end else b, c, m, normal))
+            continue
+        pieces.append((arm.chrom, arm.start, arm.end, copies, minor, normal))
+    frame = pd.DataFrame(pieces, columns=["chrom", "start", "end", "copies", "minor", "normal"])
+    raw = _log2(purity, frame["copies"].to_numpy(float), frame["normal"].to_numpy(float))
+    lengths = (frame["end"] - frame["start"] + 1).to_numpy(float)
+    order = np.argsort(raw)
+    centre = raw[order][np.searchsorted(np.cumsum(lengths[order]), lengths.sum() / 2)]
+    frame["log2"] = raw - centre + rng.normal(0, log2_sd, len(frame))
+    frame["n_bins"] = np.maximum((lengths / 50_000).astype(int), 1)
+    frame["se"] = log2_sd
+    rows = []
+    for piece in frame.itertuples(index=False):
+        n = max(int(snps_per_arm * (piece.end - piece.start + 1) / 60e6), 20)
+        positions = np.unique(rng.integers(piece.start, piece.end + 1, size=n))
+        n = len(positions)
+        depth = np.maximum(rng.poisson(mean_depth, n), 1)
+        het = rng.random(n) < het_fraction
+        if piece.normal == 1:
+            het[:] = False
+        f = purity
+        beta = (f * piece.minor + (1 - f)) / (f * piece.copies + 2 * (1 - f))
+        p = np.where(rng.random(n) < 0.5, beta, 1 - beta)
+        alt = np.where(het, rng.binomial(depth, p), rng.binomial(depth, 0.99))
+        keep = alt > 0  # a caller reports no variant without alternate reads
+        counts = {"ref_reads": (depth - alt)[keep], "alt_reads": alt[keep]}
+        rows.append(pd.DataFrame({"chrom": piece.chrom, "pos": positions[keep], **counts}))
+    snps = pd.concat(rows, ignore_index=True)
+    segments = frame[["chrom", "start", "end", "n_bins", "log2", "se"]].copy()
+    return (
+        segments,
+        snps,
+        list(frame[["chrom", "start", "end", "copies", "minor"]].itertuples(index=False)),
+    )
+
+
+def write_snp_vcf(path: str | Path, sample: str, snps: pd.DataFrame, build: str) -> Path:
+    """A bgzipped, tabix-indexed single-sample VCF of the SNPs (GT:AD:DP, as GATK writes)."""
+    path = Path(path)
+    lengths = contig_lengths(build)
+    header = ["##fileformat=VCFv4.2", '##FILTER=<ID=PASS,Description="All filters passed">']
+    header += [f"##contig=<ID={c},length={n}>" for c, n in lengths.items()]
+    header += [
+        '##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">',
+        '##FORMAT=<ID=AD,Number=R,Type=Integer,Description="Allelic depths">',
+        '##FORMAT=<ID=DP,Number=1,Type=Integer,Description="Read depth">',
+        "\t".join(
+            ["#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT", sample]
+        ),
+    ]
+    order = {c: i for i, c in enumerate(lengths)}
+    table = snps.sort_values(
+        ["chrom", "pos"], key=lambda s: s.map(order) if s.name == "chrom" else s
+    )
+    lines = []
+    for r in table.itertuples(index=False):
+        vaf = r.alt_reads / (r.ref_reads + r.alt_reads)
+        gt = "1/1" if vaf > 0.9 else "0/1"
+        lines.append(
+            f"{r.chrom}\t{r.pos}\t.\tA\tG\t50\tPASS\t.\tGT:AD:DP\t"
+            f"{gt}:{r.ref_reads},{r.alt_reads}:{r.ref_reads + r.alt_reads}"
+        )
+    text = path.with_suffix("")  # name.vcf
+    text.write_text("\n".join(header + lines) + "\n")
+    pysam.tabix_compress(str(text), str(path), force=True)
+    text.unlink()
+    pysam.tabix_index(str(path), preset="vcf", force=True)
+    return path
