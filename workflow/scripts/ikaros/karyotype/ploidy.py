@@ -9,15 +9,15 @@ From a tumour's segments (any source) and, optionally, its SNP allele counts, th
 - the chromosome count: autosomes + chrX (fitted when the sex is known) + chrY (one in males:
   chrY is not fitted, so its loss is not seen), and the class of PLOIDY_CLASSES;
 - masked hypodiploidy: a doubled hypodiploid clone has a count in the near-diploid to
-  hyperdiploid range but LOH on most chromosomes at even copy numbers (Carroll et al., Blood
-  2019; Safavi and Paulsson, Blood 2017). With SNPs: when at least `masked_min_loh` autosomes
+  hyperdiploid range but LOH on most chromosomes at even copy numbers (Carroll et al., Cancer
+  Genet 2019; Safavi and Paulsson, Blood 2017). With SNPs: when at least MASKED_MIN_LOH autosomes
   show LOH at an even copy number, the class is that of half the count, with ``masked`` in the
   evidence. Without SNPs a hyperdiploid count is reported as is, with the note that masked
   hypodiploidy cannot be excluded (stronger when every gain is a tetrasomy, as doubling makes);
 - iAMP21 (Harrison et al., Leukemia 2014: five or more RUNX1 copies, three or more on one
   abnormal chromosome 21, from a pattern of gains, amplification and losses along 21q): the
-  segments over RUNX1 at `iamp21_min_copies` copies or more and at least
-  `iamp21_min_changes` copy-number changes between consecutive 21q segments. A whole-chromosome
+  segments over RUNX1 at IAMP21_MIN_COPIES copies or more and at least
+  IAMP21_MIN_CHANGES copy-number changes between consecutive 21q segments. A whole-chromosome
   tetrasomy or pentasomy 21 has no such changes.
 
 A class is ``undetermined``, with the reason, when an autosome has no assessable arm.

@@ -11,7 +11,7 @@ Karyotype kinds and how they are drawn (chromosome frequencies from the literatu
   chromosomes most often kept disomic (near haploid: 14, 18, 21, X, 10, 8; low hypodiploid:
   1, 5, 6, 8, 10, 11, 12, 14, 18, 19, 21, 22, X; Holmfeldt et al., Nat Genet 2013);
 - ``masked_near_haploid`` and ``masked_low_hypodiploid``: the same clones doubled (Carroll et
-  al., Blood 2019): LOH chromosomes at two copies, retained ones at four (2:2);
+  al., Cancer Genet 2019): LOH chromosomes at two copies, retained ones at four (2:2);
 - ``iamp21``: diploid with chromosome 21 rearranged (Harrison et al., Leukemia 2014): proximal
   21q at 2 copies, gain to 3, an amplicon over RUNX1 at 5-7 copies, a distal loss to 1.
 
