@@ -11,7 +11,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_snakemake(workdir, config, *args, timeout=900):
+def run_snakemake(workdir, config, *args, timeout=900, extra_env=None):
     """Run the repository's Snakefile in `workdir` with `config`; return the CompletedProcess."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -29,7 +29,7 @@ def run_snakemake(workdir, config, *args, timeout=900):
         str(config_path),
         *args,
     ]
-    env = dict(os.environ, PYTHONHASHSEED="0")
+    env = dict(os.environ, PYTHONHASHSEED="0", **(extra_env or {}))
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
 
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from ikaros.ikzf1plus import PATIENT_COLUMNS, patients_table
-from ikaros.patients import PATIENTS_TABLE_COLUMNS, add_rna_evidence
+from ikaros.patients import RNA_TABLE_COLUMNS, add_rna_evidence
 from ikaros.rna.isoforms import RnaCall, read_rna_call, write_rna_call
 
 
@@ -63,7 +63,7 @@ def test_each_integration_case(table):
     pax5 = "exons 2-3 skipped: 12 fragments, 0.150 (0.088-0.244)"
     genes = {"P2": {"PAX5": pax5, "ERG": ""}}
     out = add_rna_evidence(table, rna, genes).set_index("patient_id")
-    assert list(out.reset_index().columns) == list(PATIENTS_TABLE_COLUMNS)
+    assert list(out.reset_index().columns) == list(RNA_TABLE_COLUMNS)
     # PAX5 skipping in RNA is reported beside the DNA state, which it does not change
     assert (out.loc["P2", "rna_pax5"], out.loc["P2", "pax5"]) == (pax5, "mono")
     assert out.loc["P1", "rna_pax5"] == "" and out.loc["P2", "rna_erg"] == ""

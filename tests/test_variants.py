@@ -117,6 +117,7 @@ def test_vep_annotated_gatk_vcf_gives_hotspots_vaf_and_flags(tmp_path):
     assert (kras["hotspot"], kras["counts"]) == ("G12", "false")  # VAF 0.03 < 0.05
     flags = patient_flags(table, annotated=True)
     assert flags["ikzf1_n159y"] == "true" and flags["pax5_p80r"] == "true"
+    assert flags["ikzf1_mutation"] == "p.N159Y"
     assert flags["ras_mutation"] == "false" and flags["tp53_mutation"] == "false"
     assert flags["driver_variants"] == "IKZF1 p.N159Y (VAF 0.40); PAX5 p.P80R (VAF 0.45)"
 
@@ -139,6 +140,7 @@ def test_snpeff_freebayes_and_strelka_depths(tmp_path):
     )
     # FILTER "." (unfiltered) is not a failed filter
     assert row["filter"] == "PASS" and patient_flags(table, True)["tp53_mutation"] == "true"
+    assert patient_flags(table, True)["ikzf1_mutation"] == "none"
 
     strelka = (
         ['##FORMAT=<ID=DP,Number=1,Type=Integer,Description="d">']

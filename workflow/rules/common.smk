@@ -14,7 +14,14 @@ import pandas as pd
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+LIBRARY = str(Path(workflow.basedir) / "workflow" / "scripts")
+sys.path.insert(0, LIBRARY)
+# Rule scripts run in their own Python processes, where Snakemake *appends* workflow/scripts
+# to sys.path: an ikaros installed from another clone would be imported first. PYTHONPATH
+# comes before site-packages, so every job runs this workflow's own library.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [LIBRARY, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
+)
 
 from ikaros.sheets import (  # noqa: E402
     SheetError,
@@ -399,6 +406,97 @@ def call_outputs(cohort):
 
 def call_summaries(wildcards):
     return [job["outputs"]["summary"] for job in call_jobs(cohort_of(wildcards))]
+
+
+# --- karyotype and variant inputs ---------------------------------------------
+
+# The DNA source whose segments give a tumour's karyotype, in order of preference.
+KARYOTYPE_SOURCES = ("BAM", "CNVkit", "SEG")
+
+
+def gene_spans(cohort):
+    return str(REPO / "resources" / f"gene_spans_{cohort.build}.tsv")
+
+
+def sample_vcf(record):
+    """(vcf, vcf_sample) of a sheet row; empty strings when the row has none."""
+    return sheet_value(record.get("vcf", "")), sheet_value(record.get("vcf_sample", ""))
+
+
+def karyotype_jobs(cohort):
+    """One record per tumour with segments (ikaros.karyotype.cohort.KaryotypeJob)."""
+    by_sample = {}
+    for job in call_jobs(cohort):
+        by_sample.setdefault(job["sample_id"], []).append(job)
+    jobs = []
+    for record in tumour_samples(cohort).to_dict("records"):
+        sources = {j["source"]: j for j in by_sample.get(record["sample_id"], [])}
+        source = next((s for s in KARYOTYPE_SOURCES if s in sources), None)
+        if source is None:
+            continue
+        folder = f"results/{cohort.name}/copy_number/{record['sample_id']}"
+        vcf, vcf_name = sample_vcf(record)
+        jobs.append(
+            {
+                "sample_id": record["sample_id"],
+                "patient_id": record["patient_id"],
+                "source": source,
+                "segments": sources[source]["outputs"]["segments"],
+                "build": cohort.build,
+                "gene_spans": gene_spans(cohort),
+                "chromosomes": f"{folder}/chromosomes.tsv",
+                "arms": f"{folder}/arms.tsv",
+                "vcf": vcf,
+                "vcf_sample": vcf_name,
+                "sex": sheet_value(record.get("sex")),
+                "blast_percent": sheet_value(record.get("blast_percent")),
+            }
+        )
+    return jobs
+
+
+def variant_jobs(cohort):
+    """One record per tumour with a VCF (ikaros.variants.cohort.VariantJob)."""
+    jobs = []
+    for record in tumour_samples(cohort).to_dict("records"):
+        vcf, vcf_name = sample_vcf(record)
+        if vcf:
+            jobs.append(
+                {
+                    "sample_id": record["sample_id"],
+                    "patient_id": record["patient_id"],
+                    "vcf": vcf,
+                    "vcf_sample": vcf_name,
+                    "build": cohort.build,
+                    "drivers": str(REPO / "resources" / "driver_genes.tsv"),
+                    "gene_spans": gene_spans(cohort),
+                    "output": f"results/{cohort.name}/variants/{record['sample_id']}.tsv",
+                }
+            )
+    return jobs
+
+
+def vcf_inputs(jobs):
+    """The jobs' VCFs with their indexes (.tbi or .csi, whichever is there)."""
+    vcfs = sorted({job["vcf"] for job in jobs if job["vcf"]})
+    indexes = [
+        next(
+            (f"{v}{s}" for s in (".tbi", ".csi") if Path(f"{v}{s}").is_file()),
+            f"{v}.tbi",
+        )
+        for v in vcfs
+    ]
+    return {"vcfs": vcfs, "vcf_indexes": indexes}
+
+
+def karyotype_tables(wildcards):
+    cohort = cohort_of(wildcards)
+    return [f"results/{cohort.name}/karyotypes.tsv"] if karyotype_jobs(cohort) else []
+
+
+def variant_flags(wildcards):
+    cohort = cohort_of(wildcards)
+    return [f"results/{cohort.name}/variants/flags.tsv"] if variant_jobs(cohort) else []
 
 
 # --- RNA inputs -----------------------------------------------------------

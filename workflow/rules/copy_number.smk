@@ -50,6 +50,8 @@ rule patients_table:
         summaries=call_summaries,
         rna_calls=rna_calls,
         rna_junctions=rna_junctions,
+        karyotypes=karyotype_tables,
+        variant_flags=variant_flags,
     output:
         patients=report(
             "results/{cohort}/patients.tsv",

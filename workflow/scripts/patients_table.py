@@ -7,6 +7,8 @@ Input
              columns sample_id and ikaros.rna.isoforms.RNA_CALL_COLUMNS)
   rna_junctions (optional) the same samples' junction tables, same order (PAX5 and ERG
              exon skipping is reported in rna_pax5 and rna_erg)
+  karyotypes (optional) results/{cohort}/karyotypes.tsv (call_karyotypes_<cohort>)
+  variant_flags (optional) results/{cohort}/variants/flags.tsv (call_variants_<cohort>)
 Params
   patients   all patient IDs of the cohort (optional); a patient without any DNA summary
              gets ikzf1_status not_assessable unless RNA makes the call
@@ -19,6 +21,8 @@ Output
              integration (ikaros.patients.RNA_COLUMNS); ikzf1_status, ikzf1_class and
              ikzf1_exons_deleted are the integrated call. A patient with several DNA sources
              gets the BAM one, else CNVkit, else SEG; the others are named in `notes`.
+             Then the karyotype (ikaros.patients.KARYOTYPE_COLUMNS) and driver-variant
+             columns (ikaros.patients.VARIANT_COLUMNS), empty where the step had no input.
 Log
   the rule's log file.
 """
@@ -29,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from ikaros.ikzf1plus import PATIENT_COLUMNS, patients_table
-from ikaros.patients import RNA_REPORTED_GENES, add_rna_evidence
+from ikaros.patients import RNA_REPORTED_GENES, add_rna_evidence, add_tumour_tables
 from ikaros.rna.isoforms import read_rna_call
 from ikaros.rna.junctions import exon_skipping_evidence, read_junction_table
 
@@ -57,6 +61,14 @@ for call_path, junction_path in zip(call_paths, junction_paths, strict=True):
         gene: exon_skipping_evidence(junctions, gene) for gene in RNA_REPORTED_GENES
     }
 table = add_rna_evidence(table, rna_calls, rna_genes)
+
+
+def optional_table(name):
+    paths = list(snakemake.input.get(name, []))
+    return pd.read_csv(paths[0], sep="\t", dtype=str, keep_default_na=False) if paths else None
+
+
+table = add_tumour_tables(table, optional_table("karyotypes"), optional_table("variant_flags"))
 logging.info("%d patients; IKZF1 status: %s; DNA/RNA: %s", len(table),
              table["ikzf1_status"].value_counts().to_dict(),
              table["dna_rna_agreement"].value_counts().to_dict())  # fmt: skip

@@ -41,7 +41,17 @@ RNA_COLUMNS = (
 )
 # genes whose internal deletions RNA reports beside the IKZF1 call (not used for IKZF1plus)
 RNA_REPORTED_GENES = ("PAX5", "ERG")
-PATIENTS_TABLE_COLUMNS = (*PATIENT_COLUMNS, *RNA_COLUMNS)
+# from the karyotype step (ikaros.karyotype.cohort) and the variant step (ikaros.variants.cohort)
+KARYOTYPE_COLUMNS = (
+    "chromosome_count", "ploidy_class", "ploidy_evidence", "iamp21", "iamp21_evidence",
+    "copy_number_changes", "karyotype_source", "allele_source",
+)  # fmt: skip
+VARIANT_COLUMNS = (
+    "variant_annotation", "ikzf1_mutation", "ikzf1_n159y", "pax5_p80r", "zeb2_h1038r",
+    "ras_mutation", "jak_stat_mutation", "tp53_mutation", "driver_variants",
+)  # fmt: skip
+RNA_TABLE_COLUMNS = (*PATIENT_COLUMNS, *RNA_COLUMNS)
+PATIENTS_TABLE_COLUMNS = (*RNA_TABLE_COLUMNS, *KARYOTYPE_COLUMNS, *VARIANT_COLUMNS)
 
 
 def _flag(value: bool | None) -> str:
@@ -102,7 +112,7 @@ def add_rna_evidence(
     rna_calls: Mapping[str, tuple[str, RnaCall]],
     rna_genes: Mapping[str, Mapping[str, str]] | None = None,
 ) -> pd.DataFrame:
-    """The patients table with the RNA evidence integrated (PATIENTS_TABLE_COLUMNS).
+    """The patients table with the RNA evidence integrated (RNA_TABLE_COLUMNS).
 
     `dna_table` is `ikzf1plus.patients_table` output (text cells, every patient of the cohort);
     `rna_calls` maps patient_id -> (RNA sample_id, its RNA-only call); `rna_genes` maps
@@ -119,4 +129,26 @@ def add_rna_evidence(
         _integrated_row(row, rna_calls.get(row["patient_id"]), rna_genes.get(row["patient_id"], {}))
         for row in dna_table.fillna("").to_dict("records")
     ]
-    return pd.DataFrame(rows, columns=list(PATIENTS_TABLE_COLUMNS))
+    return pd.DataFrame(rows, columns=list(RNA_TABLE_COLUMNS))
+
+
+def add_tumour_tables(
+    table: pd.DataFrame, karyotypes: pd.DataFrame | None, flags: pd.DataFrame | None
+) -> pd.DataFrame:
+    """The patients table with each patient's karyotype and driver-variant columns (empty for
+    a patient the step did not reach: no segments, or no VCF)."""
+    out = table.copy()
+    for extra, columns in ((karyotypes, KARYOTYPE_COLUMNS), (flags, VARIANT_COLUMNS)):
+        if extra is None or extra.empty:
+            for column in columns:
+                out[column] = ""
+            continue
+        unknown = sorted(set(extra["patient_id"]) - set(out["patient_id"]))
+        if unknown:
+            raise ValueError(
+                f"rows of patient(s) {', '.join(unknown[:5])} not in the patients table"
+            )
+        by_patient = extra.set_index("patient_id")
+        for column in columns:
+            out[column] = out["patient_id"].map(by_patient[column]).fillna("")
+    return out[list(PATIENTS_TABLE_COLUMNS)]

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ikaros.breakpoints import junction_text
@@ -36,6 +34,7 @@ from ikaros.ratio_chart import exon_ratio_chart
 from ikaros.reference import build_reference, log2_ratios, read_reference
 from ikaros.seg_output import seg_table, write_seg
 from ikaros.segment_inputs import calls_from_segment_input, read_cns, read_gene_models, read_seg
+from ikaros.tables import write_table
 
 log = logging.getLogger(__name__)
 
@@ -156,20 +155,6 @@ def _seg_segments(path: str, sample_id: str) -> pd.DataFrame:
     if sample_id not in by_sample:
         raise ValueError(f"{path}: column ID: no rows for sample {sample_id!r}")
     return by_sample[sample_id]
-
-
-def write_table(table: pd.DataFrame, path: str | Path) -> None:
-    """Deterministic TSV: booleans as true/false, 6 significant digits, empty = missing.
-
-    Written to a partial file first, so a failure never leaves a truncated table behind.
-    """
-    out = table.copy()
-    for column in out.columns:
-        if out[column].dtype == bool:
-            out[column] = np.where(out[column], "true", "false")
-    partial = Path(f"{path}.partial")
-    out.to_csv(partial, sep="\t", index=False, float_format="%.6g", na_rep="")
-    partial.replace(path)
 
 
 def write_sample_calls(job: SampleJob, bins, calls, ikzf1, summary: dict) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ikaros.alignment_files import AlignmentFileError, inspect_alignment_file
+from ikaros.variants.vcf import VcfError, inspect_vcf
 
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 SAMPLE_COLUMNS = ("sample_id", "patient_id", "role", "dna_bam", "blast_percent", "sex")
@@ -237,6 +238,30 @@ def check_alignment_files(
                 sample_id = samples["sample_id"].iloc[position]
                 where = f"{source}: {_row(samples, position)} (sample {sample_id}), column {column}"
                 _check_alignment_file(where, value, build, reference_fasta, base_dir)
+    check_vcfs(samples, build, source, base_dir)
+
+
+def check_vcfs(samples: pd.DataFrame, build: str, source: str, base_dir: str | Path = ".") -> None:
+    """Every `vcf` is bgzipped and indexed, of the build, with allele depths and the tumour's
+    sample (`vcf_sample`, the only one, or one named as the sample or patient)."""
+    names = data_column(samples, "vcf_sample")
+    patients = data_column(samples, "patient_id")
+    for position, value in enumerate(data_column(samples, "vcf")):
+        if pd.isna(value):
+            continue
+        sample_id = samples["sample_id"].iloc[position]
+        where = f"{source}: {_row(samples, position)} (sample {sample_id}), column vcf"
+        if samples["role"].iloc[position] != "tumor":
+            raise SheetError(f"{where}: a VCF belongs to a tumor sample (its germline SNPs and "
+                             "somatic calls); leave it empty for normals")  # fmt: skip
+        named, patient = names.iloc[position], patients.iloc[position]
+        try:
+            inspect_vcf(
+                resolve_path(value, base_dir), build, sample_id,
+                "" if pd.isna(patient) else str(patient), "" if pd.isna(named) else str(named),
+            )  # fmt: skip
+        except VcfError as error:
+            raise SheetError(f"{where}: {error}") from None
 
 
 def _check_alignment_file(

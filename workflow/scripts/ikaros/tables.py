@@ -1,4 +1,4 @@
-"""Reading the project's tab-separated tables: one place for the checks every reader makes.
+"""The project's tab-separated tables: the checks every reader makes, one deterministic writer.
 
 Every table has a header row; a reader names the columns it needs. A missing file, an empty
 file or a missing column raises the caller's error type with the path in the message, so each
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -33,3 +34,18 @@ def read_tsv(
             f"{path}: missing column(s) {', '.join(missing)} (a {what} needs {', '.join(columns)})"
         )
     return table
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> None:
+    """Deterministic TSV: booleans as true/false, 6 significant digits, empty = missing.
+
+    Written to a partial file first, so a failure never leaves a truncated table behind.
+    """
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == bool:
+            out[column] = np.where(out[column], "true", "false")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(f"{path}.partial")
+    out.to_csv(partial, sep="\t", index=False, float_format="%.6g", na_rep="")
+    partial.replace(path)

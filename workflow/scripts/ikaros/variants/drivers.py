@@ -37,7 +37,6 @@ VARIANT_COLUMNS = (
 SPLICE_MARGIN = 2
 # per-patient flags: name -> (gene or pathway, defining change or "" for any counted variant)
 FLAGS = {
-    "ikzf1_mutation": ("IKZF1", ""),
     "ikzf1_n159y": ("IKZF1", "N159Y"),
     "pax5_p80r": ("PAX5", "P80R"),
     "zeb2_h1038r": ("ZEB2", "H1038R"),
@@ -179,9 +178,22 @@ def driver_variants(
 
 
 def patient_flags(variants: pd.DataFrame, annotated: bool) -> dict[str, str]:
-    """The FLAGS of one tumour ("true"/"false"; "" when the VCF is unannotated) and a summary."""
+    """One tumour's per-patient columns; all empty when the VCF is unannotated.
+
+    ``ikzf1_mutation``: the counted IKZF1 protein changes (``p.N159Y``), or ``none`` (the
+    relapse analysis reads any other text as an IKZF1 alteration); FLAGS: true/false;
+    ``driver_variants``: every counted variant with its VAF.
+    """
     counted = variants[variants["counts"] == "true"]
-    flags = {}
+    ikzf1 = counted[counted["gene"] == "IKZF1"]
+    flags = {
+        "ikzf1_mutation": (
+            "; ".join(r.protein_change or r.consequence for r in ikzf1.itertuples(index=False))
+            or "none"
+        )
+        if annotated
+        else ""
+    }
     for name, (target, change) in FLAGS.items():
         if not annotated:
             flags[name] = ""

@@ -1,0 +1,49 @@
+"""Genome-wide karyotype (chromosome copies, ploidy class, iAMP21) and driver variants."""
+
+for cohort in COHORTS.values():
+    if karyotype_jobs(cohort):
+
+        rule:
+            name:
+                f"call_karyotypes_{cohort.name}"
+            input:
+                **vcf_inputs(karyotype_jobs(cohort)),
+                segments=[job["segments"] for job in karyotype_jobs(cohort)],
+                gene_spans=gene_spans(cohort),
+            output:
+                table=f"results/{cohort.name}/karyotypes.tsv",
+                chromosomes=[job["chromosomes"] for job in karyotype_jobs(cohort)],
+                arms=[job["arms"] for job in karyotype_jobs(cohort)],
+            log:
+                f"logs/{cohort.name}/call_karyotypes.log",
+            conda:
+                "../../envs/karyotype.yaml"
+            threads: workflow.cores
+            params:
+                jobs=karyotype_jobs(cohort),
+                settings=config.get("karyotype", {}),
+            script:
+                "../scripts/call_karyotypes.py"
+
+    if variant_jobs(cohort):
+
+        rule:
+            name:
+                f"call_variants_{cohort.name}"
+            input:
+                **vcf_inputs(variant_jobs(cohort)),
+                drivers=str(REPO / "resources" / "driver_genes.tsv"),
+                gene_spans=gene_spans(cohort),
+            output:
+                flags=f"results/{cohort.name}/variants/flags.tsv",
+                variants=[job["output"] for job in variant_jobs(cohort)],
+            log:
+                f"logs/{cohort.name}/call_variants.log",
+            conda:
+                "../../envs/karyotype.yaml"
+            threads: workflow.cores
+            params:
+                jobs=variant_jobs(cohort),
+                settings=config.get("variants", {}),
+            script:
+                "../scripts/call_variants.py"
