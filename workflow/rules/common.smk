@@ -489,6 +489,13 @@ def vcf_inputs(jobs):
     return {"vcfs": vcfs, "vcf_indexes": indexes}
 
 
+def karyotype_qc(cohort):
+    """The coverage QC table (inferred sex) when any tumour's karyotype rests on its BAM."""
+    if any(job["source"] == "BAM" for job in karyotype_jobs(cohort)):
+        return [f"results/{cohort.name}/qc/coverage_qc.tsv"]
+    return []
+
+
 def karyotype_tables(wildcards):
     cohort = cohort_of(wildcards)
     return [f"results/{cohort.name}/karyotypes.tsv"] if karyotype_jobs(cohort) else []

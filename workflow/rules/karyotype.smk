@@ -10,6 +10,7 @@ for cohort in COHORTS.values():
                 **vcf_inputs(karyotype_jobs(cohort)),
                 segments=[job["segments"] for job in karyotype_jobs(cohort)],
                 gene_spans=gene_spans(cohort),
+                qc=karyotype_qc(cohort),
             output:
                 table=f"results/{cohort.name}/karyotypes.tsv",
                 chromosomes=[job["chromosomes"] for job in karyotype_jobs(cohort)],

@@ -1,7 +1,8 @@
 """Rule call_karyotypes_<cohort>: every tumour's segments (and VCF SNPs) to its karyotype.
 
 input: segments (each tumour's segments.tsv of its preferred DNA source: BAM, CNVkit, SEG),
-       gene_spans (RUNX1 for iAMP21), vcfs + vcf_indexes (tumours with a `vcf`)
+       gene_spans (RUNX1 for iAMP21), vcfs + vcf_indexes (tumours with a `vcf`),
+       qc (optional: coverage_qc.tsv, whose inferred sex stands in for an empty sheet sex)
 params: jobs (ikaros.karyotype.cohort.KaryotypeJob fields), settings (config `karyotype`)
 output: table (results/{cohort}/karyotypes.tsv), chromosomes and arms per tumour
 threads: worker processes
@@ -9,11 +10,19 @@ threads: worker processes
 
 import logging
 
+import pandas as pd
+
 from ikaros.karyotype.cohort import KaryotypeJob, call_karyotypes
 from ikaros.tables import write_table
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
 jobs = [KaryotypeJob(**job) for job in snakemake.params.jobs]
-table = call_karyotypes(jobs, dict(snakemake.params.settings), snakemake.threads)
+qc_paths = list(snakemake.input.get("qc", []))
+sexes = {}
+if qc_paths:
+    qc = pd.read_csv(qc_paths[0], sep="\t", dtype=str, keep_default_na=False)
+    sexes = dict(zip(qc["sample_id"], qc["sex"], strict=True))
+settings = dict(snakemake.params.settings)
+table = call_karyotypes(jobs, settings, snakemake.threads, sexes)
 logging.info("ploidy classes: %s", table["ploidy_class"].value_counts().to_dict())
 write_table(table, snakemake.output.table)

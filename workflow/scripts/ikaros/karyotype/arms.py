@@ -3,9 +3,11 @@
 Segments (chrom, start, end, log2; 1-based inclusive; from ikaros's own CBS, a SEG file or
 CNVkit) are cut at the centromere (p/q boundary of `ikaros.panel_design.CENTROMERES`). An
 arm's level is the length-weighted median of the log2 of the segments covering it, and the
-arm is *assessable* when segments cover at least `min_coverage` of its placeable length (the
-arm minus the centromere and the assembly gaps of `ikaros.panel_design.UNPLACEABLE`): the p
-arms of the acrocentric chromosomes 13, 14, 15, 21 and 22 never are.
+arm's ``se`` is the length-weighted mean of the segments' standard errors (empty when the
+segments carry none, as SEG files do). The arm is *assessable* when segments cover at least
+`min_coverage` of its placeable length (the arm minus the centromere and the assembly gaps of
+`ikaros.panel_design.UNPLACEABLE`): the p arms of the acrocentric chromosomes 13, 14, 15, 21
+and 22 never are.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import pandas as pd
 from ikaros.genome import contig_lengths
 from ikaros.panel_design import CENTROMERES, UNPLACEABLE
 
-ARM_COLUMNS = ("chrom", "arm", "start", "end", "placeable_bp", "covered_bp", "log2", "n_segments")
+ARM_COLUMNS = (
+    "chrom", "arm", "start", "end", "placeable_bp", "covered_bp", "log2", "se", "n_segments",
+)  # fmt: skip
 SEX_CHROMOSOMES = ("chrX", "chrY")
 
 
@@ -59,9 +63,18 @@ def arm_levels(segments: pd.DataFrame, build: str) -> pd.DataFrame:
         usable = np.isfinite(log2) & (overlap > 0)
         covered = int(overlap[usable].sum())
         level = _weighted_median(log2[usable], overlap[usable]) if usable.any() else np.nan
+        se = (
+            mine["se"].to_numpy(dtype=float)[usable]
+            if "se" in mine.columns
+            else np.full(int(usable.sum()), np.nan)
+        )
+        known = np.isfinite(se)
+        arm_se = (
+            float(np.average(se[known], weights=overlap[usable][known])) if known.any() else np.nan
+        )
         rows.append(
             (arm.chrom, arm.arm, arm.start, arm.end, arm.placeable_bp,
-             min(covered, arm.placeable_bp), level, int(usable.sum()))
+             min(covered, arm.placeable_bp), level, arm_se, int(usable.sum()))
         )  # fmt: skip
     return pd.DataFrame(rows, columns=list(ARM_COLUMNS))
 

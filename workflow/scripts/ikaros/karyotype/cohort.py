@@ -9,7 +9,7 @@ renamed when complete, so a killed job leaves no half-written table.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -75,6 +75,18 @@ def _run(item):
     return run_job(job, settings)
 
 
-def call_karyotypes(jobs: list[KaryotypeJob], settings: dict, processes: int = 1) -> pd.DataFrame:
+def call_karyotypes(
+    jobs: list[KaryotypeJob],
+    settings: dict,
+    processes: int = 1,
+    inferred_sex: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """The cohort's karyotype table; a job without a sheet sex takes `inferred_sex` (the
+    coverage QC's call from chrX/chrY depth), so that chrX is fitted and counted."""
+    inferred_sex = inferred_sex or {}
+    jobs = [
+        replace(job, sex=inferred_sex.get(job.sample_id, "")) if not job.sex else job
+        for job in jobs
+    ]
     rows = map_in_processes(_run, [(job, settings) for job in jobs], processes)
     return pd.DataFrame(rows, columns=list(COHORT_COLUMNS))

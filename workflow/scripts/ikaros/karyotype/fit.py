@@ -40,7 +40,7 @@ HET_WEIGHTS = np.array([0.2, 0.45, 0.7, 0.95])
 @dataclass(frozen=True)
 class KaryotypeSettings:
     log2_sd: float = 0.06
-    change_penalty: float = 1.0
+    change_penalty: float = 3.0
     baseline_penalty: float = 2.0
     max_copies: int = 8
     purity_min: float = 0.1
@@ -51,6 +51,9 @@ class KaryotypeSettings:
     min_snps: int = 20
     max_snps_per_arm: int = 400
     hom_error: float = 0.01
+    # a trisomy must move the median arm this many noise SDs in the tumour's cells (the blast
+    # fraction, else the fitted one, else one half) for the count to be given
+    min_separation: float = 3.0
     # another baseline's fit scoring this close, with another class: the class is undetermined
     ambiguity_margin: float = 3.0
 
@@ -66,6 +69,7 @@ class ArmData:
 
     log2: float
     normal_copies: int
+    se: float  # the level's own standard error (NaN: unknown, `log2_sd` alone)
     alt_reads: np.ndarray
     depth: np.ndarray
 
@@ -126,6 +130,21 @@ def _snp_loglik(arm: ArmData, grid, copies, minor, settings) -> np.ndarray:
     return per_weight.max(axis=0)
 
 
+def arm_sd(arms: list[ArmData], settings: KaryotypeSettings) -> np.ndarray:
+    """Each arm's level noise: `log2_sd` combined with the level's own standard error."""
+    se = np.array([a.se for a in arms], dtype=float)
+    return np.sqrt(settings.log2_sd**2 + np.where(np.isfinite(se), se, 0.0) ** 2)
+
+
+def smallest_visible_fraction(arms: list[ArmData], settings: KaryotypeSettings) -> float:
+    """The cell fraction at which a trisomy moves the median arm `min_separation` noise SDs.
+
+    A trisomy in a fraction f of cells raises an arm by log2(1 + f / 2); solved for f.
+    """
+    sd = float(np.median(arm_sd(arms, settings)))
+    return 2.0 * (2.0 ** (settings.min_separation * sd) - 1.0)
+
+
 def _event_distance(copies, minor, normal, has_snps) -> np.ndarray:
     """Allele copies gained or lost from the normal state, per (arm, state).
 
@@ -160,10 +179,13 @@ def fit_karyotype(
     for i, arm in enumerate(arms):
         if has_snps[i]:
             alt, depth = subsample(arm.alt_reads, arm.depth, settings.max_snps_per_arm)
-            snp_ll[i] = _snp_loglik(ArmData(arm.log2, 2, alt, depth), grid, copies, minor, settings)
+            snp_ll[i] = _snp_loglik(
+                ArmData(arm.log2, 2, np.nan, alt, depth), grid, copies, minor, settings
+            )
     # without SNPs the minor allele is unknown: score each copy number once (m = 0 stands in)
     no_snp_state = minor == 0
     levels = np.array([a.log2 for a in arms])
+    sd = arm_sd(arms, settings)
     normal = np.array([a.normal_copies for a in arms])
     best: dict[int, tuple[float, tuple]] = {}
     penalty = settings.change_penalty * _event_distance(copies, minor, normal, has_snps)
@@ -171,7 +193,7 @@ def fit_karyotype(
         for fi, f in enumerate(grid):
             expected = expected_log2(f, baseline, 0.0, copies[None, :], normal[:, None])
             for shift in shifts:
-                resid = (levels[:, None] - expected - shift) / settings.log2_sd
+                resid = (levels[:, None] - expected - shift) / sd[:, None]
                 data = -0.5 * resid**2 + snp_ll[:, fi, :]
                 ll = np.where(has_snps[:, None] | no_snp_state[None, :], data - penalty, -np.inf)
                 choice = ll.argmax(axis=1)

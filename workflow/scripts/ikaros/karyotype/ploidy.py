@@ -32,7 +32,13 @@ import pandas as pd
 
 from ikaros.genome import PRIMARY_CHROMOSOMES
 from ikaros.karyotype.arms import arm_levels, assign_snps
-from ikaros.karyotype.fit import ArmData, KaryotypeSettings, fit_karyotype, segment_copies
+from ikaros.karyotype.fit import (
+    ArmData,
+    KaryotypeSettings,
+    fit_karyotype,
+    segment_copies,
+    smallest_visible_fraction,
+)
 
 PLOIDY_CLASSES = (
     ("near_haploid", 24, 30),
@@ -146,6 +152,7 @@ def call_karyotype(
         ArmData(
             log2=float(r.log2),
             normal_copies=int(r.normal),
+            se=float(r.se),
             alt_reads=s["alt_reads"].to_numpy(dtype=int),
             depth=(s["ref_reads"] + s["alt_reads"]).to_numpy(dtype=int),
         )
@@ -154,6 +161,7 @@ def call_karyotype(
     if not data:
         return _undetermined(levels, "no chromosome arm is covered by segments")
     fit = fit_karyotype(data, settings, blast_fraction)
+    visible = smallest_visible_fraction(data, settings)
     fitted["copies"], fitted["minor_copies"] = fit.copies, fit.minor
     fitted["normal"] = fitted["normal"].astype(int)
     fitted["state"] = [
@@ -192,6 +200,18 @@ def call_karyotype(
             )
             summary["ploidy_class"] = "undetermined"
             break
+    # the cells a trisomy must be in to be seen, against the tumour's own: the blast fraction,
+    # else the fitted cell fraction when the fit found changes, else one half
+    changed = bool((fitted["copies"] != fitted["normal"]).any())
+    tumour_cells = (
+        blast_fraction if blast_fraction is not None else (fit.purity if changed else 0.5)
+    )
+    summary["ploidy_evidence"] += f"; a trisomy in {visible:.0%} of cells or more is seen"
+    if visible > tumour_cells and summary["ploidy_class"] != "undetermined":
+        summary["ploidy_evidence"] += (
+            f"; too noisy to count chromosomes in {tumour_cells:.0%} tumour cells"
+        )
+        summary["ploidy_class"] = "undetermined"
     summary.update(_iamp21(segments, fit, runx1, build))
     arm_table = arms.assign(
         copies=arms["copies"].astype("Int64"),
