@@ -8,13 +8,13 @@ from pathlib import Path
 import pysam
 import pytest
 
+from ikaros.annotation import read_gene_spans
 from ikaros.variants.drivers import (
     VariantSettings,
     driver_variants,
     hotspot_of,
     patient_flags,
     read_driver_genes,
-    read_gene_spans,
 )
 from ikaros.variants.snps import snp_allele_counts
 from ikaros.variants.vcf import VcfError, inspect_vcf
@@ -73,9 +73,10 @@ ANN = [
     f"##INFO=<ID=ANN,Number=.,Type=String,Description=\"Functional annotations: '{SNPEFF_FORMAT}' \">"  # noqa: E501
 ]
 
-# IKZF1 c.475A>T (p.N159Y): exon 5 of ENST00000331340; GRCh38 chr7:50,376,551 lies in the
-# coding interval 50,376,533-50,376,793. PAX5 P80R sits on chr9 (minus strand).
-IKZF1_POS, PAX5_POS, KRAS_POS = 50376551, 36966666, 25245350
+# IKZF1 c.475A>T (p.N159Y): the canonical exons (resources/gene_models_GRCh38.tsv) put c.1 at
+# chr7:50,319,062 (exon 2) and c.422 at the start of exon 5 (50,382,540), so c.475 is
+# chr7:50,382,593. The other records sit in their genes' coding intervals.
+IKZF1_POS, PAX5_POS, KRAS_POS = 50382593, 36966666, 25245350
 
 
 def vep(allele, consequence, gene, transcript, hgvsc, hgvsp, canonical=""):

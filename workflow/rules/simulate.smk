@@ -13,6 +13,7 @@ for simulated in [cohort for cohort in COHORTS.values() if cohort.simulated]:
             panel=simulated.panel,
             gene_models=simulated.gene_models,
             rna_models=simulated.rna_models,
+            gene_spans=gene_spans(simulated),
         output:
             samples=f"results/{simulated.name}/simulated/samples.tsv",
             clinical=f"results/{simulated.name}/simulated/clinical.tsv",
@@ -23,6 +24,9 @@ for simulated in [cohort for cohort in COHORTS.values() if cohort.simulated]:
             indexes=[f"{bam}.bai" for bam in simulated.samples["dna_bam"].dropna()],
             rna_bams=list(simulated.samples["rna_bam"].dropna()),
             rna_indexes=[f"{bam}.bai" for bam in simulated.samples["rna_bam"].dropna()],
+            truth_variants=f"results/{simulated.name}/simulated/truth_variants.tsv",
+            vcfs=list(simulated.samples["vcf"].dropna()),
+            vcf_indexes=[f"{vcf}.tbi" for vcf in simulated.samples["vcf"].dropna()],
         log:
             f"logs/{simulated.name}/simulate.log",
         conda:

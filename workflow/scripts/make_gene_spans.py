@@ -26,8 +26,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from ikaros.annotation import SPAN_COLUMNS  # noqa: E402
 from ikaros.genome import PRIMARY_CHROMOSOMES  # noqa: E402
-from ikaros.variants.drivers import SPAN_COLUMNS, read_driver_genes  # noqa: E402
+from ikaros.variants.drivers import read_driver_genes  # noqa: E402
 from make_shipped_panels import PACKAGES, PackageFiles  # noqa: E402
 
 EXTRA_GENES = ("RUNX1",)

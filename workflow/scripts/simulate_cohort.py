@@ -1,10 +1,12 @@
 """Rule simulate_<cohort>: a simulated cohort's sheets, truth tables and every sample's BAM.
 
-input: panel, gene_models, rna_models (resources/rna_transcript_models_{build}.tsv)
+input: panel, gene_models, rna_models (resources/rna_transcript_models_{build}.tsv),
+       gene_spans (resources/gene_spans_{build}.tsv: where the simulated driver variants go)
 params: settings (the cohort's `simulate` block), build, cohort, bam_dir
 output: samples, clinical, truth_lesions, truth_patients, truth_rna (aberrant isoforms of the
         RNA BAMs: sample_id gene transcript isoform exons_deleted fraction), bams, indexes,
-        rna_bams, rna_indexes (lists)
+        rna_bams, rna_indexes (lists), truth_variants (driver variants of the simulated VCFs:
+        patient_id sample_id gene chrom pos protein_change vaf), vcfs, vcf_indexes (lists)
 threads: worker processes for the BAMs (each sample has its own random stream, so the files
 do not depend on the number of workers)
 """
@@ -13,7 +15,7 @@ import logging
 import os
 import time
 
-from ikaros.annotation import read_gene_models
+from ikaros.annotation import read_gene_models, read_gene_spans
 from ikaros.panel import read_panel
 from ikaros.rna.models import read_transcript_models
 from ikaros.rna.simulate import RnaSimSettings, simulate_cohort_rna
@@ -23,6 +25,7 @@ from ikaros.simulate import (
     simulate_cohort_bams,
     write_design,
 )
+from ikaros.simulate.variants import simulate_cohort_vcfs
 
 params, outputs = snakemake.params, snakemake.output
 logging.basicConfig(
@@ -60,8 +63,15 @@ rna_truth = simulate_cohort_rna(
 partial = f"{outputs.truth_rna}.partial"
 rna_truth.to_csv(partial, sep="\t", index=False, float_format="%.6f")
 os.replace(partial, outputs.truth_rna)
+variant_truth = simulate_cohort_vcfs(
+    design.samples, read_gene_spans(snakemake.input.gene_spans), params.build, settings.seed,
+    snakemake.threads,
+)  # fmt: skip
+partial = f"{outputs.truth_variants}.partial"
+variant_truth.to_csv(partial, sep="\t", index=False)
+os.replace(partial, outputs.truth_variants)
 logging.info(
-    "cohort %s (%s, seed %d): %d DNA BAMs, %d records, %d RNA BAMs, %d lesions, %.1f s",
+    "cohort %s (%s, seed %d): %d DNA BAMs, %d records, %d RNA BAMs, %d lesions, %d VCFs, %.1f s",
     params.cohort,
     params.build,
     settings.seed,
@@ -69,5 +79,6 @@ logging.info(
     sum(records.values()),
     int(design.samples["rna_bam"].notna().sum()),
     len(design.lesions),
+    int(design.samples["vcf"].notna().sum()),
     time.perf_counter() - started,
 )

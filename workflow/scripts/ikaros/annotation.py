@@ -265,3 +265,16 @@ def read_gene_models(path: str | Path) -> pd.DataFrame:
         dtype={"gene": str, "chrom": str, "strand": str},
     )  # fmt: skip
     return table.loc[:, list(MODEL_COLUMNS)]
+
+
+# resources/gene_spans_<build>.tsv: per gene its span (kind gene) and merged coding intervals
+# (kind cds), 1-based inclusive (workflow/scripts/make_gene_spans.py)
+SPAN_COLUMNS = ("gene", "chrom", "strand", "kind", "start", "end")
+
+
+def read_gene_spans(path: str | Path) -> pd.DataFrame:
+    table = pd.read_csv(path, sep="\t", comment="#", dtype={"start": int, "end": int})
+    missing = [c for c in SPAN_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    return table

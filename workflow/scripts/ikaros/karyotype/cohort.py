@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from ikaros.annotation import read_gene_spans
 from ikaros.karyotype.fit import KaryotypeSettings
 from ikaros.karyotype.ploidy import SUMMARY_COLUMNS, call_karyotype
 from ikaros.processes import map_in_processes
 from ikaros.tables import read_tsv, write_table
-from ikaros.variants.drivers import read_gene_spans
 from ikaros.variants.snps import snp_allele_counts
 from ikaros.variants.vcf import inspect_vcf
 

@@ -137,12 +137,28 @@ def arm_sd(arms: list[ArmData], settings: KaryotypeSettings) -> np.ndarray:
 
 
 def smallest_visible_fraction(arms: list[ArmData], settings: KaryotypeSettings) -> float:
-    """The cell fraction at which a trisomy moves the median arm `min_separation` noise SDs.
+    """The smallest cell fraction whose trisomy moves the median arm `min_separation` SDs.
 
-    A trisomy in a fraction f of cells raises an arm by log2(1 + f / 2); solved for f.
+    By level: a trisomy in a fraction f of cells raises an arm by log2(1 + f / 2). By allele
+    fraction (arms with SNPs): it moves a heterozygous SNP's mirrored fraction from 1/2 to
+    (1 + f) / (2 + f), that is by f / (2 (2 + f)), against the SD of the mean over the arm's
+    heterozygous-looking SNPs (0.1 < b < 0.9), sqrt(1 / (4 depth)) / sqrt(n). The smaller wins.
     """
-    sd = float(np.median(arm_sd(arms, settings)))
-    return 2.0 * (2.0 ** (settings.min_separation * sd) - 1.0)
+    k = settings.min_separation
+    by_level = 2.0 * (2.0 ** (k * float(np.median(arm_sd(arms, settings)))) - 1.0)
+    sds = []
+    for arm in arms:
+        if arm.normal_copies != 2 or len(arm.alt_reads) < settings.min_snps:
+            continue
+        fraction = arm.alt_reads / np.maximum(arm.depth, 1)
+        het = (fraction > 0.1) & (fraction < 0.9)
+        if het.sum() >= settings.min_snps:
+            sds.append(np.sqrt(0.25 / np.mean(arm.depth[het])) / np.sqrt(het.sum()))
+    if len(sds) < 10:
+        return by_level
+    shift = k * float(np.median(sds))
+    by_alleles = 4 * shift / (1 - 2 * shift) if shift < 0.5 else np.inf
+    return min(by_level, by_alleles)
 
 
 def _event_distance(copies, minor, normal, has_snps) -> np.ndarray:
@@ -189,19 +205,22 @@ def fit_karyotype(
     normal = np.array([a.normal_copies for a in arms])
     best: dict[int, tuple[float, tuple]] = {}
     penalty = settings.change_penalty * _event_distance(copies, minor, normal, has_snps)
+    allowed = has_snps[:, None] | no_snp_state[None, :]
+    rows = np.arange(n_arms)
     for baseline in BASELINES:
         for fi, f in enumerate(grid):
             expected = expected_log2(f, baseline, 0.0, copies[None, :], normal[:, None])
-            for shift in shifts:
-                resid = (levels[:, None] - expected - shift) / sd[:, None]
-                data = -0.5 * resid**2 + snp_ll[:, fi, :]
-                ll = np.where(has_snps[:, None] | no_snp_state[None, :], data - penalty, -np.inf)
-                choice = ll.argmax(axis=1)
-                score = float(ll[np.arange(n_arms), choice].sum())
-                score -= settings.baseline_penalty * (baseline != 2)
-                if baseline not in best or score > best[baseline][0] + 1e-9:
-                    data_score = float(data[np.arange(n_arms), choice].sum())
-                    best[baseline] = (score, (f, shift, choice, data_score))
+            # every shift at once: (shift, arm, state)
+            resid = (levels[None, :, None] - expected[None] - shifts[:, None, None]) / sd[:, None]
+            data = -0.5 * resid**2 + snp_ll[None, :, fi, :]
+            ll = np.where(allowed[None], data - penalty[None], -np.inf)
+            choice = ll.argmax(axis=2)  # (shift, arm)
+            scores = np.take_along_axis(ll, choice[..., None], axis=2)[..., 0].sum(axis=1)
+            k = int(scores.argmax())  # the first best shift, as a loop over shifts would keep
+            score = float(scores[k]) - settings.baseline_penalty * (baseline != 2)
+            if baseline not in best or score > best[baseline][0] + 1e-9:
+                data_score = float(data[k, rows, choice[k]].sum())
+                best[baseline] = (score, (f, float(shifts[k]), choice[k], data_score))
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0] != 2))
 
     def as_fit(baseline, score, f, shift, choice, data_score, alternatives=()):

@@ -41,7 +41,7 @@ from ikaros.simulate.lesions import GeneCoordinates, Lesion
 from ikaros.simulate.settings import SimulationSettings
 
 SAMPLE_COLUMNS = (
-    "sample_id", "patient_id", "role", "dna_bam", "rna_bam", "blast_percent", "sex",
+    "sample_id", "patient_id", "role", "dna_bam", "rna_bam", "vcf", "blast_percent", "sex",
 )  # fmt: skip
 CLINICAL_COLUMNS = (
     "patient_id", "sex", "age_years", "wbc", "mrd_eoi", "protocol", "subtype",
@@ -323,6 +323,11 @@ def design_cohort(
         f"{bam_dir}/{s}.rna.bam" for s in samples.loc[with_rna, "sample_id"]
     ]
     samples.loc[tumours & samples["patient_id"].isin(rna_only), "dna_bam"] = None
+    samples["vcf"] = None
+    with_vcf = _vcf_tumours(settings, samples)
+    samples.loc[with_vcf, "vcf"] = [
+        f"{Path(bam_dir).parent}/vcf/{s}.vcf.gz" for s in samples.loc[with_vcf, "sample_id"]
+    ]
     # Leave sex empty for a fixed share of samples so that the pipeline must infer it.
     n_blank = int(round(settings.unknown_sex_fraction * len(samples)))
     blank = cohort_rng.permutation(len(samples))[:n_blank]
@@ -369,6 +374,15 @@ def _rna_patients(
     n_only = min(len(eligible), int(round(settings.rna_only_fraction * n_rna)))
     only = rng.choice(eligible, n_only, replace=False).tolist() if n_only else []
     return {patient_ids[i] for i in chosen}, {patient_ids[i] for i in only}
+
+
+def _vcf_tumours(settings: SimulationSettings, samples: pd.DataFrame) -> pd.Series:
+    """The DNA tumours that get a VCF, from a stream of their own (cohorts without VCFs are
+    drawn exactly as before)."""
+    rng = _patient_rng(settings.seed, 5, 0)
+    dna_tumours = (samples["role"] == "tumor") & samples["dna_bam"].notna()
+    chosen = rng.random(len(samples)) < settings.vcf_fraction
+    return dna_tumours & chosen
 
 
 def _write_tsv(table: pd.DataFrame, path: str | Path) -> None:

@@ -2,8 +2,7 @@
 
 Karyotype kinds and how they are drawn (chromosome frequencies from the literature):
 
-- ``diploid``: 46 chromosomes; with probability 0.3 one arm change (9p loss, 1q gain, 7p loss
-  or 13q loss), as in B-other and the fusion-defined subtypes;
+- ``diploid``: 46 chromosomes, all heterozygous;
 - ``high_hyperdiploid``: 51-67 chromosomes, gains drawn from the recurrent ones weighted by their
   frequency (X, 4, 6, 10, 14, 17, 18, 21 most often; tetrasomy 21 in most cases; Paulsson and
   Johansson, Genes Chromosomes Cancer 2009), the rest heterozygous;
@@ -51,7 +50,6 @@ LOW_HYPODIPLOID_KEPT = (
     "chr1", "chr5", "chr6", "chr8", "chr10", "chr11", "chr12", "chr14", "chr18", "chr19",
     "chr21", "chr22", "chrX",
 )  # fmt: skip
-ARM_CHANGES = (("chr9", "p", -1), ("chr1", "q", +1), ("chr7", "p", -1), ("chr13", "q", -1))
 TRUTH_COLUMNS = ("kind", "ploidy_class", "chromosome_count", "iamp21", "gains")
 
 

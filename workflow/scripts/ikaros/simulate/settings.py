@@ -45,6 +45,9 @@ class SimulationSettings:
     rna_fraction: float = 0.0
     rna_only_fraction: float = 0.0
     rna_fragments_per_tpm_kb: float = 15.0
+    # share of the DNA tumours with a VCF (germline SNPs and driver variants, VEP-annotated;
+    # ikaros.simulate.variants), drawn from a stream of their own
+    vcf_fraction: float = 0.0
     # outcomes: the competing-risks model with true subdistribution hazard ratios; the
     # config's `outcomes:` block maps onto ikaros.outcome_simulation.OutcomeModel
     outcomes: OutcomeModel = field(default_factory=OutcomeModel)

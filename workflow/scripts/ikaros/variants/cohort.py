@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ikaros.annotation import read_gene_spans
 from ikaros.processes import map_in_processes
 from ikaros.tables import write_table
 from ikaros.variants.drivers import (
@@ -20,7 +21,6 @@ from ikaros.variants.drivers import (
     driver_variants,
     patient_flags,
     read_driver_genes,
-    read_gene_spans,
 )
 from ikaros.variants.vcf import inspect_vcf
 

@@ -27,7 +27,6 @@ from ikaros.genome import PRIMARY_CHROMOSOMES
 from ikaros.variants.consequences import gene_consequences
 from ikaros.variants.vcf import VcfInfo, allele_depths, passed_filters, read_records
 
-SPAN_COLUMNS = ("gene", "chrom", "strand", "kind", "start", "end")
 DRIVER_COLUMNS = ("gene", "pathway", "defining", "source")
 VARIANT_COLUMNS = (
     "sample_id", "gene", "pathway", "chrom", "pos", "ref", "alt", "consequence",
@@ -66,14 +65,6 @@ def read_driver_genes(path: str | Path) -> pd.DataFrame:
     missing = [c for c in DRIVER_COLUMNS if c not in table.columns]
     if missing or table["gene"].duplicated().any():
         raise ValueError(f"{path}: needs columns {', '.join(DRIVER_COLUMNS)} and one row per gene")
-    return table
-
-
-def read_gene_spans(path: str | Path) -> pd.DataFrame:
-    table = pd.read_csv(path, sep="\t", comment="#", dtype={"start": int, "end": int})
-    missing = [c for c in SPAN_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
     return table
 
 
