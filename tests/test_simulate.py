@@ -199,9 +199,10 @@ def test_design_sheets_follow_the_formats(tmp_path):
     design = design_cohort(settings, "demo", "GRCh37", "results/demo/simulated/bam")
     samples, clinical = design.samples, design.clinical
     assert list(samples.columns) == [
-        "sample_id", "patient_id", "role", "dna_bam", "rna_bam", "blast_percent", "sex"
+        "sample_id", "patient_id", "role", "dna_bam", "rna_bam", "vcf", "blast_percent", "sex"
     ]  # fmt: skip
     assert samples["rna_bam"].isna().all()  # RNA-seq is off by default
+    assert samples["vcf"].isna().all()  # and so are VCFs
     assert list(design.patient_truth.columns) == TRUTH_PATIENT_COLUMNS
     assert list(design.lesions.columns) == TRUTH_LESION_COLUMNS
     tumours = samples[samples["role"] == "tumor"]
@@ -710,3 +711,28 @@ def test_samples_without_losses_have_no_clipped_or_discordant_reads(tmp_path):
             if read.is_secondary or read.is_supplementary:
                 continue
             assert len(read.cigartuples) == 1 and read.is_proper_pair
+
+
+def test_vcfs_go_to_dna_tumours_only_and_hold_the_drawn_drivers(tmp_path):
+    from ikaros.annotation import read_gene_spans
+    from ikaros.simulate.variants import simulate_cohort_vcfs
+    from ikaros.variants.drivers import driver_variants, read_driver_genes
+    from ikaros.variants.vcf import inspect_vcf
+
+    settings = SimulationSettings(patients=30, rna_fraction=0.3, rna_only_fraction=0.5,
+                                  vcf_fraction=1.0)  # fmt: skip
+    design = design_cohort(settings, "sim", "GRCh38", tmp_path / "bam")
+    samples = design.samples
+    with_vcf = samples["vcf"].notna()
+    dna_tumours = (samples["role"] == "tumor") & samples["dna_bam"].notna()
+    assert (with_vcf == dna_tumours).all() and with_vcf.sum() < 30  # RNA-only ones have none
+    resources = Path(__file__).resolve().parents[1] / "resources"
+    spans = read_gene_spans(resources / "gene_spans_GRCh38.tsv")
+    truth = simulate_cohort_vcfs(samples.head(12), spans, "GRCh38", settings.seed)
+    drivers = read_driver_genes(resources / "driver_genes.tsv")
+    for row in samples.head(12)[with_vcf.head(12)].itertuples(index=False):
+        found = driver_variants(inspect_vcf(row.vcf, "GRCh38", row.sample_id), row.sample_id,
+                                drivers, spans)  # fmt: skip
+        expected = truth[truth["sample_id"] == row.sample_id]
+        assert sorted(found["protein_change"]) == sorted(expected["protein_change"])
+    assert len(truth) >= 1
