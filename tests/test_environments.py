@@ -66,6 +66,8 @@ def third_party_imports(path, seen=None):
                         found |= third_party_imports(candidate, seen)
                 package_init = SCRIPTS / "ikaros" / "__init__.py"
                 found |= third_party_imports(package_init, seen)
+            elif (SCRIPTS / f"{top}.py").is_file():  # a module beside the scripts
+                found |= third_party_imports(SCRIPTS / f"{top}.py", seen)
             elif top not in sys.stdlib_module_names and top != "snakemake":
                 found.add(top)
     return found

@@ -14,14 +14,8 @@ import pandas as pd
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-LIBRARY = str(Path(workflow.basedir) / "workflow" / "scripts")
-sys.path.insert(0, LIBRARY)
-# Rule scripts run in their own Python processes, where Snakemake *appends* workflow/scripts
-# to sys.path: an ikaros installed from another clone would be imported first. PYTHONPATH
-# comes before site-packages, so every job runs this workflow's own library.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [LIBRARY, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
-)
+# This workflow's library first (rule scripts do the same through _library_path).
+sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
 
 from ikaros.sheets import (  # noqa: E402
     SheetError,

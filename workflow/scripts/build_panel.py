@@ -14,6 +14,8 @@ import logging
 import sys
 from pathlib import Path
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ikaros.annotation import build_gene_models, read_gtf_exons, read_panel_genes  # noqa: E402

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.coverage import read_coverage
 from ikaros.reference import build_reference, stack_coverage, write_reference
 

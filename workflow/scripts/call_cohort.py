@@ -15,6 +15,7 @@ threads: worker processes
 
 import logging
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.sample_calls import SampleJob, call_cohort
 
 logging.basicConfig(

@@ -12,6 +12,7 @@ import logging
 
 import pandas as pd
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.karyotype.cohort import KaryotypeJob, call_karyotypes
 from ikaros.tables import write_table
 

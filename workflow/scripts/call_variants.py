@@ -8,6 +8,7 @@ threads: worker processes
 
 import logging
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.tables import write_table
 from ikaros.variants.cohort import VariantJob, call_variants
 

@@ -11,6 +11,7 @@ output: qc
 import logging
 from pathlib import Path
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.coverage import read_coverage
 from ikaros.qc import QcThresholds, cohort_qc, write_qc
 

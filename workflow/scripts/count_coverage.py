@@ -11,6 +11,7 @@ threads: worker processes (one sample each at a time)
 
 import logging
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.coverage import CoverageJob, ReadFilters, count_coverage_batch
 from ikaros.panel import read_panel
 

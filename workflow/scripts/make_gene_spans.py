@@ -26,22 +26,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ikaros.annotation import SPAN_COLUMNS  # noqa: E402
+from ikaros.annotation import SPAN_COLUMNS, merge_intervals  # noqa: E402
 from ikaros.genome import PRIMARY_CHROMOSOMES  # noqa: E402
 from ikaros.variants.drivers import read_driver_genes  # noqa: E402
 from make_shipped_panels import PACKAGES, PackageFiles  # noqa: E402
 
 EXTRA_GENES = ("RUNX1",)
-
-
-def merged(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[list[int]] = []
-    for start, end in sorted(intervals):
-        if out and start <= out[-1][1] + 1:
-            out[-1][1] = max(out[-1][1], end)
-        else:
-            out.append([start, end])
-    return [(a, b) for a, b in out]
 
 
 def gene_rows(files: PackageFiles, genes: list[str]) -> pd.DataFrame:
@@ -61,7 +51,7 @@ def gene_rows(files: PackageFiles, genes: list[str]) -> pd.DataFrame:
         if coding.empty:
             raise SystemExit(f"{files.path}: gene {gene} has no CDS rows on {chrom}")
         pieces = zip(coding["start"].astype(int), coding["end"].astype(int), strict=True)
-        for start, end in merged(list(pieces)):
+        for start, end in merge_intervals(pieces):
             rows.append((gene, chrom, strand, "cds", start, end))
     return pd.DataFrame(rows, columns=list(SPAN_COLUMNS))
 

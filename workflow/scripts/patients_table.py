@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.ikzf1plus import PATIENT_COLUMNS, patients_table
 from ikaros.patients import RNA_REPORTED_GENES, add_rna_evidence, add_tumour_tables
 from ikaros.rna.isoforms import read_rna_call

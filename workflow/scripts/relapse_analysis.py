@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.relapse.analysis import TABLE_FILES, run_analysis, write_analysis
 from ikaros.relapse.groups import read_risk_groups
 from ikaros.relapse.settings import RelapseSettings

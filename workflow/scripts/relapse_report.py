@@ -22,6 +22,7 @@ Log: snakemake.log[0].
 import logging
 from pathlib import Path
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.relapse.report import write_report
 from ikaros.relapse.settings import RelapseSettings
 

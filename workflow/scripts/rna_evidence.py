@@ -15,6 +15,7 @@ threads: worker processes
 
 import logging
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.rna.cohort import RnaJob, RnaSources, rna_cohort
 
 logging.basicConfig(

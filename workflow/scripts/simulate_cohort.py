@@ -15,6 +15,7 @@ import logging
 import os
 import time
 
+import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.annotation import read_gene_models, read_gene_spans
 from ikaros.panel import read_panel
 from ikaros.rna.models import read_transcript_models

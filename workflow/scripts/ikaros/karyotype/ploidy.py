@@ -162,15 +162,8 @@ def call_karyotype(
         return _undetermined(levels, "no chromosome arm is covered by segments")
     fit = fit_karyotype(data, settings, blast_fraction)
     visible = smallest_visible_fraction(data, settings)
-    fitted["copies"], fitted["minor_copies"] = fit.copies, fit.minor
     fitted["normal"] = fitted["normal"].astype(int)
-    fitted["state"] = [
-        _state(c, n) for c, n in zip(fitted["copies"], fitted["normal"], strict=True)
-    ]
-    fitted["allele_state"] = [
-        _allele_state(c, m, n)
-        for c, m, n in zip(fitted["copies"], fitted["minor_copies"], fitted["normal"], strict=True)
-    ]
+    fitted = _with_states(fitted, fit)
     fitted["snps"] = [len(s) for s in fitted_snps]
     levels["snps"] = [len(s) for s in arm_snps]
     levels["mirrored_baf"] = [_mirrored_baf(s) for s in arm_snps]
@@ -179,39 +172,10 @@ def call_karyotype(
         on=["chrom", "arm"],
         how="left",
     )
-    chromosomes, changes = _chromosomes(arms, fitted)
+    chromosomes, changes = _chromosomes(fitted)
     summary = _summary(chromosomes, fit, sex, changes, settings)
-    for other in fit.alternatives:
-        doubling = np.array_equal(other.copies, 2 * fit.copies) or np.array_equal(
-            fit.copies, 2 * other.copies
-        )
-        # a clone and its exact doubling are told apart by the masked rule, not by the data
-        if doubling or fit.score - other.score > settings.ambiguity_margin:
-            continue
-        alt = fitted.assign(copies=other.copies, minor_copies=other.minor)
-        alt["state"] = [_state(c, n) for c, n in zip(alt["copies"], alt["normal"], strict=True)]
-        alt_summary = _summary(_chromosomes(arms, alt)[0], other, sex, [], settings)
-        if alt_summary["ploidy_class"] != summary["ploidy_class"] and summary["chromosome_count"]:
-            summary["ploidy_evidence"] += (
-                f"; ambiguous: {alt_summary['chromosome_count']} chromosomes "
-                f"({alt_summary['ploidy_class']}, baseline {other.baseline}, cell fraction "
-                f"{other.purity:.2f}) scores within {fit.score - other.score:.1f} "
-                "log-likelihood units"
-            )
-            summary["ploidy_class"] = "undetermined"
-            break
-    # the cells a trisomy must be in to be seen, against the tumour's own: the blast fraction,
-    # else the fitted cell fraction when the fit found changes, else one half
-    changed = bool((fitted["copies"] != fitted["normal"]).any())
-    tumour_cells = (
-        blast_fraction if blast_fraction is not None else (fit.purity if changed else 0.5)
-    )
-    summary["ploidy_evidence"] += f"; a trisomy in {visible:.0%} of cells or more is seen"
-    if visible > tumour_cells and summary["ploidy_class"] != "undetermined":
-        summary["ploidy_evidence"] += (
-            f"; too noisy to count chromosomes in {tumour_cells:.0%} tumour cells"
-        )
-        summary["ploidy_class"] = "undetermined"
+    _refuse_ambiguous(summary, fit, fitted, sex, settings)
+    _refuse_unseen(summary, fit, fitted, blast_fraction, visible)
     summary.update(_iamp21(segments, fit, runx1, build))
     arm_table = arms.assign(
         copies=arms["copies"].astype("Int64"),
@@ -223,7 +187,56 @@ def call_karyotype(
     return Karyotype(arm_table, chromosomes, summary)
 
 
-def _chromosomes(arms: pd.DataFrame, fitted: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def _with_states(fitted: pd.DataFrame, fit) -> pd.DataFrame:
+    """The fitted arms with the copy numbers and states of `fit`."""
+    out = fitted.assign(copies=fit.copies, minor_copies=fit.minor)
+    out["state"] = [_state(c, n) for c, n in zip(out["copies"], out["normal"], strict=True)]
+    out["allele_state"] = [
+        _allele_state(c, m, n)
+        for c, m, n in zip(out["copies"], out["minor_copies"], out["normal"], strict=True)
+    ]
+    return out
+
+
+def _refuse_ambiguous(summary, fit, fitted, sex, settings) -> None:
+    """Class `undetermined` when another baseline's fit scores within `ambiguity_margin` with
+    another class (its exact doubling excepted: the masked rule tells those apart)."""
+    if not summary["chromosome_count"]:
+        return
+    for other in fit.alternatives:
+        doubling = np.array_equal(other.copies, 2 * fit.copies) or np.array_equal(
+            fit.copies, 2 * other.copies
+        )
+        if doubling or fit.score - other.score > settings.ambiguity_margin:
+            continue
+        chromosomes = _chromosomes(_with_states(fitted, other))[0]
+        alt = _summary(chromosomes, other, sex, [], settings)
+        if alt["ploidy_class"] != summary["ploidy_class"]:
+            summary["ploidy_evidence"] += (
+                f"; ambiguous: {alt['chromosome_count']} chromosomes ({alt['ploidy_class']}, "
+                f"baseline {other.baseline}, cell fraction {other.purity:.2f}) scores within "
+                f"{fit.score - other.score:.1f} log-likelihood units"
+            )
+            summary["ploidy_class"] = "undetermined"
+            return
+
+
+def _refuse_unseen(summary, fit, fitted, blast_fraction, visible) -> None:
+    """Class `undetermined` when a trisomy in the tumour's cells (the blast fraction, else the
+    fitted cell fraction when the fit found changes, else one half) would not be seen."""
+    changed = bool((fitted["copies"] != fitted["normal"]).any())
+    tumour_cells = (
+        blast_fraction if blast_fraction is not None else (fit.purity if changed else 0.5)
+    )
+    summary["ploidy_evidence"] += f"; a trisomy in {visible:.0%} of cells or more is seen"
+    if visible > tumour_cells and summary["ploidy_class"] != "undetermined":
+        summary["ploidy_evidence"] += (
+            f"; too noisy to count chromosomes in {tumour_cells:.0%} tumour cells"
+        )
+        summary["ploidy_class"] = "undetermined"
+
+
+def _chromosomes(fitted: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     rows, changes = [], []
     for chrom in PRIMARY_CHROMOSOMES:
         mine = fitted[fitted["chrom"] == chrom]
