@@ -5,8 +5,9 @@
 Each tumour: a karyotype of ikaros.simulate.karyotypes (kind drawn in turn), cell fraction
 U(0.4, 1) given as the blast fraction, arm-level SEG-like segments and SNP allele counts at
 40x; called with and without the SNPs. Prints, per kind, the share with the exact ploidy
-class, with `undetermined`, and iAMP21 calls. The profiles come from the same mixture model
-as the fit: these numbers bound what the caller can do, they do not show it on real arrays.
+class, the counts called `undetermined` and given a wrong class, and the iAMP21 calls. The
+profiles come from the same mixture model as the fit: these numbers bound what the caller can
+do, they do not show it on real arrays.
 """
 
 from __future__ import annotations
@@ -59,12 +60,13 @@ def main(argv=None) -> int:
                     counter["n"] += 1
                     counter["exact"] += s["ploidy_class"] == truth
                     counter["undetermined"] += s["ploidy_class"] == "undetermined"
+                    counter["wrong"] += s["ploidy_class"] not in (truth, "undetermined")
                     counter["iamp21"] += s["iamp21"] == "true"
                     counter["masked"] += "masked:" in s["ploidy_evidence"]
-    print("kind\tsnps\tn\texact_class\tundetermined\tiamp21_called\tmasked_named")
+    print("kind\tsnps\tn\texact_class\tundetermined\twrong_class\tiamp21_called\tmasked_named")
     for (kind, with_snps), c in tally.items():
         print(f"{kind}\t{'yes' if with_snps else 'no'}\t{c['n']}\t{c['exact'] / c['n']:.3f}\t"
-              f"{c['undetermined']}\t{c['iamp21']}\t{c['masked']}")  # fmt: skip
+              f"{c['undetermined']}\t{c['wrong']}\t{c['iamp21']}\t{c['masked']}")  # fmt: skip
     return 0
 
 

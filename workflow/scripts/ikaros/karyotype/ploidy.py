@@ -199,23 +199,32 @@ def _with_states(fitted: pd.DataFrame, fit) -> pd.DataFrame:
 
 
 def _refuse_ambiguous(summary, fit, fitted, sex, settings) -> None:
-    """Class `undetermined` when another baseline's fit scores within `ambiguity_margin` with
-    another class (its exact doubling excepted: the masked rule tells those apart)."""
+    """Class `undetermined` when another baseline's fit is as good, with another class.
+
+    As good: its score within `ambiguity_margin`; without allele data (SNPs on fewer than 10
+    arms), its log-likelihood of the data alone within the margin, since the levels cannot
+    tell which copy number sits at log2 zero (a high hyperdiploid tumour whose median
+    chromosome is trisomic reads as well as a hypodiploid one). A reading that only scales
+    every arm's copies (a doubling, a flat profile read as triploid) is no alternative: the
+    convention of the diploid baseline and the masked rule decide those.
+    """
     if not summary["chromosome_count"]:
         return
+    with_snps = int(fit.has_snps.sum()) >= 10
     for other in fit.alternatives:
-        doubling = np.array_equal(other.copies, 2 * fit.copies) or np.array_equal(
-            fit.copies, 2 * other.copies
-        )
-        if doubling or fit.score - other.score > settings.ambiguity_margin:
+        ratio = other.copies / np.maximum(fit.copies, 1e-9)
+        scaled = bool((fit.copies > 0).all()) and np.allclose(ratio, ratio[0])
+        gap = fit.score - other.score if with_snps else fit.data_score - other.data_score
+        if scaled or gap > settings.ambiguity_margin:
             continue
         chromosomes = _chromosomes(_with_states(fitted, other))[0]
         alt = _summary(chromosomes, other, sex, [], settings)
         if alt["ploidy_class"] != summary["ploidy_class"]:
             summary["ploidy_evidence"] += (
                 f"; ambiguous: {alt['chromosome_count']} chromosomes ({alt['ploidy_class']}, "
-                f"baseline {other.baseline}, cell fraction {other.purity:.2f}) scores within "
-                f"{fit.score - other.score:.1f} log-likelihood units"
+                f"baseline {other.baseline}, cell fraction {other.purity:.2f}) fits within "
+                f"{gap:.1f} log-likelihood units"
+                + ("" if with_snps else "; the tumour's SNP allele fractions (vcf) would decide")
             )
             summary["ploidy_class"] = "undetermined"
             return
