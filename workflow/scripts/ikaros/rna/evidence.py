@@ -14,7 +14,12 @@ from ikaros.rna.exon_coverage import EXON_COVERAGE_COLUMNS, exon_coverage_tables
 from ikaros.rna.expression import expression_table
 from ikaros.rna.isoforms import RnaCall, RnaCallSettings, call_ikzf1_rna
 from ikaros.rna.junctions import junction_tables
-from ikaros.rna.models import gene_models, read_marker_genes, read_transcript_models
+from ikaros.rna.models import (
+    gene_models,
+    markers_of_build,
+    read_marker_genes,
+    read_transcript_models,
+)
 from ikaros.rna.reads import scan_alignment_file
 from ikaros.tables import read_tsv
 
@@ -37,7 +42,7 @@ def sample_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(junctions, exon coverage, expression) of one RNA BAM/CRAM, from one indexed pass."""
     models = gene_models(read_transcript_models(models_path))
-    markers = read_marker_genes(markers_path)
+    markers = markers_of_build(read_marker_genes(markers_path), build)
     unknown = sorted(set(markers["gene"]) - set(models))
     if unknown:
         raise ValueError(

@@ -11,7 +11,12 @@ numbers are the ones junctions and deletion classes are named by (IKZF1: ENST000
 
 The marker-gene table (resources/marker_genes.tsv) lists every RNA gene with its purpose:
 
-    gene  purpose  note  builds  source      purpose: panel | control | subtype_marker
+    gene  purpose  note  builds  source
+    purpose: panel | control | subtype_marker | fusion_partner
+
+Optional columns `cds_start cds_end` give each transcript's coding span (first base of the start
+codon to last base of the stop codon, genomic, inclusive; empty for a non-coding transcript): the
+exon phases that tell whether a fusion keeps the reading frame.
 """
 
 from __future__ import annotations
@@ -26,8 +31,10 @@ from ikaros.genome import PRIMARY_CHROMOSOMES
 from ikaros.tables import read_tsv
 
 MODEL_COLUMNS = ("gene", "transcript", "chrom", "strand", "exon", "start", "end")
+# optional: the transcript's coding span (start codon to stop codon), repeated on each exon row
+CODING_COLUMNS = ("cds_start", "cds_end")
 MARKER_COLUMNS = ("gene", "purpose", "note", "builds", "source")
-PURPOSES = ("panel", "control", "subtype_marker")
+PURPOSES = ("panel", "control", "subtype_marker", "fusion_partner")
 
 
 class TranscriptModelError(ValueError):
@@ -46,7 +53,19 @@ def read_transcript_models(path: str | Path) -> pd.DataFrame:
 
 
 def validate_transcript_models(table: pd.DataFrame, source: str | Path = "models") -> pd.DataFrame:
-    models = table.loc[:, list(MODEL_COLUMNS)].copy()
+    coding = [c for c in CODING_COLUMNS if c in table.columns]
+    models = table.loc[:, list(MODEL_COLUMNS) + coding].copy()
+    for column in coding:
+        values = models[column].replace("", np.nan)
+        numeric = pd.to_numeric(values, errors="coerce")
+        bad = values.notna() & (numeric.isna() | (numeric < 1))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            raise TranscriptModelError(
+                f"{source}: row {row + 2}, column {column}: expected a positive integer or "
+                f"empty, got {table[column].iloc[row]!r}"
+            )
+        models[column] = numeric.astype("Int64")
     for column in ("exon", "start", "end"):
         numeric = pd.to_numeric(models[column], errors="coerce")
         bad = numeric.isna() | (numeric < 1)
@@ -105,6 +124,13 @@ def read_marker_genes(path: str | Path) -> pd.DataFrame:
     return table.loc[:, list(MARKER_COLUMNS)].reset_index(drop=True)
 
 
+def markers_of_build(markers: pd.DataFrame, build: str) -> pd.DataFrame:
+    """The marker-table rows whose `builds` list `build` (a gene renamed or absent in one
+    assembly's annotation, such as NOL4L in GRCh37, is left out there)."""
+    listed = markers["builds"].str.split(",").map(lambda builds: build in builds)
+    return markers[listed].reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class GeneModel:
     """One gene: its main transcript's numbered exons and every annotated junction.
@@ -119,6 +145,23 @@ class GeneModel:
     exons: tuple[tuple[int, int, int], ...]  # (number, start, end) of the main transcript
     canonical: frozenset[tuple[int, int]]  # introns of every transcript of the gene
     union_exons: tuple[tuple[int, int], ...]  # merged exons of every transcript, by position
+    cds: tuple[int, int] | None = None  # the main transcript's coding span, genomic
+
+    def coding_offset(self, position: int) -> int | None:
+        """Coding bases of the main transcript 5' of `position` (an exonic base): its frame is
+        this modulo 3. None without a coding span or outside it."""
+        if self.cds is None or not self.cds[0] <= position <= self.cds[1]:
+            return None
+        plus = self.strand == "+"
+        bases = 0
+        for _, start, end in self.exons:  # transcription order
+            lo, hi = max(start, self.cds[0]), min(end, self.cds[1])
+            if lo > hi:
+                continue
+            if lo <= position <= hi:
+                return bases + (position - lo if plus else hi - position)
+            bases += hi - lo + 1
+        return None
 
     @property
     def start(self) -> int:
@@ -183,6 +226,9 @@ def gene_models(models: pd.DataFrame) -> dict[str, GeneModel]:
         canonical = set()
         for _, transcript in rows.groupby("transcript", sort=False):
             canonical.update(transcript_introns(transcript))
+        cds = None
+        if "cds_start" in main and main["cds_start"].notna().iloc[0]:
+            cds = (int(main["cds_start"].iloc[0]), int(main["cds_end"].iloc[0]))
         genes[gene] = GeneModel(
             gene=str(gene),
             chrom=str(main["chrom"].iloc[0]),
@@ -193,5 +239,6 @@ def gene_models(models: pd.DataFrame) -> dict[str, GeneModel]:
             ),
             canonical=frozenset(canonical),
             union_exons=_merge(list(zip(rows["start"], rows["end"], strict=True))),
+            cds=cds,
         )
     return genes

@@ -46,6 +46,11 @@ import pysam
 
 from ikaros.genome import contig_lengths, header_contig
 from ikaros.processes import map_in_processes
+from ikaros.rna.simulate_fusions import (
+    ChimericWriter,
+    add_fusion_fragments,
+    add_noise_fragments,
+)
 
 LESION_COLUMNS = (
     "patient_id",
@@ -366,12 +371,16 @@ def simulate_rna_bam(
     genes: list[str] | None = None,
     settings: RnaSimSettings | None = None,
     chr_prefix: bool = True,
+    fusions: pd.DataFrame | None = None,
+    chimeric_noise: tuple | None = None,
 ) -> pd.DataFrame:
     """Write a sorted, indexed RNA BAM for one sample; return its isoform truth.
 
     `lesions` holds the sample's patient's rows of the truth-lesions table (other patients' rows
     must be filtered out by the caller); `models` is a transcript-model table; `genes` limits the
-    simulated genes (default: all of the table).
+    simulated genes (default: all of the table). `fusions` holds the patient's rows of the
+    truth-fusions table (simulate_fusions.TRUTH_FUSION_COLUMNS); `chimeric_noise` is
+    (FusionNoise, scanned gene names, genome-wide gene table) for the noise chimeras.
     """
     settings = settings or RnaSimSettings()
     lesions = validate_lesions(lesions)
@@ -383,6 +392,7 @@ def simulate_rna_bam(
     columns: dict[str, list[np.ndarray]] = {
         name: [] for name in ("qname", "flag", "rname", "pos", "cigar", "pnext", "tlen")
     }
+    chimeric = ChimericWriter(sample_id, chr_prefix, settings.read_length, settings.mapq)
     serial = 0
     par1 = lesions.loc[lesions["label"].astype(str).str.startswith("PAR1"), "cell_fraction"]
     # the patient's expression profile is drawn before any read, so it does not depend on depth
@@ -416,6 +426,16 @@ def simulate_rna_bam(
                 columns["cigar"].append(cigar.to_numpy(dtype=object))
                 columns["pnext"].append(mate.to_numpy(dtype=np.int64))
                 columns["tlen"].append(tlen.to_numpy(dtype=np.int64))
+    if fusions is not None and not fusions.empty:
+        add_fusion_fragments(
+            chimeric, fusions, models, rng, library, settings.insert_mean, settings.insert_sd
+        )
+    if chimeric_noise is not None:
+        noise, scanned, genome_genes = chimeric_noise
+        add_noise_fragments(
+            chimeric, noise, scanned, models, genome_genes, rng, settings.insert_mean,
+            settings.insert_sd,
+        )  # fmt: skip
     header = ["@HD\tVN:1.6\tSO:coordinate"] + [
         f"@SQ\tSN:{header_contig(name, chr_prefix)}\tLN:{length}"
         for name, length in lengths.items()
@@ -428,14 +448,20 @@ def simulate_rna_bam(
         sam = Path(tmp) / "reads.sam"
         with open(sam, "w") as handle:
             handle.write("\n".join(header) + "\n")
-            if columns["qname"]:
+            if columns["qname"] or chimeric.rows:
                 # sorted here (contig order, then position; stable) so samtools only encodes
                 table = pd.DataFrame(
                     {name: np.concatenate(parts) for name, parts in columns.items()}
+                    if columns["qname"]
+                    else {name: [] for name in columns}
                 )
                 table.insert(4, "mapq", settings.mapq)
                 table.insert(6, "rnext", "=")
-                table["seq"], table["qual"] = "*", "*"
+                table["tag1"], table["tag2"] = "NH:i:1", "HI:i:1"
+                if chimeric.rows:
+                    table = pd.concat([table, chimeric.table()], ignore_index=True)
+                table.insert(9, "seq", "*")
+                table.insert(10, "qual", "*")
                 contig_order = {header_contig(c, chr_prefix): i for i, c in enumerate(lengths)}
                 order = np.lexsort((table["pos"].to_numpy(), table["rname"].map(contig_order)))
                 table.iloc[order].to_csv(handle, sep="\t", header=False, index=False)
