@@ -48,6 +48,7 @@ from ikaros.alignment_files import open_alignment_file
 from ikaros.genome import header_contig, verify_header_build
 from ikaros.rna.gene_table import Gene, GeneLocator
 from ikaros.rna.models import GeneModel
+from ikaros.subtype_names import PH_LIKE_CLASSES, SUBTYPES
 from ikaros.tables import read_tsv, write_table
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,15 @@ def read_partner_table(path: str | Path) -> pd.DataFrame:
         path, PARTNER_COLUMNS, "fusion-partner table", comment="#", dtype=str,
         keep_default_na=False,
     )  # fmt: skip
+    bad = ~table["subtype"].isin(SUBTYPES)
+    bad |= (table["subclass"] != "") & ~table["subclass"].isin(PH_LIKE_CLASSES)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ValueError(
+            f"{path}: data row {row + 1} ({table['five_prime'].iloc[row]}::"
+            f"{table['three_prime'].iloc[row]}): subtype must be one of {', '.join(SUBTYPES)} "
+            f"and subclass empty or one of {', '.join(PH_LIKE_CLASSES)}"
+        )
     return table.loc[:, list(PARTNER_COLUMNS)]
 
 
