@@ -133,7 +133,10 @@ def test_cohort_rna_simulated_then_read_back_in_two_passes(tmp_path):
         for sample_id, bam in zip(samples["sample_id"], samples["rna_bam"], strict=True)
     ]
     cohort_outputs = {name: str(tmp_path / f"cohort.{name}.tsv") for name in RNA_COHORT_OUTPUTS}
-    sources = RnaSources(str(models_path), str(RESOURCES / "marker_genes.tsv"), "GRCh38")
+    sources = RnaSources(
+        str(models_path), str(RESOURCES / "marker_genes.tsv"), "GRCh38",
+        str(RESOURCES / "fusion_partners.tsv"), str(RESOURCES / "genes_GRCh38.tsv"),
+    )  # fmt: skip
     calls = rna_cohort(jobs, sources, cohort_outputs, min_reference_samples=2, processes=2)
     assert (calls["P1_T"].rna_status, calls["P1_T"].rna_class) == ("deleted", "del4-7")
     ikzf1_truth = truth[truth["gene"] == "IKZF1"]["fraction"].max()

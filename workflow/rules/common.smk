@@ -21,6 +21,7 @@ from ikaros.sheets import (  # noqa: E402
     SheetError,
     check_alignment_files,
     check_clinical,
+    check_rna_tables,
     check_samples,
     check_seg_samples,
     data_column,
@@ -61,6 +62,7 @@ class Cohort:
     panel: str
     gene_models: str
     rna_models: str
+    genes: str
     markers: str
     reference_fasta: str
     seg: str
@@ -115,6 +117,12 @@ def load_cohort(name, settings):
         check_seg_samples(seg_ids, samples, seg)
         seg_samples = frozenset(seg_ids)
     check_samples(samples, samples_source, seg_samples)
+    check_rna_tables(
+        samples,
+        samples_source,
+        shared_classifier=settings.get("classifier_calls"),
+        labels=REPO / "resources" / "classifier_labels.tsv",
+    )
     check_clinical(clinical, samples, clinical_source)
     if "simulate" not in settings:
         check_alignment_files(
@@ -129,6 +137,7 @@ def load_cohort(name, settings):
         panel=panel,
         gene_models=gene_models,
         rna_models=str(REPO / "resources" / f"rna_transcript_models_{build}.tsv"),
+        genes=str(REPO / "resources" / f"genes_{build}.tsv"),
         markers=str(REPO / "resources" / "marker_genes.tsv"),
         reference_fasta=settings.get("reference_fasta", ""),
         seg=seg,
@@ -508,6 +517,7 @@ RNA_FILES = {
     "expression": "expression.tsv",
     "ikzf1": "ikzf1_rna.tsv",
     "sashimi": "sashimi.png",
+    "fusions": "fusions.tsv",
 }
 RNA_COHORT_FILES = {
     "counts": "expression_counts.tsv",
@@ -515,6 +525,9 @@ RNA_COHORT_FILES = {
     "relative": "expression_log2_vs_controls.tsv",
     "reference": "exon_coverage_reference.tsv",
 }
+
+
+FUSION_PARTNERS = str(REPO / "resources" / "fusion_partners.tsv")
 
 
 def rna_samples(cohort):
@@ -548,6 +561,8 @@ def rna_inputs(cohort):
         "indexes": indexes,
         "models": cohort.rna_models,
         "markers": cohort.markers,
+        "partners": FUSION_PARTNERS,
+        "genes": cohort.genes,
     }
     if cohort.reference_fasta:
         inputs["reference_fasta"] = cohort.reference_fasta
@@ -580,6 +595,57 @@ def rna_junctions(wildcards):
 def rna_patients(wildcards):
     samples = rna_samples(cohort_of(wildcards))
     return dict(zip(samples["sample_id"], samples["patient_id"]))
+
+
+def sheet_files(cohort, column):
+    """The non-empty values of a file column of the sheet, in sheet order."""
+    return list(data_column(cohort.samples, column).dropna())
+
+
+def classifier_tables(cohort):
+    """The sheet's per-sample classifier tables and the cohort's one, each once."""
+    files = list(dict.fromkeys(sheet_files(cohort, "classifier_calls")))
+    shared = config["cohorts"][cohort.name].get("classifier_calls")
+    return files + ([shared] if shared and shared not in files else [])
+
+
+def has_rna_subtype_evidence(cohort):
+    return (
+        not rna_samples(cohort).empty
+        or not cohort.with_data("fusions").empty
+        or bool(classifier_tables(cohort))
+    )
+
+
+def rna_subtype_inputs(cohort):
+    return {
+        "own_fusions": [
+            rna_sample_files(cohort, s)["fusions"]
+            for s in rna_samples(cohort)["sample_id"]
+        ],
+        "imported": sheet_files(cohort, "fusions"),
+        "classifiers": classifier_tables(cohort),
+        "partners": FUSION_PARTNERS,
+        "models": cohort.rna_models,
+        "gene_ids": str(REPO / "resources" / "gene_ids.tsv"),
+        "labels": str(REPO / "resources" / "classifier_labels.tsv"),
+    }
+
+
+def sample_patients(cohort):
+    samples = cohort.samples
+    patients = data_column(samples, "patient_id")
+    return {
+        s: (p if isinstance(p, str) else s)
+        for s, p in zip(samples["sample_id"], patients)
+    }
+
+
+def rna_subtype_tables(wildcards):
+    cohort = cohort_of(wildcards)
+    if not has_rna_subtype_evidence(cohort):
+        return []
+    return [f"results/{cohort.name}/rna/subtype_evidence.tsv"]
 
 
 # --- relapse inputs -------------------------------------------------------

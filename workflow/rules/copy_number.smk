@@ -52,6 +52,7 @@ rule patients_table:
         rna_junctions=rna_junctions,
         karyotypes=karyotype_tables,
         variant_flags=variant_flags,
+        rna_subtype=rna_subtype_tables,
     output:
         patients=report(
             "results/{cohort}/patients.tsv",

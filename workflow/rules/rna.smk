@@ -1,7 +1,9 @@
-"""RNA-seq evidence: junctions, exon coverage, expression and the RNA-only IKZF1 call.
+"""RNA-seq evidence: junctions, exon coverage, expression, fusions and the RNA-only IKZF1 call.
 
 One rule per cohort with RNA BAMs, named rna_evidence_<cohort>: its two passes (every sample's
 tables, then the calls against the cohort's exon-coverage reference) need the whole cohort.
+One rule per cohort with any RNA subtype evidence (RNA BAMs, imported fusion tables, classifier
+calls), rna_subtype_evidence_<cohort>: the cohort's fusion and classifier tables, per patient.
 """
 
 for cohort in [c for c in COHORTS.values() if not rna_samples(c).empty]:
@@ -24,3 +26,25 @@ for cohort in [c for c in COHORTS.values() if not rna_samples(c).empty]:
             settings=config["rna"],
         script:
             "../scripts/rna_evidence.py"
+
+
+for cohort in [c for c in COHORTS.values() if has_rna_subtype_evidence(c)]:
+
+    rule:
+        name:
+            f"rna_subtype_evidence_{cohort.name}"
+        input:
+            **rna_subtype_inputs(cohort),
+        output:
+            fusions=f"results/{cohort.name}/rna/fusions.tsv",
+            classifier=f"results/{cohort.name}/rna/classifier_calls.tsv",
+            evidence=f"results/{cohort.name}/rna/subtype_evidence.tsv",
+        log:
+            f"logs/{cohort.name}/rna_subtype_evidence.log",
+        conda:
+            "../../envs/rna.yaml"
+        params:
+            imports=list(cohort.with_data("fusions")["sample_id"]),
+            patients=sample_patients(cohort),
+        script:
+            "../scripts/rna_subtype_evidence.py"

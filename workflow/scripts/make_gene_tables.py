@@ -39,6 +39,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ikaros.genome import PRIMARY_CHROMOSOMES  # noqa: E402
+from ikaros.rna.fusion_imports import PREVIOUS_SYMBOLS  # noqa: E402
 from ikaros.rna.gene_table import GENE_COLUMNS, GENE_ID_COLUMNS  # noqa: E402
 from make_shipped_panels import PackageFiles  # noqa: E402
 
@@ -75,6 +76,10 @@ def gene_table(files: PackageFiles) -> pd.DataFrame:
             (locus, chrom, int(segments["start"].min()), int(segments["end"].max()), strand, "IG")
         )
     table = pd.DataFrame(rows, columns=list(GENE_COLUMNS))
+    # older annotations (GRCh37) still use previous symbols: current names, as in GRCh38
+    present = set(table["gene"])
+    renamed = {old: new for old, new in PREVIOUS_SYMBOLS.items() if new not in present}
+    table["gene"] = table["gene"].replace(renamed)
     order = {c: i for i, c in enumerate(PRIMARY_CHROMOSOMES)}
     table["rank"] = table["chrom"].map(order)
     table = table.sort_values(["rank", "start", "gene"], kind="mergesort").drop(columns="rank")

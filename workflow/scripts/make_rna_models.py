@@ -40,6 +40,7 @@ from ikaros.rna.models import (  # noqa: E402
     MODEL_COLUMNS,
     transcript_introns,
 )
+from ikaros.rna.fusion_imports import PREVIOUS_SYMBOLS  # noqa: E402
 from make_shipped_panels import PackageFiles, transcripts_exons  # noqa: E402
 
 # gene, purpose, note: the RNA gene set. purpose: panel (copy-number panel genes whose splicing
@@ -66,6 +67,8 @@ GENES: tuple[tuple[str, str, str], ...] = (
     ("CDX2", "subtype_marker", "aberrant expression in CDX2/UBTF B-ALL"),
     ("EPOR", "subtype_marker", "overexpressed in EPOR-rearranged Ph-like B-ALL"),
 )
+# The genes of resources/expression_markers.tsv not listed above (subtype_marker)
+EXPRESSION_MARKERS = Path(__file__).resolve().parents[2] / "resources" / "expression_markers.tsv"
 FUSION_PARTNERS = Path(__file__).resolve().parents[2] / "resources" / "fusion_partners.tsv"
 IG_LOCI = ("IGH", "IGK", "IGL")
 ALTERNATIVE_FIRST_EXON = ("CDKN2A",)
@@ -84,6 +87,19 @@ def fusion_genes(listed: list[str]) -> list[tuple[str, str, str]]:
     return [
         (gene, "fusion_partner", "fusion partner: " + ", ".join(dict.fromkeys(subtypes)))
         for gene, subtypes in genes.items()
+    ]
+
+
+def marker_genes(listed: list[str]) -> list[tuple[str, str, str]]:
+    """The genes of resources/expression_markers.tsv not yet in `listed`."""
+    markers = pd.read_csv(EXPRESSION_MARKERS, sep="\t", comment="#", dtype=str)
+    genes: dict[str, list[str]] = {}
+    for row in markers.itertuples(index=False):
+        if row.gene not in listed:
+            genes.setdefault(row.gene, []).append(row.set)
+    return [
+        (gene, "subtype_marker", "expression marker: " + ", ".join(dict.fromkeys(sets)))
+        for gene, sets in genes.items()
     ]
 
 
@@ -174,8 +190,12 @@ def matching_transcript(rows: pd.DataFrame, model: pd.DataFrame) -> str | None:
 
 
 def gene_transcripts(exons: pd.DataFrame, gene: str, shipped: pd.DataFrame) -> pd.DataFrame:
-    """The chosen transcripts of one gene, labelled gene-1, gene-2 (package IDs are made up)."""
+    """The chosen transcripts of one gene, labelled gene-1, gene-2 (package IDs are made up);
+    a gene the package names by a previous symbol (GRCh37: IGJ for JCHAIN) is found by it."""
     rows = exons[exons["gene"] == gene]
+    if rows.empty:
+        previous = [old for old, new in PREVIOUS_SYMBOLS.items() if new == gene]
+        rows = exons[exons["gene"].isin(previous)].assign(gene=gene)
     if rows.empty:
         return rows
     if rows["chrom"].nunique() > 1:  # pseudoautosomal: keep the chrX copy
@@ -222,12 +242,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    genes = list(GENES) + fusion_genes([gene for gene, _, _ in GENES])
+    genes = list(GENES) + marker_genes([gene for gene, _, _ in GENES])
+    genes += fusion_genes([gene for gene, _, _ in genes])
     names = [gene for gene, _, _ in genes]
     present: dict[str, list[str]] = {gene: [] for gene in names}
     for build, package in (("GRCh37", args.hg19), ("GRCh38", args.hg38)):
         files = PackageFiles(package)
-        exons = transcripts_exons(files, names[1:])
+        previous = [old for old, new in PREVIOUS_SYMBOLS.items() if new in names]
+        exons = transcripts_exons(files, names[1:] + previous)
         codons = {name: files.table(name) for name in ("start_codons", "stop_codons")}
         shipped = pd.read_csv(args.gene_models / f"gene_models_{build}.tsv", sep="\t")
         parts = [reference_ikzf1(args.reference, build)]

@@ -9,6 +9,7 @@ Input
              exon skipping is reported in rna_pax5 and rna_erg)
   karyotypes (optional) results/{cohort}/karyotypes.tsv (call_karyotypes_<cohort>)
   variant_flags (optional) results/{cohort}/variants/flags.tsv (call_variants_<cohort>)
+  rna_subtype (optional) results/{cohort}/rna/subtype_evidence.tsv (rna_subtype_evidence_<cohort>)
 Params
   patients   all patient IDs of the cohort (optional); a patient without any DNA summary
              gets ikzf1_status not_assessable unless RNA makes the call
@@ -22,7 +23,9 @@ Output
              ikzf1_exons_deleted are the integrated call. A patient with several DNA sources
              gets the BAM one, else CNVkit, else SEG; the others are named in `notes`.
              Then the karyotype (ikaros.patients.KARYOTYPE_COLUMNS) and driver-variant
-             columns (ikaros.patients.VARIANT_COLUMNS), empty where the step had no input.
+             columns (ikaros.patients.VARIANT_COLUMNS) and the RNA subtype evidence
+             (ikaros.rna.subtype_evidence.RNA_SUBTYPE_COLUMNS: fusions, imported classifier
+             labels), empty where the step had no input.
 Log
   the rule's log file.
 """
@@ -69,7 +72,10 @@ def optional_table(name):
     return pd.read_csv(paths[0], sep="\t", dtype=str, keep_default_na=False) if paths else None
 
 
-table = add_tumour_tables(table, optional_table("karyotypes"), optional_table("variant_flags"))
+table = add_tumour_tables(
+    table, optional_table("karyotypes"), optional_table("variant_flags"),
+    optional_table("rna_subtype"),
+)  # fmt: skip
 logging.info("%d patients; IKZF1 status: %s; DNA/RNA: %s", len(table),
              table["ikzf1_status"].value_counts().to_dict(),
              table["dna_rna_agreement"].value_counts().to_dict())  # fmt: skip

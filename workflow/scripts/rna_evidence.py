@@ -3,12 +3,15 @@
 input:  bams, indexes    the samples' RNA BAM/CRAMs (spliced alignments) and their indexes
         models           resources/rna_transcript_models_{build}.tsv
         markers          resources/marker_genes.tsv
+        partners         resources/fusion_partners.tsv (the genes read for chimeric reads)
+        genes            resources/genes_{build}.tsv (names the partner of a chimeric read)
         reference_fasta  (optional; needed for CRAM)
 params: jobs             per sample: sample_id, bam, outputs = {junctions, exon_coverage,
-                         expression, ikzf1, sashimi} (ikaros.rna.cohort.RnaJob)
+                         expression, ikzf1, sashimi, fusions} (ikaros.rna.cohort.RnaJob)
         build            GRCh37 | GRCh38 (checked against each header)
-        settings         the config's rna block: min_mapq (10), min_reference_samples (10)
-output: per sample (lists): junctions, exon_coverage, expression, ikzf1, sashimi;
+        settings         the config's rna block: min_mapq (10), min_reference_samples (10),
+                         fusions (ikaros.rna.fusions.FusionSettings fields)
+output: per sample (lists): junctions, exon_coverage, expression, ikzf1, sashimi, fusions;
         cohort: counts, tpm, relative (genes x samples), reference (exon-coverage profile)
 threads: worker processes
 """
@@ -17,6 +20,7 @@ import logging
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.rna.cohort import RnaJob, RnaSources, rna_cohort
+from ikaros.rna.fusions import FusionSettings
 
 logging.basicConfig(
     filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
@@ -26,8 +30,11 @@ sources = RnaSources(
     models=snakemake.input.models,
     markers=snakemake.input.markers,
     build=snakemake.params.build,
+    partners=snakemake.input.partners,
+    genes=snakemake.input.genes,
     min_mapq=int(settings.get("min_mapq", 10)),
     reference_fasta=snakemake.input.get("reference_fasta", None) or None,
+    fusion_settings=FusionSettings(**dict(settings.get("fusions", None) or {})),
 )
 jobs = [RnaJob(**job) for job in snakemake.params.jobs]
 out = snakemake.output

@@ -1,9 +1,12 @@
 """Rule simulate_<cohort>: a simulated cohort's sheets, truth tables and every sample's BAM.
 
 input: panel, gene_models, rna_models (resources/rna_transcript_models_{build}.tsv),
+       partners (resources/fusion_partners.tsv), genes (resources/genes_{build}.tsv): the
+       fusion genes and the genome-wide genes of the chimeric noise reads,
        gene_spans (resources/gene_spans_{build}.tsv: where the simulated driver variants go)
 params: settings (the cohort's `simulate` block), build, cohort, bam_dir
-output: samples, clinical, truth_lesions, truth_patients, truth_rna (aberrant isoforms of the
+output: samples, clinical, truth_lesions, truth_patients, truth_fusions (the RNA tumours'
+        fusions, ikaros.simulate.fusions), truth_rna (aberrant isoforms of the
         RNA BAMs: sample_id gene transcript isoform exons_deleted fraction), bams, indexes,
         rna_bams, rna_indexes (lists), truth_variants (driver variants of the simulated VCFs:
         patient_id sample_id gene chrom pos protein_change vaf), vcfs, vcf_indexes (lists)
@@ -19,7 +22,12 @@ import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.annotation import read_gene_models, read_gene_spans
 from ikaros.panel import read_panel
 from ikaros.rna.models import read_transcript_models
+from ikaros.rna.fusions import read_partner_table, scanned_genes
+from ikaros.rna.gene_table import read_genes
 from ikaros.rna.simulate import RnaSimSettings, simulate_cohort_rna
+from ikaros.rna.simulate_fusions import FusionNoise
+from ikaros.simulate.fusions import draw_fusions
+from ikaros.tables import write_table
 from ikaros.simulate import (
     SimulationSettings,
     design_cohort,
@@ -52,6 +60,9 @@ write_design(
 records = simulate_cohort_bams(
     design, read_panel(snakemake.input.panel), params.build, settings, snakemake.threads
 )
+fusion_truth = draw_fusions(design.samples, design.lesions, settings.seed, settings.fusion_rate)
+write_table(fusion_truth, outputs.truth_fusions)
+partners = read_partner_table(snakemake.input.partners)
 rna_truth = simulate_cohort_rna(
     design.samples,
     design.lesions,
@@ -60,6 +71,8 @@ rna_truth = simulate_cohort_rna(
     settings.seed,
     RnaSimSettings(fragments_per_tpm_kb=settings.rna_fragments_per_tpm_kb),
     snakemake.threads,
+    fusions=fusion_truth,
+    chimeric_noise=(FusionNoise(), scanned_genes(partners), read_genes(snakemake.input.genes)),
 )
 partial = f"{outputs.truth_rna}.partial"
 rna_truth.to_csv(partial, sep="\t", index=False, float_format="%.6f")

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ikaros.ikzf1plus import CODELETIONS, EXCLUSION, PATIENT_COLUMNS, ikzf1plus
 from ikaros.rna.isoforms import RnaCall, integrate
+from ikaros.rna.subtype_evidence import RNA_SUBTYPE_COLUMNS
 
 RNA_COLUMNS = (
     "dna_ikzf1_status",
@@ -51,7 +52,9 @@ VARIANT_COLUMNS = (
     "ras_mutation", "jak_stat_mutation", "tp53_mutation", "driver_variants",
 )  # fmt: skip
 RNA_TABLE_COLUMNS = (*PATIENT_COLUMNS, *RNA_COLUMNS)
-PATIENTS_TABLE_COLUMNS = (*RNA_TABLE_COLUMNS, *KARYOTYPE_COLUMNS, *VARIANT_COLUMNS)
+PATIENTS_TABLE_COLUMNS = (
+    *RNA_TABLE_COLUMNS, *KARYOTYPE_COLUMNS, *VARIANT_COLUMNS, *RNA_SUBTYPE_COLUMNS,
+)  # fmt: skip
 
 
 def _flag(value: bool | None) -> str:
@@ -133,12 +136,19 @@ def add_rna_evidence(
 
 
 def add_tumour_tables(
-    table: pd.DataFrame, karyotypes: pd.DataFrame | None, flags: pd.DataFrame | None
+    table: pd.DataFrame,
+    karyotypes: pd.DataFrame | None,
+    flags: pd.DataFrame | None,
+    rna_subtype: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The patients table with each patient's karyotype and driver-variant columns (empty for
-    a patient the step did not reach: no segments, or no VCF)."""
+    """The patients table with each patient's karyotype, driver-variant and RNA subtype-evidence
+    columns (empty for a patient the step did not reach: no segments, no VCF, no RNA)."""
     out = table.copy()
-    for extra, columns in ((karyotypes, KARYOTYPE_COLUMNS), (flags, VARIANT_COLUMNS)):
+    extras = (
+        (karyotypes, KARYOTYPE_COLUMNS), (flags, VARIANT_COLUMNS),
+        (rna_subtype, RNA_SUBTYPE_COLUMNS),
+    )  # fmt: skip
+    for extra, columns in extras:
         if extra is None or extra.empty:
             for column in columns:
                 out[column] = ""

@@ -22,7 +22,9 @@ from ikaros.variants.vcf import VcfError, inspect_vcf
 SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 SAMPLE_COLUMNS = ("sample_id", "patient_id", "role", "dna_bam", "blast_percent", "sex")
 # Optional data columns: a tumour needs at least one data source (or rows in the cohort's SEG).
-DATA_COLUMNS = ("dna_bam", "rna_bam", "cnvkit_cns", "cnvkit_cnr")
+DATA_COLUMNS = (
+    "dna_bam", "rna_bam", "cnvkit_cns", "cnvkit_cnr", "rna_counts", "fusions", "classifier_calls",
+)  # fmt: skip
 ALIGNMENT_COLUMNS = ("dna_bam", "rna_bam")
 TEXT_COLUMNS = (
     "sample_id", "patient_id", "role", *DATA_COLUMNS, "sex", "protocol", "subtype", "event",
@@ -156,8 +158,8 @@ def _check_data_sources(samples: pd.DataFrame, source: str, seg_samples: frozens
         position = int(no_data.to_numpy().nonzero()[0][0])
         raise SheetError(
             f"{source}: {_row(samples, position)} (sample {samples['sample_id'].iloc[position]}), "
-            "columns dna_bam, rna_bam, cnvkit_cns: a tumor sample needs at least one of them "
-            "(or rows in the cohort's SEG file)"
+            "columns dna_bam, rna_bam, cnvkit_cns, rna_counts, fusions, classifier_calls: a "
+            "tumor sample needs at least one of them (or rows in the cohort's SEG file)"
         )
     orphan_cnr = (
         data_column(samples, "cnvkit_cnr").notna() & data_column(samples, "cnvkit_cns").isna()
@@ -262,6 +264,53 @@ def check_vcfs(samples: pd.DataFrame, build: str, source: str, base_dir: str | P
             )  # fmt: skip
         except VcfError as error:
             raise SheetError(f"{where}: {error}") from None
+
+
+def check_rna_tables(
+    samples: pd.DataFrame,
+    source: str,
+    base_dir: str | Path = ".",
+    shared_classifier: str | None = None,
+    labels: str | Path | None = None,
+) -> None:
+    """Every `fusions` table is one of the known callers' formats; every classifier table
+    (sheet column `classifier_calls`, the cohort's shared one) names sheet samples and labels
+    the label map knows. Small files, read whole at parse time."""
+    from ikaros.rna.classifier_imports import (
+        ClassifierImportError,
+        import_classifier_calls,
+        read_label_map,
+    )
+    from ikaros.rna.fusion_imports import FusionImportError, detect_caller
+
+    for position, value in enumerate(data_column(samples, "fusions")):
+        if pd.isna(value):
+            continue
+        where = (
+            f"{source}: {_row(samples, position)} (sample {samples['sample_id'].iloc[position]})"
+        )
+        try:
+            detect_caller(resolve_path(value, base_dir))
+        except FusionImportError as error:
+            raise SheetError(f"{where}, column fusions: {error}") from None
+    label_map = None
+    sample_ids = list(samples["sample_id"])
+    tables = [
+        (f"{source}: {_row(samples, i)} (sample {samples['sample_id'].iloc[i]}), column "
+         "classifier_calls", value, samples["sample_id"].iloc[i])
+        for i, value in enumerate(data_column(samples, "classifier_calls")) if pd.notna(value)
+    ]  # fmt: skip
+    if shared_classifier:
+        tables.append(("config: classifier_calls", shared_classifier, None))
+    for where, value, sample_id in tables:
+        if label_map is None:
+            label_map = read_label_map(labels)
+        try:
+            calls = import_classifier_calls(resolve_path(value, base_dir), label_map, sample_ids)
+        except ClassifierImportError as error:
+            raise SheetError(f"{where}: {error}") from None
+        if sample_id is not None and sample_id not in set(calls["sample_id"]):
+            raise SheetError(f"{where}: {value} has no row for sample {sample_id}")
 
 
 def _check_alignment_file(

@@ -1,7 +1,8 @@
 """A cohort's RNA evidence in two passes: every sample's tables, then the IKZF1 calls.
 
-Pass 1 reads each RNA BAM once (through its index, panel genes only) and writes its junction,
-exon-coverage and expression tables. The cohort's exon-coverage reference (median relative depth
+Pass 1 reads each RNA BAM once over its genes (through its index) and writes its junction,
+exon-coverage and expression tables, then reads the fusion partner genes for chimeric reads
+(`fusions`) and writes its fusion calls. The cohort's exon-coverage reference (median relative depth
 and background intron readthrough per exon, `exon_coverage.reference_profile`) is then built
 from all samples, when there are at least `min_reference_samples` of them: most patients carry
 no deletion at any given exon, so the median is the normal profile. Pass 2 makes each sample's
@@ -20,13 +21,16 @@ from ikaros.processes import map_in_processes
 from ikaros.rna.evidence import sample_tables
 from ikaros.rna.exon_coverage import reference_profile, write_exon_coverage
 from ikaros.rna.expression import expression_matrix, write_expression
+from ikaros.rna.fusions import FusionSettings, read_partner_table, sample_fusions, write_fusions
+from ikaros.rna.gene_table import GeneLocator, read_genes
 from ikaros.rna.isoforms import RnaCall, RnaCallSettings, call_ikzf1_rna, write_rna_call
 from ikaros.rna.junctions import write_junction_table
+from ikaros.rna.models import gene_models, read_transcript_models
 from ikaros.rna.sashimi import plot_sashimi
 
 log = logging.getLogger(__name__)
 
-RNA_SAMPLE_OUTPUTS = ("junctions", "exon_coverage", "expression", "ikzf1", "sashimi")
+RNA_SAMPLE_OUTPUTS = ("junctions", "exon_coverage", "expression", "ikzf1", "sashimi", "fusions")
 RNA_COHORT_OUTPUTS = ("counts", "tpm", "relative", "reference")
 # cohort output, expression-table column, decimals
 MATRICES = (
@@ -52,8 +56,11 @@ class RnaSources:
     models: str
     markers: str
     build: str
+    partners: str
+    genes: str
     min_mapq: int = 10
     reference_fasta: str | None = None
+    fusion_settings: FusionSettings = FusionSettings()
 
 
 _WORKER: dict = {}
@@ -61,6 +68,9 @@ _WORKER: dict = {}
 
 def _init_worker(sources: RnaSources) -> None:
     _WORKER["sources"] = sources
+    _WORKER["partners"] = read_partner_table(sources.partners)
+    _WORKER["locator"] = GeneLocator(read_genes(sources.genes))
+    _WORKER["models"] = gene_models(read_transcript_models(sources.models))
 
 
 def _tables(job: RnaJob) -> tuple[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
@@ -72,6 +82,12 @@ def _tables(job: RnaJob) -> tuple[str, tuple[pd.DataFrame, pd.DataFrame, pd.Data
     write_junction_table(junctions, job.outputs["junctions"])
     write_exon_coverage(coverage, job.outputs["exon_coverage"])
     write_expression(expression, job.outputs["expression"])
+    fusions = sample_fusions(
+        job.bam, job.sample_id, _WORKER["partners"], _WORKER["models"], _WORKER["locator"],
+        sources.build, sources.fusion_settings, sources.reference_fasta,
+    )  # fmt: skip
+    write_fusions(fusions, job.outputs["fusions"])
+    log.info("%s: %d fusion call(s)", job.sample_id, len(fusions))
     return job.sample_id, (junctions, coverage, expression)
 
 

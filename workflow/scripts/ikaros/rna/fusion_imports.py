@@ -43,7 +43,7 @@ PREVIOUS_SYMBOLS = {
     "MLL": "KMT2A", "MLL1": "KMT2A", "AF4": "AFF1", "MLLT2": "AFF1", "ENL": "MLLT1",
     "AF9": "MLLT3", "AF10": "MLLT10", "AF1P": "EPS15", "E2A": "TCF3", "TEL": "ETV6",
     "AML1": "RUNX1", "CBFA2": "RUNX1", "C20orf112": "NOL4L", "CIZ": "ZNF384", "NMP4": "ZNF384",
-    "CAN": "NUP214", "D4Z4": "DUX4", "EBF": "EBF1",
+    "CAN": "NUP214", "D4Z4": "DUX4", "EBF": "EBF1", "IGJ": "JCHAIN", "GPR110": "ADGRF1",
 }  # fmt: skip
 FUSIONCATCHER_POINTS = (
     "Fusion_point_for_gene_1(5end_fusion_partner)",

@@ -472,8 +472,11 @@ def simulate_rna_bam(
 
 
 def _simulate_cohort_sample(job: tuple) -> pd.DataFrame:
-    sample_id, bam, lesions, models, build, seed, settings = job
-    return simulate_rna_bam(bam, sample_id, lesions, models, build, seed, settings=settings)
+    sample_id, bam, lesions, models, build, seed, settings, fusions, noise = job
+    return simulate_rna_bam(
+        bam, sample_id, lesions, models, build, seed, settings=settings, fusions=fusions,
+        chimeric_noise=noise,
+    )  # fmt: skip
 
 
 def simulate_cohort_rna(
@@ -484,9 +487,13 @@ def simulate_cohort_rna(
     seed: int,
     settings: RnaSimSettings | None = None,
     processes: int = 1,
+    fusions: pd.DataFrame | None = None,
+    chimeric_noise: tuple | None = None,
 ) -> pd.DataFrame:
     """Write the RNA BAM of every sample with an `rna_bam` (samples sheet columns sample_id,
     patient_id, rna_bam) from the cohort's truth lesions; return the isoform truth of all.
+    `fusions` is the cohort's truth-fusions table (rows by patient_id); `chimeric_noise` as
+    for `simulate_rna_bam`.
 
     Each sample draws from its own stream (`sample_generator`), so the BAMs do not depend on
     the number of workers; the truth rows come back in sheet order.
@@ -501,6 +508,8 @@ def simulate_cohort_rna(
             build,
             seed,
             settings,
+            None if fusions is None else fusions[fusions["patient_id"] == record.patient_id],
+            chimeric_noise,
         )
         for record in with_rna.itertuples(index=False)
     ]

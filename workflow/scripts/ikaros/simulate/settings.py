@@ -45,6 +45,9 @@ class SimulationSettings:
     rna_fraction: float = 0.0
     rna_only_fraction: float = 0.0
     rna_fragments_per_tpm_kb: float = 15.0
+    # share of the RNA tumours without a PAR1 deletion that carry a defining fusion
+    # (ikaros.simulate.fusions; a PAR1 deletion always makes P2RY8::CRLF2)
+    fusion_rate: float = 0.0
     # share of the DNA tumours with a VCF (germline SNPs and driver variants, VEP-annotated;
     # ikaros.simulate.variants), drawn from a stream of their own
     vcf_fraction: float = 0.0
@@ -94,7 +97,7 @@ class SimulationSettings:
         for name in (
             "unknown_sex_fraction", "ikzf1_rate", "subclonal_rate", "low_mapq_fraction",
             "duplicate_fraction", "secondary_fraction", "supplementary_fraction",
-            "qcfail_fraction", "rna_fraction", "rna_only_fraction",
+            "qcfail_fraction", "rna_fraction", "rna_only_fraction", "fusion_rate",
         ):  # fmt: skip
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name} must be within 0-1")

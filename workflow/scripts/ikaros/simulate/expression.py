@@ -1,0 +1,81 @@
+"""Gene count profiles with subtype marker expression, as different laboratories would give them.
+
+Each gene has a cohort-wide relative abundance (log2, against the housekeeping genes):
+housekeeping genes about 0, other genes normal around `typical_level` (marker genes near it),
+the `silent` marker
+genes (DUX4, NUTM1, HLF, CDX2) at `silent_level`. A sample of subtype S has the genes of S's
+marker sets moved by `fold_log2` (up or down; a silent gene to `driven_level`). On top: the
+patient's biological noise (`noise_sd` per gene), a laboratory's gene-specific bias shared by
+all its samples (`lab_bias_sd`: 3' bias, read length, annotation), a library size drawn
+log-uniformly between `min_library` and `max_library` reads, negative-binomial counting noise,
+and a share `missing_fraction` of genes the laboratory's annotation does not count (absent
+from its tables). Everything comes from the generator passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    typical_level: float = -6.0
+    typical_sd: float = 2.0
+    silent_level: float = -16.0
+    driven_level: float = -3.0
+    fold_log2: float = 3.0
+    noise_sd: float = 0.4
+    lab_bias_sd: float = 0.5
+    min_library: float = 2e6
+    max_library: float = 6e7
+    dispersion: float = 0.05
+    missing_fraction: float = 0.03
+
+
+def simulate_profiles(
+    subtypes: list[str],
+    markers: pd.DataFrame,
+    genes: list[str],
+    housekeeping: list[str],
+    rng: np.random.Generator,
+    settings: ProfileSettings | None = None,
+) -> pd.DataFrame:
+    """Counts, genes x samples (columns S001 ...), NaN for genes the laboratory does not count;
+    `subtypes[i]` is sample i's subtype token (markers of other subtypes stay at baseline)."""
+    settings = settings or ProfileSettings()
+    genes = list(dict.fromkeys(list(genes) + list(markers["gene"]) + list(housekeeping)))
+    index = {g: i for i, g in enumerate(genes)}
+    base = rng.normal(settings.typical_level, settings.typical_sd, len(genes))
+    for gene in housekeeping:
+        base[index[gene]] = rng.normal(0.0, 0.3)
+    silent = set(markers.loc[markers["kind"] == "silent", "gene"])
+    for gene in set(markers["gene"]) - silent:
+        # marker genes are chosen among well-expressed ones: no unlucky near-silent marker
+        base[index[gene]] = settings.typical_level + rng.normal(0.0, 0.5)
+    for gene in silent:
+        base[index[gene]] = settings.silent_level
+    bias = rng.normal(0.0, settings.lab_bias_sd, len(genes))
+    missing = rng.random(len(genes)) < settings.missing_fraction
+    for gene in list(markers["gene"]) + list(housekeeping):
+        missing[index[gene]] = False  # the laboratory counts the genes the test is about
+    columns = {}
+    for number, subtype in enumerate(subtypes, start=1):
+        level = base + rng.normal(0.0, settings.noise_sd, len(genes))
+        for row in markers[markers["subtype"] == subtype].itertuples(index=False):
+            i = index[row.gene]
+            if row.gene in silent:
+                level[i] = settings.driven_level + rng.normal(0.0, settings.noise_sd)
+            else:
+                level[i] += settings.fold_log2 if row.direction == "up" else -settings.fold_log2
+        share = np.exp2(level + bias)
+        library = float(np.exp(rng.uniform(np.log(settings.min_library),
+                                           np.log(settings.max_library))))  # fmt: skip
+        mean = library * share / share.sum()
+        shape = 1.0 / settings.dispersion
+        counts = rng.poisson(rng.gamma(shape, mean / shape)).astype(float)
+        counts[missing] = np.nan
+        columns[f"S{number:03d}"] = counts
+    return pd.DataFrame(columns, index=pd.Index(genes, name="gene"))

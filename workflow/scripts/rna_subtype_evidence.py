@@ -1,0 +1,64 @@
+"""Rule rna_subtype_evidence_<cohort>: the cohort's fusion calls and classifier labels, per patient.
+
+input:  own_fusions      fusions.tsv of every RNA BAM (rna_evidence_<cohort>; may be empty)
+        imported         the samples' caller tables (sheet column `fusions`), in `imports` order
+        classifiers      the classifier tables (sheet column `classifier_calls` and the cohort's
+                         `classifier_calls` in config)
+        partners, models, gene_ids, labels   resources (fusion partners, transcript models,
+                         Ensembl IDs, classifier label map)
+params: imports          sample_id per imported caller table (same order as `imported`)
+        patients         sample_id -> patient_id of every sample of the cohort
+output: fusions          results/{cohort}/rna/fusions.tsv (every call, own and imported)
+        classifier       results/{cohort}/rna/classifier_calls.tsv
+        evidence         results/{cohort}/rna/subtype_evidence.tsv (one row per patient)
+"""
+
+import logging
+
+import pandas as pd
+
+import _library_path  # noqa: F401  (this workflow's ikaros first)
+from ikaros.rna.classifier_imports import import_classifier_calls, read_label_map
+from ikaros.rna.fusion_imports import import_fusions
+from ikaros.rna.fusions import read_partner_table
+from ikaros.rna.gene_table import read_gene_ids, symbol_of_ids
+from ikaros.rna.models import gene_models, read_transcript_models
+from ikaros.rna.subtype_evidence import cohort_fusions, empty_classifier_table, patient_rna_evidence
+from ikaros.tables import write_table
+
+logging.basicConfig(
+    filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+)
+inputs, params = snakemake.input, snakemake.params
+patients = dict(params.patients)
+partners = read_partner_table(inputs.partners)
+models = gene_models(read_transcript_models(inputs.models))
+symbols = symbol_of_ids(read_gene_ids(inputs.gene_ids))
+tables = [
+    pd.read_csv(p, sep="\t", keep_default_na=False, na_values=[""]) for p in inputs.own_fusions
+]
+tables = [t.assign(original_fusion="") for t in tables]
+for path, sample_id in zip(inputs.imported, params.imports, strict=True):
+    calls = import_fusions(path, sample_id, partners, models, symbols)
+    logging.info("%s: %d known fusion(s) imported from %s", sample_id, len(calls), path)
+    tables.append(calls)
+fusions = cohort_fusions(tables, patients)
+labels = read_label_map(inputs.labels)
+classifier_tables = [import_classifier_calls(p, labels, list(patients)) for p in inputs.classifiers]
+classifier = (
+    pd.concat(classifier_tables, ignore_index=True)
+    if classifier_tables
+    else empty_classifier_table()
+)
+duplicated = sorted(set(classifier.loc[classifier["sample_id"].duplicated(), "sample_id"]))
+if duplicated:
+    raise ValueError(
+        f"classifier calls: sample(s) {', '.join(duplicated)} are called in more than one "
+        "classifier table (sheet column classifier_calls and the cohort's classifier_calls)"
+    )
+evidence = patient_rna_evidence(fusions, classifier, patients)
+write_table(fusions, snakemake.output.fusions)
+write_table(classifier, snakemake.output.classifier)
+write_table(evidence, snakemake.output.evidence)
+logging.info("%d fusion calls, %d classifier calls, %d patients with RNA subtype evidence",
+             len(fusions), len(classifier), len(evidence))  # fmt: skip
