@@ -32,7 +32,7 @@ def markers():
 
 
 def cohort(markers, seed, per_subtype=3, others=30, settings=None):
-    labels = [s for s in SUBTYPES for _ in range(per_subtype)] + ["B-other"] * others
+    labels = [s for s in SUBTYPES for _ in range(per_subtype)] + ["no marker subtype"] * others
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(labels))
     labels = [labels[i] for i in order]

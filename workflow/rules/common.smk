@@ -122,6 +122,8 @@ def load_cohort(name, settings):
         samples_source,
         shared_classifier=settings.get("classifier_calls"),
         labels=REPO / "resources" / "classifier_labels.tsv",
+        gene_table=REPO / "resources" / f"genes_{build}.tsv",
+        gene_ids=REPO / "resources" / "gene_ids.tsv",
     )
     check_clinical(clinical, samples, clinical_source)
     if "simulate" not in settings:
@@ -613,6 +615,7 @@ def has_rna_subtype_evidence(cohort):
     return (
         not rna_samples(cohort).empty
         or not cohort.with_data("fusions").empty
+        or not cohort.with_data("rna_counts").empty
         or bool(classifier_tables(cohort))
     )
 
@@ -625,6 +628,14 @@ def rna_subtype_inputs(cohort):
         ],
         "imported": sheet_files(cohort, "fusions"),
         "classifiers": classifier_tables(cohort),
+        "own_expression": [
+            rna_sample_files(cohort, s)["expression"]
+            for s in rna_samples(cohort)["sample_id"]
+        ],
+        "counts": sheet_files(cohort, "rna_counts"),
+        "genes": cohort.genes,
+        "markers": cohort.markers,
+        "expression_markers": str(REPO / "resources" / "expression_markers.tsv"),
         "partners": FUSION_PARTNERS,
         "models": cohort.rna_models,
         "gene_ids": str(REPO / "resources" / "gene_ids.tsv"),

@@ -3,7 +3,8 @@
 One rule per cohort with RNA BAMs, named rna_evidence_<cohort>: its two passes (every sample's
 tables, then the calls against the cohort's exon-coverage reference) need the whole cohort.
 One rule per cohort with any RNA subtype evidence (RNA BAMs, imported fusion tables, classifier
-calls), rna_subtype_evidence_<cohort>: the cohort's fusion and classifier tables, per patient.
+calls, gene count tables), rna_subtype_evidence_<cohort>: the cohort's fusion, classifier and
+marker-expression evidence, per patient.
 """
 
 for cohort in [c for c in COHORTS.values() if not rna_samples(c).empty]:
@@ -38,6 +39,8 @@ for cohort in [c for c in COHORTS.values() if has_rna_subtype_evidence(c)]:
         output:
             fusions=f"results/{cohort.name}/rna/fusions.tsv",
             classifier=f"results/{cohort.name}/rna/classifier_calls.tsv",
+            expression=f"results/{cohort.name}/rna/expression_evidence.tsv",
+            counts_matrix=f"results/{cohort.name}/rna/gene_counts.tsv",
             evidence=f"results/{cohort.name}/rna/subtype_evidence.tsv",
         log:
             f"logs/{cohort.name}/rna_subtype_evidence.log",
@@ -45,6 +48,9 @@ for cohort in [c for c in COHORTS.values() if has_rna_subtype_evidence(c)]:
             "../../envs/rna.yaml"
         params:
             imports=list(cohort.with_data("fusions")["sample_id"]),
+            own_samples=list(rna_samples(cohort)["sample_id"]),
+            count_samples=list(cohort.with_data("rna_counts")["sample_id"]),
             patients=sample_patients(cohort),
+            settings=config["rna"].get("expression", {}),
         script:
             "../scripts/rna_subtype_evidence.py"

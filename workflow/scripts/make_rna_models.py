@@ -34,13 +34,13 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from ikaros.rna.fusion_imports import PREVIOUS_SYMBOLS  # noqa: E402
 from ikaros.rna.models import (  # noqa: E402
     CODING_COLUMNS,
     MARKER_COLUMNS,
     MODEL_COLUMNS,
     transcript_introns,
 )
-from ikaros.rna.fusion_imports import PREVIOUS_SYMBOLS  # noqa: E402
 from make_shipped_panels import PackageFiles, transcripts_exons  # noqa: E402
 
 # gene, purpose, note: the RNA gene set. purpose: panel (copy-number panel genes whose splicing

@@ -4,12 +4,23 @@ input:  own_fusions      fusions.tsv of every RNA BAM (rna_evidence_<cohort>; ma
         imported         the samples' caller tables (sheet column `fusions`), in `imports` order
         classifiers      the classifier tables (sheet column `classifier_calls` and the cohort's
                          `classifier_calls` in config)
+        own_expression   expression.tsv of every RNA BAM (fragments of the RNA genes)
+        counts           the samples' gene count tables (sheet column `rna_counts`), in
+                         `count_samples` order
+        genes, markers, expression_markers   resources (genome-wide genes, marker-gene table
+                         with the housekeeping controls, expression marker sets)
         partners, models, gene_ids, labels   resources (fusion partners, transcript models,
                          Ensembl IDs, classifier label map)
 params: imports          sample_id per imported caller table (same order as `imported`)
+        own_samples      sample_id per own expression / fusion table
+        count_samples    sample_id per count table
+        settings         the config's rna.expression block (ikaros.rna.expression_evidence)
         patients         sample_id -> patient_id of every sample of the cohort
 output: fusions          results/{cohort}/rna/fusions.tsv (every call, own and imported)
         classifier       results/{cohort}/rna/classifier_calls.tsv
+        expression       results/{cohort}/rna/expression_evidence.tsv (sample x marker set)
+        counts_matrix    results/{cohort}/rna/gene_counts.tsv (genes x samples, the counts the
+                         evidence used; empty cells: gene not counted for that sample)
         evidence         results/{cohort}/rna/subtype_evidence.tsv (one row per patient)
 """
 
@@ -19,10 +30,18 @@ import pandas as pd
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.rna.classifier_imports import import_classifier_calls, read_label_map
+from ikaros.rna.expression import read_expression
+from ikaros.rna.expression_evidence import (
+    EVIDENCE_COLUMNS,
+    ExpressionSettings,
+    marker_evidence,
+    read_marker_sets,
+)
 from ikaros.rna.fusion_imports import import_fusions
 from ikaros.rna.fusions import read_partner_table
-from ikaros.rna.gene_table import read_gene_ids, symbol_of_ids
-from ikaros.rna.models import gene_models, read_transcript_models
+from ikaros.rna.gene_counts import read_gene_counts
+from ikaros.rna.gene_table import read_gene_ids, read_genes, symbol_of_ids
+from ikaros.rna.models import gene_models, read_marker_genes, read_transcript_models
 from ikaros.rna.subtype_evidence import cohort_fusions, empty_classifier_table, patient_rna_evidence
 from ikaros.tables import write_table
 
@@ -56,7 +75,26 @@ if duplicated:
         f"classifier calls: sample(s) {', '.join(duplicated)} are called in more than one "
         "classifier table (sheet column classifier_calls and the cohort's classifier_calls)"
     )
-evidence = patient_rna_evidence(fusions, classifier, patients)
+genes = read_genes(inputs.genes)
+columns = {}
+for path, sample_id in zip(inputs.own_expression, params.own_samples, strict=True):
+    table = read_expression(path)
+    columns[sample_id] = pd.Series(table["fragments"].to_numpy(), index=table["gene"])
+for path, sample_id in zip(inputs.counts, params.count_samples, strict=True):
+    columns[sample_id] = read_gene_counts(path, genes, symbols)  # a count table wins over a BAM
+counts = pd.DataFrame(columns)
+counts.index.name = "gene"
+marker_table = read_marker_genes(inputs.markers)
+housekeeping = list(marker_table.loc[marker_table["purpose"] == "control", "gene"])
+expression = (
+    marker_evidence(counts, read_marker_sets(inputs.expression_markers), housekeeping,
+                    ExpressionSettings(**dict(params.settings or {})))
+    if not counts.empty
+    else pd.DataFrame(columns=list(EVIDENCE_COLUMNS))
+)  # fmt: skip
+write_table(counts.reset_index(), snakemake.output.counts_matrix)
+write_table(expression, snakemake.output.expression)
+evidence = patient_rna_evidence(fusions, classifier, patients, expression)
 write_table(fusions, snakemake.output.fusions)
 write_table(classifier, snakemake.output.classifier)
 write_table(evidence, snakemake.output.evidence)

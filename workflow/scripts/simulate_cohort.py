@@ -21,20 +21,20 @@ import time
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.annotation import read_gene_models, read_gene_spans
 from ikaros.panel import read_panel
-from ikaros.rna.models import read_transcript_models
 from ikaros.rna.fusions import read_partner_table, scanned_genes
 from ikaros.rna.gene_table import read_genes
+from ikaros.rna.models import read_transcript_models
 from ikaros.rna.simulate import RnaSimSettings, simulate_cohort_rna
 from ikaros.rna.simulate_fusions import FusionNoise
-from ikaros.simulate.fusions import draw_fusions
-from ikaros.tables import write_table
 from ikaros.simulate import (
     SimulationSettings,
     design_cohort,
     simulate_cohort_bams,
     write_design,
 )
+from ikaros.simulate.fusions import draw_fusions
 from ikaros.simulate.variants import simulate_cohort_vcfs
+from ikaros.tables import write_table
 
 params, outputs = snakemake.params, snakemake.output
 logging.basicConfig(

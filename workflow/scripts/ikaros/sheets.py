@@ -272,10 +272,26 @@ def check_rna_tables(
     base_dir: str | Path = ".",
     shared_classifier: str | None = None,
     labels: str | Path | None = None,
+    gene_table: str | Path | None = None,
+    gene_ids: str | Path | None = None,
 ) -> None:
     """Every `fusions` table is one of the known callers' formats; every classifier table
     (sheet column `classifier_calls`, the cohort's shared one) names sheet samples and labels
-    the label map knows. Small files, read whole at parse time."""
+    the label map knows; every `rna_counts` table is a gene count table of human genes (with
+    `gene_table` and `gene_ids`). Small files, read whole at parse time."""
+    counts = [(i, v) for i, v in enumerate(data_column(samples, "rna_counts")) if pd.notna(v)]
+    if counts and gene_table is not None:
+        from ikaros.rna.gene_counts import GeneCountError, read_gene_counts
+        from ikaros.rna.gene_table import read_gene_ids, read_genes, symbol_of_ids
+
+        genes, symbols = read_genes(gene_table), symbol_of_ids(read_gene_ids(gene_ids))
+        for position, value in counts:
+            where = (f"{source}: {_row(samples, position)} (sample "
+                     f"{samples['sample_id'].iloc[position]}), column rna_counts")  # fmt: skip
+            try:
+                read_gene_counts(resolve_path(value, base_dir), genes, symbols)
+            except GeneCountError as error:
+                raise SheetError(f"{where}: {error}") from None
     from ikaros.rna.classifier_imports import (
         ClassifierImportError,
         import_classifier_calls,

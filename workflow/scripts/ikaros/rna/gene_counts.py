@@ -23,6 +23,7 @@ another annotation, a transcript-level or filtered table).
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +60,9 @@ def _raw_counts(path: Path) -> tuple[str, pd.Series]:
     """(format, gene ID -> count text) of the table, summary rows dropped."""
     if not path.is_file():
         raise GeneCountError(f"{path}: gene count table not found")
-    text = path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig") as handle:
+        text = handle.read().replace("\r\n", "\n")
     lines = [line for line in text.split("\n") if line.strip()]
     if not lines:
         raise GeneCountError(f"{path}: gene count table is empty")

@@ -27,6 +27,8 @@ RNA_SUBTYPE_COLUMNS = (
     "classifier_label",
     "classifier_subtype",
     "classifier_subclass",
+    "expression_calls",
+    "expression_subtypes",
 )
 _STRENGTH = {"high": 0, "medium": 1, "low": 2}
 
@@ -69,19 +71,42 @@ def _ranked(calls: pd.DataFrame) -> pd.DataFrame:
 
 
 def patient_rna_evidence(
-    fusions: pd.DataFrame, classifier: pd.DataFrame, patients: Mapping[str, str]
+    fusions: pd.DataFrame,
+    classifier: pd.DataFrame,
+    patients: Mapping[str, str],
+    expression: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per patient with RNA evidence: patient_id, then RNA_SUBTYPE_COLUMNS."""
+    """One row per patient with RNA evidence: patient_id, then RNA_SUBTYPE_COLUMNS.
+    `expression` is ikaros.rna.expression_evidence.marker_evidence output: its positive sets
+    are listed (`DUX4_expressed (DUX4-r: DUX4 412 reads, level -2.10)`) with their subtypes."""
     rows: dict[str, dict] = {}
+    if expression is not None:
+        for sample, sets in expression.groupby("sample_id", sort=True):
+            patient = patients.get(sample)
+            if patient is None:
+                raise ValueError(f"expression evidence of sample {sample!r} not in the sheet")
+            positive = sets[sets["call"].isin(["expressed", "high"])]
+            assessed = (sets["call"] != "not_assessable").any()
+            rows.setdefault(patient, {}).update(
+                {
+                    "expression_calls": "; ".join(
+                        f"{r.set} ({r.subtype}: {r.detail})" for r in positive.itertuples()
+                    )
+                    or ("none" if assessed else "not_assessable"),
+                    "expression_subtypes": ",".join(dict.fromkeys(positive["subtype"])),
+                }
+            )
     for patient, calls in fusions.groupby("patient_id", sort=True):
         ranked = _ranked(calls)
         best = ranked.iloc[0]
-        rows[patient] = {
-            "rna_fusions": "; ".join(describe_fusion(c) for _, c in ranked.iterrows()),
-            "fusion_subtype": best["subtype"],
-            "fusion_subclass": best["subclass"] if pd.notna(best["subclass"]) else "",
-            "fusion_source": best["source"],
-        }
+        rows.setdefault(patient, {}).update(
+            {
+                "rna_fusions": "; ".join(describe_fusion(c) for _, c in ranked.iterrows()),
+                "fusion_subtype": best["subtype"],
+                "fusion_subclass": best["subclass"] if pd.notna(best["subclass"]) else "",
+                "fusion_source": best["source"],
+            }
+        )
     for row in classifier.itertuples(index=False):
         patient = patients.get(row.sample_id)
         if patient is None:
