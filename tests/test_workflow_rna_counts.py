@@ -87,6 +87,13 @@ def test_a_cohort_of_count_tables_only_gets_expression_evidence(count_cohort, tm
         )
         assert row.expression_subtypes == expected, (row.patient_id, row.expression_calls)
         assert row.ikzf1_status == "not_assessable"
+    # all profiles are diploid: ploidy from expression says so, or refuses; never another class
+    assert set(patients["rna_ploidy_class"]) <= {"near_diploid", "undetermined"}
+    assert (patients["rna_ploidy_class"] == "near_diploid").sum() >= 12
+    diploid = patients[patients["rna_ploidy_class"] == "near_diploid"]
+    assert (diploid["ploidy_source"] == "rna").all() and (
+        diploid["ploidy_class"] == "near_diploid"
+    ).all()
     matrix = pd.read_csv(tmp_path / "results/cnt/rna/gene_counts.tsv", sep="\t")
     assert list(matrix.columns[1:]) == list(samples["sample_id"])
     assert len(matrix) > 5000

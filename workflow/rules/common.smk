@@ -124,6 +124,7 @@ def load_cohort(name, settings):
         labels=REPO / "resources" / "classifier_labels.tsv",
         gene_table=REPO / "resources" / f"genes_{build}.tsv",
         gene_ids=REPO / "resources" / "gene_ids.tsv",
+        build=build,
     )
     check_clinical(clinical, samples, clinical_source)
     if "simulate" not in settings:
@@ -633,6 +634,7 @@ def rna_subtype_inputs(cohort):
             for s in rna_samples(cohort)["sample_id"]
         ],
         "counts": sheet_files(cohort, "rna_counts"),
+        "rna_vcfs": [cohort.sample(s)["rna_vcf"] for s in rna_vcf_samples(cohort)],
         "genes": cohort.genes,
         "markers": cohort.markers,
         "expression_markers": str(REPO / "resources" / "expression_markers.tsv"),
@@ -641,6 +643,30 @@ def rna_subtype_inputs(cohort):
         "gene_ids": str(REPO / "resources" / "gene_ids.tsv"),
         "labels": str(REPO / "resources" / "classifier_labels.tsv"),
     }
+
+
+def rna_vcf_samples(cohort):
+    """The count-table samples with an RNA VCF (ploidy from expression uses its SNPs)."""
+    with_counts = cohort.with_data("rna_counts")
+    return [
+        s
+        for s, v in zip(with_counts["sample_id"], data_column(with_counts, "rna_vcf"))
+        if isinstance(v, str)
+    ]
+
+
+def sample_info(cohort):
+    """sample_id -> the sheet fields the RNA ploidy fit needs (empty strings when absent)."""
+    samples = cohort.samples
+    info = {}
+    for position, sample_id in enumerate(samples["sample_id"]):
+        row = {}
+        for column in ("patient_id", "sex", "blast_percent", "vcf_sample"):
+            value = data_column(samples, column).iloc[position]
+            row[column] = "" if pd.isna(value) else str(value)
+        row["patient_id"] = row["patient_id"] or sample_id
+        info[sample_id] = row
+    return info
 
 
 def sample_patients(cohort):

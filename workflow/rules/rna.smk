@@ -41,6 +41,7 @@ for cohort in [c for c in COHORTS.values() if has_rna_subtype_evidence(c)]:
             classifier=f"results/{cohort.name}/rna/classifier_calls.tsv",
             expression=f"results/{cohort.name}/rna/expression_evidence.tsv",
             counts_matrix=f"results/{cohort.name}/rna/gene_counts.tsv",
+            ploidy=f"results/{cohort.name}/rna/karyotypes.tsv",
             evidence=f"results/{cohort.name}/rna/subtype_evidence.tsv",
         log:
             f"logs/{cohort.name}/rna_subtype_evidence.log",
@@ -52,5 +53,9 @@ for cohort in [c for c in COHORTS.values() if has_rna_subtype_evidence(c)]:
             count_samples=list(cohort.with_data("rna_counts")["sample_id"]),
             patients=sample_patients(cohort),
             settings=config["rna"].get("expression", {}),
+            ploidy_settings=config["rna"].get("ploidy", {}),
+            rna_vcf_samples=rna_vcf_samples(cohort),
+            sample_info=sample_info(cohort),
+            build=cohort.build,
         script:
             "../scripts/rna_subtype_evidence.py"

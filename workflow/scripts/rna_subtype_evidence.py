@@ -9,18 +9,25 @@ input:  own_fusions      fusions.tsv of every RNA BAM (rna_evidence_<cohort>; ma
                          `count_samples` order
         genes, markers, expression_markers   resources (genome-wide genes, marker-gene table
                          with the housekeeping controls, expression marker sets)
+        rna_vcfs         the count-table samples' RNA VCFs (sheet column `rna_vcf`)
         partners, models, gene_ids, labels   resources (fusion partners, transcript models,
                          Ensembl IDs, classifier label map)
 params: imports          sample_id per imported caller table (same order as `imported`)
         own_samples      sample_id per own expression / fusion table
         count_samples    sample_id per count table
         settings         the config's rna.expression block (ikaros.rna.expression_evidence)
+        ploidy_settings  the config's rna.ploidy block (ikaros.rna.expression_ploidy)
+        rna_vcf_samples  sample_id per RNA VCF
+        sample_info      sample_id -> patient_id, sex, blast_percent, vcf_sample
+        build            GRCh37 | GRCh38
         patients         sample_id -> patient_id of every sample of the cohort
 output: fusions          results/{cohort}/rna/fusions.tsv (every call, own and imported)
         classifier       results/{cohort}/rna/classifier_calls.tsv
         expression       results/{cohort}/rna/expression_evidence.tsv (sample x marker set)
         counts_matrix    results/{cohort}/rna/gene_counts.tsv (genes x samples, the counts the
                          evidence used; empty cells: gene not counted for that sample)
+        ploidy           results/{cohort}/rna/karyotypes.tsv (ploidy from expression, per
+                         count-table sample)
         evidence         results/{cohort}/rna/subtype_evidence.tsv (one row per patient)
 """
 
@@ -37,6 +44,7 @@ from ikaros.rna.expression_evidence import (
     marker_evidence,
     read_marker_sets,
 )
+from ikaros.rna.expression_ploidy import ExpressionPloidySettings, expression_karyotypes
 from ikaros.rna.fusion_imports import import_fusions
 from ikaros.rna.fusions import read_partner_table
 from ikaros.rna.gene_counts import read_gene_counts
@@ -44,6 +52,11 @@ from ikaros.rna.gene_table import read_gene_ids, read_genes, symbol_of_ids
 from ikaros.rna.models import gene_models, read_marker_genes, read_transcript_models
 from ikaros.rna.subtype_evidence import cohort_fusions, empty_classifier_table, patient_rna_evidence
 from ikaros.tables import write_table
+from ikaros.variants.snps import snp_allele_counts
+from ikaros.variants.vcf import inspect_vcf
+
+PLOIDY_COLUMNS = ("sample_id", "patient_id", "chromosome_count", "ploidy_class", "ploidy_evidence",
+                  "allele_source")  # fmt: skip
 
 logging.basicConfig(
     filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
@@ -94,7 +107,35 @@ expression = (
 )  # fmt: skip
 write_table(counts.reset_index(), snakemake.output.counts_matrix)
 write_table(expression, snakemake.output.expression)
-evidence = patient_rna_evidence(fusions, classifier, patients, expression)
+# ploidy from the genome-wide count tables only (a BAM-derived table holds the RNA genes)
+genome_wide = counts.loc[:, list(params.count_samples)]
+snps = {}
+for path, sample_id in zip(inputs.rna_vcfs, params.rna_vcf_samples, strict=True):
+    record = params.sample_info[sample_id]
+    info = inspect_vcf(path, params.build, sample_id, record["patient_id"], record["vcf_sample"])
+    snps[sample_id] = snp_allele_counts(info)
+info = params.sample_info
+results = expression_karyotypes(
+    genome_wide, genes, params.build, snps,
+    {s: info[s]["sex"] for s in genome_wide.columns},
+    {s: (float(info[s]["blast_percent"]) / 100 if info[s]["blast_percent"] != "" else None)
+     for s in genome_wide.columns},
+    ExpressionPloidySettings(**dict(params.ploidy_settings or {})),
+)  # fmt: skip
+ploidy_rows = []
+for sample_id, result in results.items():
+    if isinstance(result, str):
+        summary = {"chromosome_count": "", "ploidy_class": "undetermined",
+                   "ploidy_evidence": result}  # fmt: skip
+    else:
+        summary = {k: result.summary[k] for k in ("chromosome_count", "ploidy_class",
+                                                  "ploidy_evidence")}  # fmt: skip
+    allele = f"RNA VCF ({len(snps[sample_id])} SNPs)" if sample_id in snps else "none"
+    ploidy_rows.append({"sample_id": sample_id, "patient_id": patients[sample_id], **summary,
+                        "allele_source": allele})  # fmt: skip
+ploidy = pd.DataFrame(ploidy_rows, columns=list(PLOIDY_COLUMNS))
+write_table(ploidy, snakemake.output.ploidy)
+evidence = patient_rna_evidence(fusions, classifier, patients, expression, ploidy)
 write_table(fusions, snakemake.output.fusions)
 write_table(classifier, snakemake.output.classifier)
 write_table(evidence, snakemake.output.evidence)

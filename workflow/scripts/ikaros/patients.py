@@ -53,7 +53,8 @@ VARIANT_COLUMNS = (
 )  # fmt: skip
 RNA_TABLE_COLUMNS = (*PATIENT_COLUMNS, *RNA_COLUMNS)
 PATIENTS_TABLE_COLUMNS = (
-    *RNA_TABLE_COLUMNS, *KARYOTYPE_COLUMNS, *VARIANT_COLUMNS, *RNA_SUBTYPE_COLUMNS,
+    *RNA_TABLE_COLUMNS, *KARYOTYPE_COLUMNS, "ploidy_source", *VARIANT_COLUMNS,
+    *RNA_SUBTYPE_COLUMNS,
 )  # fmt: skip
 
 
@@ -161,4 +162,31 @@ def add_tumour_tables(
         by_patient = extra.set_index("patient_id")
         for column in columns:
             out[column] = out["patient_id"].map(by_patient[column]).fillna("")
-    return out[list(PATIENTS_TABLE_COLUMNS)]
+    return with_ploidy_source(out)[list(PATIENTS_TABLE_COLUMNS)]
+
+
+def with_ploidy_source(table: pd.DataFrame) -> pd.DataFrame:
+    """`ploidy_source`: dna, rna, or both with agreement; where the genome gives no class (no
+    segments, or undetermined) and expression does, `ploidy_class` and `chromosome_count` are
+    the RNA ones."""
+    out = table.copy()
+    sources = []
+    for i, row in out.iterrows():
+        dna, rna = row["ploidy_class"], row["rna_ploidy_class"]
+        dna_known = dna not in ("", "undetermined")
+        rna_known = rna not in ("", "undetermined")
+        if dna_known and rna_known:
+            sources.append(
+                "both, agree" if dna == rna else f"both, disagree (dna {dna}, rna {rna})"
+            )
+        elif dna_known:
+            sources.append("dna")
+        elif rna_known:
+            out.at[i, "ploidy_class"] = rna
+            out.at[i, "chromosome_count"] = row["rna_chromosome_count"]
+            out.at[i, "ploidy_evidence"] = f"from expression: {row['rna_ploidy_evidence']}"
+            sources.append("rna")
+        else:
+            sources.append("")
+    out["ploidy_source"] = sources
+    return out

@@ -274,11 +274,30 @@ def check_rna_tables(
     labels: str | Path | None = None,
     gene_table: str | Path | None = None,
     gene_ids: str | Path | None = None,
+    build: str | None = None,
 ) -> None:
     """Every `fusions` table is one of the known callers' formats; every classifier table
     (sheet column `classifier_calls`, the cohort's shared one) names sheet samples and labels
     the label map knows; every `rna_counts` table is a gene count table of human genes (with
-    `gene_table` and `gene_ids`). Small files, read whole at parse time."""
+    `gene_table` and `gene_ids`); every `rna_vcf` is an indexed VCF of the build holding the
+    sample. Small files, read whole at parse time (VCFs: their headers)."""
+    names, patients = data_column(samples, "vcf_sample"), data_column(samples, "patient_id")
+    for position, value in enumerate(data_column(samples, "rna_vcf")):
+        if pd.isna(value) or build is None:
+            continue
+        sample_id = samples["sample_id"].iloc[position]
+        where = f"{source}: {_row(samples, position)} (sample {sample_id}), column rna_vcf"
+        if pd.isna(data_column(samples, "rna_counts").iloc[position]):
+            raise SheetError(f"{where}: an RNA VCF is used with the sample's rna_counts (the "
+                             "ploidy from expression); fill rna_counts too")  # fmt: skip
+        named, patient = names.iloc[position], patients.iloc[position]
+        try:
+            inspect_vcf(
+                resolve_path(value, base_dir), build, sample_id,
+                "" if pd.isna(patient) else str(patient), "" if pd.isna(named) else str(named),
+            )  # fmt: skip
+        except VcfError as error:
+            raise SheetError(f"{where}: {error}") from None
     counts = [(i, v) for i, v in enumerate(data_column(samples, "rna_counts")) if pd.notna(v)]
     if counts and gene_table is not None:
         from ikaros.rna.gene_counts import GeneCountError, read_gene_counts

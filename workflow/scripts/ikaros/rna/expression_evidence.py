@@ -15,7 +15,9 @@ sets (resources/expression_markers.tsv) are then read two ways:
 - `cohort` sets are scored against the cohort: each gene's robust z-score (median and MAD of
   the level over the cohort's samples that measured it, MAD floored at `min_mad` so that a
   tight gene does not make small shifts look large), signed by direction, averaged over the set;
-  `high` when the mean is at least `z_high`. With fewer than `min_cohort` samples the call is
+  `high` when the mean is at least `z_high` and the set's genes sit on average at least
+  `min_effect_log2` above (or below) the cohort median: a z-score alone makes small shifts of
+  a tight gene look large in a small cohort. With fewer than `min_cohort` samples the call is
   `not_assessable`: a robust z needs a cohort in which most samples do not carry the subtype.
 
 Gene-specific biases of a laboratory or pipeline (3' bias, annotation, read length) shift a
@@ -47,6 +49,7 @@ class ExpressionSettings:
     silent_min_reads: int = 10
     silent_min_level: float = -7.0
     z_high: float = 3.0
+    min_effect_log2: float = 1.5
     min_mad: float = 0.25
 
 
@@ -90,6 +93,7 @@ def marker_evidence(
     levels = within_sample_levels(counts, housekeeping)
     cohort_size = counts.shape[1]
     z = robust_z(levels, settings.min_mad) if cohort_size >= settings.min_cohort else None
+    effect = levels.sub(levels.median(axis=1, skipna=True), axis=0)
     rows = []
     for name, genes in markers.groupby("set", sort=False):
         first = genes.iloc[0]
@@ -132,9 +136,12 @@ def marker_evidence(
             sign = genes.set_index("gene")["direction"].map({"up": 1.0, "down": -1.0})
             scores = {g: float(sign[g] * z.at[g, sample]) for g in have}
             score = float(np.mean(list(scores.values())))
+            shift = float(np.mean([sign[g] * effect.at[g, sample] for g in have]))
             detail = " ".join(f"{g} z {v:+.1f}" for g, v in scores.items())
-            rows.append({**row, "call": "high" if score >= settings.z_high else "not_high",
-                         "score": score, "detail": detail})  # fmt: skip
+            detail += f"; {shift:+.2f} log2 from the cohort median"
+            high = score >= settings.z_high and shift >= settings.min_effect_log2
+            rows.append({**row, "call": "high" if high else "not_high", "score": score,
+                         "detail": detail})  # fmt: skip
     return pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
 
 

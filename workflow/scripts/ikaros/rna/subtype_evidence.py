@@ -29,6 +29,9 @@ RNA_SUBTYPE_COLUMNS = (
     "classifier_subclass",
     "expression_calls",
     "expression_subtypes",
+    "rna_chromosome_count",
+    "rna_ploidy_class",
+    "rna_ploidy_evidence",
 )
 _STRENGTH = {"high": 0, "medium": 1, "low": 2}
 
@@ -75,11 +78,22 @@ def patient_rna_evidence(
     classifier: pd.DataFrame,
     patients: Mapping[str, str],
     expression: pd.DataFrame | None = None,
+    ploidy: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per patient with RNA evidence: patient_id, then RNA_SUBTYPE_COLUMNS.
     `expression` is ikaros.rna.expression_evidence.marker_evidence output: its positive sets
-    are listed (`DUX4_expressed (DUX4-r: DUX4 412 reads, level -2.10)`) with their subtypes."""
+    are listed (`DUX4_expressed (DUX4-r: DUX4 412 reads, level -2.10)`) with their subtypes.
+    `ploidy` holds the expression karyotypes (sample_id chromosome_count ploidy_class
+    ploidy_evidence)."""
     rows: dict[str, dict] = {}
+    for row in (ploidy if ploidy is not None else pd.DataFrame()).itertuples(index=False):
+        rows.setdefault(patients[row.sample_id], {}).update(
+            {
+                "rna_chromosome_count": row.chromosome_count,
+                "rna_ploidy_class": row.ploidy_class,
+                "rna_ploidy_evidence": row.ploidy_evidence,
+            }
+        )
     if expression is not None:
         for sample, sets in expression.groupby("sample_id", sort=True):
             patient = patients.get(sample)

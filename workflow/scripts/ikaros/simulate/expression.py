@@ -33,6 +33,7 @@ class ProfileSettings:
     max_library: float = 6e7
     dispersion: float = 0.05
     missing_fraction: float = 0.03
+    dosage_slope: float = 0.8
 
 
 def simulate_profiles(
@@ -42,9 +43,17 @@ def simulate_profiles(
     housekeeping: list[str],
     rng: np.random.Generator,
     settings: ProfileSettings | None = None,
+    karyotypes: list[dict[str, tuple[int, int]] | None] | None = None,
+    gene_chroms: dict[str, str] | None = None,
+    cell_fractions: list[float] | None = None,
 ) -> pd.DataFrame:
     """Counts, genes x samples (columns S001 ...), NaN for genes the laboratory does not count;
-    `subtypes[i]` is sample i's subtype token (markers of other subtypes stay at baseline)."""
+    `subtypes[i]` is sample i's subtype token (markers of other subtypes stay at baseline).
+
+    With `karyotypes` (per sample: chrom -> (copies, minor copies), as
+    ikaros.simulate.karyotypes.design_karyotype draws them; None = diploid) and `gene_chroms`,
+    a gene on a chromosome at c copies in a fraction f of the cells (`cell_fractions`) moves by
+    `dosage_slope` x log2((f c + 2 (1 - f)) / 2): expression follows dosage, damped."""
     settings = settings or ProfileSettings()
     genes = list(dict.fromkeys(list(genes) + list(markers["gene"]) + list(housekeeping)))
     index = {g: i for i, g in enumerate(genes)}
@@ -61,6 +70,10 @@ def simulate_profiles(
     missing = rng.random(len(genes)) < settings.missing_fraction
     for gene in list(markers["gene"]) + list(housekeeping):
         missing[index[gene]] = False  # the laboratory counts the genes the test is about
+    chromosome_genes: dict[str, list[str]] = {}
+    for gene, chrom in (gene_chroms or {}).items():
+        if gene in index:
+            chromosome_genes.setdefault(chrom, []).append(gene)
     columns = {}
     for number, subtype in enumerate(subtypes, start=1):
         level = base + rng.normal(0.0, settings.noise_sd, len(genes))
@@ -70,6 +83,18 @@ def simulate_profiles(
                 level[i] = settings.driven_level + rng.normal(0.0, settings.noise_sd)
             else:
                 level[i] += settings.fold_log2 if row.direction == "up" else -settings.fold_log2
+        karyotype = karyotypes[number - 1] if karyotypes else None
+        if karyotype:
+            fraction = cell_fractions[number - 1] if cell_fractions else 1.0
+            for chrom, (copies, _) in karyotype.items():
+                normal = 1 if chrom == "chrX" and karyotype.get("chrX", (2, 1))[0] < 2 else 2
+                if copies == normal or chrom in ("chrX", "chrY"):
+                    continue
+                shift = settings.dosage_slope * np.log2(
+                    (fraction * copies + normal * (1 - fraction)) / normal
+                )
+                for gene in chromosome_genes.get(chrom, ()):
+                    level[index[gene]] += shift
         share = np.exp2(level + bias)
         library = float(np.exp(rng.uniform(np.log(settings.min_library),
                                            np.log(settings.max_library))))  # fmt: skip
