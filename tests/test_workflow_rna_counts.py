@@ -63,6 +63,24 @@ def count_cohort(tmp_path_factory):
         rows.append({"sample_id": f"{sample}_T", "patient_id": sample, "role": "tumor",
                      "rna_counts": str(path), "truth": subtype})  # fmt: skip
     samples = pd.DataFrame(rows)
+    # an Arriba table for the first KMT2A-r patient, ALLSorts predictions for the cohort
+    kmt2a = samples.index[samples["truth"] == "KMT2A-r"][0]
+    arriba = folder / "arriba_fusions.tsv"
+    arriba.write_text(
+        "#gene1\tgene2\tstrand1(gene/fusion)\tstrand2(gene/fusion)\tbreakpoint1\tbreakpoint2\t"
+        "site1\tsite2\ttype\tsplit_reads1\tsplit_reads2\tdiscordant_mates\tcoverage1\t"
+        "coverage2\tconfidence\treading_frame\n"
+        "KMT2A\tAFF1\t+/+\t+/+\tchr11:118484314\tchr4:87046695\tsplice-site\tsplice-site\t"
+        "translocation\t8\t5\t6\t80\t60\thigh\tin-frame\n"
+    )
+    samples["fusions"] = ""
+    samples.loc[kmt2a, "fusions"] = str(arriba)
+    label = {"DUX4-r": "DUX4", "NUTM1-r": "NUTM1", "KMT2A-r": "KMT2A"}
+    lines = [",DUX4,NUTM1,KMT2A,Pred"] + [
+        f"{s},0.1,0.1,0.1,{label.get(t, 'Unclassified')}"
+        for s, t in zip(samples["sample_id"], samples["truth"], strict=True)
+    ]
+    (folder / "predictions.csv").write_text("\n".join(lines) + "\n")
     samples.drop(columns="truth").to_csv(folder / "samples.tsv", sep="\t", index=False)
     clinical = pd.DataFrame({"patient_id": samples["patient_id"], "followup_years": 5.0,
                              "event": "censored"})  # fmt: skip
@@ -72,7 +90,8 @@ def count_cohort(tmp_path_factory):
 
 def config_of(folder: Path) -> dict:
     return {"cohorts": {"cnt": {"build": "GRCh38", "samples": str(folder / "samples.tsv"),
-                                "clinical": str(folder / "clinical.tsv")}}}  # fmt: skip
+                                "clinical": str(folder / "clinical.tsv"),
+                                "classifier_calls": str(folder / "predictions.csv")}}}  # fmt: skip
 
 
 def test_a_cohort_of_count_tables_only_gets_expression_evidence(count_cohort, tmp_path):
@@ -87,6 +106,11 @@ def test_a_cohort_of_count_tables_only_gets_expression_evidence(count_cohort, tm
         )
         assert row.expression_subtypes == expected, (row.patient_id, row.expression_calls)
         assert row.ikzf1_status == "not_assessable"
+        assert row.classifier_subtype == (expected or "undetermined")
+        assert row.classifier == "ALLSorts"
+    kmt2a = patients[patients["fusion_subtype"] != ""]
+    assert list(kmt2a["fusion_subtype"]) == ["KMT2A-r"]
+    assert kmt2a.iloc[0]["rna_fusions"].startswith("KMT2A::AFF1 ex9>ex4 13 split/6 pairs")
     # all profiles are diploid: ploidy from expression says so, or refuses; never another class
     assert set(patients["rna_ploidy_class"]) <= {"near_diploid", "undetermined"}
     assert (patients["rna_ploidy_class"] == "near_diploid").sum() >= 12
@@ -106,13 +130,17 @@ def test_a_cohort_of_count_tables_only_gets_expression_evidence(count_cohort, tm
         ("mouse", r"only 0 of the \d+ human protein-coding genes"),
         ("negative", r"expected a non-negative integer count, got '-3'"),
         ("empty", "gene count table is empty"),
+        ("fusion_format", r"not a fusion table of a known caller"),
+        ("classifier_sample", r"sample 'NOT_IN_SHEET' is not in the samples sheet"),
     ],
 )
 def test_bad_count_tables_stop_the_run_before_any_job(count_cohort, tmp_path, problem, message):
     folder, samples = count_cohort
     bad = tmp_path / "bad.tsv"
     good = Path(samples["rna_counts"].iloc[0]).read_text().splitlines()
-    if problem == "duplicated":
+    if problem in ("fusion_format", "classifier_sample"):
+        bad.write_text("fusion\treads\nBCR-ABL1\t10\n")
+    elif problem == "duplicated":
         bad.write_text("\n".join(good + good[:1]) + "\n")
     elif problem == "mouse":
         bad.write_text("\n".join(f"ENSMUSG{i:011d}\t{i}" for i in range(8000)) + "\n")
@@ -121,7 +149,14 @@ def test_bad_count_tables_stop_the_run_before_any_job(count_cohort, tmp_path, pr
     else:
         bad.write_text("")
     sheet = samples.drop(columns="truth").copy()
-    sheet.loc[0, "rna_counts"] = str(bad)
+    column = {"fusion_format": "fusions", "classifier_sample": "classifier_calls"}.get(
+        problem, "rna_counts"
+    )
+    if problem == "classifier_sample":
+        bad = tmp_path / "bad.csv"
+        bad.write_text(",Ph,Pred\nS001_T,0.9,Ph\nNOT_IN_SHEET,0.8,Ph\n")
+    sheet[column] = sheet.get(column, "")
+    sheet.loc[0, column] = str(bad)
     sheet.to_csv(tmp_path / "samples.tsv", sep="\t", index=False)
     config = config_of(folder)
     config["cohorts"]["cnt"]["samples"] = str(tmp_path / "samples.tsv")
@@ -130,5 +165,5 @@ def test_bad_count_tables_stop_the_run_before_any_job(count_cohort, tmp_path, pr
     )
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "column rna_counts" in output and str(bad) in output, output[-2000:]
+    assert f"column {column}" in output and str(bad) in output, output[-2000:]
     assert pd.Series([output]).str.contains(message).iloc[0], output[-2000:]

@@ -16,6 +16,7 @@ for simulated in [cohort for cohort in COHORTS.values() if cohort.simulated]:
             gene_spans=gene_spans(simulated),
             partners=FUSION_PARTNERS,
             genes=simulated.genes,
+            expression_markers=str(REPO / "resources" / "expression_markers.tsv"),
         output:
             samples=f"results/{simulated.name}/simulated/samples.tsv",
             clinical=f"results/{simulated.name}/simulated/clinical.tsv",

@@ -2,7 +2,8 @@
 
 input: panel, gene_models, rna_models (resources/rna_transcript_models_{build}.tsv),
        partners (resources/fusion_partners.tsv), genes (resources/genes_{build}.tsv): the
-       fusion genes and the genome-wide genes of the chimeric noise reads,
+       fusion genes and the genome-wide genes of the chimeric noise reads, expression_markers
+       (resources/expression_markers.tsv: the marker genes a fusion's subtype moves),
        gene_spans (resources/gene_spans_{build}.tsv: where the simulated driver variants go)
 params: settings (the cohort's `simulate` block), build, cohort, bam_dir
 output: samples, clinical, truth_lesions, truth_patients, truth_fusions (the RNA tumours'
@@ -21,6 +22,7 @@ import time
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.annotation import read_gene_models, read_gene_spans
 from ikaros.panel import read_panel
+from ikaros.rna.expression_evidence import read_marker_sets
 from ikaros.rna.fusions import read_partner_table, scanned_genes
 from ikaros.rna.gene_table import read_genes
 from ikaros.rna.models import read_transcript_models
@@ -73,6 +75,7 @@ rna_truth = simulate_cohort_rna(
     snakemake.threads,
     fusions=fusion_truth,
     chimeric_noise=(FusionNoise(), scanned_genes(partners), read_genes(snakemake.input.genes)),
+    markers=read_marker_sets(snakemake.input.expression_markers),
 )
 partial = f"{outputs.truth_rna}.partial"
 rna_truth.to_csv(partial, sep="\t", index=False, float_format="%.6f")

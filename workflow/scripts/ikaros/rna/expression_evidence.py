@@ -10,8 +10,9 @@ sets (resources/expression_markers.tsv) are then read two ways:
 
 - `silent` sets (DUX4, NUTM1, HLF, CDX2: not expressed in B-ALL outside the subtype) are called
   within the sample: `expressed` when the gene has at least `silent_min_reads` reads and a level
-  of at least `silent_min_level` (2^-7 of the housekeeping mean: far above the few stray reads of
-  a silent gene, well below the level of a driven one).
+  of at least `silent_min_level` (2^-4.5 of the housekeeping mean: above the stray reads of a
+  silent gene, which a long transcript collects more of since levels are counts, not
+  length-normalised; below the level of a driven one).
 - `cohort` sets are scored against the cohort: each gene's robust z-score (median and MAD of
   the level over the cohort's samples that measured it, MAD floored at `min_mad` so that a
   tight gene does not make small shifts look large), signed by direction, averaged over the set;
@@ -47,9 +48,9 @@ PSEUDOCOUNT = 0.5
 class ExpressionSettings:
     min_cohort: int = 20
     silent_min_reads: int = 10
-    silent_min_level: float = -7.0
+    silent_min_level: float = -4.5
     z_high: float = 3.0
-    min_effect_log2: float = 1.5
+    min_effect_log2: float = 2.0
     min_mad: float = 0.25
 
 

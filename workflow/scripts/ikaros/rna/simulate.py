@@ -373,6 +373,7 @@ def simulate_rna_bam(
     chr_prefix: bool = True,
     fusions: pd.DataFrame | None = None,
     chimeric_noise: tuple | None = None,
+    expression_shifts: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """Write a sorted, indexed RNA BAM for one sample; return its isoform truth.
 
@@ -380,7 +381,9 @@ def simulate_rna_bam(
     must be filtered out by the caller); `models` is a transcript-model table; `genes` limits the
     simulated genes (default: all of the table). `fusions` holds the patient's rows of the
     truth-fusions table (simulate_fusions.TRUTH_FUSION_COLUMNS); `chimeric_noise` is
-    (FusionNoise, scanned gene names, genome-wide gene table) for the noise chimeras.
+    (FusionNoise, scanned gene names, genome-wide gene table) for the noise chimeras;
+    `expression_shifts` (gene -> log2 change) is the patient's subtype expression profile
+    (`subtype_expression_shifts`).
     """
     settings = settings or RnaSimSettings()
     lesions = validate_lesions(lesions)
@@ -399,6 +402,7 @@ def simulate_rna_bam(
     factors = np.exp(rng.normal(0.0, settings.expression_sd, len(genes)))
     for gene, factor in zip(genes, factors, strict=True):
         level = settings.base_tpm.get(gene, DEFAULT_TPM) * float(factor)
+        level *= 2.0 ** (expression_shifts or {}).get(gene, 0.0)
         if gene == "CRLF2" and not par1.empty:
             # P2RY8::CRLF2: the PAR1 deletion puts CRLF2 under the P2RY8 promoter
             level *= 1.0 + settings.crlf2_fold_with_par1 * float(par1.max())
@@ -471,12 +475,41 @@ def simulate_rna_bam(
     return isoform_truth(models, lesions, sample_id, genes, settings)
 
 
+def subtype_expression_shifts(
+    markers: pd.DataFrame, subtype: str, subclass: str, fold_log2: float = 3.5
+) -> dict[str, float]:
+    """gene -> log2 change of a tumour of `subtype` (and BCR::ABL1-like `subclass`): the
+    genes of its marker sets (resources/expression_markers.tsv) up or down by `fold_log2`,
+    a `silent` gene switched on (+7 log2: from about 0.3 to 40 TPM-like units); sets of
+    another subclass stay unchanged."""
+    mine = markers[
+        (markers["subtype"] == subtype)
+        & ((markers["subclass"] == "") | (markers["subclass"] == subclass))
+    ]
+    shifts = {}
+    for row in mine.itertuples(index=False):
+        change = 7.0 if row.kind == "silent" else fold_log2
+        shifts[row.gene] = change if row.direction == "up" else -change
+    return shifts  # fmt: skip
+
+
 def _simulate_cohort_sample(job: tuple) -> pd.DataFrame:
-    sample_id, bam, lesions, models, build, seed, settings, fusions, noise = job
+    sample_id, bam, lesions, models, build, seed, settings, fusions, noise, shifts = job
     return simulate_rna_bam(
         bam, sample_id, lesions, models, build, seed, settings=settings, fusions=fusions,
-        chimeric_noise=noise,
+        chimeric_noise=noise, expression_shifts=shifts,
     )  # fmt: skip
+
+
+def _patient_shifts(fusions, markers, patient_id) -> dict[str, float] | None:
+    if fusions is None or markers is None:
+        return None
+    mine = fusions[fusions["patient_id"] == patient_id]
+    if mine.empty:
+        return None
+    row = mine.iloc[0]
+    subclass = "" if pd.isna(row["subclass"]) else str(row["subclass"])
+    return subtype_expression_shifts(markers, str(row["subtype"]), subclass)
 
 
 def simulate_cohort_rna(
@@ -489,11 +522,13 @@ def simulate_cohort_rna(
     processes: int = 1,
     fusions: pd.DataFrame | None = None,
     chimeric_noise: tuple | None = None,
+    markers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Write the RNA BAM of every sample with an `rna_bam` (samples sheet columns sample_id,
     patient_id, rna_bam) from the cohort's truth lesions; return the isoform truth of all.
     `fusions` is the cohort's truth-fusions table (rows by patient_id); `chimeric_noise` as
-    for `simulate_rna_bam`.
+    for `simulate_rna_bam`; with `markers` (the expression marker sets) a patient's fusion
+    subtype also sets its marker-gene expression (`subtype_expression_shifts`).
 
     Each sample draws from its own stream (`sample_generator`), so the BAMs do not depend on
     the number of workers; the truth rows come back in sheet order.
@@ -510,6 +545,7 @@ def simulate_cohort_rna(
             settings,
             None if fusions is None else fusions[fusions["patient_id"] == record.patient_id],
             chimeric_noise,
+            _patient_shifts(fusions, markers, record.patient_id),
         )
         for record in with_rna.itertuples(index=False)
     ]

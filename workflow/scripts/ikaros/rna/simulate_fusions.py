@@ -42,6 +42,7 @@ TRUTH_FUSION_COLUMNS = (
     "cell_fraction",
     "fragments",
 )
+MIN_SPLICE_ANCHOR = 8  # as the RNA simulator's spliced reads
 RECORD_COLUMNS = (
     "qname", "flag", "rname", "pos", "mapq", "cigar", "rnext", "pnext", "tlen", "tag1", "tag2",
 )  # fmt: skip
@@ -184,13 +185,30 @@ class ChimericWriter:
         main = max(range(len(pieces)), key=lambda i: pieces[i][2] - pieces[i][1])
         for index, (part, lo, hi, role) in enumerate(pieces):
             blocks = part.genomic(lo, hi)
+            # an overhang of a few bases across an exon junction is soft-clipped, as aligners do
+            trim_left = blocks[0][1] - blocks[0][0] + 1 if len(blocks) > 1 else 0
+            trim_right = blocks[-1][1] - blocks[-1][0] + 1 if len(blocks) > 1 else 0
+            extra_left = trim_left if 0 < trim_left < MIN_SPLICE_ANCHOR else 0
+            extra_right = trim_right if 0 < trim_right < MIN_SPLICE_ANCHOR else 0
+            if extra_left:
+                blocks = blocks[1:]
+            if extra_right and len(blocks) > 1:
+                blocks = blocks[:-1]
+            else:
+                extra_right = 0
             clipped = total - (hi - lo)
             # the junction lies at the part's transcription 3' end (five) or 5' end (three)
             junction_right = (role == "five") == (part.strand == "+")
             primary = index == main
             letter = "S" if primary else "H"
-            left = f"{clipped}{letter}" if clipped and not junction_right else ""
-            right = f"{clipped}{letter}" if clipped and junction_right else ""
+            # the junction side's clip (hard in a supplementary alignment) takes in any
+            # overhang trimmed on that side; an overhang on the other side is a soft clip
+            left_clip = (0 if junction_right else clipped) + extra_left
+            right_clip = (clipped if junction_right else 0) + extra_right
+            left_letter = letter if (clipped and not junction_right) else "S"
+            right_letter = letter if (clipped and junction_right) else "S"
+            left = f"{left_clip}{left_letter}" if left_clip else ""
+            right = f"{right_clip}{right_letter}" if right_clip else ""
             cigar = _cigar(blocks, left, right)
             reverse = forward != (part.strand == "+")
             mapq = mapq_three if (role == "three" and mapq_three is not None) else self.mapq

@@ -25,8 +25,8 @@ class ProfileSettings:
     typical_level: float = -6.0
     typical_sd: float = 2.0
     silent_level: float = -16.0
-    driven_level: float = -3.0
-    fold_log2: float = 3.0
+    driven_level: float = -2.0
+    fold_log2: float = 3.5
     noise_sd: float = 0.4
     lab_bias_sd: float = 0.5
     min_library: float = 2e6
