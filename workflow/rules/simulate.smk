@@ -17,6 +17,7 @@ for simulated in [cohort for cohort in COHORTS.values() if cohort.simulated]:
             partners=FUSION_PARTNERS,
             genes=simulated.genes,
             expression_markers=str(REPO / "resources" / "expression_markers.tsv"),
+            markers=simulated.markers,
         output:
             samples=f"results/{simulated.name}/simulated/samples.tsv",
             clinical=f"results/{simulated.name}/simulated/clinical.tsv",
@@ -28,6 +29,7 @@ for simulated in [cohort for cohort in COHORTS.values() if cohort.simulated]:
             indexes=[f"{bam}.bai" for bam in simulated.samples["dna_bam"].dropna()],
             rna_bams=list(simulated.samples["rna_bam"].dropna()),
             rna_indexes=[f"{bam}.bai" for bam in simulated.samples["rna_bam"].dropna()],
+            rna_counts=sheet_files(simulated, "rna_counts"),
             truth_variants=f"results/{simulated.name}/simulated/truth_variants.tsv",
             vcfs=list(simulated.samples["vcf"].dropna()),
             vcf_indexes=[f"{vcf}.tbi" for vcf in simulated.samples["vcf"].dropna()],

@@ -3,13 +3,15 @@
 input: panel, gene_models, rna_models (resources/rna_transcript_models_{build}.tsv),
        partners (resources/fusion_partners.tsv), genes (resources/genes_{build}.tsv): the
        fusion genes and the genome-wide genes of the chimeric noise reads, expression_markers
-       (resources/expression_markers.tsv: the marker genes a fusion's subtype moves),
+       (resources/expression_markers.tsv: the marker genes a fusion's subtype moves), markers
+       (resources/marker_genes.tsv: the housekeeping genes of the count tables),
        gene_spans (resources/gene_spans_{build}.tsv: where the simulated driver variants go)
 params: settings (the cohort's `simulate` block), build, cohort, bam_dir
 output: samples, clinical, truth_lesions, truth_patients, truth_fusions (the RNA tumours'
         fusions, ikaros.simulate.fusions), truth_rna (aberrant isoforms of the
         RNA BAMs: sample_id gene transcript isoform exons_deleted fraction), bams, indexes,
-        rna_bams, rna_indexes (lists), truth_variants (driver variants of the simulated VCFs:
+        rna_bams, rna_indexes, rna_counts (lists; count tables when `rna_counts` is set),
+        truth_variants (driver variants of the simulated VCFs:
         patient_id sample_id gene chrom pos protein_change vaf), vcfs, vcf_indexes (lists)
 threads: worker processes for the BAMs (each sample has its own random stream, so the files
 do not depend on the number of workers)
@@ -25,7 +27,7 @@ from ikaros.panel import read_panel
 from ikaros.rna.expression_evidence import read_marker_sets
 from ikaros.rna.fusions import read_partner_table, scanned_genes
 from ikaros.rna.gene_table import read_genes
-from ikaros.rna.models import read_transcript_models
+from ikaros.rna.models import read_marker_genes, read_transcript_models
 from ikaros.rna.simulate import RnaSimSettings, simulate_cohort_rna
 from ikaros.rna.simulate_fusions import FusionNoise
 from ikaros.simulate import (
@@ -34,6 +36,7 @@ from ikaros.simulate import (
     simulate_cohort_bams,
     write_design,
 )
+from ikaros.simulate.expression import simulate_cohort_counts
 from ikaros.simulate.fusions import draw_fusions
 from ikaros.simulate.variants import simulate_cohort_vcfs
 from ikaros.tables import write_table
@@ -77,6 +80,12 @@ rna_truth = simulate_cohort_rna(
     chimeric_noise=(FusionNoise(), scanned_genes(partners), read_genes(snakemake.input.genes)),
     markers=read_marker_sets(snakemake.input.expression_markers),
 )
+marker_table = read_marker_genes(snakemake.input.markers)
+simulate_cohort_counts(
+    design.samples, fusion_truth, read_marker_sets(snakemake.input.expression_markers),
+    read_genes(snakemake.input.genes),
+    list(marker_table.loc[marker_table["purpose"] == "control", "gene"]), settings.seed,
+)  # fmt: skip
 partial = f"{outputs.truth_rna}.partial"
 rna_truth.to_csv(partial, sep="\t", index=False, float_format="%.6f")
 os.replace(partial, outputs.truth_rna)

@@ -476,7 +476,7 @@ def simulate_rna_bam(
 
 
 def subtype_expression_shifts(
-    markers: pd.DataFrame, subtype: str, subclass: str, fold_log2: float = 3.5
+    markers: pd.DataFrame, subtype: str, subclass: str, fold_log2: float = 4.0
 ) -> dict[str, float]:
     """gene -> log2 change of a tumour of `subtype` (and BCR::ABL1-like `subclass`): the
     genes of its marker sets (resources/expression_markers.tsv) up or down by `fold_log2`,

@@ -333,7 +333,15 @@ def design_cohort(
     blank = cohort_rng.permutation(len(samples))[:n_blank]
     samples["sex"] = samples["sex"].astype(object)
     samples.loc[samples.index[blank], "sex"] = None
-    samples = samples.loc[:, list(SAMPLE_COLUMNS)]
+    columns = list(SAMPLE_COLUMNS)
+    if settings.rna_counts:
+        samples["rna_counts"] = None
+        samples.loc[with_rna, "rna_counts"] = [
+            f"{Path(bam_dir).parent}/counts/{s}.counts.tsv"
+            for s in samples.loc[with_rna, "sample_id"]
+        ]
+        columns.insert(columns.index("rna_bam") + 1, "rna_counts")
+    samples = samples.loc[:, columns]
 
     truth_table = pd.DataFrame(truth_rows, columns=list(PATIENT_TRUTH_COLUMNS))
     covariates = pd.DataFrame(clinical_rows).merge(

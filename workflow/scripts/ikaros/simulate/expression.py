@@ -15,6 +15,7 @@ from its tables). Everything comes from the generator passed in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +27,7 @@ class ProfileSettings:
     typical_sd: float = 2.0
     silent_level: float = -16.0
     driven_level: float = -2.0
-    fold_log2: float = 3.5
+    fold_log2: float = 4.0
     noise_sd: float = 0.4
     lab_bias_sd: float = 0.5
     min_library: float = 2e6
@@ -61,7 +62,7 @@ def simulate_profiles(
     for gene in housekeeping:
         base[index[gene]] = rng.normal(0.0, 0.3)
     silent = set(markers.loc[markers["kind"] == "silent", "gene"])
-    for gene in set(markers["gene"]) - silent:
+    for gene in sorted(set(markers["gene"]) - silent):
         # marker genes are chosen among well-expressed ones: no unlucky near-silent marker
         base[index[gene]] = settings.typical_level + rng.normal(0.0, 0.5)
     for gene in silent:
@@ -104,3 +105,39 @@ def simulate_profiles(
         counts[missing] = np.nan
         columns[f"S{number:03d}"] = counts
     return pd.DataFrame(columns, index=pd.Index(genes, name="gene"))
+
+
+def write_htseq_counts(path, counts: pd.Series) -> None:
+    """One sample's counts as HTSeq-count writes them (genes the laboratory did not count are
+    left out; the summary rows at the end)."""
+    kept = counts.dropna().astype(np.int64)
+    lines = [f"{gene}\t{value}" for gene, value in kept.items()]
+    lines += ["__no_feature\t0", "__ambiguous\t0", "__too_low_aQual\t0", "__not_aligned\t0",
+              "__alignment_not_unique\t0"]  # fmt: skip
+    with open(path, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def simulate_cohort_counts(
+    samples: pd.DataFrame,
+    fusions: pd.DataFrame,
+    markers: pd.DataFrame,
+    genes: pd.DataFrame,
+    housekeeping: list[str],
+    seed: int,
+) -> None:
+    """Write the `rna_counts` table of every sample that has one: a genome-wide profile of the
+    protein-coding genes with the markers of the patient's fusion subtype (truth fusions), from
+    a stream of its own, (seed, 6)."""
+    with_counts = samples[samples["rna_counts"].notna()] if "rna_counts" in samples else samples[:0]
+    if with_counts.empty:
+        return
+    subtype = dict(zip(fusions["patient_id"], fusions["subtype"], strict=True))
+    labels = [subtype.get(p, "none") for p in with_counts["patient_id"]]
+    coding = list(genes.loc[genes["type"] == "protein_coding", "gene"])
+    rng = np.random.default_rng([int(seed), 6])
+    profiles = simulate_profiles(labels, markers, coding, housekeeping, rng,
+                                 ProfileSettings(missing_fraction=0.02))  # fmt: skip
+    for column, path in zip(profiles.columns, with_counts["rna_counts"], strict=True):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        write_htseq_counts(path, profiles[column])

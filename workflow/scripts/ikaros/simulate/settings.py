@@ -48,6 +48,10 @@ class SimulationSettings:
     # share of the RNA tumours without a PAR1 deletion that carry a defining fusion
     # (ikaros.simulate.fusions; a PAR1 deletion always makes P2RY8::CRLF2)
     fusion_rate: float = 0.0
+    # the RNA tumours also get a genome-wide gene-count table (HTSeq-count format, the marker
+    # genes of their fusion's subtype raised; ikaros.simulate.expression), as a laboratory's own
+    # quantification beside the BAM
+    rna_counts: bool = False
     # share of the DNA tumours with a VCF (germline SNPs and driver variants, VEP-annotated;
     # ikaros.simulate.variants), drawn from a stream of their own
     vcf_fraction: float = 0.0
@@ -70,6 +74,13 @@ class SimulationSettings:
         values = {}
         for name, value in config.items():
             default = getattr(cls, name)
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise ValueError(
+                        f"simulate settings: key {name!r} must be true or false, got {value!r}"
+                    )
+                values[name] = value
+                continue
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"simulate settings: key {name!r} must be a number, got {value!r}")
             if isinstance(default, int) and not float(value).is_integer():
