@@ -53,12 +53,16 @@ rule patients_table:
         karyotypes=karyotype_tables,
         variant_flags=variant_flags,
         rna_subtype=rna_subtype_tables,
+        clinical=clinical_sheet,
+        risk_groups=str(REPO / "resources" / "subtype_risk_groups.tsv"),
     output:
         patients=report(
             "results/{cohort}/patients.tsv",
             category="IKZF1 calls",
             caption="../report/patients.rst",
         ),
+        subtypes="results/{cohort}/subtypes.tsv",
+        concordance="results/{cohort}/subtype_concordance.tsv",
     log:
         "logs/{cohort}/patients_table.log",
     conda:

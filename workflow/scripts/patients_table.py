@@ -10,6 +10,9 @@ Input
   karyotypes (optional) results/{cohort}/karyotypes.tsv (call_karyotypes_<cohort>)
   variant_flags (optional) results/{cohort}/variants/flags.tsv (call_variants_<cohort>)
   rna_subtype (optional) results/{cohort}/rna/subtype_evidence.tsv (rna_subtype_evidence_<cohort>)
+  clinical   the clinical sheet (its optional `subtype` is reported beside the derived one)
+  risk_groups resources/subtype_risk_groups.tsv (subtype -> favourable | intermediate |
+             unfavourable)
 Params
   patients   all patient IDs of the cohort (optional); a patient without any DNA summary
              gets ikzf1_status not_assessable unless RNA makes the call
@@ -26,6 +29,10 @@ Output
              columns (ikaros.patients.VARIANT_COLUMNS) and the RNA subtype evidence
              (ikaros.rna.subtype_evidence.RNA_SUBTYPE_COLUMNS: fusions, imported classifier
              labels), empty where the step had no input.
+  subtypes   results/{cohort}/subtypes.tsv: patient_id + ikaros.subtypes.assign.SUBTYPE_COLUMNS
+             (also the last columns of patients.tsv)
+  concordance results/{cohort}/subtype_concordance.tsv: derived against the clinical and the
+             imported classifier subtypes (derived other patients agree compared)
 Log
   the rule's log file.
 """
@@ -38,8 +45,11 @@ import pandas as pd
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.ikzf1plus import PATIENT_COLUMNS, patients_table
 from ikaros.patients import RNA_REPORTED_GENES, add_rna_evidence, add_tumour_tables
+from ikaros.relapse.groups import read_risk_groups
 from ikaros.rna.isoforms import read_rna_call
 from ikaros.rna.junctions import exon_skipping_evidence, read_junction_table
+from ikaros.subtypes.assign import assign_subtypes, concordance
+from ikaros.tables import write_table
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(message)s", force=True)
 rows = []
@@ -76,6 +86,22 @@ table = add_tumour_tables(
     table, optional_table("karyotypes"), optional_table("variant_flags"),
     optional_table("rna_subtype"),
 )  # fmt: skip
+clinical = pd.read_csv(snakemake.input.clinical, sep="\t", dtype=str, keep_default_na=False)
+clinical_subtype = (
+    dict(zip(clinical["patient_id"], clinical["subtype"], strict=True))
+    if "subtype" in clinical.columns
+    else {}
+)
+table["clinical_subtype"] = table["patient_id"].map(clinical_subtype).fillna("")
+subtypes = assign_subtypes(table, read_risk_groups(snakemake.input.risk_groups))
+table = table.drop(columns="clinical_subtype").merge(subtypes, on="patient_id", how="left")
+write_table(subtypes, snakemake.output.subtypes)
+concordances = [
+    concordance(subtypes, subtypes["clinical_subtype"], "other").assign(compared="clinical"),
+    concordance(subtypes, table["classifier_subtype"], "other").assign(compared="classifier"),
+]
+write_table(pd.concat(concordances, ignore_index=True), snakemake.output.concordance)
+logging.info("subtypes: %s", subtypes["subtype"].value_counts().to_dict())
 logging.info("%d patients; IKZF1 status: %s; DNA/RNA: %s", len(table),
              table["ikzf1_status"].value_counts().to_dict(),
              table["dna_rna_agreement"].value_counts().to_dict())  # fmt: skip

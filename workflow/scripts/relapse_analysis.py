@@ -30,6 +30,7 @@ import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.relapse.analysis import TABLE_FILES, run_analysis, write_analysis
 from ikaros.relapse.groups import read_risk_groups
 from ikaros.relapse.settings import RelapseSettings
+from ikaros.subtypes.assign import analysis_subtypes
 
 clinical_path = snakemake.input.clinical
 patients_path = snakemake.input.patients
@@ -53,9 +54,17 @@ if Path(outputs.figures) != outdir / "figures":
 
 settings = RelapseSettings.from_config(relapse_block)
 read = {"sep": "\t", "keep_default_na": False, "na_values": [""]}
+patients = pd.read_csv(patients_path, **read)
+# the subtype the models adjust for: derived by the pipeline unless the config says otherwise
+clinical = analysis_subtypes(
+    pd.read_csv(clinical_path, **read), patients, settings.subtype_column, settings.subtype_source
+)
+logging.info("subtypes analysed (%s): %s", settings.subtype_source,
+             clinical[settings.subtype_column].value_counts().to_dict()
+             if settings.subtype_column in clinical else {})  # fmt: skip
 analysis = run_analysis(
-    pd.read_csv(clinical_path, **read),
-    pd.read_csv(patients_path, **read),
+    clinical,
+    patients,
     read_risk_groups(risk_groups_path),
     settings,
     clinical_source=str(clinical_path),

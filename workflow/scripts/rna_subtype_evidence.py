@@ -135,7 +135,8 @@ for sample_id, result in results.items():
                         "allele_source": allele})  # fmt: skip
 ploidy = pd.DataFrame(ploidy_rows, columns=list(PLOIDY_COLUMNS))
 write_table(ploidy, snakemake.output.ploidy)
-evidence = patient_rna_evidence(fusions, classifier, patients, expression, ploidy)
+assessed = list(params.own_samples) + list(params.imports)
+evidence = patient_rna_evidence(fusions, classifier, patients, expression, ploidy, assessed)
 write_table(fusions, snakemake.output.fusions)
 write_table(classifier, snakemake.output.classifier)
 write_table(evidence, snakemake.output.evidence)

@@ -256,14 +256,18 @@ def check_vcfs(samples: pd.DataFrame, build: str, source: str, base_dir: str | P
         if samples["role"].iloc[position] != "tumor":
             raise SheetError(f"{where}: a VCF belongs to a tumor sample (its germline SNPs and "
                              "somatic calls); leave it empty for normals")  # fmt: skip
-        named, patient = names.iloc[position], patients.iloc[position]
-        try:
-            inspect_vcf(
-                resolve_path(value, base_dir), build, sample_id,
-                "" if pd.isna(patient) else str(patient), "" if pd.isna(named) else str(named),
-            )  # fmt: skip
-        except VcfError as error:
-            raise SheetError(f"{where}: {error}") from None
+        _check_vcf(where, resolve_path(value, base_dir), build, sample_id,
+                   patients.iloc[position], names.iloc[position])  # fmt: skip
+
+
+def _check_vcf(where: str, path: Path, build: str, sample_id: str, patient, named) -> None:
+    try:
+        inspect_vcf(
+            path, build, sample_id,
+            "" if pd.isna(patient) else str(patient), "" if pd.isna(named) else str(named),
+        )  # fmt: skip
+    except VcfError as error:
+        raise SheetError(f"{where}: {error}") from None
 
 
 def check_rna_tables(
@@ -290,14 +294,8 @@ def check_rna_tables(
         if pd.isna(data_column(samples, "rna_counts").iloc[position]):
             raise SheetError(f"{where}: an RNA VCF is used with the sample's rna_counts (the "
                              "ploidy from expression); fill rna_counts too")  # fmt: skip
-        named, patient = names.iloc[position], patients.iloc[position]
-        try:
-            inspect_vcf(
-                resolve_path(value, base_dir), build, sample_id,
-                "" if pd.isna(patient) else str(patient), "" if pd.isna(named) else str(named),
-            )  # fmt: skip
-        except VcfError as error:
-            raise SheetError(f"{where}: {error}") from None
+        _check_vcf(where, resolve_path(value, base_dir), build, sample_id,
+                   patients.iloc[position], names.iloc[position])  # fmt: skip
     counts = [(i, v) for i, v in enumerate(data_column(samples, "rna_counts")) if pd.notna(v)]
     if counts and gene_table is not None:
         from ikaros.rna.gene_counts import GeneCountError, read_gene_counts

@@ -69,6 +69,9 @@ DEFAULT_MODELS = {
 }
 
 
+SUBTYPE_SOURCES = ("derived", "derived_only", "clinical")
+
+
 @dataclass(frozen=True)
 class RelapseSettings:
     followup_column: str = "followup_years"
@@ -80,6 +83,9 @@ class RelapseSettings:
     horizon_years: float = 5.0
     covariates: tuple = DEFAULT_COVARIATES
     subtype_column: str = "subtype"
+    # which subtype the analysis uses: derived (the pipeline's, the clinical sheet's where the
+    # derived one is undetermined), derived_only, or clinical
+    subtype_source: str = "derived"
     subtype_reference: str = "intermediate"
     adjust_for_subtype_group: bool = True
     subtype_risk_overrides: dict = field(default_factory=dict)
@@ -134,6 +140,11 @@ class RelapseSettings:
                     f"relapse.competing: {event!r}; expected death_in_remission and/or "
                     "second_malignancy"
                 )
+        if self.subtype_source not in SUBTYPE_SOURCES:
+            raise RelapseConfigError(
+                f"relapse.subtype_source: {self.subtype_source!r}; expected one of "
+                f"{SUBTYPE_SOURCES}"
+            )
         if self.subtype_reference not in SUBTYPE_RISK_GROUPS:
             raise RelapseConfigError(
                 f"relapse.subtype_reference: {self.subtype_reference!r}; expected one of "

@@ -253,12 +253,19 @@ def add_fusion_fragments(
     for row in fusions.itertuples(index=False):
         five, three = fusion_parts(models, row)
         count = int(rng.poisson(float(row.fragments) * library))
-        starts, inserts = _fragment_starts(
-            rng, count, five.length, five.length + three.length, insert_mean, insert_sd,
-            writer.read_length,
-        )  # fmt: skip
-        for start, insert in zip(starts.tolist(), inserts.tolist(), strict=True):
-            writer.fragment(five, three, start, insert, chimeric_min)
+        _junction_fragments(writer, five, three, count, rng, (insert_mean, insert_sd),
+                            chimeric_min=chimeric_min)  # fmt: skip
+
+
+def _junction_fragments(
+    writer, five, three, count, rng, spread, chimeric_min: int = 12, **options
+) -> None:
+    """`count` fragments across the five/three junction (fewer where they do not fit)."""
+    starts, inserts = _fragment_starts(
+        rng, count, five.length, five.length + three.length, *spread, writer.read_length
+    )
+    for start, insert in zip(starts.tolist(), inserts.tolist(), strict=True):
+        writer.fragment(five, three, start, insert, chimeric_min, **options)
 
 
 def _next_downstream(genes: pd.DataFrame, gene: pd.Series) -> pd.Series | None:
@@ -290,6 +297,7 @@ def add_noise_fragments(
     insert_sd: float,
 ) -> None:
     """Read-through, paralog and random chimeric fragments (see the module docstring)."""
+    spread = (insert_mean, insert_sd)
     coding = genes[genes["type"] == "protein_coding"].reset_index(drop=True)
     modelled = [g for g in scanned if (models["gene"] == g).any()]
     by_name = coding.set_index("gene", drop=False)
@@ -309,37 +317,21 @@ def add_noise_fragments(
             continue
         five, three = whole_part(name), _locus_part(neighbour, 0)
         count = int(rng.poisson(noise.readthrough_fragments))
-        starts, inserts = _fragment_starts(
-            rng, count, five.length, five.length + three.length, insert_mean, insert_sd,
-            writer.read_length,
-        )  # fmt: skip
-        for start, insert in zip(starts.tolist(), inserts.tolist(), strict=True):
-            writer.fragment(five, three, start, insert, 12, tag="readthrough")
+        _junction_fragments(writer, five, three, count, rng, spread, tag="readthrough")
     for _ in range(noise.paralog_events):
         five = whole_part(modelled[int(rng.integers(len(modelled)))])
         other = coding.iloc[int(rng.integers(len(coding)))]
         three = _locus_part(other, 0)
         count = int(rng.poisson(noise.paralog_fragments))
-        starts, inserts = _fragment_starts(
-            rng, count, five.length, five.length + three.length, insert_mean, insert_sd,
-            writer.read_length,
-        )  # fmt: skip
-        for start, insert in zip(starts.tolist(), inserts.tolist(), strict=True):
-            writer.fragment(
-                five, three, start, insert, 12, mapq_three=noise.paralog_mapq, tag="paralog"
-            )
+        _junction_fragments(writer, five, three, count, rng, spread, tag="paralog",
+                            mapq_three=noise.paralog_mapq)  # fmt: skip
     for _ in range(noise.random_chimeras):
         five = whole_part(modelled[int(rng.integers(len(modelled)))])
         cut = int(rng.integers(30, max(31, five.length - 30)))
         five = Part(five.chrom, five.strand, tuple(_trim(five, cut)))
         other = coding.iloc[int(rng.integers(len(coding)))]
         three = _locus_part(other, int(rng.integers(0, 500)))
-        starts, inserts = _fragment_starts(
-            rng, 1, five.length, five.length + three.length, insert_mean, insert_sd,
-            writer.read_length,
-        )  # fmt: skip
-        for start, insert in zip(starts.tolist(), inserts.tolist(), strict=True):
-            writer.fragment(five, three, start, insert, 12, tag="artefact")
+        _junction_fragments(writer, five, three, 1, rng, spread, tag="artefact")
 
 
 def _trim(part: Part, length: int) -> list[tuple[int, int]]:

@@ -19,6 +19,7 @@ from ikaros.rna.fusion_imports import IMPORT_COLUMNS
 
 COHORT_FUSION_COLUMNS = ("patient_id", *IMPORT_COLUMNS)
 RNA_SUBTYPE_COLUMNS = (
+    "fusion_assessed",
     "rna_fusions",
     "fusion_subtype",
     "fusion_subclass",
@@ -79,13 +80,17 @@ def patient_rna_evidence(
     patients: Mapping[str, str],
     expression: pd.DataFrame | None = None,
     ploidy: pd.DataFrame | None = None,
+    assessed: list[str] | None = None,
 ) -> pd.DataFrame:
     """One row per patient with RNA evidence: patient_id, then RNA_SUBTYPE_COLUMNS.
     `expression` is ikaros.rna.expression_evidence.marker_evidence output: its positive sets
     are listed (`DUX4_expressed (DUX4-r: DUX4 412 reads, level -2.10)`) with their subtypes.
     `ploidy` holds the expression karyotypes (sample_id chromosome_count ploidy_class
-    ploidy_evidence)."""
+    ploidy_evidence); `assessed` the samples whose fusions were looked for (an RNA BAM scanned,
+    or a caller's table imported): their patients get fusion_assessed true, found or not."""
     rows: dict[str, dict] = {}
+    for sample in assessed or []:
+        rows.setdefault(patients[sample], {})["fusion_assessed"] = "true"
     for row in (ploidy if ploidy is not None else pd.DataFrame()).itertuples(index=False):
         rows.setdefault(patients[row.sample_id], {}).update(
             {

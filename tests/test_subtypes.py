@@ -1,0 +1,124 @@
+"""Subtype assignment rules on hand-written evidence rows: each rule alone, the hierarchy
+(a defining fusion outranks ploidy, mutations, expression and an imported label), conflicts,
+B-other against undetermined, risk groups and concordance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ikaros.relapse.groups import read_risk_groups
+from ikaros.subtypes.assign import (
+    analysis_subtypes,
+    assign_subtype,
+    assign_subtypes,
+    concordance,
+    normalise_subtype,
+)
+from ikaros.subtypes.rules import (
+    classifier_label,
+    defining_fusion,
+    defining_mutation,
+    expression_class,
+    iamp21,
+    ploidy,
+)
+
+RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+
+
+@pytest.fixture(scope="module")
+def groups():
+    return {
+        k.casefold(): v for k, v in read_risk_groups(RESOURCES / "subtype_risk_groups.tsv").items()
+    }
+
+
+def row(**values) -> pd.Series:
+    return pd.Series({"patient_id": "P1", **values})
+
+
+BCR_ABL1 = {"fusion_subtype": "BCR::ABL1", "fusion_subclass": "",
+            "rna_fusions": "BCR::ABL1 e14a2 (b3a2) ex14>ex2 21 split/15 pairs in-frame high "
+                           "(ikaros)", "fusion_assessed": "true"}  # fmt: skip
+HEH = {"ploidy_class": "high_hyperdiploid", "chromosome_count": "55", "ploidy_source": "dna",
+       "allele_source": "VCF (5000 SNPs)"}  # fmt: skip
+
+
+def test_each_rule_alone():
+    assert defining_fusion(row(**BCR_ABL1)).subtype == "BCR::ABL1"
+    assert defining_fusion(row(**BCR_ABL1)).strength == "high"
+    assert ploidy(row(**HEH)).subtype == "high hyperdiploid"
+    assert ploidy(row(ploidy_class="near_diploid")) is None
+    assert ploidy(row(ploidy_class="near_haploid", chromosome_count="27")).strength == "medium"
+    assert iamp21(row(iamp21="true", iamp21_evidence="RUNX1 at 6 copies")).subtype == "iAMP21"
+    assert defining_mutation(row(pax5_p80r="true")).subtype == "PAX5 P80R"
+    assert defining_mutation(row(zeb2_h1038r="true")).subtype == "ZEB2/CEBP"
+    dux4 = row(expression_calls="DUX4_expressed (DUX4-r: DUX4 412 reads, level -1.10)")
+    assert expression_class(dux4).subtype == "DUX4-r"
+    crlf2 = row(expression_calls="CRLF2_high (BCR::ABL1-like: CRLF2 z +6.5; +7.1 log2 from "
+                                 "the cohort median)")  # fmt: skip
+    finding = expression_class(crlf2)
+    assert (finding.subtype, finding.subclass) == ("BCR::ABL1-like", "CRLF2-r")
+    signature = row(expression_calls="Ph_like_signature (BCR::ABL1-like: ...)",
+                    jak_stat_mutation="true")  # fmt: skip
+    assert expression_class(signature).subclass == "other JAK-STAT"
+    assert expression_class(row(expression_calls="none")) is None
+    label = row(classifier="ALLSorts", classifier_label="DUX4", classifier_subtype="DUX4-r")
+    assert classifier_label(label).subtype == "DUX4-r"
+    assert classifier_label(row(classifier_subtype="undetermined")) is None
+
+
+def test_a_defining_fusion_outranks_ploidy_and_reports_the_conflict(groups):
+    result = assign_subtype(row(**BCR_ABL1, **HEH), groups)
+    assert (result["subtype"], result["subtype_group"]) == ("BCR::ABL1", "unfavourable")
+    assert result["subtype_source"] == "fusion" and result["subtype_confidence"] == "low"
+    assert "conflict, ploidy points to high hyperdiploid" in result["subtype_evidence"]
+
+
+def test_agreeing_evidence_keeps_confidence(groups):
+    evidence = {**BCR_ABL1, "classifier": "ALLSorts", "classifier_label": "Ph",
+                "classifier_subtype": "BCR::ABL1"}  # fmt: skip
+    result = assign_subtype(row(**evidence, ploidy_class="near_diploid"), groups)
+    assert result["subtype_confidence"] == "high"
+    assert "also classifier: ALLSorts Ph" in result["subtype_evidence"]
+
+
+def test_b_other_needs_enough_evidence_otherwise_undetermined(groups):
+    searched = assign_subtype(row(fusion_assessed="true", ploidy_class="near_diploid"), groups)
+    assert (searched["subtype"], searched["subtype_group"]) == ("B-other", "intermediate")
+    unsearched = assign_subtype(row(ploidy_class="near_diploid"), groups)
+    assert unsearched["subtype"] == "undetermined" and unsearched["subtype_group"] == ""
+    assert "no RNA fusion evidence" in unsearched["subtype_evidence"]
+
+
+def test_favourable_groups_and_clinical_concordance(groups):
+    table = pd.DataFrame([
+        {"patient_id": "P1", **HEH, "clinical_subtype": "hyperdiploid"},
+        {"patient_id": "P2", "fusion_subtype": "ETV6::RUNX1", "rna_fusions": "ETV6::RUNX1 ex5>ex3 "
+         "12 split/4 pairs in-frame high (ikaros)", "clinical_subtype": "ETV6::RUNX1"},
+        {"patient_id": "P3", "fusion_subtype": "KMT2A-r", "rna_fusions": "KMT2A::AFF1 medium",
+         "clinical_subtype": "Ph-like"},
+    ])  # fmt: skip
+    subtypes = assign_subtypes(table, read_risk_groups(RESOURCES / "subtype_risk_groups.tsv"))
+    assert list(subtypes["subtype"]) == ["high hyperdiploid", "ETV6::RUNX1", "KMT2A-r"]
+    assert list(subtypes["subtype_group"]) == ["favourable", "favourable", "unfavourable"]
+    assert list(subtypes["clinical_subtype"]) == ["high hyperdiploid", "ETV6::RUNX1",
+                                                  "BCR::ABL1-like"]  # fmt: skip
+    table = concordance(subtypes, subtypes["clinical_subtype"], "clinical")
+    assert table["patients"].sum() == 3 and int(table["agree"].sum()) == 2
+    assert normalise_subtype("dux4") == "DUX4-r" and normalise_subtype("") == ""
+
+
+def test_the_relapse_analysis_takes_the_derived_subtype_where_there_is_one():
+    clinical = pd.DataFrame({"patient_id": ["P1", "P2", "P3"],
+                             "subtype": ["hyperdiploid", "DUX4", ""]})  # fmt: skip
+    patients = pd.DataFrame({"patient_id": ["P1", "P2", "P3"],
+                             "subtype": ["BCR::ABL1", "undetermined", "undetermined"]})  # fmt: skip
+    derived = analysis_subtypes(clinical, patients, "subtype", "derived")
+    assert list(derived["subtype"]) == ["BCR::ABL1", "DUX4", ""]
+    only = analysis_subtypes(clinical, patients, "subtype", "derived_only")
+    assert list(only["subtype"]) == ["BCR::ABL1", "", ""]
+    assert analysis_subtypes(clinical, patients, "subtype", "clinical") is clinical

@@ -1,0 +1,1 @@
+"""Subtype assignment: the rule hierarchy (`rules`) and one subtype per patient (`assign`)."""
