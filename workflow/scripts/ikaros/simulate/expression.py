@@ -47,6 +47,7 @@ def simulate_profiles(
     karyotypes: list[dict[str, tuple[int, int]] | None] | None = None,
     gene_chroms: dict[str, str] | None = None,
     cell_fractions: list[float] | None = None,
+    subclasses: list[str] | None = None,
 ) -> pd.DataFrame:
     """Counts, genes x samples (columns S001 ...), NaN for genes the laboratory does not count;
     `subtypes[i]` is sample i's subtype token (markers of other subtypes stay at baseline).
@@ -54,7 +55,9 @@ def simulate_profiles(
     With `karyotypes` (per sample: chrom -> (copies, minor copies), as
     ikaros.simulate.karyotypes.design_karyotype draws them; None = diploid) and `gene_chroms`,
     a gene on a chromosome at c copies in a fraction f of the cells (`cell_fractions`) moves by
-    `dosage_slope` x log2((f c + 2 (1 - f)) / 2): expression follows dosage, damped."""
+    `dosage_slope` x log2((f c + 2 (1 - f)) / 2): expression follows dosage, damped. With
+    `subclasses` (the BCR::ABL1-like class per sample), marker sets of another class (EPOR for
+    a CRLF2-r tumour) stay at baseline."""
     settings = settings or ProfileSettings()
     genes = list(dict.fromkeys(list(genes) + list(markers["gene"]) + list(housekeeping)))
     index = {g: i for i, g in enumerate(genes)}
@@ -78,7 +81,11 @@ def simulate_profiles(
     columns = {}
     for number, subtype in enumerate(subtypes, start=1):
         level = base + rng.normal(0.0, settings.noise_sd, len(genes))
-        for row in markers[markers["subtype"] == subtype].itertuples(index=False):
+        subclass = subclasses[number - 1] if subclasses else None
+        mine = markers[markers["subtype"] == subtype]
+        if subclass is not None:
+            mine = mine[(mine["subclass"] == "") | (mine["subclass"] == subclass)]
+        for row in mine.itertuples(index=False):
             i = index[row.gene]
             if row.gene in silent:
                 level[i] = settings.driven_level + rng.normal(0.0, settings.noise_sd)
@@ -133,11 +140,14 @@ def simulate_cohort_counts(
     if with_counts.empty:
         return
     subtype = dict(zip(fusions["patient_id"], fusions["subtype"], strict=True))
+    subclass = dict(zip(fusions["patient_id"], fusions["subclass"].fillna(""), strict=True))
     labels = [subtype.get(p, "none") for p in with_counts["patient_id"]]
+    classes = [subclass.get(p, "") for p in with_counts["patient_id"]]
     coding = list(genes.loc[genes["type"] == "protein_coding", "gene"])
     rng = np.random.default_rng([int(seed), 6])
     profiles = simulate_profiles(labels, markers, coding, housekeeping, rng,
-                                 ProfileSettings(missing_fraction=0.02))  # fmt: skip
+                                 ProfileSettings(missing_fraction=0.02),
+                                 subclasses=classes)  # fmt: skip
     for column, path in zip(profiles.columns, with_counts["rna_counts"], strict=True):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         write_htseq_counts(path, profiles[column])
