@@ -122,3 +122,27 @@ def test_seg_ids_must_be_tumour_samples():
     check_seg_samples(["P1_T"], sheet, "cohort.seg")
     with pytest.raises(SheetError, match=r"cohort.seg: column ID: sample\(s\) 'PON1', 'X9'"):
         check_seg_samples(["P1_T", "PON1", "X9"], sheet, "cohort.seg")
+
+
+def test_clinical_subtypes_are_tokens_or_known_spellings():
+    samples = pd.DataFrame(
+        {"sample_id": ["A_T", "B_T"], "patient_id": ["A", "B"], "role": ["tumor", "tumor"],
+         "dna_bam": ["a.bam", "b.bam"]}
+    )  # fmt: skip
+    known = pd.DataFrame({"patient_id": ["A", "B"], "subtype": ["Ph-like", "DUX4-r"]})
+    check_clinical(known, samples, "clinical.tsv")
+    odd = pd.DataFrame({"patient_id": ["A", "B"], "subtype": ["hyperdiploid", "Ph-ish"]})
+    with pytest.raises(
+        SheetError,
+        match=r"clinical.tsv: row 3 \(patient B\), column subtype: "
+        r"'Ph-ish' is not a subtype.*BCR::ABL1, BCR::ABL1-like",
+    ):
+        check_clinical(odd, samples, "clinical.tsv")  # fmt: skip
+
+
+def test_risk_overrides_name_known_subtypes():
+    from ikaros.relapse.settings import RelapseConfigError, RelapseSettings
+
+    assert RelapseSettings.from_config({"subtype_risk_overrides": {"DUX4": "favourable"}})
+    with pytest.raises(RelapseConfigError, match="'Ph-ish' is not a subtype the project knows"):
+        RelapseSettings.from_config({"subtype_risk_overrides": {"Ph-ish": "favourable"}})

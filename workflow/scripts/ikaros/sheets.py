@@ -206,6 +206,26 @@ def check_clinical(clinical: pd.DataFrame, samples: pd.DataFrame, source: str) -
             f"{source}: {_row(clinical, position)}, column patient_id: patient "
             f"{clinical['patient_id'].iloc[position]!r} has no tumor sample in the samples sheet"
         )
+    check_clinical_subtypes(clinical, source)
+
+
+def check_clinical_subtypes(clinical: pd.DataFrame, source: str) -> None:
+    """A clinical `subtype` is one of the project's tokens or a known spelling of one."""
+    if "subtype" not in clinical.columns:
+        return
+    from ikaros.subtype_names import SUBTYPES
+    from ikaros.subtypes.assign import CLINICAL_ALIASES, normalise_subtype
+
+    for position, value in enumerate(clinical["subtype"]):
+        if pd.isna(value) or str(value).strip() == "":
+            continue
+        if normalise_subtype(value) not in SUBTYPES:
+            raise SheetError(
+                f"{source}: {_row(clinical, position)} (patient "
+                f"{clinical['patient_id'].iloc[position]}), column subtype: {value!r} is not a "
+                f"subtype the project knows; expected one of {', '.join(SUBTYPES)} (or a spelling "
+                f"of one: {', '.join(sorted(CLINICAL_ALIASES))}), or empty"
+            )
 
 
 def resolve_path(path: str, base_dir: str | Path) -> Path:

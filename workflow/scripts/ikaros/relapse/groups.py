@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ikaros.relapse.settings import SUBTYPE_RISK_GROUPS, RelapseSettings
+from ikaros.subtypes.assign import normalise_subtype
 
 ALTERED, NOT_ALTERED = "IKZF1 altered", "IKZF1 not altered"
 DEL4_7, OTHER_DELETION, NO_DELETION = "del4-7", "other deletion", "no deletion"
@@ -77,6 +78,8 @@ def subtype_risk_group(subtypes: pd.Series, mapping: dict, overrides: dict | Non
     """Risk group per patient; unknown subtypes are intermediate, empty subtypes stay empty."""
     merged = {**mapping, **(overrides or {})}
     lookup = {str(k).casefold(): v for k, v in merged.items()}
+    # an override given in another spelling of a token (DUX4 for DUX4-r) reaches the token too
+    lookup |= {normalise_subtype(k).casefold(): v for k, v in (overrides or {}).items()}
     out = []
     for value in subtypes:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ikaros.subtype_names import SUBTYPES
+from ikaros.subtypes.assign import normalise_subtype
+
 CANONICAL_EVENTS = ("relapse", "death_in_remission", "second_malignancy", "censored")
 TIME_UNITS = {"days": 1 / 365.25, "weeks": 7 / 365.25, "months": 1 / 12, "years": 1.0}
 COVARIATE_KINDS = ("numeric", "binary", "categorical")
@@ -151,6 +154,11 @@ class RelapseSettings:
                 f"{SUBTYPE_RISK_GROUPS}"
             )
         for subtype, group in self.subtype_risk_overrides.items():
+            if normalise_subtype(subtype) not in SUBTYPES:
+                raise RelapseConfigError(
+                    f"relapse.subtype_risk_overrides: {subtype!r} is not a subtype the project "
+                    f"knows; expected one of {', '.join(SUBTYPES)}"
+                )
             if group not in SUBTYPE_RISK_GROUPS:
                 raise RelapseConfigError(
                     f"relapse.subtype_risk_overrides[{subtype!r}]: {group!r}; expected one of "
