@@ -224,3 +224,25 @@ def test_the_noise_is_there_and_only_the_filters_remove_it(simulated, partners, 
     path = simulated["clean"][0]
     calls = sample_fusions(path, "clean", partners, models, locator, "GRCh38", naive)
     assert not calls.empty
+
+
+def test_simulated_fusions_follow_the_patients_subtypes():
+    from ikaros.simulate.fusions import draw_fusions
+
+    samples = pd.DataFrame({
+        "sample_id": ["A_T", "B_T", "C_T", "D_T", "E_T"],
+        "patient_id": ["A", "B", "C", "D", "E"], "role": "tumor",
+        "rna_bam": ["a.bam", "b.bam", "c.bam", "d.bam", None], "blast_percent": 80.0,
+    })  # fmt: skip
+    lesions = pd.DataFrame([{"patient_id": "C", "label": "PAR1", "cell_fraction": 0.6}])
+    subtypes = {"A": "ETV6::RUNX1", "B": "DUX4", "C": "Ph-like", "D": "KMT2A", "E": "BCR::ABL1"}
+    truth = draw_fusions(samples, lesions, 3, 1.0, subtypes=subtypes)
+    assert dict(zip(truth["patient_id"], truth["fusion"], strict=True)) == {
+        "A": "ETV6::RUNX1", "C": "P2RY8::CRLF2",
+        "D": truth.loc[truth["patient_id"] == "D", "fusion"].iloc[0],
+    }  # fmt: skip
+    assert truth.loc[truth["patient_id"] == "D", "fusion"].iloc[0].startswith("KMT2A::")
+    assert truth.loc[truth["patient_id"] == "C", "cell_fraction"].iloc[0] == 0.6
+    # no RNA for E, no fusion for DUX4 (B); at rate 0 only the PAR1 deletion makes one
+    none = draw_fusions(samples, lesions, 3, 0.0, subtypes=subtypes)
+    assert list(none["fusion"]) == ["P2RY8::CRLF2"]

@@ -142,3 +142,17 @@ def test_a_vcf_of_the_other_build_stops_the_run_before_any_job(tmp_path):
     message = result.stdout + result.stderr
     assert "samples.tsv: row 2 (sample T1), column vcf" in message
     assert "159,138,663 bp in the VCF header but 159,345,973 bp in GRCh38" in message
+
+
+def test_another_clones_scripts_on_the_path_stop_the_run(tmp_path):
+    # an editable install of another clone puts its workflow/scripts (with its own
+    # _library_path) on every Python's path: the workflow must refuse, naming the folder
+    other = tmp_path / "other_clone" / "workflow" / "scripts"
+    other.mkdir(parents=True)
+    (other / "_library_path.py").write_text("import sys\nsys.path.insert(0, 'elsewhere')\n")
+    simulate = {"patients": 2, "panel_normals": 0}
+    config = {"cohorts": {"tiny": {"build": "GRCh38", "simulate": simulate}}}
+    result = run_snakemake(tmp_path / "run", config, "--dry-run", "--cores", "1",
+                           extra_env={"PYTHONPATH": str(other)})  # fmt: skip
+    assert result.returncode != 0
+    assert f"{other} is on Python's path" in result.stdout + result.stderr

@@ -15,7 +15,19 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 # This workflow's library first (rule scripts do the same through _library_path).
-sys.path.insert(0, str(Path(workflow.basedir) / "workflow" / "scripts"))
+SCRIPTS = (Path(workflow.basedir) / "workflow" / "scripts").resolve()
+for _entry in sys.path:
+    # an editable install of another clone puts that clone's workflow/scripts on every
+    # Python's path: its _library_path would then steer the rule scripts to its own code
+    _other = Path(_entry or ".") / "_library_path.py"
+    if _other.is_file() and _other.resolve().parent != SCRIPTS:
+        raise WorkflowError(
+            f"{_other.parent} is on Python's path (an editable install of another ikaros "
+            f"clone, or PYTHONPATH): its rule-script helpers would shadow this workflow's "
+            f"({SCRIPTS}). Run `python3 -m pip install -e {Path(workflow.basedir)}` here, or "
+            "`python3 -m pip uninstall ikaros`, then start again."
+        )
+sys.path.insert(0, str(SCRIPTS))
 
 from ikaros.sheets import (  # noqa: E402
     SheetError,

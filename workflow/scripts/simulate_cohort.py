@@ -65,7 +65,13 @@ write_design(
 records = simulate_cohort_bams(
     design, read_panel(snakemake.input.panel), params.build, settings, snakemake.threads
 )
-fusion_truth = draw_fusions(design.samples, design.lesions, settings.seed, settings.fusion_rate)
+clinical_subtypes = dict(
+    zip(design.clinical["patient_id"], design.clinical["subtype"], strict=True)
+)
+fusion_truth = draw_fusions(
+    design.samples, design.lesions, settings.seed, settings.fusion_rate,
+    subtypes=clinical_subtypes,
+)  # fmt: skip
 write_table(fusion_truth, outputs.truth_fusions)
 partners = read_partner_table(snakemake.input.partners)
 rna_truth = simulate_cohort_rna(
@@ -79,10 +85,12 @@ rna_truth = simulate_cohort_rna(
     fusions=fusion_truth,
     chimeric_noise=(FusionNoise(), scanned_genes(partners), read_genes(snakemake.input.genes)),
     markers=read_marker_sets(snakemake.input.expression_markers),
+    subtypes=clinical_subtypes,
 )
 marker_table = read_marker_genes(snakemake.input.markers)
 simulate_cohort_counts(
-    design.samples, fusion_truth, read_marker_sets(snakemake.input.expression_markers),
+    design.samples, fusion_truth, clinical_subtypes,
+    read_marker_sets(snakemake.input.expression_markers),
     read_genes(snakemake.input.genes),
     list(marker_table.loc[marker_table["purpose"] == "control", "gene"]), settings.seed,
 )  # fmt: skip

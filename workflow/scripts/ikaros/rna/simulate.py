@@ -51,6 +51,7 @@ from ikaros.rna.simulate_fusions import (
     add_fusion_fragments,
     add_noise_fragments,
 )
+from ikaros.subtypes.assign import normalise_subtype
 
 LESION_COLUMNS = (
     "patient_id",
@@ -501,15 +502,18 @@ def _simulate_cohort_sample(job: tuple) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def _patient_shifts(fusions, markers, patient_id) -> dict[str, float] | None:
-    if fusions is None or markers is None:
+def _patient_shifts(fusions, markers, patient_id, subtypes=None) -> dict[str, float] | None:
+    """The expression profile of the patient's subtype: its truth fusion's, else the subtype
+    the simulated clinical sheet gives it (DUX4-r has no fusion but its DUX4 expression)."""
+    if markers is None:
         return None
-    mine = fusions[fusions["patient_id"] == patient_id]
-    if mine.empty:
-        return None
-    row = mine.iloc[0]
-    subclass = "" if pd.isna(row["subclass"]) else str(row["subclass"])
-    return subtype_expression_shifts(markers, str(row["subtype"]), subclass)
+    mine = fusions[fusions["patient_id"] == patient_id] if fusions is not None else fusions
+    if mine is not None and not mine.empty:
+        row = mine.iloc[0]
+        subclass = "" if pd.isna(row["subclass"]) else str(row["subclass"])
+        return subtype_expression_shifts(markers, str(row["subtype"]), subclass)
+    subtype = normalise_subtype((subtypes or {}).get(patient_id, ""))
+    return subtype_expression_shifts(markers, subtype, "") if subtype == "DUX4-r" else None
 
 
 def simulate_cohort_rna(
@@ -523,6 +527,7 @@ def simulate_cohort_rna(
     fusions: pd.DataFrame | None = None,
     chimeric_noise: tuple | None = None,
     markers: pd.DataFrame | None = None,
+    subtypes: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Write the RNA BAM of every sample with an `rna_bam` (samples sheet columns sample_id,
     patient_id, rna_bam) from the cohort's truth lesions; return the isoform truth of all.
@@ -545,7 +550,7 @@ def simulate_cohort_rna(
             settings,
             None if fusions is None else fusions[fusions["patient_id"] == record.patient_id],
             chimeric_noise,
-            _patient_shifts(fusions, markers, record.patient_id),
+            _patient_shifts(fusions, markers, record.patient_id, subtypes),
         )
         for record in with_rna.itertuples(index=False)
     ]

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ikaros.subtypes.assign import normalise_subtype
+
 
 @dataclass(frozen=True)
 class ProfileSettings:
@@ -128,20 +130,26 @@ def write_htseq_counts(path, counts: pd.Series) -> None:
 def simulate_cohort_counts(
     samples: pd.DataFrame,
     fusions: pd.DataFrame,
+    clinical_subtypes: dict[str, str],
     markers: pd.DataFrame,
     genes: pd.DataFrame,
     housekeeping: list[str],
     seed: int,
 ) -> None:
     """Write the `rna_counts` table of every sample that has one: a genome-wide profile of the
-    protein-coding genes with the markers of the patient's fusion subtype (truth fusions), from
-    a stream of its own, (seed, 6)."""
+    protein-coding genes with the markers of the patient's fusion subtype (truth fusions; DUX4
+    expressed for the clinical sheet's DUX4 patients), from a stream of its own, (seed, 6)."""
     with_counts = samples[samples["rna_counts"].notna()] if "rna_counts" in samples else samples[:0]
     if with_counts.empty:
         return
     subtype = dict(zip(fusions["patient_id"], fusions["subtype"], strict=True))
     subclass = dict(zip(fusions["patient_id"], fusions["subclass"].fillna(""), strict=True))
-    labels = [subtype.get(p, "none") for p in with_counts["patient_id"]]
+    # without a fusion, a DUX4-r patient of the clinical sheet still expresses DUX4
+    labels = [
+        subtype.get(p, "DUX4-r" if normalise_subtype(clinical_subtypes.get(p, "")) == "DUX4-r"
+                    else "none")
+        for p in with_counts["patient_id"]
+    ]  # fmt: skip
     classes = [subclass.get(p, "") for p in with_counts["patient_id"]]
     coding = list(genes.loc[genes["type"] == "protein_coding", "gene"])
     rng = np.random.default_rng([int(seed), 6])

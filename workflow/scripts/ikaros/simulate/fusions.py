@@ -1,8 +1,13 @@
 """Truth fusions of a simulated cohort: which RNA tumours carry which defining fusion.
 
 A patient whose truth lesions include a PAR1 deletion (the interstitial deletion that makes
-P2RY8::CRLF2) carries P2RY8::CRLF2 in the deleted cells. Any other RNA patient carries, with
-probability `fusion_rate`, one fusion of FUSIONS drawn by its weight, in its blasts. The
+P2RY8::CRLF2) carries P2RY8::CRLF2 in the deleted cells. When the cohort's clinical sheet
+gives each patient a simulated subtype (ikaros.simulate.design), the fusion is the one that
+subtype is defined by (SUBTYPE_FUSIONS: ETV6::RUNX1, TCF3::PBX1, KMT2A, BCR::ABL1, the
+Ph-like kinase fusions; none for hyperdiploid, DUX4 and other), drawn with probability
+`fusion_rate`, so that DNA, RNA and the clinical sheet tell one story. Without subtypes, any
+other RNA patient carries, with probability `fusion_rate`, one fusion of FUSIONS drawn by its
+weight, in its blasts. The
 breakpoint exons are those seen in patients (numbered on the shipped main transcripts:
 RUNX1 exon 3 of the 9-exon model is the classic "exon 2" of the ETV6::RUNX1 literature).
 The expected number of junction-crossing fragments is lognormal (median `median_fragments`,
@@ -37,6 +42,15 @@ FUSIONS = (
     ("ACIN1::NUTM1", "ACIN1", 5, "NUTM1", 3, "NUTM1-r", "", 0.5),
 )
 P2RY8_CRLF2 = ("P2RY8::CRLF2", "P2RY8", 1, "CRLF2", 1, "BCR::ABL1-like", "CRLF2-r")
+# the simulator's clinical subtypes (ikaros.simulate.design.SUBTYPES) -> the FUSIONS rows
+# that define them (drawn by weight)
+SUBTYPE_FUSIONS = {
+    "ETV6::RUNX1": ("ETV6::RUNX1",),
+    "TCF3::PBX1": ("TCF3::PBX1",),
+    "KMT2A": ("KMT2A::AFF1", "KMT2A::MLLT1"),
+    "BCR::ABL1": ("BCR::ABL1",),
+    "Ph-like": ("EBF1::PDGFRB", "PAX5::JAK2"),
+}
 
 
 def draw_fusions(
@@ -45,9 +59,10 @@ def draw_fusions(
     seed: int,
     fusion_rate: float,
     median_fragments: float = 20.0,
+    subtypes: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """TRUTH_FUSION_COLUMNS rows for the tumours with an `rna_bam` (one patient, one row at
-    most), in sheet order."""
+    most), in sheet order; `subtypes` maps patient_id -> simulated clinical subtype."""
     rng = np.random.default_rng([int(seed), 5])
     weights = np.array([f[-1] for f in FUSIONS])
     weights = weights / weights.sum()
@@ -60,8 +75,21 @@ def draw_fusions(
         draw = rng.random()
         choice = int(rng.choice(len(FUSIONS), p=weights))
         support = float(np.exp(rng.normal(np.log(median_fragments), 0.8)))
+        if subtypes is not None:
+            candidates = [
+                f
+                for f in FUSIONS
+                if f[0] in SUBTYPE_FUSIONS.get(subtypes.get(record.patient_id), ())
+            ]
+            if candidates:  # the subtype's own fusion, by weight
+                mine_weights = np.array([f[-1] for f in candidates])
+                choice_in = int(rng.choice(len(candidates), p=mine_weights / mine_weights.sum()))
         if not par1.empty:
             fusion, fraction = P2RY8_CRLF2, float(par1["cell_fraction"].max())
+        elif subtypes is not None:
+            if not candidates or draw >= fusion_rate:
+                continue
+            fusion, fraction = candidates[choice_in][:-1], blasts
         elif draw < fusion_rate:
             fusion, fraction = FUSIONS[choice][:-1], blasts
         else:

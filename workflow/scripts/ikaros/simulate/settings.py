@@ -45,8 +45,9 @@ class SimulationSettings:
     rna_fraction: float = 0.0
     rna_only_fraction: float = 0.0
     rna_fragments_per_tpm_kb: float = 15.0
-    # share of the RNA tumours without a PAR1 deletion that carry a defining fusion
-    # (ikaros.simulate.fusions; a PAR1 deletion always makes P2RY8::CRLF2)
+    # chance that an RNA tumour of a fusion-defined subtype (ETV6::RUNX1, TCF3::PBX1, KMT2A,
+    # BCR::ABL1, Ph-like) carries its fusion in the RNA (ikaros.simulate.fusions; a PAR1
+    # deletion always makes P2RY8::CRLF2)
     fusion_rate: float = 0.0
     # the RNA tumours also get a genome-wide gene-count table (HTSeq-count format, the marker
     # genes of their fusion's subtype raised; ikaros.simulate.expression), as a laboratory's own
