@@ -11,7 +11,5 @@ workflow/rules/common.smk.) Imported for that effect alone.
 import sys
 from pathlib import Path
 
-import __main__
-
-_script = getattr(__main__, "__file__", None)
+_script = getattr(sys.modules.get("__main__"), "__file__", None)
 sys.path.insert(0, str(Path(_script or __file__).resolve().parent))
