@@ -40,7 +40,7 @@ def row(**values) -> pd.Series:
     return pd.Series({"patient_id": "P1", **values})
 
 
-BCR_ABL1 = {"fusion_subtype": "BCR::ABL1", "fusion_subclass": "",
+BCR_ABL1 = {"fusion_subtype": "BCR::ABL1", "fusion_subclass": "", "fusion_confidence": "high",
             "rna_fusions": "BCR::ABL1 e14a2 (b3a2) ex14>ex2 21 split/15 pairs in-frame high "
                            "(ikaros)", "fusion_assessed": "true"}  # fmt: skip
 HEH = {"ploidy_class": "high_hyperdiploid", "chromosome_count": "55", "ploidy_source": "dna",

@@ -36,6 +36,21 @@ def read_tsv(
     return table
 
 
+def header_line(
+    path: str | Path, what: str, error: type[Exception] = ValueError, empty: str = ""
+) -> str:
+    """The first line of a text table (a UTF-8 BOM dropped), refusing a missing or empty file;
+    `empty` adds to the empty-file message."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{path}: {what} not found")
+    with open(path, encoding="utf-8-sig") as handle:
+        header = handle.readline().rstrip("\r\n")
+    if not header:
+        raise error(f"{path}: {what} is empty{empty}")
+    return header
+
+
 def write_table(table: pd.DataFrame, path: str | Path) -> None:
     """Deterministic TSV: booleans as true/false, 6 significant digits, empty = missing.
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ikaros.subtype_names import PH_LIKE_CLASSES, SUBTYPES
-from ikaros.tables import read_tsv
+from ikaros.tables import header_line, read_tsv
 
 LABEL_COLUMNS = ("classifier", "label", "subtype", "subclass", "note")
 CLASSIFIER_COLUMNS = (
@@ -52,12 +52,7 @@ def read_label_map(path: str | Path) -> pd.DataFrame:
 
 
 def detect_classifier(path: Path) -> str:
-    if not path.is_file():
-        raise ClassifierImportError(f"{path}: classifier table not found")
-    with open(path, encoding="utf-8-sig") as handle:
-        header = handle.readline().rstrip("\r\n")
-    if not header:
-        raise ClassifierImportError(f"{path}: classifier table is empty")
+    header = header_line(path, "classifier table", ClassifierImportError)
     if "," in header and "Pred" in [c.strip('"') for c in header.split(",")]:
         return "ALLSorts"
     if "Prediction" in header.split("\t"):

@@ -99,6 +99,7 @@ def marker_evidence(
     for name, genes in markers.groupby("set", sort=False):
         first = genes.iloc[0]
         measured = [g for g in genes["gene"] if g in levels.index]
+        sign = genes.set_index("gene")["direction"].map({"up": 1.0, "down": -1.0})
         for sample in counts.columns:
             have = [g for g in measured if pd.notna(counts.at[g, sample])]
             row = {
@@ -134,7 +135,6 @@ def marker_evidence(
                     }
                 )
                 continue  # fmt: skip
-            sign = genes.set_index("gene")["direction"].map({"up": 1.0, "down": -1.0})
             scores = {g: float(sign[g] * z.at[g, sample]) for g in have}
             score = float(np.mean(list(scores.values())))
             shift = float(np.mean([sign[g] * effect.at[g, sample] for g in have]))

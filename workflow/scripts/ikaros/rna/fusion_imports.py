@@ -35,6 +35,7 @@ from ikaros.rna.fusions import (
 )
 from ikaros.rna.gene_table import strip_version
 from ikaros.rna.models import GeneModel
+from ikaros.tables import header_line
 
 IMPORT_COLUMNS = FUSION_COLUMNS + ("original_fusion",)
 CALLERS = ("arriba", "star-fusion", "fusioncatcher")
@@ -89,12 +90,7 @@ def _position(field: str) -> tuple[str, int | None]:
 
 def detect_caller(path: str | Path) -> str:
     path = Path(path)
-    if not path.is_file():
-        raise FusionImportError(f"{path}: fusion table not found")
-    with open(path, encoding="utf-8-sig") as handle:
-        header = handle.readline().rstrip("\r\n")
-    if not header:
-        raise FusionImportError(f"{path}: fusion table is empty (no header line)")
+    header = header_line(path, "fusion table", FusionImportError, " (no header line)")
     columns = header.lstrip("#").split("\t")
     if {"gene1", "gene2", "breakpoint1", "split_reads1", "discordant_mates"} <= set(columns):
         return "arriba"
@@ -129,83 +125,68 @@ def _counts(table: pd.DataFrame, column: str, path: Path) -> pd.Series:
     return values.astype(int)
 
 
+# per caller: gene, breakpoint and count columns, the reading-frame column and its values, the
+# confidence column (None: the caller gives none), the column of its own fusion name (None:
+# gene1::gene2)
+FRAMES_AS_NAMED = {"in-frame": "in-frame", "out-of-frame": "out-of-frame"}
+CALLER_COLUMNS = {
+    "arriba": {
+        "genes": ("gene1", "gene2"), "points": ("breakpoint1", "breakpoint2"),
+        "split": ("split_reads1", "split_reads2"), "spanning": "discordant_mates",
+        "frame": "reading_frame", "frames": FRAMES_AS_NAMED,
+        "confidence": "confidence", "name": None,
+    },
+    "star-fusion": {
+        "genes": ("LeftGene", "RightGene"), "points": ("LeftBreakpoint", "RightBreakpoint"),
+        "split": ("JunctionReadCount",), "spanning": "SpanningFragCount",
+        "frame": "PROT_FUSION_TYPE",
+        "frames": {"INFRAME": "in-frame", "FRAMESHIFT": "out-of-frame"},
+        "confidence": None, "name": "FusionName",
+    },
+    "fusioncatcher": {
+        "genes": ("Gene_1_symbol(5end_fusion_partner)", "Gene_2_symbol(3end_fusion_partner)"),
+        "points": FUSIONCATCHER_POINTS, "split": ("Spanning_unique_reads",),
+        "spanning": "Spanning_pairs", "frame": "Predicted_effect",
+        "frames": FRAMES_AS_NAMED, "confidence": None, "name": None,
+    },
+}  # fmt: skip
+
+
+def _oriented(row: pd.Series, caller: str) -> bool:
+    """Whether an Arriba row knows the transcribed strand of both partners (`+/+`, not `-/.`);
+    the other callers always order 5' to 3'."""
+    if caller != "arriba":
+        return True
+    strands = [row.get(f"strand{n}(gene/fusion)", "./.") for n in (1, 2)]
+    return all(s.split("/")[-1] in ("+", "-") for s in strands)
+
+
 def _standard_rows(path: Path, caller: str, symbols) -> list[dict]:
     """One dict per row: five, three, original, positions, split, spanning, frame, confidence,
     oriented (whether 5'/3' is known)."""
     table = _read(path)
+    spec = CALLER_COLUMNS[caller]
+    split = sum(_counts(table, column, path) for column in spec["split"])
+    spanning = _counts(table, spec["spanning"], path)
     rows = []
-    if caller == "arriba":
-        split = _counts(table, "split_reads1", path) + _counts(table, "split_reads2", path)
-        spanning = _counts(table, "discordant_mates", path)
-        for i, row in table.iterrows():
-            strands = (
-                row.get("strand1(gene/fusion)", "./."),
-                row.get("strand2(gene/fusion)", "./."),
-            )
-            oriented = all(s.split("/")[-1] in "+-" and s.split("/")[-1] != "" for s in strands)
-            frame = {"in-frame": "in-frame", "out-of-frame": "out-of-frame"}.get(
-                row.get("reading_frame", ""), "unknown"
-            )
-            rows.append(
-                {
-                    "five": normalise_gene(_nearest_of_list(row["gene1"]), symbols),
-                    "three": normalise_gene(_nearest_of_list(row["gene2"]), symbols),
-                    "original": f"{row['gene1']}::{row['gene2']}",
-                    "five_at": _position(row["breakpoint1"]),
-                    "three_at": _position(row["breakpoint2"]),
-                    "split": int(split[i]),
-                    "spanning": int(spanning[i]),
-                    "frame": frame,
-                    "confidence": row.get("confidence", "") or "unknown",
-                    "oriented": oriented,
-                }
-            )
-    elif caller == "star-fusion":
-        split = _counts(table, "JunctionReadCount", path)
-        spanning = _counts(table, "SpanningFragCount", path)
-        for i, row in table.iterrows():
-            kind = row.get("PROT_FUSION_TYPE", "")
-            frame = {"INFRAME": "in-frame", "FRAMESHIFT": "out-of-frame"}.get(kind, "unknown")
-            rows.append(
-                {
-                    "five": normalise_gene(row["LeftGene"], symbols),
-                    "three": normalise_gene(row["RightGene"], symbols),
-                    "original": row["FusionName"],
-                    "five_at": _position(row["LeftBreakpoint"]),
-                    "three_at": _position(row["RightBreakpoint"]),
-                    "split": int(split[i]),
-                    "spanning": int(spanning[i]),
-                    "frame": frame,
-                    "confidence": "unknown",
-                    "oriented": True,
-                }
-            )
-    else:
-        split = _counts(table, "Spanning_unique_reads", path)
-        spanning = _counts(table, "Spanning_pairs", path)
-        for i, row in table.iterrows():
-            effect = row.get("Predicted_effect", "")
-            frame = {"in-frame": "in-frame", "out-of-frame": "out-of-frame"}.get(effect, "unknown")
-            five = row["Gene_1_symbol(5end_fusion_partner)"]
-            three = row["Gene_2_symbol(3end_fusion_partner)"]
-            rows.append(
-                {
-                    "five": normalise_gene(five, symbols),
-                    "three": normalise_gene(three, symbols),
-                    "original": f"{five}::{three}",
-                    "five_at": _position(
-                        row.get("Fusion_point_for_gene_1(5end_fusion_partner)", "")
-                    ),
-                    "three_at": _position(
-                        row.get("Fusion_point_for_gene_2(3end_fusion_partner)", "")
-                    ),
-                    "split": int(split[i]),
-                    "spanning": int(spanning[i]),
-                    "frame": frame,
-                    "confidence": "unknown",
-                    "oriented": True,
-                }
-            )
+    for i, row in table.iterrows():
+        five, three = (row[column] for column in spec["genes"])
+        confidence = row.get(spec["confidence"], "") if spec["confidence"] else ""
+        rows.append(
+            {
+                # Arriba names the neighbours of an intergenic breakpoint: the nearer one
+                "five": normalise_gene(_nearest_of_list(five), symbols),
+                "three": normalise_gene(_nearest_of_list(three), symbols),
+                "original": row[spec["name"]] if spec["name"] else f"{five}::{three}",
+                "five_at": _position(row.get(spec["points"][0], "")),
+                "three_at": _position(row.get(spec["points"][1], "")),
+                "split": int(split[i]),
+                "spanning": int(spanning[i]),
+                "frame": spec["frames"].get(row.get(spec["frame"], ""), "unknown"),
+                "confidence": confidence or "unknown",
+                "oriented": _oriented(row, caller),
+            }
+        )
     return rows
 
 

@@ -301,15 +301,13 @@ def _read_evidence(read, gene: Gene, contig: str, locator: GeneLocator, settings
 
 
 def exon_at_breakpoint(model: GeneModel | None, position: int, five_prime: bool) -> int | None:
-    """The main-transcript exon ending (5' partner) or starting (3' partner) at `position`."""
+    """The main-transcript exon ending (5' partner) or starting (3' partner) at `position`:
+    the exon beside a junction at that base, as for a splice junction."""
     if model is None:
         return None
-    for number, start, end in model.exons:
-        last = end if model.strand == "+" else start
-        first = start if model.strand == "+" else end
-        if (five_prime and position == last) or (not five_prime and position == first):
-            return number
-    return None
+    if five_prime == (model.strand == "+"):  # the junction lies right of the base
+        return model.exon_at_intron_start(position + 1)
+    return model.exon_at_intron_end(position - 1)
 
 
 def reading_frame(

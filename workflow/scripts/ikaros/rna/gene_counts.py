@@ -84,26 +84,25 @@ def _raw_counts(path: Path) -> tuple[str, pd.Series]:
         rows = [r for r in rows if not r[0].startswith("__")]
         return kind, pd.Series([r[1] for r in rows], index=[r[0] for r in rows])
     rows = [r for r in rows if r[0] not in STAR_SUMMARY]
-    columns = np.array(
-        [[_integer(path, i, r[k], k) for k in (1, 2, 3)] for i, r in enumerate(rows)]
-    )
+    columns = np.column_stack([_integers(path, [r[k] for r in rows], k) for k in (1, 2, 3)])
     sense, antisense = columns[:, 1].sum(), columns[:, 2].sum()
     stranded = max(sense, antisense) > STRANDED_RATIO * max(1, min(sense, antisense))
     column = (1 if sense >= antisense else 2) if stranded else 0
-    return kind, pd.Series(columns[:, column].astype(str), index=[r[0] for r in rows])
+    return kind, pd.Series(columns[:, column], index=[r[0] for r in rows])
 
 
-def _integer(path: Path, row: int, value: str, column: int) -> int:
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not np.isfinite(number) or number < 0 or number != int(number):
+def _integers(path: Path, values, column: int) -> np.ndarray:
+    """The counts of one column as integers; the first that is not a non-negative integer
+    is named (data row, column, value)."""
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+    bad = ~np.isfinite(numbers) | (numbers < 0) | (numbers != np.floor(numbers))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
         raise GeneCountError(
             f"{path}: data row {row + 1}, count column {column + 1}: expected a non-negative "
-            f"integer count, got {value!r}"
+            f"integer count, got {values[row]!r}"
         )
-    return int(number)
+    return numbers.astype(np.int64)
 
 
 def read_gene_counts(
@@ -122,7 +121,7 @@ def read_gene_counts(
         raise GeneCountError(
             f"{path}: the IDs are transcript IDs ({ids[0]} ...): give a gene-level count table"
         )
-    counts = np.array([_integer(path, i, v, 1) for i, v in enumerate(raw.to_numpy())])
+    counts = _integers(path, list(raw.to_numpy()), 1)
     keep = ~ids.str.endswith("_PAR_Y")
     ids, counts = ids[keep], counts[keep]
     ensembl = ids.str.startswith("ENSG")

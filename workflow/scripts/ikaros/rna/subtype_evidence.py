@@ -23,6 +23,7 @@ RNA_SUBTYPE_COLUMNS = (
     "rna_fusions",
     "fusion_subtype",
     "fusion_subclass",
+    "fusion_confidence",
     "fusion_source",
     "classifier",
     "classifier_label",
@@ -123,6 +124,7 @@ def patient_rna_evidence(
                 "rna_fusions": "; ".join(describe_fusion(c) for _, c in ranked.iterrows()),
                 "fusion_subtype": best["subtype"],
                 "fusion_subclass": best["subclass"] if pd.notna(best["subclass"]) else "",
+                "fusion_confidence": best["confidence"],
                 "fusion_source": best["source"],
             }
         )

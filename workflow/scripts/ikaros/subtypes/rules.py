@@ -55,9 +55,9 @@ def defining_fusion(row: pd.Series) -> Finding | None:
     subtype = _text(row, "fusion_subtype")
     if not subtype:
         return None
-    calls = _text(row, "rna_fusions")
-    strength = "high" if " high (" in calls.split(";")[0] else "medium"
-    return Finding("fusion", subtype, _text(row, "fusion_subclass"), calls.split(";")[0], strength)
+    strength = "high" if _text(row, "fusion_confidence") == "high" else "medium"
+    strongest = _text(row, "rna_fusions").split(";")[0]
+    return Finding("fusion", subtype, _text(row, "fusion_subclass"), strongest, strength)
 
 
 def ploidy(row: pd.Series) -> Finding | None:
