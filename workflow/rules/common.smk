@@ -444,6 +444,33 @@ def sample_vcf(record):
     return sheet_value(record.get("vcf", "")), sheet_value(record.get("vcf_sample", ""))
 
 
+def genome_samples(cohort):
+    """Every DNA BAM/CRAM of a cohort (tumours and normals) for the genome-wide bins
+    (ikaros.genome_copy_number.GenomeSample); the tumours' bin and segment tables."""
+    records = []
+    for record in cohort.samples.to_dict("records"):
+        if pd.isna(record.get("dna_bam")):
+            continue
+        folder = f"results/{cohort.name}/copy_number/{record['sample_id']}"
+        tumour = record["role"] == "tumor"
+        records.append(
+            {
+                "sample_id": record["sample_id"],
+                "role": record["role"],
+                "alignment": record["dna_bam"],
+                "reference_fasta": cohort.reference_fasta or None,
+                "sex": sheet_value(record.get("sex")),
+                "bins": f"{folder}/genome_bins.tsv" if tumour else None,
+                "segments": f"{folder}/genome_segments.tsv" if tumour else None,
+            }
+        )
+    return records
+
+
+def genome_tumours(cohort):
+    return [s for s in genome_samples(cohort) if s["role"] == "tumor"]
+
+
 def karyotype_jobs(cohort):
     """One record per tumour with segments (ikaros.karyotype.cohort.KaryotypeJob)."""
     by_sample = {}
@@ -462,7 +489,12 @@ def karyotype_jobs(cohort):
                 "sample_id": record["sample_id"],
                 "patient_id": record["patient_id"],
                 "source": source,
-                "segments": sources[source]["outputs"]["segments"],
+                # BAM tumours: the genome-wide bins' segments, not the panel's
+                "segments": (
+                    f"{folder}/genome_segments.tsv"
+                    if source == "BAM"
+                    else sources[source]["outputs"]["segments"]
+                ),
                 "build": cohort.build,
                 "gene_spans": gene_spans(cohort),
                 "chromosomes": f"{folder}/chromosomes.tsv",

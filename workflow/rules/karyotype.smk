@@ -1,6 +1,32 @@
 """Genome-wide karyotype (chromosome copies, ploidy class, iAMP21) and driver variants."""
 
 for cohort in COHORTS.values():
+    if genome_tumours(cohort):
+
+        rule:
+            name:
+                f"genome_copy_number_{cohort.name}"
+            input:
+                alignments=[s["alignment"] for s in genome_samples(cohort)],
+                indexes=alignment_indexes(
+                    cohort, [s["alignment"] for s in genome_samples(cohort)]
+                ),
+            output:
+                counts=f"results/{cohort.name}/genome_counts.tsv",
+                bins=[s["bins"] for s in genome_tumours(cohort)],
+                segments=[s["segments"] for s in genome_tumours(cohort)],
+            log:
+                f"logs/{cohort.name}/genome_copy_number.log",
+            conda:
+                "../../envs/copy_number.yaml"
+            threads: workflow.cores
+            params:
+                samples=genome_samples(cohort),
+                build=cohort.build,
+                settings=config.get("copy_number", {}),
+            script:
+                "../scripts/genome_copy_number.py"
+
     if karyotype_jobs(cohort):
 
         rule:

@@ -31,6 +31,7 @@ for simulated in [cohort for cohort in COHORTS.values() if cohort.simulated]:
             rna_indexes=[f"{bam}.bai" for bam in simulated.samples["rna_bam"].dropna()],
             rna_counts=sheet_files(simulated, "rna_counts"),
             truth_variants=f"results/{simulated.name}/simulated/truth_variants.tsv",
+            truth_karyotypes=f"results/{simulated.name}/simulated/truth_karyotypes.tsv",
             vcfs=list(simulated.samples["vcf"].dropna()),
             vcf_indexes=[f"{vcf}.tbi" for vcf in simulated.samples["vcf"].dropna()],
         log:

@@ -12,7 +12,9 @@ output: samples, clinical, truth_lesions, truth_patients, truth_fusions (the RNA
         RNA BAMs: sample_id gene transcript isoform exons_deleted fraction), bams, indexes,
         rna_bams, rna_indexes, rna_counts (lists; count tables when `rna_counts` is set),
         truth_variants (driver variants of the simulated VCFs:
-        patient_id sample_id gene chrom pos protein_change vaf), vcfs, vcf_indexes (lists)
+        patient_id sample_id gene chrom pos protein_change vaf), vcfs, vcf_indexes (lists),
+        truth_karyotypes (per tumour: karyotype kind, ploidy class, chromosome count, iAMP21,
+        gained chromosomes; the BAMs' depth and the VCFs' allele fractions follow it)
 threads: worker processes for the BAMs (each sample has its own random stream, so the files
 do not depend on the number of workers)
 """
@@ -99,8 +101,9 @@ rna_truth.to_csv(partial, sep="\t", index=False, float_format="%.6f")
 os.replace(partial, outputs.truth_rna)
 variant_truth = simulate_cohort_vcfs(
     design.samples, read_gene_spans(snakemake.input.gene_spans), params.build, settings.seed,
-    snakemake.threads,
+    snakemake.threads, karyotypes=design.karyotypes, true_sex=design.true_sex,
 )  # fmt: skip
+write_table(design.karyotype_truth, outputs.truth_karyotypes)
 partial = f"{outputs.truth_variants}.partial"
 variant_truth.to_csv(partial, sep="\t", index=False)
 os.replace(partial, outputs.truth_variants)

@@ -46,7 +46,9 @@ IKZF1_RATE_BY_SUBTYPE = {
     "hyperdiploid": 0.05, "ETV6::RUNX1": 0.03, "TCF3::PBX1": 0.05, "KMT2A": 0.05,
     "BCR::ABL1": 0.70, "Ph-like": 0.40, "DUX4": 0.40, "other": 0.28,
 }  # fmt: skip
-UNFAVOURABLE = {"BCR::ABL1", "KMT2A", "Ph-like", "hypodiploid", "TCF3::HLF"}
+UNFAVOURABLE = {
+    "BCR::ABL1", "KMT2A", "Ph-like", "hypodiploid", "near haploid", "low hypodiploid", "TCF3::HLF",
+}  # fmt: skip
 FAVOURABLE = {"hyperdiploid", "ETV6::RUNX1"}
 IKZF1_CLASSES = (("del4-7", 0.35), ("del1-8", 0.30), ("del2-7", 0.10), ("del2-8", 0.10))
 IKZF1_CLASSES += (("del4-8", 0.05), ("other", 0.10))

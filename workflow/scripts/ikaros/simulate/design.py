@@ -37,6 +37,7 @@ import pandas as pd
 from ikaros.genome import check_build
 from ikaros.outcome_simulation import draw_outcomes
 from ikaros.simulate import lesions as catalogue
+from ikaros.simulate.karyotypes import KARYOTYPE_TRUTH_COLUMNS, PIECE_COLUMNS, tumour_karyotype
 from ikaros.simulate.lesions import GeneCoordinates, Lesion
 from ikaros.simulate.settings import SimulationSettings
 
@@ -71,10 +72,13 @@ CODELETION_RATES = {
 }
 BIALLELIC_RATES = {"IKZF1": 0.1, "CDKN2A": 0.5, "PAX5": 0.08, "ERG": 0.05, "PAR1": 0.0}
 
+# Pediatric B-ALL subtype frequencies (St. Jude Total XV/XVI; Gu et al., Nat Genet 2019):
+# hypodiploid 2-3%, iAMP21 about 2%.
 SUBTYPES = (
     "hyperdiploid", "ETV6::RUNX1", "TCF3::PBX1", "KMT2A", "BCR::ABL1", "Ph-like", "DUX4", "other",
+    "near haploid", "low hypodiploid", "iAMP21",
 )  # fmt: skip
-SUBTYPE_WEIGHTS = (0.30, 0.22, 0.05, 0.04, 0.03, 0.11, 0.05, 0.20)
+SUBTYPE_WEIGHTS = (0.30, 0.22, 0.05, 0.04, 0.03, 0.11, 0.05, 0.155, 0.01, 0.015, 0.02)
 
 
 @dataclass
@@ -89,6 +93,10 @@ class CohortDesign:
     patient_truth: pd.DataFrame
     # Every sample's real sex, including those the samples sheet leaves empty.
     true_sex: dict[str, str] = field(default_factory=dict)
+    # Tumours' copy pieces (sample_id + ikaros.simulate.karyotypes.PIECE_COLUMNS) and the
+    # karyotype truth per tumour (KARYOTYPE_TRUTH_COLUMNS); diploid tumours are in both.
+    karyotypes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    karyotype_truth: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _patient_rng(seed: int, stream: int, index: int) -> np.random.Generator:
@@ -250,6 +258,8 @@ def design_cohort(
     truth_rows: list[dict] = []
     clinical_rows: list[dict] = []
     sample_rows: list[dict] = []
+    piece_frames: list[pd.DataFrame] = []
+    karyotype_rows: list[dict] = []
     true_sex: dict[str, str] = {}
     for index, patient_id in enumerate(patient_ids):
         rng = _patient_rng(seed, 2, index)
@@ -293,6 +303,12 @@ def design_cohort(
         truth_rows.append(truth)
         subtype = _subtype(rng, {r["label"] for r in rows}, truth["ikzf1_status"] == "deleted")
         clinical_rows.append(_clinical(rng, truth, subtype))
+        # the karyotype from a stream of its own, so that the other draws stay as they were
+        kind, pieces, karyotype = tumour_karyotype(
+            subtype, sex, build, _patient_rng(seed, 6, index)
+        )
+        piece_frames.append(pieces.assign(sample_id=tumour_id))
+        karyotype_rows.append({"patient_id": patient_id, "sample_id": tumour_id, **karyotype})
         sample_rows.append(
             {"sample_id": tumour_id, "patient_id": patient_id, "role": "tumor",
              "blast_percent": blast, "sex": sex}
@@ -366,6 +382,8 @@ def design_cohort(
         lesions=pd.DataFrame(lesion_rows, columns=list(LESION_COLUMNS)),
         patient_truth=truth_table,
         true_sex=true_sex,
+        karyotypes=pd.concat(piece_frames, ignore_index=True).loc[:, ["sample_id", *PIECE_COLUMNS]],
+        karyotype_truth=pd.DataFrame(karyotype_rows, columns=list(KARYOTYPE_TRUTH_COLUMNS)),
     )
 
 

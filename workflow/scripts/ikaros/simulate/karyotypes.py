@@ -29,6 +29,7 @@ import pysam
 
 from ikaros.genome import PRIMARY_CHROMOSOMES, contig_lengths
 from ikaros.karyotype.arms import arm_bounds
+from ikaros.karyotype.ploidy import ploidy_class
 
 KINDS = (
     "diploid", "high_hyperdiploid", "near_haploid", "low_hypodiploid", "masked_near_haploid",
@@ -51,6 +52,17 @@ LOW_HYPODIPLOID_KEPT = (
     "chr21", "chr22", "chrX",
 )  # fmt: skip
 TRUTH_COLUMNS = ("kind", "ploidy_class", "chromosome_count", "iamp21", "gains")
+# RUNX1 gene span (GENCODE; resources/gene_spans_<build>.tsv), the iAMP21 amplicon's centre
+RUNX1 = {"GRCh38": ("chr21", 34787801, 36004667), "GRCh37": ("chr21", 36160098, 37376965)}
+# The karyotype kind of each simulated subtype (ikaros.simulate.design.SUBTYPES) with its
+# probability; masked (doubled) hypodiploidy in about a third of cases (Carroll et al. 2019).
+SUBTYPE_KARYOTYPES = {
+    "hyperdiploid": (("high_hyperdiploid", 1.0),),
+    "near haploid": (("near_haploid", 0.65), ("masked_near_haploid", 0.35)),
+    "low hypodiploid": (("low_hypodiploid", 0.65), ("masked_low_hypodiploid", 0.35)),
+    "iAMP21": (("iamp21", 1.0),),
+}
+KARYOTYPE_TRUTH_COLUMNS = ("patient_id", "sample_id", *TRUTH_COLUMNS)
 
 
 def design_karyotype(kind: str, sex: str, rng: np.random.Generator) -> dict[str, tuple[int, int]]:
@@ -99,8 +111,66 @@ def karyotype_count(karyotype: dict[str, tuple[int, int]], sex: str) -> int:
     return sum(c for c, _ in karyotype.values()) + (1 if sex == "male" else 0)
 
 
+def tumour_karyotype(
+    subtype: str, sex: str, build: str, rng: np.random.Generator
+) -> tuple[str, pd.DataFrame, dict]:
+    """(kind, copy pieces, truth row) of a simulated tumour of `subtype`: its karyotype kind
+    drawn from SUBTYPE_KARYOTYPES (diploid for every other subtype)."""
+    options = SUBTYPE_KARYOTYPES.get(subtype, (("diploid", 1.0),))
+    kinds, weights = zip(*options, strict=True)
+    kind = str(kinds[int(rng.choice(len(kinds), p=np.array(weights) / sum(weights)))])
+    karyotype = design_karyotype(kind, sex, rng)
+    pieces = copy_pieces(karyotype, kind, sex, build, rng, RUNX1[build])
+    normal_x = 2 if sex == "female" else 1
+    gains = sorted(
+        (c for c, (n, _) in karyotype.items() if n > (normal_x if c == "chrX" else 2)),
+        key=PRIMARY_CHROMOSOMES.index,
+    )
+    count = karyotype_count(karyotype, sex)
+    truth = {
+        "kind": kind,
+        "ploidy_class": TRUE_CLASS.get(kind) or ploidy_class(count),
+        "chromosome_count": count,
+        "iamp21": kind == "iamp21",
+        "gains": ",".join(gains),
+    }
+    return kind, pieces, truth
+
+
 def _log2(f, copies, normal):
     return np.log2((f * copies + normal * (1 - f)) / (normal * 1.0))
+
+
+PIECE_COLUMNS = ("chrom", "start", "end", "copies", "minor", "normal")
+
+
+def copy_pieces(
+    karyotype: dict[str, tuple[int, int]],
+    kind: str,
+    sex: str,
+    build: str,
+    rng: np.random.Generator,
+    runx1: tuple[str, int, int],
+) -> pd.DataFrame:
+    """The tumour's genome as pieces of constant copy number (PIECE_COLUMNS; 1-based
+    inclusive): one per placeable arm, and for iAMP21 five pieces over 21q."""
+    arms = arm_bounds(build)
+    arms = arms[(arms["chrom"] != "chrY") & (arms["placeable_bp"] > 1_000_000)]
+    pieces = []
+    for arm in arms.itertuples(index=False):
+        copies, minor = karyotype[arm.chrom]
+        normal = 1 if (arm.chrom == "chrX" and sex == "male") else 2
+        if kind == "iamp21" and arm.chrom == runx1[0] and arm.arm == "q":
+            _, r_start, r_end = runx1
+            amp = int(rng.integers(5, 8))
+            cuts = [arm.start, r_start - 6_000_000, r_start - 1_500_000, r_end + 1_500_000,
+                    r_end + 4_000_000, arm.end]  # fmt: skip
+            levels = [(2, 1), (3, 1), (amp, 1), (3, 1), (1, 0)]
+            for (a, b), (c, m) in zip(zip(cuts[:-1], cuts[1:], strict=True), levels, strict=True):
+                pieces.append((arm.chrom, a, b - 1 if b != arm.end else b, c, m, normal))
+            continue
+        pieces.append((arm.chrom, arm.start, arm.end, copies, minor, normal))
+    return pd.DataFrame(pieces, columns=list(PIECE_COLUMNS))
 
 
 def simulate_profile(
@@ -115,28 +185,16 @@ def simulate_profile(
     snps_per_arm: int = 300,
     mean_depth: float = 40.0,
     het_fraction: float = 0.6,
+    pieces: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple]]:
-    """(segments, SNP allele counts, truth rows of the arms) of one tumour.
+    """(segments, SNP allele counts, truth rows of the arms) of one tumour; `pieces`
+    (copy_pieces) when the tumour's genome is already drawn.
 
     The sample's log2 zero is its median arm level, as a SEG file centred on the median has it.
     """
-    arms = arm_bounds(build)
-    arms = arms[(arms["chrom"] != "chrY") & (arms["placeable_bp"] > 1_000_000)]
-    pieces = []  # chrom, start, end, copies, minor, normal
-    for arm in arms.itertuples(index=False):
-        copies, minor = karyotype[arm.chrom]
-        normal = 1 if (arm.chrom == "chrX" and sex == "male") else 2
-        if kind == "iamp21" and arm.chrom == runx1[0] and arm.arm == "q":
-            _, r_start, r_end = runx1
-            amp = int(rng.integers(5, 8))
-            cuts = [arm.start, r_start - 6_000_000, r_start - 1_500_000, r_end + 1_500_000,
-                    r_end + 4_000_000, arm.end]  # fmt: skip
-            levels = [(2, 1), (3, 1), (amp, 1), (3, 1), (1, 0)]
-            for (a, b), (c, m) in zip(zip(cuts[:-1], cuts[1:], strict=True), levels, strict=True):
-                pieces.append((arm.chrom, a, b - 1 if b != arm.end else b, c, m, normal))
-            continue
-        pieces.append((arm.chrom, arm.start, arm.end, copies, minor, normal))
-    frame = pd.DataFrame(pieces, columns=["chrom", "start", "end", "copies", "minor", "normal"])
+    if pieces is None:
+        pieces = copy_pieces(karyotype, kind, sex, build, rng, runx1)
+    frame = pieces.loc[:, list(PIECE_COLUMNS)].reset_index(drop=True)
     raw = _log2(purity, frame["copies"].to_numpy(float), frame["normal"].to_numpy(float))
     lengths = (frame["end"] - frame["start"] + 1).to_numpy(float)
     order = np.argsort(raw)

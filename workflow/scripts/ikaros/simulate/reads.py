@@ -139,6 +139,32 @@ class CopyRatio:
         return np.clip(ratio * (1 - np.minimum(lost, most_cells)), 0.0, 1.0)
 
 
+class KaryotypeRatio:
+    """A tumour's copy ratio from its karyotype: (f x copies + (1 - f) x normal) / normal in
+    each copy piece (ikaros.simulate.karyotypes.copy_pieces), 1 outside them."""
+
+    def __init__(self, pieces: pd.DataFrame | None, cell_fraction: float):
+        self.pieces = {}
+        if pieces is not None and len(pieces):
+            f = float(cell_fraction)
+            ratio = (f * pieces["copies"] + (1 - f) * pieces["normal"]) / pieces["normal"]
+            for chrom, mine in pieces.assign(ratio=ratio).groupby("chrom", sort=False):
+                self.pieces[chrom] = (
+                    mine["start"].to_numpy(np.int64), mine["end"].to_numpy(np.int64),
+                    mine["ratio"].to_numpy(float),
+                )  # fmt: skip
+        self.highest = max([1.0, *(float(r.max()) for _, _, r in self.pieces.values())])
+
+    def __call__(self, chrom: str, pos: np.ndarray) -> np.ndarray:
+        ratio = np.ones(len(pos))
+        if chrom in self.pieces:
+            starts, ends, levels = self.pieces[chrom]
+            k = np.searchsorted(starts, pos, side="right") - 1
+            inside = (k >= 0) & (pos <= ends[np.maximum(k, 0)])
+            ratio[inside] = levels[k[inside]]
+        return ratio
+
+
 def _fragment_lengths(rng: np.random.Generator, n: int, s: SimulationSettings) -> np.ndarray:
     low, high = s.read_length, s.fragment_mean + 4 * s.fragment_sd
     lengths = rng.normal(s.fragment_mean, s.fragment_sd, n)
@@ -173,8 +199,11 @@ def simulate_fragments(
     lesions: pd.DataFrame,
     sample_id: str,
     settings: SimulationSettings,
+    karyotype: KaryotypeRatio | None = None,
 ) -> tuple[pd.DataFrame, np.random.Generator]:
-    """Fragments of one sample and its random stream.
+    """Fragments of one sample and its random stream. A tumour's `karyotype` scales depth
+    along the genome (fragments are drawn at the highest ratio and thinned, so a diploid
+    tumour draws exactly as without it).
 
     Columns: contig index, 0-based start, length, and the per-fragment weights on the chance of
     a duplicate and of a low MAPQ.
@@ -198,7 +227,8 @@ def simulate_fragments(
     if settings.dispersion > 0:
         shape = 1 / settings.dispersion
         mean = mean * rng.gamma(shape, 1 / shape, len(mean))
-    counts = rng.poisson(mean)
+    karyotype = karyotype or KaryotypeRatio(None, 0.0)
+    counts = rng.poisson(mean * karyotype.highest)
     # PCR jackpots: the duplicate rate varies between bins and samples (gamma, mean 1).
     duplicate_weight = rng.gamma(0.5, 2.0, len(panel))
     bin_of = np.repeat(np.arange(len(panel)), counts)
@@ -208,7 +238,7 @@ def simulate_fragments(
     # Sparse genome-wide background, contigs weighted by length.
     names = list(lengths_by_contig)
     sizes = np.array([lengths_by_contig[n] for n in names], dtype=np.int64)
-    n_background = rng.poisson(settings.background_fragments * library)
+    n_background = rng.poisson(settings.background_fragments * library * karyotype.highest)
     bg_contig = rng.choice(len(names), n_background, p=sizes / sizes.sum())
     bg_mid = 1 + np.floor(rng.random(n_background) * sizes[bg_contig]).astype(np.int64)
     midpoints = np.concatenate([midpoints, bg_mid])
@@ -222,7 +252,11 @@ def simulate_fragments(
     keep_probability = np.empty(len(midpoints))
     for chrom in pd.unique(chroms):
         mask = chroms == chrom
-        keep_probability[mask] = copy_ratio(chrom, midpoints[mask])
+        keep_probability[mask] = (
+            copy_ratio(chrom, midpoints[mask])
+            * karyotype(chrom, midpoints[mask])
+            / karyotype.highest
+        )
     keep = rng.random(len(midpoints)) < keep_probability
     midpoints, chroms = midpoints[keep], chroms[keep]
     dup_weight, mapq_weight = dup_weight[keep], mapq_weight[keep]
@@ -562,9 +596,10 @@ def write_sample_bam(
     lesions: pd.DataFrame,
     out_bam: str | Path,
     settings: SimulationSettings,
+    karyotype: KaryotypeRatio | None = None,
 ) -> int:
     """Simulate one sample and write `out_bam` plus `out_bam`.bai; return the record count."""
-    fragments, rng = simulate_fragments(panel, build, sex, lesions, sample_id, settings)
+    fragments, rng = simulate_fragments(panel, build, sex, lesions, sample_id, settings, karyotype)
     if len(fragments) >= 10**NAME_DIGITS // 2:
         raise ValueError(f"sample {sample_id}: too many fragments ({len(fragments)}) to name")
     records = _records(fragments, rng, settings, build)
@@ -607,9 +642,16 @@ def simulate_sample_bam(
     if sample_id not in design.true_sex:
         raise ValueError(f"sample {sample_id!r} is not in the design of cohort {design.cohort}")
     lesions = design.lesions.loc[design.lesions["sample_id"] == sample_id]
+    karyotype = None
+    if len(design.karyotypes):
+        pieces = design.karyotypes.loc[design.karyotypes["sample_id"] == sample_id]
+        row = design.samples.loc[design.samples["sample_id"] == sample_id].iloc[0]
+        blast = float(row["blast_percent"]) / 100 if pd.notna(row["blast_percent"]) else 0.0
+        karyotype = KaryotypeRatio(pieces, blast)
     return write_sample_bam(
-        panel, build, sample_id, design.true_sex[sample_id], lesions, out_bam, settings
-    )
+        panel, build, sample_id, design.true_sex[sample_id], lesions, out_bam, settings,
+        karyotype,
+    )  # fmt: skip
 
 
 def _simulate_one(job: tuple) -> tuple[str, int]:

@@ -33,7 +33,8 @@ class SimulationSettings:
     dispersion: float = 0.03  # gamma-Poisson overdispersion of per-bin counts (per sample)
     library_spread: float = 0.3  # per-sample total depth varies uniformly within +-this
     bias_sd: float = 0.15  # sd of the per-sample slope on the shared GC-like bin covariate
-    background_fragments: int = 2000  # sparse fragments spread over all primary contigs
+    background_fragments: int = 60000  # genome-wide fragments over all primary contigs (about
+    # 20 per Mb: enough for the 1 Mb genome bins that give the karyotype)
     low_mapq_fraction: float = 0.02
     duplicate_fraction: float = 0.03
     secondary_fraction: float = 0.005

@@ -1,0 +1,131 @@
+"""Genome-wide copy number of BAM/CRAM tumours: 1 Mb bins counted from the index, segmented.
+
+The panel bins see the IKZF1 region and its co-deletion loci closely and the rest of the
+genome through one backbone tile per 10 Mb; chromosome counts, arm changes and iAMP21 need the
+whole genome. Here every DNA sample gets read counts in fixed genome-wide bins from its index
+(`ikaros.index_coverage`: no read is decoded, so the cost does not grow with depth), bins that
+overlap a centromere or an assembly gap (`ikaros.panel_design`) by more than half are left
+out, and the same reference model as the panel's (`ikaros.reference`: per-bin bias and noise
+from the panel of normals, or from the cohort's tumours when it has too few normals; library
+size, sex and shared bias components) gives each tumour's log2 ratios, which the project's CBS
+(`ikaros.segmentation`) cuts per chromosome arm. The segments feed the karyotype step exactly
+as SEG or CNVkit segments do.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ikaros.alignment_files import open_alignment_file
+from ikaros.genome import PRIMARY_CHROMOSOMES, check_build, contig_lengths
+from ikaros.index_coverage import index_bin_counts
+from ikaros.panel import PANEL_COLUMNS
+from ikaros.panel_design import CENTROMERES, UNPLACEABLE
+from ikaros.processes import map_in_processes
+from ikaros.reference import build_reference, log2_ratios
+from ikaros.segmentation import segment_bins
+from ikaros.tables import write_table
+
+log = logging.getLogger(__name__)
+
+GENOME_BIN_SIZE = 1_000_000
+# chrY is left out: its reads are few, mostly in repeats, and absent in females.
+GENOME_CHROMOSOMES = tuple(c for c in PRIMARY_CHROMOSOMES if c not in ("chrY", "chrM"))
+GENOME_BIN_COLUMNS = (*PANEL_COLUMNS, "fragments", "expected", "log2", "var", "masked")
+
+
+@dataclass(frozen=True)
+class GenomeSample:
+    """One DNA sample of a cohort (tumour or normal) and where its genome tables go."""
+
+    sample_id: str
+    role: str  # "tumor" or "normal"
+    alignment: str
+    reference_fasta: str | None = None
+    sex: str = ""
+    bins: str | None = None  # tumours: per-bin log2 ratios
+    segments: str | None = None  # tumours: CBS segments
+
+
+def genome_bins(build: str, size: int = GENOME_BIN_SIZE) -> pd.DataFrame:
+    """Fixed bins over chr1-22 and chrX (panel columns; kind `backbone`; arm by midpoint),
+    without the bins that lie more than half in a centromere or an assembly gap."""
+    check_build(build)
+    rows = []
+    for chrom, length in contig_lengths(build).items():
+        if chrom not in GENOME_CHROMOSOMES:
+            continue
+        acen_start, boundary, acen_end = CENTROMERES[build][chrom]
+        blocked = [(acen_start, acen_end)]
+        blocked += [(s, e) for c, s, e in UNPLACEABLE[build] if c == chrom]
+        for start in range(1, length + 1, size):
+            end = min(start + size - 1, length)
+            overlap = sum(max(0, min(end, e) - max(start, s) + 1) for s, e in blocked)
+            if overlap > (end - start + 1) / 2 or end - start + 1 < size / 2:
+                continue
+            arm = "p" if (start + end) / 2 < boundary else "q"
+            rows.append((f"G_{chrom}_{start // size:04d}", chrom, start, end, "backbone", "", 0, 0,
+                         arm))  # fmt: skip
+    return pd.DataFrame(rows, columns=list(PANEL_COLUMNS))
+
+
+def _count(item) -> np.ndarray:
+    sample, bins = item
+    with open_alignment_file(sample.alignment, sample.reference_fasta) as handle:
+        contigs = list(handle.references)
+    return index_bin_counts(sample.alignment, contigs, bins, sample.reference_fasta)
+
+
+def _male(sex: str) -> bool | None:
+    return {"male": True, "female": False}.get(str(sex or "").strip().lower())
+
+
+def genome_copy_number(
+    samples: list[GenomeSample],
+    build: str,
+    settings: dict | None = None,
+    processes: int = 1,
+) -> pd.DataFrame:
+    """Count, normalise and segment every tumour; write each tumour's bins and segments.
+
+    Returns the cohort's count matrix (bins x samples, with the bin columns) for the record.
+    """
+    settings = dict(settings or {})
+    size = int(settings.get("genome_bin_size", GENOME_BIN_SIZE))
+    bins = genome_bins(build, size)
+    counts = np.vstack(map_in_processes(_count, [(s, bins) for s in samples], processes))
+    normals = [i for i, s in enumerate(samples) if s.role == "normal"]
+    tumours = [i for i, s in enumerate(samples) if s.role == "tumor"]
+    min_normals = int(settings.get("min_panel_normals", 3))
+    reference_rows, kind = (normals, "panel_of_normals") if len(normals) >= min_normals else (
+        tumours, "cohort")  # fmt: skip
+    reference = build_reference(
+        counts[reference_rows], bins, [samples[i].sample_id for i in reference_rows], kind,
+        males=[_male(samples[i].sex) for i in reference_rows],
+        min_count=float(settings.get("min_count", 10.0)),
+        max_sd=float(settings.get("max_sd", 1.0)),
+    )  # fmt: skip
+    log.info("genome bins: %d of %s bp; %s reference from %d samples; %d bins masked",
+             len(bins), size, kind, len(reference_rows), int(reference.masked.sum()))  # fmt: skip
+    for i in tumours:
+        sample = samples[i]
+        ratios = log2_ratios(counts[i], reference, _male(sample.sex))
+        segments = segment_bins(
+            ratios, alpha=float(settings.get("alpha", 0.01)),
+            min_width=int(settings.get("min_width", 2)), seed=int(settings.get("seed", 1)),
+            undo_z=float(settings.get("undo_z", 3.0)),
+        )  # fmt: skip
+        write_table(ratios.loc[:, list(GENOME_BIN_COLUMNS)], Path(sample.bins))
+        write_table(segments, Path(sample.segments))
+        log.info("%s: %d genome segments, library log2 %.2f, noise x%.2f", sample.sample_id,
+                 len(segments), ratios.attrs.get("library_log2", np.nan),
+                 ratios.attrs.get("noise_scale", np.nan))  # fmt: skip
+    matrix = bins.loc[:, ["bin_id", "chrom", "start", "end"]].copy()
+    for i, sample in enumerate(samples):
+        matrix[sample.sample_id] = np.round(counts[i], 1)
+    return matrix
