@@ -95,6 +95,7 @@ simulate_cohort_counts(
     read_marker_sets(snakemake.input.expression_markers),
     read_genes(snakemake.input.genes),
     list(marker_table.loc[marker_table["purpose"] == "control", "gene"]), settings.seed,
+    karyotypes=design.karyotypes,
 )  # fmt: skip
 partial = f"{outputs.truth_rna}.partial"
 rna_truth.to_csv(partial, sep="\t", index=False, float_format="%.6f")

@@ -135,10 +135,13 @@ def simulate_cohort_counts(
     genes: pd.DataFrame,
     housekeeping: list[str],
     seed: int,
+    karyotypes: pd.DataFrame | None = None,
 ) -> None:
     """Write the `rna_counts` table of every sample that has one: a genome-wide profile of the
     protein-coding genes with the markers of the patient's fusion subtype (truth fusions; DUX4
-    expressed for the clinical sheet's DUX4 patients), from a stream of its own, (seed, 6)."""
+    expressed for the clinical sheet's DUX4 patients), from a stream of its own, (seed, 6).
+    With `karyotypes` (the design's copy pieces, sample_id + PIECE_COLUMNS) each gene follows
+    the copies of its chromosome (the longest piece's) in the tumour's blasts."""
     with_counts = samples[samples["rna_counts"].notna()] if "rna_counts" in samples else samples[:0]
     if with_counts.empty:
         return
@@ -153,9 +156,20 @@ def simulate_cohort_counts(
     classes = [subclass.get(p, "") for p in with_counts["patient_id"]]
     coding = list(genes.loc[genes["type"] == "protein_coding", "gene"])
     rng = np.random.default_rng([int(seed), 6])
-    profiles = simulate_profiles(labels, markers, coding, housekeeping, rng,
-                                 ProfileSettings(missing_fraction=0.02),
-                                 subclasses=classes)  # fmt: skip
+    dosage = {}
+    if karyotypes is not None and len(karyotypes):
+        longest = karyotypes.assign(bp=karyotypes["end"] - karyotypes["start"]).sort_values("bp")
+        for sample, mine in longest.groupby("sample_id"):
+            last = mine.drop_duplicates("chrom", keep="last")
+            pairs = zip(last["copies"], last["minor"], strict=True)
+            dosage[sample] = dict(zip(last["chrom"], pairs, strict=True))
+    profiles = simulate_profiles(
+        labels, markers, coding, housekeeping, rng, ProfileSettings(missing_fraction=0.02),
+        karyotypes=[dosage.get(s) for s in with_counts["sample_id"]] if dosage else None,
+        gene_chroms=dict(zip(genes["gene"], genes["chrom"], strict=False)) if dosage else None,
+        cell_fractions=list(with_counts["blast_percent"].astype(float) / 100) if dosage else None,
+        subclasses=classes,
+    )  # fmt: skip
     for column, path in zip(profiles.columns, with_counts["rna_counts"], strict=True):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         write_htseq_counts(path, profiles[column])
