@@ -69,7 +69,7 @@ def test_csi_index_gives_the_same_estimates(varying_depth, tmp_path):
     estimate = index_bin_counts(copy, contigs, bins)
     # merged sparse bins make CSI windows coarser than 16 kb: a few reads of slack per bin
     error = np.abs(estimate[:-1] - exact[:-1])
-    assert np.all(error <= 0.06 * exact[:-1] + 20)
+    assert np.all(error <= 0.1 * exact[:-1] + 20)
     assert abs(estimate.sum() / exact.sum() - 1) < 0.02
 
 

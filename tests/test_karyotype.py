@@ -100,3 +100,53 @@ def test_snp_counts_round_trip_through_a_vcf(tmp_path):
     read = snp_allele_counts(inspect_vcf(path, "GRCh38", "T6"), min_depth=1)
     assert len(read) == len(snps)
     assert read["alt_reads"].sum() == snps["alt_reads"].sum()
+
+
+def _most_chromosomes_gained(sex="female"):
+    """A 65-chromosome high hyperdiploid karyotype: every autosome but 1, 7, 13, 15, 19 and
+    20 trisomic, 21 and X tetrasomic (female)."""
+    karyotype = design_karyotype("diploid", sex, np.random.default_rng(0))
+    kept = {"chr1", "chr7", "chr13", "chr15", "chr19", "chr20"}
+    for chrom in karyotype:
+        if chrom not in kept and chrom != "chrX":
+            karyotype[chrom] = (3, 1)
+    karyotype["chr21"] = (4, 2)
+    karyotype["chrX"] = (4, 2)
+    return karyotype
+
+
+def test_one_copy_more_of_every_chromosome_reads_the_same_depth():
+    from ikaros.karyotype.fit import Fit, one_copy_apart
+
+    copies = np.array([1, 2, 2, 3, 4, 2])
+    normal = np.full(6, 2)
+    fit = Fit(0.36, 2, 0.0, copies, np.full(6, -1), 0.0, np.zeros(6, bool), None, 0.0)
+    levels = fit.expected_log2(copies, normal)
+    more = one_copy_apart(fit, normal, levels, +1)
+    # hand calculation: f' = 2 x 0.36 / (2 - 0.36)
+    assert more.purity == pytest.approx(0.72 / 1.64)
+    assert more.baseline == 3 and list(more.copies) == [2, 3, 3, 4, 5, 3]
+    assert np.allclose(more.expected_log2(more.copies, normal), levels)
+    fewer = one_copy_apart(more, normal, levels, -1)
+    assert fewer.purity == pytest.approx(0.36) and list(fewer.copies) == list(copies)
+    # a monosomy cannot lose its last copy
+    assert one_copy_apart(fit, normal, levels, -1) is None
+
+
+def test_gains_of_most_chromosomes_are_not_read_as_hypodiploidy_without_snps():
+    karyotype = _most_chromosomes_gained()
+    assert karyotype_count(karyotype, "female") == 65
+    rng = np.random.default_rng(4)
+    segments, snps, _ = simulate_profile(
+        karyotype, "high_hyperdiploid", "female", 0.4, "GRCh38", rng, RUNX1
+    )
+    without = call_karyotype(segments, "GRCh38", None, "female", 0.4, RUNX1)
+    # the unchanged chromosomes read as losses around the trisomic median: depth alone cannot
+    # tell 65 from 42, so no hypodiploid class is given
+    assert without.summary["ploidy_class"] in ("high_hyperdiploid", "undetermined")
+    assert "SNP allele fractions" in without.summary["ploidy_evidence"] or (
+        without.summary["ploidy_class"] == "high_hyperdiploid"
+    )
+    with_snps = call_karyotype(segments, "GRCh38", snps, "female", 0.4, RUNX1)
+    assert with_snps.summary["ploidy_class"] == "high_hyperdiploid"
+    assert with_snps.summary["chromosome_count"] == "65"

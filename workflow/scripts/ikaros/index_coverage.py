@@ -10,9 +10,9 @@ BAI/CSI pseudo-bin (``records = bytes x records_on_contig / bytes_on_contig``); 
 whose index holds no read totals, the unit stays bytes / `CRAM_BYTES_PER_READ`.
 
 A BGZF virtual offset is (compressed block offset << 16 | offset inside the uncompressed
-block). It is placed on an uncompressed scale as ``block_offset x R + in_block`` with R the
-file's uncompressed/compressed ratio, measured on its first blocks, so that sparse files where
-several windows share one block still get their within-block differences. The cost is one
+block); bytes between two of them are counted on the uncompressed scale (`BlockScale`), exactly
+within a block and across a few blocks, so that a shallow file where one block holds several
+bins still gets them right, and to the file's compression ratio across many. The cost is one
 pass over the index (a few MB for a 30x genome), independent of depth; no read is decoded, so
 MAPQ, duplicate and flag filters cannot apply: the panel of normals, counted the same way,
 carries their average effect into the expected count of each bin.
@@ -43,9 +43,35 @@ class IndexCoverageError(AlignmentFileError):
     """An index cannot be read as BAI, CSI or CRAI; the message names the file."""
 
 
-def _block_ratio(path: Path, blocks: int = 64) -> float:
-    """Uncompressed / compressed bytes of the file's first BGZF blocks (the header included)."""
-    compressed = uncompressed = 0
+@dataclass(frozen=True)
+class BlockScale:
+    """How a file's BGZF blocks relate compressed and uncompressed bytes."""
+
+    ratio: float  # uncompressed / compressed bytes
+    full: float  # uncompressed bytes of a full block (htslib fills blocks to about 65,280)
+
+    def between(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+        """Uncompressed bytes from virtual offsets `first` to `second` (element-wise).
+
+        In one block: the in-block difference, exactly. Across k blocks: the rest of the first
+        block, k - 1 full blocks and the start of the last; k is the compressed distance in
+        blocks, rounded, which is exact while k is small (shallow files, where one block
+        holds many bins) and a relative estimate when k is large (where that is enough).
+        """
+        first = np.asarray(first, dtype=np.uint64)
+        second = np.asarray(second, dtype=np.uint64)
+        block_a = (first >> np.uint64(16)).astype(np.int64)
+        block_b = (second >> np.uint64(16)).astype(np.int64)
+        in_a = (first & np.uint64(0xFFFF)).astype(float)
+        in_b = (second & np.uint64(0xFFFF)).astype(float)
+        blocks = np.maximum(np.rint((block_b - block_a) * self.ratio / self.full), 1)
+        across = (self.full - in_a) + (blocks - 1) * self.full + in_b
+        return np.maximum(np.where(block_a == block_b, in_b - in_a, across), 0.0)
+
+
+def _block_scale(path: Path, blocks: int = 64) -> BlockScale:
+    """Measured on the file's first BGZF blocks (the header's included)."""
+    sizes = []
     with open(path, "rb") as handle:
         for _ in range(blocks):
             head = handle.read(18)
@@ -56,30 +82,12 @@ def _block_ratio(path: Path, blocks: int = 64) -> float:
             isize = struct.unpack("<I", handle.read(4))[0]
             if isize == 0:  # the EOF marker block
                 break
-            compressed += bsize
-            uncompressed += isize
-    if compressed == 0:
+            sizes.append((bsize, isize))
+    if not sizes:
         raise IndexCoverageError(f"{path}: not a BGZF-compressed BAM")
-    return uncompressed / compressed
-
-
-def _scaled(virtual: np.ndarray, ratio: float) -> np.ndarray:
-    virtual = np.asarray(virtual, dtype=np.uint64)
-    return (virtual >> np.uint64(16)).astype(float) * ratio + (virtual & np.uint64(0xFFFF))
-
-
-def _fill_forward(offsets: np.ndarray, first: float) -> np.ndarray:
-    """Windows without a record take the previous window's offset (leading ones the contig
-    start), as htslib fills a BAI linear index."""
-    missing = ~np.isfinite(offsets)
-    if not missing.any():
-        return offsets
-    filled = offsets.copy()
-    if missing[0]:
-        filled[0] = first
-    index = np.where(np.isfinite(filled), np.arange(len(filled)), 0)
-    np.maximum.accumulate(index, out=index)
-    return filled[index]
+    compressed, uncompressed = np.array(sizes, dtype=float).T
+    full = uncompressed[uncompressed >= 0.9 * uncompressed.max()]
+    return BlockScale(uncompressed.sum() / compressed.sum(), float(np.median(full)))
 
 
 def _spread(start0: np.ndarray, end: np.ndarray, amount: np.ndarray, edges: np.ndarray):
@@ -113,7 +121,7 @@ def _bin_range(bin_id: int, min_shift: int, depth: int) -> tuple[int, int]:
     return (bin_id - first) * width, (bin_id - first + 1) * width
 
 
-def _read_bai_or_csi(index: Path, ratio: float) -> list[ContigBytes | None]:
+def _read_bai_or_csi(index: Path, scale: BlockScale) -> list[ContigBytes | None]:
     """BAI: bytes between the linear index's successive 16 kb windows. CSI has no linear
     index, but each bin stores the offset of the first record overlapping it; bin starts and
     those offsets, sorted, make a linear index whose windows are 16 kb where leaf bins
@@ -158,27 +166,27 @@ def _read_bai_or_csi(index: Path, ratio: float) -> list[ContigBytes | None]:
             if not csi:
                 (n_intv,) = struct.unpack_from("<i", data, pos)
                 pos += 4
-                windows = _scaled(np.frombuffer(data, "<u8", n_intv, pos), ratio)
+                # htslib has filled empty windows with the previous window's offset
+                windows = np.frombuffer(data, "<u8", n_intv, pos)
                 pos += 8 * n_intv
             if meta is None:
                 contigs.append(None)  # no records on this contig
                 continue
-            begin, end = _scaled(np.array(meta[:2], dtype=np.uint64), ratio)
+            begin, end = np.uint64(meta[0]), np.uint64(meta[1])
             if csi:
                 order = np.argsort(starts, kind="stable")
                 points = np.array(starts, dtype=np.int64)[order]
-                offsets = _scaled(np.array(loffsets, dtype=np.uint64)[order], ratio)
+                offsets = np.array(loffsets, dtype=np.uint64)[order]
                 offsets = np.maximum.accumulate(np.append(offsets, end))
                 last = points[-1] + (1 << min_shift) if len(points) else 1 << min_shift
                 start0, stop = points, np.append(points[1:], last)
-                amount = np.diff(offsets)
             else:
-                offsets = np.append(_fill_forward(windows, float(begin)), end)
+                offsets = np.append(windows, end)
                 start0 = np.arange(len(windows), dtype=np.int64) << WINDOW_SHIFT
-                stop, amount = start0 + (1 << WINDOW_SHIFT), np.maximum(np.diff(offsets), 0)
-            contigs.append(
-                ContigBytes(start0, stop, amount, float(meta[2] + meta[3]), float(end - begin))
-            )
+                stop = start0 + (1 << WINDOW_SHIFT)
+            amount = scale.between(offsets[:-1], offsets[1:])
+            span = float(scale.between(np.array([begin]), np.array([end]))[0])
+            contigs.append(ContigBytes(start0, stop, amount, float(meta[2] + meta[3]), span))
     except (struct.error, ValueError):
         raise IndexCoverageError(f"{index}: truncated index (stopped at byte {pos})") from None
     return contigs
@@ -249,7 +257,7 @@ def index_bin_counts(
         if np.median(widths) > bin_width / 4:
             return _counted_reads(alignment, reference_fasta, bins)
     else:
-        contigs = _read_bai_or_csi(index, _block_ratio(alignment))
+        contigs = _read_bai_or_csi(index, _block_scale(alignment))
         if len(contigs) != len(header_contigs):
             raise IndexCoverageError(
                 f"{index}: indexes {len(contigs)} contigs but {alignment} has "

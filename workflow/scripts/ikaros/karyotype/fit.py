@@ -26,7 +26,7 @@ blast fraction rules its cell fraction out. Without SNPs, m is unknown and left 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from scipy.special import gammaln
@@ -242,6 +242,33 @@ def fit_karyotype(
     others = tuple(as_fit(b, sc, *rest) for b, (sc, rest) in ranked[1:])
     baseline, (score, rest) = ranked[0]
     return as_fit(baseline, score, *rest, alternatives=others)
+
+
+def one_copy_apart(
+    fit: Fit, normal_copies: np.ndarray, levels: np.ndarray, step: int
+) -> Fit | None:
+    """The reading of the same depth profile with one copy more (`step` +1) or fewer (-1) of
+    every chromosome, or None where it cannot be (a chromosome at no copies, a cell fraction
+    above 1). With c -> c + 1, cell fraction f -> 2f / (2 - f) and the baseline one higher,
+    every autosomal level stays exactly the same (c -> c - 1: f -> 2f / (2 + f)); arms of one
+    normal copy (a male's chrX) take their nearest copy number under the new reading. Only
+    allele fractions tell the two apart."""
+    f = fit.purity
+    purity = 2 * f / (2 - f) if step > 0 else 2 * f / (2 + f)
+    baseline = fit.baseline + step
+    copies = fit.copies + step
+    if purity > 1 or baseline < 1 or (copies[normal_copies == 2] < 1).any():
+        return None
+    alternative = replace(fit, purity=float(purity), baseline=int(baseline), copies=copies)
+    haploid = normal_copies == 1
+    if haploid.any():
+        candidates = np.arange(fit.copies.max() + 3)
+        expected = alternative.expected_log2(candidates, np.ones(len(candidates)))
+        nearest = np.abs(levels[haploid][:, None] - expected[None, :]).argmin(axis=1)
+        copies = copies.copy()
+        copies[haploid] = candidates[nearest]
+        alternative = replace(alternative, copies=copies)
+    return alternative
 
 
 def segment_copies(

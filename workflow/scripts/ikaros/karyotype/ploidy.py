@@ -36,6 +36,7 @@ from ikaros.karyotype.fit import (
     ArmData,
     KaryotypeSettings,
     fit_karyotype,
+    one_copy_apart,
     segment_copies,
     smallest_visible_fraction,
 )
@@ -175,6 +176,7 @@ def call_karyotype(
     chromosomes, changes = _chromosomes(fitted)
     summary = _summary(chromosomes, fit, sex, changes, settings)
     _refuse_ambiguous(summary, fit, fitted, sex, settings)
+    _refuse_hypodiploid_without_alleles(summary, fit, fitted, sex, blast_fraction, settings)
     _refuse_unseen(summary, fit, fitted, blast_fraction, visible)
     summary.update(_iamp21(segments, fit, runx1, build))
     arm_table = arms.assign(
@@ -228,6 +230,36 @@ def _refuse_ambiguous(summary, fit, fitted, sex, settings) -> None:
             )
             summary["ploidy_class"] = "undetermined"
             return
+
+
+def _refuse_hypodiploid_without_alleles(
+    summary, fit, fitted, sex, blast_fraction, settings
+) -> None:
+    """Without allele data, a hypodiploid class only where its depth-equivalent reading with
+    one copy more of every chromosome (`one_copy_apart`: a hyperdiploid clone whose trisomies
+    read at log2 zero) is ruled out by the blast fraction. High hyperdiploidy is some ten
+    times as common as hypodiploidy in childhood B-ALL (Paulsson and Johansson 2009; Holmfeldt
+    et al. 2013), so the hypodiploid reading is not given on depth alone."""
+    if summary["ploidy_class"] not in HYPODIPLOID or int(fit.has_snps.sum()) >= 10:
+        return
+    normal = fitted["normal"].to_numpy(dtype=int)
+    alternative = one_copy_apart(fit, normal, fitted["log2"].to_numpy(dtype=float), +1)
+    if alternative is None:
+        return
+    if blast_fraction is not None and abs(alternative.purity - blast_fraction) > (
+        settings.blast_tolerance
+    ):
+        return
+    chromosomes = _chromosomes(_with_states(fitted, alternative))[0]
+    alt = _summary(chromosomes, alternative, sex, [], settings)
+    if alt["ploidy_class"] == summary["ploidy_class"]:
+        return
+    summary["ploidy_evidence"] += (
+        f"; ambiguous: {alt['chromosome_count']} chromosomes ({alt['ploidy_class']}, cell "
+        f"fraction {alternative.purity:.2f}) give the same depth profile; the tumour's SNP "
+        "allele fractions (vcf) would decide"
+    )
+    summary["ploidy_class"] = "undetermined"
 
 
 def _refuse_unseen(summary, fit, fitted, blast_fraction, visible) -> None:
