@@ -94,6 +94,18 @@ def test_b_other_needs_enough_evidence_otherwise_undetermined(groups):
     assert "no RNA fusion evidence" in unsearched["subtype_evidence"]
 
 
+def test_b_other_needs_masked_hypodiploidy_excluded(groups):
+    # 50 chromosomes by depth alone: a doubled near-haploid clone reads so too
+    gains = {"fusion_assessed": "true", "ploidy_class": "near_diploid", "chromosome_count": "50"}
+    open_question = assign_subtype(row(**gains), groups)
+    assert open_question["subtype"] == "undetermined"
+    assert "masked hypodiploidy) is not excluded" in open_question["subtype_evidence"]
+    with_alleles = assign_subtype(row(**gains, allele_source="VCF (9000 SNPs)"), groups)
+    assert with_alleles["subtype"] == "B-other"
+    flat = assign_subtype(row(**{**gains, "chromosome_count": "46"}), groups)
+    assert flat["subtype"] == "B-other"
+
+
 def test_favourable_groups_and_clinical_concordance(groups):
     table = pd.DataFrame([
         {"patient_id": "P1", **HEH, "clinical_subtype": "hyperdiploid"},

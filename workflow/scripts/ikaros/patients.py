@@ -168,7 +168,7 @@ def add_tumour_tables(
 def with_ploidy_source(table: pd.DataFrame) -> pd.DataFrame:
     """`ploidy_source`: dna, rna, or both with agreement; where the genome gives no class (no
     segments, or undetermined) and expression does, `ploidy_class` and `chromosome_count` are
-    the RNA ones."""
+    the RNA ones (and `allele_source` the RNA VCF's, if any)."""
     out = table.copy()
     sources = []
     for i, row in out.iterrows():
@@ -185,6 +185,7 @@ def with_ploidy_source(table: pd.DataFrame) -> pd.DataFrame:
             out.at[i, "ploidy_class"] = rna
             out.at[i, "chromosome_count"] = row["rna_chromosome_count"]
             out.at[i, "ploidy_evidence"] = f"from expression: {row['rna_ploidy_evidence']}"
+            out.at[i, "allele_source"] = row.get("rna_allele_source", "")
             sources.append("rna")
         else:
             sources.append("")

@@ -34,6 +34,7 @@ RNA_SUBTYPE_COLUMNS = (
     "rna_chromosome_count",
     "rna_ploidy_class",
     "rna_ploidy_evidence",
+    "rna_allele_source",
 )
 _STRENGTH = {"high": 0, "medium": 1, "low": 2}
 
@@ -87,8 +88,9 @@ def patient_rna_evidence(
     `expression` is ikaros.rna.expression_evidence.marker_evidence output: its positive sets
     are listed (`DUX4_expressed (DUX4-r: DUX4 412 reads, level -2.10)`) with their subtypes.
     `ploidy` holds the expression karyotypes (sample_id chromosome_count ploidy_class
-    ploidy_evidence); `assessed` the samples whose fusions were looked for (an RNA BAM scanned,
-    or a caller's table imported): their patients get fusion_assessed true, found or not."""
+    ploidy_evidence allele_source); `assessed` the samples whose fusions were looked for (an
+    RNA BAM scanned, or a caller's table imported): their patients get fusion_assessed true,
+    found or not."""
     rows: dict[str, dict] = {}
     for sample in assessed or []:
         rows.setdefault(patients[sample], {})["fusion_assessed"] = "true"
@@ -98,6 +100,8 @@ def patient_rna_evidence(
                 "rna_chromosome_count": row.chromosome_count,
                 "rna_ploidy_class": row.ploidy_class,
                 "rna_ploidy_evidence": row.ploidy_evidence,
+                # "none" in the ploidy table: no RNA VCF
+                "rna_allele_source": "" if row.allele_source == "none" else row.allele_source,
             }
         )
     if expression is not None:

@@ -46,9 +46,27 @@ def _missing_evidence(row: pd.Series) -> list[str]:
     missing = []
     if str(row.get("fusion_assessed", "")) != "true":
         missing.append("no RNA fusion evidence (rna_bam or fusions)")
-    if str(row.get("ploidy_class", "")) in ("", "undetermined", "nan"):
+    klass = str(row.get("ploidy_class", ""))
+    if klass in ("", "undetermined", "nan"):
         missing.append("ploidy not determined")
+    elif _masked_hypodiploidy_open(row):
+        missing.append(
+            f"{row.get('chromosome_count')} chromosomes without allele data: a doubled "
+            "hypodiploid clone (masked hypodiploidy) is not excluded"
+        )
     return missing
+
+
+def _masked_hypodiploidy_open(row: pd.Series) -> bool:
+    """A doubled hypodiploid clone reads, by depth or expression alone, as a near-diploid or
+    hyperdiploid karyotype with extra copies of the chromosomes it kept (Carroll et al. 2019);
+    only allele fractions (LOH on most chromosomes) exclude it. A karyotype without gains
+    cannot be one."""
+    allele = str(row.get("allele_source", "") or "")
+    if allele and allele.lower() not in ("nan", "none"):
+        return False
+    count = pd.to_numeric(row.get("chromosome_count"), errors="coerce")
+    return bool(pd.notna(count) and count > 46)
 
 
 def assign_subtype(row: pd.Series, risk_groups: dict) -> dict[str, str]:
