@@ -45,6 +45,7 @@ rule relapse_report:
         figures="results/{cohort}/relapse/figures",
         clinical=clinical_sheet,
         patients="results/{cohort}/patients.tsv",
+        concordance="results/{cohort}/subtype_concordance.tsv",
     output:
         report=report(
             "results/{cohort}/report.html",

@@ -4,8 +4,9 @@ Inputs (snakemake.input):
   cir          results/{cohort}/relapse/cir.tsv (the other tables of write_analysis and the
                figures directory must sit beside it; listing them as inputs is recommended)
   figures      results/{cohort}/relapse/figures (directory output of relapse_analysis)
-  clinical     the clinical sheet, patients  results/{cohort}/patients.tsv  (digested for
-               provenance)
+  clinical     the clinical sheet, patients  results/{cohort}/patients.tsv, concordance
+               results/{cohort}/subtype_concordance.tsv (digested for provenance; the
+               patients table and concordance also make the report's subtype section)
   validation_cir  optional: results/{validation}/relapse/cir.tsv of the cohort this one
                validates (or is validated by); the report then shows both side by side
 Params (snakemake.params):
@@ -39,6 +40,9 @@ logging.basicConfig(
     force=True,
 )
 validation_cir = getattr(inputs, "validation_cir", None) or None
+report_inputs = {"clinical": inputs.clinical, "patients": inputs.patients}
+if getattr(inputs, "concordance", None):
+    report_inputs["concordance"] = inputs.concordance
 validation_name = getattr(params, "validation_name", None) or None
 write_report(
     report_path,
@@ -46,7 +50,7 @@ write_report(
     cohort=params.cohort,
     relapse_dir=Path(inputs.cir).parent,
     settings=RelapseSettings.from_config(params.relapse),
-    inputs={"clinical": inputs.clinical, "patients": inputs.patients},
+    inputs=report_inputs,
     config=dict(params.config),
     validation_dir=Path(validation_cir).parent if validation_cir else None,
     validation_name=validation_name,

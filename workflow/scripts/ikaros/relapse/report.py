@@ -22,6 +22,13 @@ from lifelines import KaplanMeierFitter
 
 from ikaros.relapse.analysis import FIGURE_INDEX, TABLE_FILES
 from ikaros.relapse.settings import RelapseSettings
+from ikaros.subtypes.report import (
+    RESEARCH_USE,
+    frequency_figure,
+    oncoprint_figure,
+    subtype_frequencies,
+    treatment_flags,
+)
 
 PACKAGES = ("numpy", "pandas", "scipy", "lifelines", "matplotlib", "snakemake", "ikaros")
 STYLE = """
@@ -92,8 +99,9 @@ def _table_html(frame: pd.DataFrame, scroll: bool = False) -> str:
     return f'<div class="scroll">{body}</div>' if scroll else body
 
 
-def _figure_html(title: str, png: Path) -> str:
-    data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+def _figure_html(title: str, png: Path | bytes) -> str:
+    raw = png if isinstance(png, bytes) else Path(png).read_bytes()
+    data = base64.b64encode(raw).decode("ascii")
     return (
         f'<figure><img alt="{html.escape(title)}" src="data:image/png;base64,{data}">'
         f"<figcaption>{html.escape(title)}</figcaption></figure>"
@@ -213,6 +221,42 @@ def side_by_side(results: dict, name: str, validation: dict, validation_name: st
     ]
 
 
+def subtype_section(patients: pd.DataFrame, concordance: pd.DataFrame | None) -> list[str]:
+    """HTML parts of the subtype section (empty without derived subtypes)."""
+    if "subtype" not in patients.columns:
+        return []
+    h = html.escape
+    frequencies = subtype_frequencies(patients)
+    flags = treatment_flags(patients)
+    parts = [
+        "<h2>Genomic subtypes</h2>",
+        '<p class="note">Derived from the pipeline\'s own evidence by the rule hierarchy of '
+        "ikaros.subtypes (defining fusions, ploidy and iAMP21, defining mutations, expression "
+        "classes, an imported classifier label); each patient's evidence is in patients.tsv "
+        "(subtype_evidence).</p>",
+        _table_html(frequencies),
+        _figure_html("Patients and IKZF1-altered patients by derived subtype",
+                     frequency_figure(frequencies)),
+        _figure_html("Oncoprint: lesions by patient, grouped by derived subtype",
+                     oncoprint_figure(patients)),
+    ]  # fmt: skip
+    if concordance is not None and len(concordance):
+        for compared, table in concordance.groupby("compared", sort=True):
+            counts = pd.to_numeric(table["patients"])
+            agree = int(counts[table["agree"] == "true"].sum())
+            parts += [
+                f"<h3>Concordance with the {h(str(compared))} subtype</h3>",
+                f"<p>{agree} of {int(counts.sum())} patients agree.</p>",
+                _table_html(table.drop(columns=["compared"])),
+            ]
+    parts += [
+        "<h3>Flags with treatment relevance</h3>",
+        f'<p class="note"><strong>{h(RESEARCH_USE)}</strong></p>',
+        _table_html(flags) if len(flags) else "<p>No patient flagged.</p>",
+    ]
+    return parts
+
+
 def build_report(
     cohort: str,
     results: dict,
@@ -220,8 +264,11 @@ def build_report(
     versions: dict,
     validation: dict | None = None,
     validation_name: str | None = None,
+    patients: pd.DataFrame | None = None,
+    concordance: pd.DataFrame | None = None,
 ) -> str:
-    """The report page as one HTML string."""
+    """The report page as one HTML string; `patients` (patients.tsv) and `concordance`
+    (subtype_concordance.tsv) add the subtype section."""
     h = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -249,6 +296,8 @@ def build_report(
     )
     for title, key in sections:
         parts += [f"<h2>{h(title)}</h2>", _table_html(results[key], scroll=key == "frequency")]
+    if patients is not None:
+        parts += subtype_section(patients, concordance)
     parts.append("<h2>Figures</h2>")
     parts += [_figure_html(title, png) for title, png in results["figures"]]
     parts += [
@@ -298,13 +347,20 @@ def write_report(
     results = load_results(relapse_dir)
     validation = load_results(validation_dir) if validation_dir else None
     record = provenance(cohort, settings, inputs, config)
+    patients = _read_text(inputs["patients"]) if "patients" in inputs else None
+    concordance = _read_text(inputs["concordance"]) if "concordance" in inputs else None
     page = build_report(cohort, results, settings, record["versions"], validation,
-                        validation_name)  # fmt: skip
+                        validation_name, patients, concordance)  # fmt: skip
     Path(path).write_text(page, encoding="utf-8")
     Path(provenance_path).write_text(
         json.dumps(record, indent=2, sort_keys=True, default=_json_default) + "\n",
         encoding="utf-8",
     )
+
+
+def _read_text(path: str | Path) -> pd.DataFrame:
+    """A table as written (true/false stay words, empty stays empty)."""
+    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
 
 
 def _json_default(value):
