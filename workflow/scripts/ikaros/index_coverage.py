@@ -90,15 +90,17 @@ def _block_scale(path: Path, blocks: int = 64) -> BlockScale:
     return BlockScale(uncompressed.sum() / compressed.sum(), float(np.median(full)))
 
 
-def _spread(start0: np.ndarray, end: np.ndarray, amount: np.ndarray, edges: np.ndarray):
-    """Integrate amounts spread uniformly over [start0, end) into the intervals of `edges`."""
+def _spread(
+    start0: np.ndarray, end: np.ndarray, amount: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """Integrate amounts spread uniformly over [start0, end) into the intervals [lo, hi)."""
     density = amount / np.maximum(end - start0, 1)
     points = np.concatenate([start0, end])
     steps = np.concatenate([density, -density])
     order = np.argsort(points, kind="stable")
     points, level = points[order], np.cumsum(steps[order])
     area = np.concatenate([[0.0], np.cumsum(level[:-1] * np.diff(points))])
-    return np.diff(np.interp(edges, points, area))
+    return np.interp(hi, points, area) - np.interp(lo, points, area)
 
 
 @dataclass(frozen=True)
@@ -275,8 +277,7 @@ def index_bin_counts(
         if contig is None or not len(contig.amount):
             continue
         rows = np.nonzero(chroms == chrom)[0]
-        edges = np.append(starts0[rows], ends[rows][-1])
-        spread = _spread(contig.start0, contig.end, contig.amount, edges)
+        spread = _spread(contig.start0, contig.end, contig.amount, starts0[rows], ends[rows])
         if np.isnan(contig.records):
             per_byte = 1.0 / CRAM_BYTES_PER_READ
         else:
