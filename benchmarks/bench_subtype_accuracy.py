@@ -1,7 +1,8 @@
 """Benchmark: derived subtypes against the simulated truth, through the whole workflow.
 
 Not a test. For each seed, simulates a cohort (--patients, every tumour with DNA and RNA-seq,
-a VCF and a gene-count table; --normals panel normals) and runs the workflow up to
+a VCF and a gene-count table; --normals panel normals; --background genome-wide fragments
+per BAM, which set the genome bins' noise) and runs the workflow up to
 `results/<cohort>/subtypes.tsv` (`snakemake --cores 2`). The simulated subtype of each patient
 (the clinical sheet's label, which the simulator drew first and made the fusion, karyotype and
 marker expression follow; ikaros.subtypes.normalise_subtype gives its token) is the truth; the
@@ -16,7 +17,7 @@ Reported per seed and pooled:
 - the confusion matrix (truth x derived), pooled over seeds.
 
 Usage: python benchmarks/bench_subtype_accuracy.py [--workdir DIR] [--seeds 1,2,3]
-       [--patients 60] [--normals 8] [--min-blasts 30] [--cores 2]
+       [--patients 60] [--normals 8] [--min-blasts 30] [--cores 2] [--background 200000]
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def run_seed(workdir: Path, seed: int, args) -> pd.DataFrame:
                     "seed": seed, "patients": args.patients, "panel_normals": args.normals,
                     "matched_normals": 0, "depth": 30, "rna_fraction": 1.0,
                     "rna_only_fraction": 0.0, "fusion_rate": 1.0, "rna_counts": True,
-                    "vcf_fraction": 1.0,
+                    "vcf_fraction": 1.0, "background_fragments": args.background,
                 },
             }
         },
@@ -60,8 +61,8 @@ def run_seed(workdir: Path, seed: int, args) -> pd.DataFrame:
     started = time.perf_counter()
     subprocess.run(
         ["snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
-         "--configfile", str(path), "--cores", str(args.cores), "--quiet", "rules",
-         f"results/{cohort}/subtypes.tsv"],
+         "--configfile", str(path), "--cores", str(args.cores),
+         f"results/{cohort}/subtypes.tsv", "--quiet", "rules"],
         check=True,
     )  # fmt: skip
     seconds = time.perf_counter() - started
@@ -72,8 +73,15 @@ def run_seed(workdir: Path, seed: int, args) -> pd.DataFrame:
     truth = clinical.set_index("patient_id")["subtype"].map(normalise_subtype)
     table = derived.set_index("patient_id")[["subtype", "subtype_confidence", "subtype_evidence"]]
     table = table.assign(truth=truth, blasts=blasts, seed=seed).reset_index()
+    karyotypes = pd.read_csv(workdir / f"results/{cohort}/karyotypes.tsv", sep="\t", dtype=str)
+    karyotype_truth = pd.read_csv(
+        workdir / f"results/{cohort}/simulated/truth_karyotypes.tsv", sep="\t", dtype=str
+    )
+    karyotypes = karyotype_truth.merge(
+        karyotypes, on=["sample_id", "patient_id"], suffixes=("_true", "")
+    ).assign(blasts=lambda t: t["patient_id"].map(blasts), seed=seed)
     print(f"seed {seed}: {len(table)} patients, workflow {seconds:.0f} s", flush=True)
-    return table
+    return table, karyotypes
 
 
 def main() -> None:
@@ -84,11 +92,16 @@ def main() -> None:
     parser.add_argument("--normals", type=int, default=8)
     parser.add_argument("--min-blasts", type=float, default=30.0)
     parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument(
+        "--background", type=int, default=200_000,
+        help="genome-wide fragments per BAM (about 65 per Mb; real WGS has thousands)",
+    )  # fmt: skip
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_subtypes_"))
     workdir.mkdir(parents=True, exist_ok=True)
-    tables = [run_seed(workdir, int(seed), args) for seed in args.seeds.split(",")]
-    pooled = pd.concat(tables, ignore_index=True)
+    runs = [run_seed(workdir, int(seed), args) for seed in args.seeds.split(",")]
+    pooled = pd.concat([table for table, _ in runs], ignore_index=True)
+    karyotypes = pd.concat([k for _, k in runs], ignore_index=True)
     pooled["exact"] = pooled["subtype"] == pooled["truth"]
     pooled["confident_wrong"] = ~pooled["exact"] & ~pooled["subtype"].isin(UNDEFINED)
     pooled.to_csv(workdir / "subtype_calls.tsv", sep="\t", index=False)
@@ -112,6 +125,26 @@ def main() -> None:
     print(f"\nnot exact with blasts >= {args.min_blasts:g}%, by truth and derived:")
     print(missed.groupby(["truth", "subtype"]).size().to_string())
     print(f"\ncalls: {workdir / 'subtype_calls.tsv'}")
+    report_karyotypes(karyotypes, args.min_blasts)
+
+
+def report_karyotypes(karyotypes: pd.DataFrame, min_blasts: float) -> None:
+    """The same runs' karyotypes (BAM genome bins + VCF) against the karyotype truth."""
+    karyotypes = karyotypes.assign(
+        exact=karyotypes["ploidy_class"] == karyotypes["ploidy_class_true"],
+        iamp21_true=karyotypes["iamp21_true"].str.lower(),
+    )
+    eligible = karyotypes[karyotypes["blasts"] >= min_blasts]
+    print(f"\nkaryotypes of tumours with blasts >= {min_blasts:g}% (genome bins + VCF):")
+    print(f"{'kind':<24}{'n':>5}{'exact':>7}{'undet.':>8}{'wrong':>7}")
+    for kind, mine in eligible.groupby("kind"):
+        undetermined = int((mine["ploidy_class"] == "undetermined").sum())
+        exact = int(mine["exact"].sum())
+        print(f"{kind:<24}{len(mine):>5}{exact:>7}{undetermined:>8}"
+              f"{len(mine) - exact - undetermined:>7}")  # fmt: skip
+    calls = pd.crosstab(karyotypes["iamp21_true"], karyotypes["iamp21"])
+    print("\niAMP21 (rows: truth; columns: called), all tumours:")
+    print(calls.to_string())
 
 
 if __name__ == "__main__":

@@ -19,11 +19,13 @@ from ikaros.subtypes.assign import (
 )
 from ikaros.subtypes.rules import (
     classifier_label,
+    crlf2_rearrangement,
     defining_fusion,
     defining_mutation,
-    expression_class,
     iamp21,
+    ph_like_expression,
     ploidy,
+    silent_gene_expression,
 )
 
 RESOURCES = Path(__file__).resolve().parents[1] / "resources"
@@ -57,15 +59,16 @@ def test_each_rule_alone():
     assert defining_mutation(row(pax5_p80r="true")).subtype == "PAX5 P80R"
     assert defining_mutation(row(zeb2_h1038r="true")).subtype == "ZEB2/CEBP"
     dux4 = row(expression_calls="DUX4_expressed (DUX4-r: DUX4 412 reads, level -1.10)")
-    assert expression_class(dux4).subtype == "DUX4-r"
+    assert silent_gene_expression(dux4).subtype == "DUX4-r"
     crlf2 = row(expression_calls="CRLF2_high (BCR::ABL1-like: CRLF2 z +6.5; +7.1 log2 from "
                                  "the cohort median)")  # fmt: skip
-    finding = expression_class(crlf2)
+    finding = ph_like_expression(crlf2)
     assert (finding.subtype, finding.subclass) == ("BCR::ABL1-like", "CRLF2-r")
     signature = row(expression_calls="Ph_like_signature (BCR::ABL1-like: ...)",
                     jak_stat_mutation="true")  # fmt: skip
-    assert expression_class(signature).subclass == "other JAK-STAT"
-    assert expression_class(row(expression_calls="none")) is None
+    assert ph_like_expression(signature).subclass == "other JAK-STAT"
+    assert ph_like_expression(row(expression_calls="none")) is None
+    assert silent_gene_expression(row(expression_calls="none")) is None
     label = row(classifier="ALLSorts", classifier_label="DUX4", classifier_subtype="DUX4-r")
     assert classifier_label(label).subtype == "DUX4-r"
     assert classifier_label(row(classifier_subtype="undetermined")) is None
@@ -84,6 +87,26 @@ def test_agreeing_evidence_keeps_confidence(groups):
     result = assign_subtype(row(**evidence, ploidy_class="near_diploid"), groups)
     assert result["subtype_confidence"] == "high"
     assert "also classifier: ALLSorts Ph" in result["subtype_evidence"]
+
+
+CRLF2_FUSION = {"fusion_subtype": "BCR::ABL1-like", "fusion_subclass": "CRLF2-r",
+                "fusion_confidence": "high", "fusion_assessed": "true",
+                "rna_fusions": "P2RY8::CRLF2 ex1>ex1 11 split/2 pairs 5'UTR high"}  # fmt: skip
+
+
+def test_crlf2_rearrangement_defines_bcr_abl1_like_only_without_another_subtype(groups):
+    assert defining_fusion(row(**CRLF2_FUSION)) is None
+    alone = assign_subtype(row(**CRLF2_FUSION, ploidy_class="near_diploid"), groups)
+    assert (alone["subtype"], alone["subtype_class"]) == ("BCR::ABL1-like", "CRLF2-r")
+    assert alone["subtype_confidence"] == "medium"  # no Ph-like signature
+    signature = "Ph_like_signature (BCR::ABL1-like: 8 genes up)"
+    assert crlf2_rearrangement(row(**CRLF2_FUSION, expression_calls=signature)).strength == ("high")
+    # in a DUX4-r leukaemia the CRLF2 rearrangement co-occurs: no conflict, DUX4-r stands
+    dux4 = "DUX4_expressed (DUX4-r: DUX4 412 reads, level -1.10)"
+    result = assign_subtype(row(**CRLF2_FUSION, expression_calls=dux4), groups)
+    assert (result["subtype"], result["subtype_confidence"]) == ("DUX4-r", "medium")
+    assert "co-occurring, not defining" in result["subtype_evidence"]
+    assert "conflict" not in result["subtype_evidence"]
 
 
 def test_b_other_needs_enough_evidence_otherwise_undetermined(groups):

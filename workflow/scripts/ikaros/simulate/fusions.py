@@ -1,7 +1,10 @@
 """Truth fusions of a simulated cohort: which RNA tumours carry which defining fusion.
 
 A patient whose truth lesions include a PAR1 deletion (the interstitial deletion that makes
-P2RY8::CRLF2) carries P2RY8::CRLF2 in the deleted cells. When the cohort's clinical sheet
+P2RY8::CRLF2) carries P2RY8::CRLF2 in the deleted cells (with simulated subtypes, a Ph-like
+patient only: in the others, whose subtype has its own fusion or markers, the PAR1 deletion
+stays a DNA lesion; real CRLF2 rearrangements also occur in DUX4-r and iAMP21). When the
+cohort's clinical sheet
 gives each patient a simulated subtype (ikaros.simulate.design), the fusion is the one that
 subtype is defined by (SUBTYPE_FUSIONS: ETV6::RUNX1, TCF3::PBX1, KMT2A, BCR::ABL1, the
 Ph-like kinase fusions; none for hyperdiploid, DUX4 and other), drawn with probability
@@ -84,7 +87,12 @@ def draw_fusions(
             if candidates:  # the subtype's own fusion, by weight
                 mine_weights = np.array([f[-1] for f in candidates])
                 choice_in = int(rng.choice(len(candidates), p=mine_weights / mine_weights.sum()))
-        if not par1.empty:
+        # with subtypes, the PAR1 deletion's P2RY8::CRLF2 is expressed in Ph-like patients only:
+        # one fusion per patient, and another subtype's markers follow its own lesion
+        crlf2 = not par1.empty and (
+            subtypes is None or subtypes.get(record.patient_id) == "Ph-like"
+        )
+        if crlf2:
             fusion, fraction = P2RY8_CRLF2, float(par1["cell_fraction"].max())
         elif subtypes is not None:
             if not candidates or draw >= fusion_rate:

@@ -75,10 +75,13 @@ def assign_subtype(row: pd.Series, risk_groups: dict) -> dict[str, str]:
     clinical = normalise_subtype(row.get("clinical_subtype", ""))
     if findings:
         first = findings[0]
-        conflicts = [f for f in findings[1:] if f.subtype != first.subtype]
+        different = [f for f in findings[1:] if f.subtype != first.subtype]
+        conflicts = [f for f in different if not f.secondary]
+        beside = [f for f in different if f.secondary]
         agreeing = [f for f in findings[1:] if f.subtype == first.subtype]
         parts = [f"{first.rule}: {first.evidence}"]
         parts += [f"also {f.rule}: {f.evidence}" for f in agreeing]
+        parts += [f"with {f.rule}: {f.evidence} (co-occurring, not defining)" for f in beside]
         parts += [f"conflict, {f.rule} points to {f.subtype}: {f.evidence}" for f in conflicts]
         subtype, klass, source = first.subtype, first.subclass, first.rule
         confidence = "low" if conflicts else first.strength

@@ -10,11 +10,16 @@ hierarchy, after WHO-HAEM5 and ICC 2022, where a defining genetic lesion outrank
    ETV6 fusions);
 2. ploidy and iAMP21 (near haploid, low hypodiploid, high hyperdiploid; iAMP21);
 3. defining mutations (PAX5 P80R, IKZF1 N159Y, ZEB2 H1038R);
-4. expression-defined classes (DUX4, NUTM1 or HLF expressed; CRLF2 high; the Ph-like
-   signature, its class from the kinase/JAK-STAT/Ras evidence);
-5. an imported classifier label (ALLSorts / ALLCatchR), when nothing above is found.
+4. expression of genes silent in other B-ALL (DUX4, NUTM1, HLF);
+5. a CRLF2 rearrangement (P2RY8::CRLF2, IGH::CRLF2): BCR::ABL1-like CRLF2-r, after the
+   rules above because it also occurs in DUX4-r and iAMP21;
+6. the Ph-like expression classes (CRLF2 high; the signature, its class from the
+   kinase/JAK-STAT/Ras evidence);
+7. an imported classifier label (ALLSorts / ALLCatchR), when nothing above is found.
 
-The first finding decides; later findings that point elsewhere are conflicts, reported.
+The first finding decides; later findings that point elsewhere are conflicts, reported,
+except secondary ones (a CRLF2 rearrangement or CRLF2 expression beside another subtype),
+reported as co-occurring.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ class Finding:
     subclass: str
     evidence: str
     strength: str  # high | medium | low
+    # a lesion that also occurs in other subtypes: beside another subtype's finding it is
+    # reported as co-occurring, not as a conflict
+    secondary: bool = False
 
 
 def _text(row: pd.Series, column: str) -> str:
@@ -53,7 +61,7 @@ def _text(row: pd.Series, column: str) -> str:
 
 def defining_fusion(row: pd.Series) -> Finding | None:
     subtype = _text(row, "fusion_subtype")
-    if not subtype:
+    if not subtype or _text(row, "fusion_subclass") == "CRLF2-r":
         return None
     strength = "high" if _text(row, "fusion_confidence") == "high" else "medium"
     strongest = _text(row, "rna_fusions").split(";")[0]
@@ -93,16 +101,41 @@ def _ph_like_class(row: pd.Series) -> str:
     return "other"
 
 
-def expression_class(row: pd.Series) -> Finding | None:
+def _expression_sets(row: pd.Series) -> dict[str, str]:
     calls = _text(row, "expression_calls")
     if not calls or calls in ("none", "not_assessable"):
-        return None
-    sets = {part.split(" (")[0].strip(): part.strip() for part in calls.split(";")}
+        return {}
+    return {part.split(" (")[0].strip(): part.strip() for part in calls.split(";")}
+
+
+def silent_gene_expression(row: pd.Series) -> Finding | None:
+    """DUX4, NUTM1 or HLF expressed: genes silent in other B-ALL, whose rearrangements
+    (IGH::DUX4 above all) short reads often miss as fusions."""
+    sets = _expression_sets(row)
     for name, subtype in SILENT_EXPRESSION.items():
         if name in sets:
             return Finding("expression", subtype, "", sets[name], "medium")
+    return None
+
+
+def crlf2_rearrangement(row: pd.Series) -> Finding | None:
+    """P2RY8::CRLF2 or IGH::CRLF2: the CRLF2-r class of BCR::ABL1-like ALL, but also found in
+    DUX4-r, iAMP21 and Down syndrome ALL (Russell et al., Blood 2009; Harvey et al., Blood
+    2010; Roberts et al., NEJM 2014), so it defines no subtype when another is found; with the
+    Ph-like expression signature it is BCR::ABL1-like with confidence."""
+    if _text(row, "fusion_subclass") != "CRLF2-r":
+        return None
+    signature = "Ph_like_signature" in _expression_sets(row)
+    strength = "high" if signature and _text(row, "fusion_confidence") == "high" else "medium"
+    strongest = _text(row, "rna_fusions").split(";")[0]
+    return Finding("fusion", "BCR::ABL1-like", "CRLF2-r", strongest, strength, secondary=True)
+
+
+def ph_like_expression(row: pd.Series) -> Finding | None:
+    sets = _expression_sets(row)
     if "CRLF2_high" in sets:
-        return Finding("expression", "BCR::ABL1-like", "CRLF2-r", sets["CRLF2_high"], "medium")
+        return Finding("expression", "BCR::ABL1-like", "CRLF2-r", sets["CRLF2_high"], "medium",
+                       secondary=True)  # fmt: skip
     if "Ph_like_signature" in sets:
         return Finding("expression", "BCR::ABL1-like", _ph_like_class(row),
                        sets["Ph_like_signature"], "low")  # fmt: skip
@@ -117,4 +150,7 @@ def classifier_label(row: pd.Series) -> Finding | None:
     return Finding("classifier", subtype, _text(row, "classifier_subclass"), label, "low")
 
 
-RULES = (defining_fusion, ploidy, iamp21, defining_mutation, expression_class, classifier_label)
+RULES = (
+    defining_fusion, ploidy, iamp21, defining_mutation, silent_gene_expression,
+    crlf2_rearrangement, ph_like_expression, classifier_label,
+)  # fmt: skip
