@@ -25,6 +25,8 @@ from ikaros.simulate.karyotypes import design_karyotype, simulate_profile
 # gene, one-letter change, VEP HGVSp (three-letter), consequence, share of patients; rates of
 # the order reported for pediatric B-ALL (Zhang et al. Blood 2011; Brady et al. Nat Genet 2022;
 # Gu et al. Nat Genet 2019)
+# hotspots that define a subtype (PAX5 P80R, IKZF1 N159Y, ZEB2/CEBP; WHO-HAEM5, ICC 2022)
+SUBTYPE_DEFINING = {("PAX5", "p.P80R"), ("IKZF1", "p.N159Y"), ("ZEB2", "p.H1038R")}
 DRIVER_RATES = (
     ("NRAS", "p.G12D", "p.Gly12Asp", "missense_variant", 0.10),
     ("KRAS", "p.G13D", "p.Gly13Asp", "missense_variant", 0.08),
@@ -51,12 +53,14 @@ def _position(spans: pd.DataFrame, gene: str, build: str) -> tuple[str, int]:
 
 def draw_drivers(
     patient_id: str, sample_id: str, cell_fraction: float, rng: np.random.Generator,
-    spans: pd.DataFrame, build: str,
+    spans: pd.DataFrame, build: str, defining: bool = True,
 ) -> pd.DataFrame:  # fmt: skip
-    """The driver variants of one tumour (TRUTH_COLUMNS plus the VCF fields)."""
+    """The driver variants of one tumour (TRUTH_COLUMNS plus the VCF fields); without
+    `defining`, none of the hotspots that define a subtype of their own (SUBTYPE_DEFINING: a
+    tumour of another simulated subtype does not carry them)."""
     rows = []
     for gene, change, hgvsp, consequence, rate in DRIVER_RATES:
-        if rng.random() >= rate:
+        if rng.random() >= rate or (not defining and (gene, change) in SUBTYPE_DEFINING):
             continue
         chrom, pos = _position(spans, gene, build)
         depth = max(int(rng.poisson(60)), 10)
@@ -117,7 +121,7 @@ def write_tumour_vcf(
 def simulate_tumour_vcf(
     path: str | Path, patient_id: str, sample_id: str, sex: str, cell_fraction: float,
     seed: int, index: int, spans: pd.DataFrame, build: str,
-    pieces: pd.DataFrame | None = None,
+    pieces: pd.DataFrame | None = None, defining: bool = True,
 ) -> pd.DataFrame:  # fmt: skip
     """Write one tumour's VCF; return its driver truth (TRUTH_COLUMNS). `pieces` (the
     design's copy pieces of the tumour) set the SNP allele fractions; without, diploid."""
@@ -129,7 +133,7 @@ def simulate_tumour_vcf(
         (str(runx1["chrom"]), int(runx1["start"]), int(runx1["end"])),
         pieces=pieces if pieces is not None and len(pieces) else None,
     )  # fmt: skip
-    drivers = draw_drivers(patient_id, sample_id, cell_fraction, rng, spans, build)
+    drivers = draw_drivers(patient_id, sample_id, cell_fraction, rng, spans, build, defining)
     write_tumour_vcf(path, sample_id, snps, build, drivers)
     return drivers[list(TRUTH_COLUMNS)]
 
@@ -141,17 +145,21 @@ def _simulate_one(job: tuple) -> pd.DataFrame:
 def simulate_cohort_vcfs(
     samples: pd.DataFrame, spans: pd.DataFrame, build: str, seed: int, processes: int = 1,
     karyotypes: pd.DataFrame | None = None, true_sex: dict[str, str] | None = None,
+    subtypes: dict[str, str] | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Every sheet row's `vcf` written; the cohort's driver truth (TRUTH_COLUMNS).
     `karyotypes` (the design's copy pieces, with sample_id) and `true_sex` make the SNPs
     follow each tumour's karyotype; without them a tumour is diploid and, where the sheet's
-    sex is empty, female (its SNPs on chrX heterozygous)."""
+    sex is empty, female (its SNPs on chrX heterozygous). With `subtypes` (patient_id ->
+    simulated subtype, none of which a hotspot defines) no tumour carries a SUBTYPE_DEFINING
+    hotspot."""
     true_sex = true_sex or {}
     by_sample = dict(tuple(karyotypes.groupby("sample_id"))) if karyotypes is not None else {}
     jobs = [
         (r.vcf, r.patient_id, r.sample_id,
          true_sex.get(r.sample_id) or (r.sex if isinstance(r.sex, str) else "female"),
-         float(r.blast_percent) / 100, seed, index, spans, build, by_sample.get(r.sample_id))
+         float(r.blast_percent) / 100, seed, index, spans, build, by_sample.get(r.sample_id),
+         subtypes is None)
         for index, r in enumerate(samples.itertuples(index=False))
         if isinstance(r.vcf, str) and r.vcf
     ]  # fmt: skip
