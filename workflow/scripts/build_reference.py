@@ -27,6 +27,7 @@ import numpy as np
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.coverage import read_coverage
 from ikaros.reference import build_reference, stack_coverage, write_reference
+from ikaros.sex import sheet_male
 
 coverage_paths = list(snakemake.input.coverage)
 kind = snakemake.params.kind
@@ -40,7 +41,7 @@ if len(coverage_paths) != len(samples):
     raise ValueError(f"{len(coverage_paths)} coverage tables but {len(samples)} sample IDs")
 tables = {sample: read_coverage(path) for sample, path in zip(samples, coverage_paths, strict=True)}
 panel, counts = stack_coverage(tables)
-males = [{"male": True, "female": False}.get(str(s).strip().lower()) for s in sexes]
+males = [sheet_male(s) for s in sexes]
 reference = build_reference(
     counts,
     panel,

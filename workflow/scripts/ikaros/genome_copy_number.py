@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ikaros.alignment_files import open_alignment_file
 from ikaros.genome import PRIMARY_CHROMOSOMES, check_build, contig_lengths
 from ikaros.index_coverage import index_bin_counts
 from ikaros.panel import PANEL_COLUMNS
@@ -29,6 +28,7 @@ from ikaros.panel_design import CENTROMERES, UNPLACEABLE
 from ikaros.processes import map_in_processes
 from ikaros.reference import build_reference, log2_ratios
 from ikaros.segmentation import segment_bins
+from ikaros.sex import sheet_male
 from ikaros.tables import write_table
 
 log = logging.getLogger(__name__)
@@ -76,13 +76,7 @@ def genome_bins(build: str, size: int = GENOME_BIN_SIZE) -> pd.DataFrame:
 
 def _count(item) -> np.ndarray:
     sample, bins = item
-    with open_alignment_file(sample.alignment, sample.reference_fasta) as handle:
-        contigs = list(handle.references)
-    return index_bin_counts(sample.alignment, contigs, bins, sample.reference_fasta)
-
-
-def _male(sex: str) -> bool | None:
-    return {"male": True, "female": False}.get(str(sex or "").strip().lower())
+    return index_bin_counts(sample.alignment, bins, sample.reference_fasta)
 
 
 def genome_copy_number(
@@ -106,7 +100,7 @@ def genome_copy_number(
         tumours, "cohort")  # fmt: skip
     reference = build_reference(
         counts[reference_rows], bins, [samples[i].sample_id for i in reference_rows], kind,
-        males=[_male(samples[i].sex) for i in reference_rows],
+        males=[sheet_male(samples[i].sex) for i in reference_rows],
         min_count=float(settings.get("min_count", 10.0)),
         max_sd=float(settings.get("max_sd", 1.0)),
     )  # fmt: skip
@@ -114,7 +108,7 @@ def genome_copy_number(
              len(bins), size, kind, len(reference_rows), int(reference.masked.sum()))  # fmt: skip
     for i in tumours:
         sample = samples[i]
-        ratios = log2_ratios(counts[i], reference, _male(sample.sex))
+        ratios = log2_ratios(counts[i], reference, sheet_male(sample.sex))
         segments = segment_bins(
             ratios, alpha=float(settings.get("alpha", 0.01)),
             min_width=int(settings.get("min_width", 2)), seed=int(settings.get("seed", 1)),

@@ -114,13 +114,13 @@ class ContigBytes:
     span: float  # bytes of all the contig's records
 
 
-def _bin_range(bin_id: int, min_shift: int, depth: int) -> tuple[int, int]:
+def _bin_start(bin_id: int, min_shift: int, depth: int) -> int:
+    """0-based start of a CSI bin (levels of 8**level bins, the widest first)."""
     level, first = 0, 0
     while bin_id >= first + (1 << (3 * level)):
         first += 1 << (3 * level)
         level += 1
-    width = 1 << (min_shift + 3 * (depth - level))
-    return (bin_id - first) * width, (bin_id - first + 1) * width
+    return (bin_id - first) << (min_shift + 3 * (depth - level))
 
 
 def _read_bai_or_csi(index: Path, scale: BlockScale) -> list[ContigBytes | None]:
@@ -162,7 +162,7 @@ def _read_bai_or_csi(index: Path, scale: BlockScale) -> list[ContigBytes | None]
                 if bin_id == pseudo_bin:
                     meta = struct.unpack_from("<QQQQ", data, pos)
                 elif csi:
-                    starts.append(_bin_range(bin_id, min_shift, depth)[0])
+                    starts.append(_bin_start(bin_id, min_shift, depth))
                     loffsets.append(loffset)
                 pos += 16 * n_chunk
             if not csi:
@@ -218,30 +218,23 @@ def _read_crai(index: Path, n_contigs: int) -> list[ContigBytes | None]:
     return contigs
 
 
-def _counted_reads(
-    alignment: Path, reference_fasta: str | Path | None, bins: pd.DataFrame
-) -> np.ndarray:
+def _counted_reads(handle, bins: pd.DataFrame) -> np.ndarray:
     """Reads overlapping each bin, decoded through the index (one fetch per bin)."""
     counts = np.zeros(len(bins))
-    with open_alignment_file(alignment, reference_fasta) as handle:
-        contigs = {canonical_name(name): name for name in handle.references}
-        for row, (chrom, start, end) in enumerate(
-            zip(bins["chrom"], bins["start"], bins["end"], strict=True)
-        ):
-            if chrom in contigs:
-                counts[row] = handle.count(contigs[chrom], int(start) - 1, int(end))
+    contigs = {canonical_name(name): name for name in handle.references}
+    for row, (chrom, start, end) in enumerate(
+        zip(bins["chrom"], bins["start"], bins["end"], strict=True)
+    ):
+        if chrom in contigs:
+            counts[row] = handle.count(contigs[chrom], int(start) - 1, int(end))
     return counts
 
 
 def index_bin_counts(
-    alignment: str | Path,
-    header_contigs: list[str],
-    bins: pd.DataFrame,
-    reference_fasta: str | Path | None = None,
+    alignment: str | Path, bins: pd.DataFrame, reference_fasta: str | Path | None = None
 ) -> np.ndarray:
     """Estimated reads per bin of `bins` (chrom, start, end; 1-based inclusive; internal
-    chromosome names) from the index of `alignment`; `header_contigs` are the file's @SQ names
-    in order. Bins on contigs the file lacks get 0.
+    chromosome names) from the index of `alignment`. Bins on contigs the file lacks get 0.
 
     CRAM slices hold a fixed number of reads (10,000 by default), so in a shallow CRAM one
     slice spans many bins; when the median slice is wider than a quarter of the median bin,
@@ -252,20 +245,22 @@ def index_bin_counts(
     index = find_index(alignment)
     if index is None:
         raise IndexCoverageError(f"{alignment}: no index found; run `samtools index {alignment}`")
-    if index.suffix == ".crai":
-        contigs = _read_crai(index, len(header_contigs))
-        widths = np.concatenate([c.end - c.start0 for c in contigs if c is not None] or [[0]])
-        bin_width = float(np.median(bins["end"] - bins["start"] + 1)) if len(bins) else 0.0
-        if np.median(widths) > bin_width / 4:
-            return _counted_reads(alignment, reference_fasta, bins)
-    else:
-        contigs = _read_bai_or_csi(index, _block_scale(alignment))
-        if len(contigs) != len(header_contigs):
-            raise IndexCoverageError(
-                f"{index}: indexes {len(contigs)} contigs but {alignment} has "
-                f"{len(header_contigs)}; the index belongs to another file: rerun "
-                f"`samtools index {alignment}`"
-            )
+    with open_alignment_file(alignment, reference_fasta) as handle:
+        header_contigs = list(handle.references)
+        if index.suffix == ".crai":
+            contigs = _read_crai(index, len(header_contigs))
+            widths = np.concatenate([c.end - c.start0 for c in contigs if c is not None] or [[0]])
+            bin_width = float(np.median(bins["end"] - bins["start"] + 1)) if len(bins) else 0.0
+            if np.median(widths) > bin_width / 4:
+                return _counted_reads(handle, bins)
+        else:
+            contigs = _read_bai_or_csi(index, _block_scale(alignment))
+            if len(contigs) != len(header_contigs):
+                raise IndexCoverageError(
+                    f"{index}: indexes {len(contigs)} contigs but {alignment} has "
+                    f"{len(header_contigs)}; the index belongs to another file: rerun "
+                    f"`samtools index {alignment}`"
+                )
     canonical = {canonical_name(name): tid for tid, name in enumerate(header_contigs)}
     counts = np.zeros(len(bins))
     chroms = bins["chrom"].to_numpy()

@@ -34,6 +34,7 @@ from ikaros.ratio_chart import exon_ratio_chart
 from ikaros.reference import build_reference, log2_ratios, read_reference
 from ikaros.seg_output import seg_table, write_seg
 from ikaros.segment_inputs import calls_from_segment_input, read_cns, read_gene_models, read_seg
+from ikaros.sex import sheet_male
 from ikaros.tables import write_table
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def call_sample(job: SampleJob, reference, settings: dict):
 
 
 def _bam_log2_ratios(job: SampleJob, reference, settings: dict) -> pd.DataFrame:
-    male = {"male": True, "female": False}.get(str(job.sex or "").strip().lower())
+    male = sheet_male(job.sex)
     tumour = read_coverage(job.coverage)
     extra_mask = None
     if job.matched_normal:

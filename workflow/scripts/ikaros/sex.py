@@ -28,6 +28,12 @@ from ikaros.genome import BUILDS
 SEXES = ("female", "male")
 UNCERTAIN = "uncertain"
 
+
+def sheet_male(sex) -> bool | None:
+    """A sheet's sex cell as male (True), female (False) or unknown (None: to be inferred)."""
+    return {"male": True, "female": False}.get(str(sex or "").strip().lower())
+
+
 # Pseudoautosomal regions (1-based inclusive), PAR1 and PAR2 on chrX and chrY per build.
 PSEUDOAUTOSOMAL = {
     "GRCh37": {

@@ -22,11 +22,11 @@ from ikaros.genome import contig_lengths
 from ikaros.processes import map_in_processes
 from ikaros.simulate.karyotypes import design_karyotype, simulate_profile
 
+# hotspots that define a subtype (PAX5 P80R, IKZF1 N159Y, ZEB2/CEBP; WHO-HAEM5, ICC 2022)
+SUBTYPE_DEFINING = {("PAX5", "p.P80R"), ("IKZF1", "p.N159Y"), ("ZEB2", "p.H1038R")}
 # gene, one-letter change, VEP HGVSp (three-letter), consequence, share of patients; rates of
 # the order reported for pediatric B-ALL (Zhang et al. Blood 2011; Brady et al. Nat Genet 2022;
 # Gu et al. Nat Genet 2019)
-# hotspots that define a subtype (PAX5 P80R, IKZF1 N159Y, ZEB2/CEBP; WHO-HAEM5, ICC 2022)
-SUBTYPE_DEFINING = {("PAX5", "p.P80R"), ("IKZF1", "p.N159Y"), ("ZEB2", "p.H1038R")}
 DRIVER_RATES = (
     ("NRAS", "p.G12D", "p.Gly12Asp", "missense_variant", 0.10),
     ("KRAS", "p.G13D", "p.Gly13Asp", "missense_variant", 0.08),
