@@ -36,6 +36,7 @@ from ikaros.sheets import (  # noqa: E402
     check_rna_tables,
     check_samples,
     check_seg_samples,
+    coerce_numeric_columns,
     data_column,
     read_sheet,
 )
@@ -45,7 +46,15 @@ SCHEMAS = REPO / "config" / "schemas"
 
 
 def validate_sheet(sheet, schema, source, key_column):
-    """Schema-validate a sheet, re-raising with the file, row, key and column named."""
+    """Schema-validate a sheet, re-raising with the file, row, key and column named; returns
+    the sheet with the schema's numeric columns as numbers."""
+    import yaml
+
+    properties = yaml.safe_load((SCHEMAS / schema).read_text())["properties"]
+    numeric = [
+        c for c, p in properties.items() if p.get("type") in ("number", "integer")
+    ]
+    sheet = coerce_numeric_columns(sheet, numeric, source, key_column)
     try:
         validate(sheet, schema=str(SCHEMAS / schema))
     except WorkflowError as error:
@@ -62,6 +71,7 @@ def validate_sheet(sheet, schema, source, key_column):
             f"{source}: row {position + 2} ({key_column} {key}), column {column}: "
             f"{cause.message}"
         ) from None
+    return sheet
 
 
 @dataclass
@@ -115,8 +125,22 @@ def load_cohort(name, settings):
         samples_source, clinical_source = settings["samples"], settings["clinical"]
         samples = read_sheet(samples_source)
         clinical = read_sheet(clinical_source)
-    validate_sheet(samples, "samples.schema.yaml", samples_source, "sample_id")
-    validate_sheet(clinical, "clinical.schema.yaml", clinical_source, "patient_id")
+    samples = validate_sheet(
+        samples, "samples.schema.yaml", samples_source, "sample_id"
+    )
+    # documented optional columns: absent means every cell empty
+    for column, empty in (
+        ("patient_id", None),
+        ("sex", None),
+        ("blast_percent", float("nan")),
+    ):
+        if column not in samples.columns:
+            samples[column] = pd.Series(
+                empty, index=samples.index, dtype=object if empty is None else float
+            )
+    clinical = validate_sheet(
+        clinical, "clinical.schema.yaml", clinical_source, "patient_id"
+    )
     seg = settings.get("seg", "")
     seg_samples = frozenset()
     if seg:
@@ -163,7 +187,36 @@ def load_cohort(name, settings):
     )
 
 
-validate(config, schema=str(SCHEMAS / "config.schema.yaml"))
+def validate_config():
+    """Schema-validate the merged config; an error names the config files, the key path and
+    the expectation, with the nearest known key for a misspelt one."""
+    import difflib
+
+    files = ", ".join(str(f) for f in dict.fromkeys(workflow.configfiles)) or "--config"
+    try:
+        validate(config, schema=str(SCHEMAS / "config.schema.yaml"))
+    except WorkflowError as error:
+        cause = error.__context__
+        if cause is None or not hasattr(cause, "message"):
+            raise
+        where = ".".join(str(p) for p in cause.absolute_path) or "(top level)"
+        message = cause.message
+        if cause.validator == "additionalProperties":
+            known = list(cause.schema.get("properties", {}))
+            unknown = [k for k in cause.instance if k not in known]
+            hints = []
+            for key in unknown:
+                near = difflib.get_close_matches(str(key), known, n=1)
+                hints.append(
+                    f"{key!r}" + (f" (did you mean {near[0]!r}?)" if near else "")
+                )
+            message = f"unknown key(s) {', '.join(hints)}; known keys here: {', '.join(known)}"
+        elif cause.validator == "enum":
+            message = f"{cause.instance!r} is not one of {', '.join(map(repr, cause.validator_value))}"
+        raise WorkflowError(f"config ({files}): {where}: {message}") from None
+
+
+validate_config()
 
 try:
     COHORTS = {
@@ -183,13 +236,25 @@ for name, settings in config["cohorts"].items():
 
 
 def check_relapse_settings():
-    """Refuse a bad `relapse` block at parse time rather than in the analysis job."""
+    """Refuse a bad `relapse` block, and follow-up times or event codes the analysis cannot
+    read, at parse time rather than in the analysis job after every other step."""
+    from ikaros.relapse.outcomes import ClinicalSheetError, prepare_outcomes
     from ikaros.relapse.settings import RelapseSettings
 
     try:
-        RelapseSettings.from_config(config["relapse"])
+        settings = RelapseSettings.from_config(config["relapse"])
     except ValueError as error:
         raise WorkflowError(f"config: relapse: {error}") from None
+    for name, cohort in COHORTS.items():
+        columns = (settings.followup_column, settings.event_column)
+        if cohort.simulated or not set(columns) <= set(cohort.clinical.columns):
+            continue  # a sheet without outcome columns is refused by the analysis job
+        try:
+            prepare_outcomes(
+                cohort.clinical, settings, config["cohorts"][name]["clinical"]
+            )
+        except ClinicalSheetError as error:
+            raise WorkflowError(str(error)) from None
 
 
 check_relapse_settings()

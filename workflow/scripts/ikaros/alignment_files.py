@@ -1,11 +1,13 @@
 """Opening BAM/CRAM files safely: index present, build checked, reads present.
 
-Everything here reads the header, the index and at most one record, so it is cheap enough to
-run for every sample at workflow parse time.
+Everything here reads the header, the index and a few hundred records, so it is cheap enough
+to run for every sample at workflow parse time.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +16,15 @@ import pysam
 from ikaros.genome import BuildMismatchError, detect_chr_prefix, verify_header_build
 
 INDEX_SUFFIXES = {".bam": (".bai", ".csi"), ".cram": (".crai",)}
+# Index probe: reads taken from the start of a few contigs through the index. A stale index
+# (the file rewritten after indexing) or one of another file points into the wrong bytes: the
+# reads come out garbled, of another contig or out of order, or decoding fails.
+PROBE_CONTIGS = 3
+PROBE_READS = 200
+# Genome aligners (BWA, Bowtie2, minimap2 -ax sr) never write a CIGAR `N` (a skipped intron);
+# in RNA-seq alignments (STAR, HISAT2) a fifth to a half of the reads are spliced.
+MAX_SPLICED_SHARE = 0.02
+MIN_SPLICED_READS = 5
 
 
 class AlignmentFileError(ValueError):
@@ -104,14 +115,82 @@ def header_chr_prefix(
         raise AlignmentFileError(message) from None
 
 
+def _probe_contigs(alignments: pysam.AlignmentFile) -> list[str]:
+    """Up to PROBE_CONTIGS contigs with mapped reads (first, middle, last), from the index."""
+    try:
+        mapped = [s.contig for s in alignments.get_index_statistics() if s.mapped > 0]
+    except (AttributeError, ValueError, OSError):  # CRAM indexes hold no per-contig counts
+        mapped = list(alignments.references)
+    if len(mapped) <= PROBE_CONTIGS:
+        return mapped
+    return [mapped[0], mapped[len(mapped) // 2], mapped[-1]]
+
+
+def probe_reads(alignments: pysam.AlignmentFile, path: Path, index: Path) -> list:
+    """A few hundred reads fetched through the index; refuses an index that does not fit."""
+    sort_order = alignments.header.to_dict().get("HD", {}).get("SO", "")
+    hint = (
+        f"the header says SO:{sort_order}: sort it with `samtools sort`, then index it"
+        if sort_order not in ("", "coordinate", "unknown")
+        else f"re-create it with `samtools index {path}`"
+    )
+    if index.stat().st_mtime < path.stat().st_mtime:
+        hint = f"the index is older than the file; {hint}"
+    reads = []
+    for contig in _probe_contigs(alignments):
+        previous = -1
+        try:
+            for read in itertools.islice(alignments.fetch(contig), PROBE_READS):
+                if read.reference_name != contig or read.reference_start < previous:
+                    raise AlignmentFileError(
+                        f"{path}: index {index.name} does not fit the file (a read of "
+                        f"{read.reference_name}:{read.reference_start + 1} came back for "
+                        f"{contig}, after position {previous + 1}); {hint}"
+                    )
+                previous = read.reference_start
+                reads.append(read)
+        except (OSError, ValueError) as error:
+            raise AlignmentFileError(
+                f"{path}: reading {contig} through index {index.name} fails ({error}): the "
+                f"index does not fit the file, or the file is damaged; {hint}"
+            ) from None
+    return reads
+
+
+def check_genome_library(reads: list, path: Path) -> None:
+    """Refuse spliced (RNA-seq) alignments where genome data is expected."""
+    spliced = sum(
+        1 for read in reads if read.cigartuples and any(op == 3 for op, _ in read.cigartuples)
+    )
+    if spliced >= MIN_SPLICED_READS and spliced > MAX_SPLICED_SHARE * len(reads):
+        raise AlignmentFileError(
+            f"{path}: {spliced} of {len(reads)} reads read through the index are spliced "
+            "(CIGAR N): this looks like an RNA-seq alignment; genome data (WGS/WES/panel) is "
+            "expected here; give RNA-seq BAMs as rna_bam"
+        )
+
+
 def inspect_alignment_file(
-    path: str | Path, build: str, reference_fasta: str | Path | None = None
+    path: str | Path,
+    build: str,
+    reference_fasta: str | Path | None = None,
+    genome_library: bool = False,
 ) -> AlignmentFileInfo:
-    """Check that a BAM/CRAM exists, is indexed, matches `build` and holds at least one read."""
+    """Check that a BAM/CRAM exists, is indexed by an index that fits it, matches `build` and
+    holds reads; with `genome_library`, that its reads are not spliced RNA-seq alignments."""
     path = Path(path)
-    with open_alignment_file(path, reference_fasta) as alignments:
+    alignments = open_alignment_file(path, reference_fasta)
+    verbosity = pysam.set_verbosity(0)  # the probe's decoding errors are reported below
+    try:
         chr_prefix = header_chr_prefix(alignments, build, path)
         index = find_index(path)
+        reads = probe_reads(alignments, path, index)
+        if genome_library:
+            check_genome_library(reads, path)
+    finally:
+        with contextlib.suppress(OSError):  # closing after a failed decode fails too
+            alignments.close()
+        pysam.set_verbosity(verbosity)
     return AlignmentFileInfo(
         path=path, index=index, chr_prefix=chr_prefix, is_cram=path.suffix == ".cram"
     )

@@ -176,6 +176,17 @@ def read_cnr(path: str | Path) -> pd.DataFrame:
     )
 
 
+def check_cnr_header(path: str | Path) -> None:
+    """A .cnr's header has CNR_COLUMNS (read at parse time; the bins are read by the job)."""
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, sep="\t", dtype=str, nrows=5, comment="#")
+    except pd.errors.EmptyDataError:
+        raise SegmentInputError(f"{path}: CNVkit .cnr file is empty") from None
+    table.columns = [str(c).strip().strip('"').strip("'") for c in table.columns]
+    _require(table, CNR_COLUMNS, path, "CNVkit .cnr file")
+
+
 def read_cns(path: str | Path, cnr: str | Path | None = None) -> pd.DataFrame:
     """CNVkit segments (+ optional bins) -> segment frame with an SE where one can be had."""
     path = Path(path)

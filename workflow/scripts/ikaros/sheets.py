@@ -40,6 +40,9 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise SheetError(f"{path}: sheet not found")
+    if not path.read_text(encoding="utf-8-sig", errors="replace").strip():
+        raise SheetError(f"{path}: the sheet is empty; expected a header line and one row per "
+                         "sample or patient, tab-separated")  # fmt: skip
     sheet = pd.read_csv(
         path,
         sep="\t",
@@ -48,10 +51,41 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
         na_values=[""],
         comment="#",
     )
+    if sheet.empty:
+        raise SheetError(f"{path}: the sheet has a header but no rows")
     sheet.columns = [column.strip() for column in sheet.columns]
     for column in sheet.columns:
         if sheet[column].dtype == object:
             sheet[column] = sheet[column].str.strip()
+    return sheet
+
+
+def coerce_numeric_columns(
+    sheet: pd.DataFrame, columns: list[str], source: str, key_column: str
+) -> pd.DataFrame:
+    """The sheet with `columns` as numbers, or an error at the first cell that is not one.
+
+    Empty cells, `NA` and `NaN` (as R and pandas write them) are missing values. Done before
+    the JSON schema, which would otherwise blame the first row of a column that pandas had to
+    read as text because of one bad cell further down.
+    """
+    sheet = sheet.copy()
+    for column in columns:
+        if column not in sheet.columns or pd.api.types.is_numeric_dtype(sheet[column]):
+            continue
+        text = sheet[column].astype("string").str.strip()
+        text = text.mask(text.isin(["NA", "NaN", "nan"]))
+        numbers = pd.to_numeric(text, errors="coerce")
+        bad = numbers.isna() & text.notna()
+        if bad.any():
+            position = int(bad.to_numpy().nonzero()[0][0])
+            key = sheet[key_column].iloc[position] if key_column in sheet.columns else "?"
+            raise SheetError(
+                f"{source}: {_row(sheet, position)} ({key_column} {key}), column {column}: "
+                f"{sheet[column].iloc[position]!r} is not a number (expected a number, or an "
+                "empty cell or NA when unknown)"
+            )
+        sheet[column] = numbers.astype(float)
     return sheet
 
 
@@ -246,20 +280,28 @@ def check_alignment_files(
 
     Runs at parse time so that a bad file stops the workflow before any job starts.
     """
-    for column in ("cnvkit_cns", "cnvkit_cnr"):
+    from ikaros.segment_inputs import SegmentInputError, check_cnr_header, read_cns
+
+    for column, check in (("cnvkit_cns", read_cns), ("cnvkit_cnr", check_cnr_header)):
         for position, value in enumerate(data_column(samples, column)):
-            if pd.notna(value) and not resolve_path(value, base_dir).is_file():
-                raise SheetError(
-                    f"{source}: {_row(samples, position)} (sample "
-                    f"{samples['sample_id'].iloc[position]}), column {column}: {value}: file "
-                    "not found"
-                )
+            if pd.isna(value):
+                continue
+            where = (f"{source}: {_row(samples, position)} (sample "
+                     f"{samples['sample_id'].iloc[position]}), column {column}")  # fmt: skip
+            if not resolve_path(value, base_dir).is_file():
+                raise SheetError(f"{where}: {value}: file not found")
+            try:
+                check(resolve_path(value, base_dir))  # a .cns whole (small), a .cnr's header
+            except SegmentInputError as error:
+                raise SheetError(f"{where}: {error}") from None
     for column in ALIGNMENT_COLUMNS:
         for position, value in enumerate(data_column(samples, column)):
             if pd.notna(value):
                 sample_id = samples["sample_id"].iloc[position]
                 where = f"{source}: {_row(samples, position)} (sample {sample_id}), column {column}"
-                _check_alignment_file(where, value, build, reference_fasta, base_dir)
+                _check_alignment_file(
+                    where, value, build, reference_fasta, base_dir, genome=column == "dna_bam"
+                )
     check_vcfs(samples, build, source, base_dir)
 
 
@@ -367,7 +409,12 @@ def check_rna_tables(
 
 
 def _check_alignment_file(
-    where: str, value: str, build: str, reference_fasta: str | None, base_dir: str | Path
+    where: str,
+    value: str,
+    build: str,
+    reference_fasta: str | None,
+    base_dir: str | Path,
+    genome: bool = False,
 ) -> None:
     path = resolve_path(value, base_dir)
     is_cram = path.suffix == ".cram"
@@ -377,6 +424,8 @@ def _check_alignment_file(
             "give the build's indexed FASTA as `reference_fasta` in the cohort's config"
         )
     try:
-        inspect_alignment_file(path, build, reference_fasta if is_cram else None)
+        inspect_alignment_file(
+            path, build, reference_fasta if is_cram else None, genome_library=genome
+        )
     except AlignmentFileError as error:
         raise SheetError(f"{where}: {error}") from None

@@ -101,6 +101,8 @@ class CumincResult:
                         }
                     )
                 )
+        if not rows:  # no event of any cause: no curve to read
+            return pd.DataFrame(columns=["group", "cause", "time", "estimate", "variance"])
         return pd.concat(rows, ignore_index=True)
 
 

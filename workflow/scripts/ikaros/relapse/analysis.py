@@ -64,6 +64,12 @@ def run_analysis(
     patients_source: str = "patients table",
 ) -> RelapseAnalysis:
     outcomes = prepare_outcomes(clinical, settings, source=clinical_source)
+    # a tumour without a clinical row has no outcome: listed, not silently left out
+    unlisted = sorted(
+        set(patients["patient_id"].astype(str)) - set(clinical["patient_id"].astype(str))
+    )
+    missing = pd.DataFrame({"patient_id": unlisted, "reason": "no row in the clinical sheet"})
+    dropped = pd.concat([outcomes.dropped, missing], ignore_index=True)
     merged = groups.merge_calls(outcomes.table, patients)
     table = groups.add_exposures(merged, risk_groups, settings, source=patients_source)
     comps = groups.comparisons(table, settings)
@@ -72,7 +78,7 @@ def run_analysis(
     return RelapseAnalysis(
         settings=settings,
         table=table,
-        dropped=outcomes.dropped,
+        dropped=dropped,
         comparisons=comps,
         frequency=tables.frequency_table(table, settings.subtype_column),
         cir=cir,

@@ -198,6 +198,10 @@ def gray_table(table: pd.DataFrame, comparisons: dict) -> pd.DataFrame:
             )
             continue
         tests = gray_test(sub["time_years"].to_numpy(), sub["status"].to_numpy(), group)
+        if not (sub["status"] == RELAPSE).any():
+            note = "no relapse in the comparison: no test"
+            rows.append({"comparison": name, "cause": "relapse", "groups": n_groups,
+                         "n": int(mask.sum()), "note": note})  # fmt: skip
         for test in tests.itertuples():
             singular = test.statistic < 0
             rows.append(
