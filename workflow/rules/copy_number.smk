@@ -40,7 +40,8 @@ for cohort in COHORTS.values():
         threads: workflow.cores
         params:
             jobs=call_jobs(cohort),
-            settings=config["copy_number"],
+            # the QC thresholds decide which BAMs can be called (ikaros.qc.DEPTH_FLAGS)
+            settings={**config["copy_number"], "qc": config["qc"]},
         script:
             "../scripts/call_cohort.py"
 

@@ -128,12 +128,14 @@ def sample_summary(
 def patients_table(
     rows: Sequence[Mapping[str, str]], patients: Sequence[str] | None = None
 ) -> pd.DataFrame:
-    """One row per patient: where a patient has several DNA sources, BAM is preferred, then
-    CNVkit, then SEG (the other sources are named in ``notes``). Patients listed in
-    ``patients`` without any row get ``not_assessable``."""
+    """One row per patient: where a patient has several DNA sources, an assessable call is
+    preferred, then BAM, then CNVkit, then SEG (the other sources are named in ``notes``).
+    Patients listed in ``patients`` without any row get ``not_assessable``."""
     frame = pd.DataFrame(list(rows), columns=list(PATIENT_COLUMNS)).fillna("")
     rank = {source: k for k, source in enumerate(EVIDENCE_PREFERENCE)}
-    frame["_rank"] = frame["dna_evidence"].map(lambda s: rank.get(s, len(rank)))
+    frame["_rank"] = frame["dna_evidence"].map(lambda s: rank.get(s, len(rank))) + len(rank) * (
+        frame["ikzf1_status"] == "not_assessable"
+    )  # a BAM that failed QC gives way to the patient's CNVkit or SEG call
     chosen = []
     for _, group in frame.groupby("patient_id", sort=False):
         group = group.sort_values(["_rank", "sample_id"], kind="stable")

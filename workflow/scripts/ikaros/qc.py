@@ -14,8 +14,11 @@ Columns of the QC table (TSV, empty cell = missing):
   uncertain (then empty).
 - ``flags``: semicolon-separated, empty when clean:
   ``few_fragments`` (fragments below ``min_fragments``), ``low_depth`` (median depth below
-  ``min_median_depth``), ``no_exon_bins``, ``sex_mismatch`` (sheet and a certain inference
-  disagree), ``sex_uncertain`` (no sheet sex and the inference is uncertain).
+  ``min_median_depth``), ``no_exon_bins``, ``empty_bins`` (more than half of the panel's bins
+  hold no fragment: not a genome library of this panel, e.g. an RNA-seq BAM),
+  ``sex_mismatch`` (sheet and a certain inference disagree), ``sex_uncertain`` (no sheet sex
+  and the inference is uncertain). A tumour with one of the depth flags (``DEPTH_FLAGS``) gets
+  no copy-number call from its BAM: IKZF1 is ``not_assessable``, never wildtype.
 """
 
 from __future__ import annotations
@@ -44,6 +47,13 @@ QC_COLUMNS = (
     "sex",
     "flags",
 )
+
+
+# QC flags that make a BAM's copy-number calls unusable (see module docstring)
+DEPTH_FLAGS = ("few_fragments", "no_exon_bins", "low_depth", "empty_bins")
+# a genome library of the panel covers nearly every bin; RNA-seq leaves introns and silent
+# genes empty (1,322 of 1,831 bins of one RNA BAM given as DNA)
+MAX_EMPTY_BIN_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,39 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def depth_flags(
+    coverage: pd.DataFrame, thresholds: QcThresholds
+) -> tuple[int, float | None, list[str]]:
+    """Fragments, median exon depth and the DEPTH_FLAGS that a coverage table raises."""
+    fragments = int(coverage["fragments"].sum())
+    exon_depth = coverage.loc[coverage["kind"] == "exon", "mean_depth"]
+    median_depth = float(exon_depth.median()) if len(exon_depth) else None
+    flags = []
+    if fragments < thresholds.min_fragments:
+        flags.append("few_fragments")
+    if median_depth is None:
+        flags.append("no_exon_bins")
+    elif median_depth < thresholds.min_median_depth:
+        flags.append("low_depth")
+    if len(coverage) and (coverage["fragments"] == 0).mean() > MAX_EMPTY_BIN_SHARE:
+        flags.append("empty_bins")
+    return fragments, median_depth, flags
+
+
+def depth_failure(coverage: pd.DataFrame, thresholds: QcThresholds) -> str:
+    """Why a coverage table cannot give copy-number calls; empty when it can."""
+    fragments, median_depth, flags = depth_flags(coverage, thresholds)
+    if not flags:
+        return ""
+    empty = int((coverage["fragments"] == 0).sum())
+    depth = "no exon bins" if median_depth is None else f"median exon depth {median_depth:.1f}"
+    return (
+        f"failed QC ({', '.join(flags)}): {fragments} fragments (min "
+        f"{thresholds.min_fragments}), {depth} (min {thresholds.min_median_depth:g}), "
+        f"{empty} of {len(coverage)} bins without a fragment"
+    )
+
+
 def sample_qc(
     record: Mapping,
     coverage: pd.DataFrame,
@@ -93,18 +136,8 @@ def sample_qc(
         raise ValueError(
             f"sample {sample_id}, column sex: expected female, male or empty, got {sex_sheet!r}"
         )
-    fragments = int(coverage["fragments"].sum())
-    exon_depth = coverage.loc[coverage["kind"] == "exon", "mean_depth"]
-    median_depth = float(exon_depth.median()) if len(exon_depth) else None
+    fragments, median_depth, flags = depth_flags(coverage, thresholds)
     call = infer_sex(coverage, thresholds.sex, build)
-
-    flags = []
-    if fragments < thresholds.min_fragments:
-        flags.append("few_fragments")
-    if median_depth is None:
-        flags.append("no_exon_bins")
-    elif median_depth < thresholds.min_median_depth:
-        flags.append("low_depth")
     if sex_sheet and call.sex in SEXES and call.sex != sex_sheet:
         flags.append("sex_mismatch")
     if not sex_sheet and call.sex not in SEXES:

@@ -26,14 +26,21 @@ import pandas as pd
 from ikaros.breakpoints import junction_text
 from ikaros.copy_number import REFINE_GENES, call_from_bins, settings_from_config
 from ikaros.coverage import read_coverage
-from ikaros.ikzf1 import call_ikzf1
+from ikaros.ikzf1 import Ikzf1Call, call_ikzf1
 from ikaros.ikzf1plus import sample_summary
 from ikaros.junction_reads import window_evidence
 from ikaros.processes import map_in_processes
+from ikaros.qc import QcThresholds, depth_failure
 from ikaros.ratio_chart import exon_ratio_chart
 from ikaros.reference import build_reference, log2_ratios, read_reference
 from ikaros.seg_output import seg_table, write_seg
-from ikaros.segment_inputs import calls_from_segment_input, read_cns, read_gene_models, read_seg
+from ikaros.segment_inputs import (
+    SEGMENT_FRAME,
+    calls_from_segment_input,
+    read_cns,
+    read_gene_models,
+    read_seg,
+)
 from ikaros.sex import sheet_male
 from ikaros.tables import write_table
 
@@ -77,6 +84,10 @@ def call_sample(job: SampleJob, reference, settings: dict):
     call_params, seg_kwargs = settings_from_config(settings)
     blast = _blast_fraction(job.blast_percent)
     if job.source == "BAM":
+        failure = depth_failure(read_coverage(job.coverage), QcThresholds.from_mapping(
+            settings.get("qc"), "config qc"))  # fmt: skip
+        if failure:
+            return _unassessable(job, failure)
         bins = _bam_log2_ratios(job, reference, settings)
         evidence = _window_evidence(job, bins, settings)
         calls = call_from_bins(
@@ -99,6 +110,19 @@ def call_sample(job: SampleJob, reference, settings: dict):
     log.info("%s (%s): IKZF1 %s %s; %s", job.sample_id, job.source, ikzf1.status,
              ikzf1.deletion_class, ikzf1.evidence)  # fmt: skip
     return bins, calls, ikzf1, sample_summary(job.patient_id, calls, ikzf1)
+
+
+def _unassessable(job: SampleJob, failure: str):
+    """A tumour whose BAM failed QC: no segments, every exon and gene not assessable."""
+    log.warning("%s (BAM): %s; IKZF1 not assessable", job.sample_id, failure)
+    no_segments = pd.DataFrame(columns=list(SEGMENT_FRAME))
+    calls = calls_from_segment_input(
+        job.sample_id, no_segments, read_gene_models(job.gene_models), "BAM"
+    )
+    ikzf1 = Ikzf1Call("not_assessable", evidence=f"BAM {failure}")
+    summary = sample_summary(job.patient_id, calls, ikzf1)
+    summary["notes"] = "; ".join(n for n in (f"DNA {failure}", summary["notes"]) if n)
+    return pd.DataFrame(columns=list(BIN_COLUMNS)), calls, ikzf1, summary
 
 
 def _bam_log2_ratios(job: SampleJob, reference, settings: dict) -> pd.DataFrame:
