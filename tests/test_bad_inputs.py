@@ -1,12 +1,13 @@
 """Bad input stops the workflow at parse time, before any job, with a message that names
 the file, the row or sample, the column and what was expected."""
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from bam_factory import pair, write_alignments, write_reference_fasta
+from bam_factory import ReadSpec, pair, write_alignments, write_reference_fasta
 
 GOOD_SAMPLES = [
     ("P1_T", "P1", "tumor", "bams/P1_T.bam", "80", "female"),
@@ -182,3 +183,318 @@ def test_seg_file_with_a_sample_the_sheet_does_not_know(cohort, snakemake_runner
     code, output = dry_run(snakemake_runner, workdir, config)
     assert code != 0
     assert "cohort.seg: column ID: sample(s) 'P9_T' are not tumor samples" in output, output
+
+
+# --- samples and clinical sheets ------------------------------------------------------------
+
+MORE_SHEET_ERRORS = {
+    "sample ID with a slash": (
+        lambda rows: [("P1/T", *rows[0][1:]), *rows[1:]],
+        "samples.tsv: row 2 (sample_id P1/T), column sample_id: 'P1/T' does not match",
+    ),
+    "blast percent not a number, in row 3": (
+        lambda rows: [rows[0], (*rows[1][:4], "eighty", rows[1][5]), rows[2]],
+        "samples.tsv: row 3 (sample_id P2_T), column blast_percent: 'eighty' is not a number",
+    ),
+    "blast percent out of range": (
+        lambda rows: [rows[0], (*rows[1][:4], "150", rows[1][5]), rows[2]],
+        "samples.tsv: row 3 (sample_id P2_T), column blast_percent: 150.0 is greater than the "
+        "maximum of 100",
+    ),
+    "sex not female or male": (
+        lambda rows: [(*rows[0][:5], "F"), *rows[1:]],
+        "samples.tsv: row 2 (sample_id P1_T), column sex: 'F' is not one of",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"), MORE_SHEET_ERRORS.values(), ids=MORE_SHEET_ERRORS.keys()
+)
+def test_more_sample_sheet_errors_are_named(cohort, snakemake_runner, edit, message):
+    workdir, config, header = cohort
+    rewrite_samples(workdir, header, edit(list(GOOD_SAMPLES)))
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert message in output, output
+
+
+def test_samples_sheet_without_a_role_column(cohort, snakemake_runner):
+    workdir, config, header = cohort
+    rewrite_samples(workdir, header[:2] + header[3:], [r[:2] + r[3:] for r in GOOD_SAMPLES])
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert "samples.tsv: row 2 (sample_id P1_T), column role: 'role' is a required" in output, (
+        output
+    )
+
+
+@pytest.mark.parametrize("sheet", ["samples.tsv", "clinical.tsv"])
+@pytest.mark.parametrize(("content", "message"), [
+    ("", "the sheet is empty; expected a header line"),
+    ("\ufeff\r\n", "the sheet is empty; expected a header line"),
+    ("sample_id\tpatient_id\trole\n", "the sheet has a header but no rows"),
+])  # fmt: skip
+def test_empty_sheets_are_named(cohort, snakemake_runner, sheet, content, message):
+    workdir, config, _ = cohort
+    (workdir / sheet).write_text(content)
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert f"{sheet}: {message}" in output, output
+
+
+def test_bom_crlf_and_no_sex_column_are_read(cohort, snakemake_runner):
+    """Sheets saved by spreadsheet programs (UTF-8 BOM, CRLF) and without the optional sex
+    and blast_percent columns are valid."""
+    workdir, config, header = cohort
+    lines = ["\t".join(header[:4]), *("\t".join(row[:4]) for row in GOOD_SAMPLES)]
+    (workdir / "samples.tsv").write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode())
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code == 0, output
+    assert "build_reference" in output
+
+
+CLINICAL_HEADER = ("patient_id", "sex", "age_years", "followup_years", "event")
+
+
+def write_clinical(workdir, rows, covariates=True):
+    """The clinical sheet with `rows`, and the default models' covariates wbc and mrd_eoi."""
+    extra = ("wbc", "mrd_eoi") if covariates else ()
+    rows = [(*row, *(("12", "0.001") if covariates else ())) for row in rows]
+    write_sheet(workdir / "clinical.tsv", (*CLINICAL_HEADER, *extra), rows)
+
+
+CLINICAL_ERRORS = {
+    "duplicate patient": (
+        [("P1", "female", "6.5", "5.0", "censored"), ("P1", "male", "12.0", "4.0", "relapse")],
+        "clinical.tsv: row 3, column patient_id: duplicate patient 'P1'",
+    ),
+    "follow-up 'seven' in row 3": (
+        [("P1", "female", "6.5", "6.65", "censored"), ("P2", "male", "12.0", "seven", "relapse")],
+        "clinical.tsv: row 3 (patient_id P2), column followup_years: 'seven' is not a number",
+    ),
+    "follow-up a date in row 3": (
+        [
+            ("P1", "female", "6.5", "6.65", "censored"),
+            ("P2", "male", "12.0", "2019-03-02", "relapse"),
+        ],
+        "clinical.tsv: row 3 (patient_id P2), column followup_years: '2019-03-02' is not a number",
+    ),
+    "negative follow-up": (
+        [("P1", "female", "6.5", "6.65", "censored"), ("P2", "male", "12.0", "-1", "relapse")],
+        "clinical.tsv: row 3 (patient_id P2), column followup_years: -1.0 is less than the "
+        "minimum of 0",
+    ),
+    "age not a number": (
+        [("P1", "female", "six", "6.65", "censored"), ("P2", "male", "12.0", "3", "relapse")],
+        "clinical.tsv: row 2 (patient_id P1), column age_years: 'six' is not a number",
+    ),
+    "age out of range": (
+        [("P1", "female", "6.5", "6.65", "censored"), ("P2", "male", "45", "3", "relapse")],
+        "clinical.tsv: row 3 (patient_id P2), column age_years: 45.0 is greater than the "
+        "maximum of 30",
+    ),
+    "event code 'relapsed'": (
+        [("P1", "female", "6.5", "6.65", "censored"), ("P2", "male", "12.0", "3", "relapsed")],
+        "clinical.tsv: row 3 (patient P2), column event: unknown event code 'relapsed'",
+    ),
+    "event code '1'": (
+        [("P1", "female", "6.5", "6.65", "1"), ("P2", "male", "12.0", "3", "relapse")],
+        "clinical.tsv: row 2 (patient P1), column event: unknown event code '1'",
+    ),
+    "sex not female or male": (
+        [("P1", "f", "6.5", "6.65", "censored"), ("P2", "male", "12.0", "3", "relapse")],
+        "clinical.tsv: row 2 (patient_id P1), column sex: 'f' is not one of",
+    ),
+}
+
+
+@pytest.mark.parametrize(("rows", "message"), CLINICAL_ERRORS.values(), ids=CLINICAL_ERRORS.keys())
+def test_clinical_sheet_errors_name_their_own_row(cohort, snakemake_runner, rows, message):
+    workdir, config, _ = cohort
+    write_clinical(workdir, rows)
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert message in output, output
+    assert not (workdir / "results").exists()
+
+
+def test_na_and_empty_clinical_cells_are_missing_values(cohort, snakemake_runner):
+    """R writes NA for a missing value: read as missing in numeric columns, like an empty cell
+    (the patient without follow-up is then listed in dropped_patients.tsv by the analysis)."""
+    workdir, config, _ = cohort
+    write_clinical(workdir, [("P1", "female", "NA", "6.65", "censored"),
+                             ("P2", "male", "", "NaN", "relapse")])  # fmt: skip
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code == 0, output
+
+
+# --- config ---------------------------------------------------------------------------------
+
+
+CONFIG_ERRORS = {
+    "misspelt cohort key": (
+        lambda c: c["cohorts"]["study"].update(bulid="GRCh38"),
+        "cohorts.study: unknown key(s) 'bulid' (did you mean 'build'?)",
+    ),
+    "misspelt top-level block": (
+        lambda c: c.update(copy_numbr={"seed": 1}),
+        "(top level): unknown key(s) 'copy_numbr' (did you mean 'copy_number'?)",
+    ),
+    "wrong type": (
+        lambda c: c.update(coverage={"samples_per_job": "two"}),
+        "coverage.samples_per_job: 'two' is not of type 'integer'",
+    ),
+    "threshold out of range": (
+        lambda c: c.update(qc={"min_median_depth": -5}),
+        "qc.min_median_depth: -5 is less than the minimum of 0",
+    ),
+    "unknown build": (
+        lambda c: c["cohorts"]["study"].update(build="GRCh36"),
+        "cohorts.study.build: 'GRCh36' is not one of 'GRCh37', 'GRCh38'",
+    ),
+}
+
+
+@pytest.mark.parametrize(("edit", "message"), CONFIG_ERRORS.values(), ids=CONFIG_ERRORS.keys())
+def test_config_errors_name_the_file_and_the_key(cohort, snakemake_runner, edit, message):
+    workdir, config, _ = cohort
+    edit(config)
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert f"config ({workdir / 'config.yaml'}): {message}" in output, output
+
+
+# --- BAM/CRAM -------------------------------------------------------------------------------
+
+
+def test_stale_index_is_refused(cohort, snakemake_runner):
+    """The BAM rewritten after indexing (other reads, the old .bai kept)."""
+    workdir, config, _ = cohort
+    bam = workdir / "bams" / "P2_T.bam"
+    index = bam.with_name(bam.name + ".bai")
+    first = [r for i in range(4000) for r in pair(f"f{i}", "chr7", 50_200_000 + 53 * i, 300)]
+    write_alignments(bam, first)
+    old_index = index.read_bytes()
+    # realigned: more reads before IKZF1, so its reads now lie in other compressed blocks
+    other = [r for i in range(6000) for r in pair(f"g{i}", "chr7", 50_000_000 + 61 * i, 300)]
+    write_alignments(bam, other)
+    index.write_bytes(old_index)
+    os.utime(index, (bam.stat().st_mtime - 60,) * 2)
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert "row 3 (sample P2_T), column dna_bam: bams/P2_T.bam: " in output, output
+    assert "the index is older than the file" in output
+    assert "samtools index bams/P2_T.bam" in output
+
+
+def test_index_of_another_file_is_refused(cohort, snakemake_runner):
+    workdir, config, _ = cohort
+    other = [r for i in range(3000) for r in pair(f"g{i}", "chr7", 50_100_000 + 91 * i, 300)]
+    write_alignments(workdir / "bams" / "big.bam", other)
+    shutil.copy(workdir / "bams" / "big.bam.bai", workdir / "bams" / "P1_T.bam.bai")
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert "row 2 (sample P1_T), column dna_bam: bams/P1_T.bam: " in output, output
+    assert "does not fit the file" in output
+
+
+def test_truncated_bam_is_refused(cohort, snakemake_runner):
+    workdir, config, _ = cohort
+    bam = workdir / "bams" / "P1_T.bam"
+    data = bam.read_bytes()
+    bam.write_bytes(data[: len(data) // 2])
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert "row 2 (sample P1_T), column dna_bam: bams/P1_T.bam: cannot be read as BAM" in output
+    assert "truncated" in output
+
+
+def test_rna_seq_bam_given_as_dna_is_refused(cohort, snakemake_runner):
+    workdir, config, _ = cohort
+    spliced = [
+        ReadSpec(f"s{i}", "chr7", 50_319_000 + 37 * i, 100, cigar="40M1500N60M") for i in range(150)
+    ]
+    write_alignments(workdir / "bams" / "P2_T.bam", [*spliced, *reads_near_ikzf1(20)])
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert (
+        "row 3 (sample P2_T), column dna_bam: bams/P2_T.bam: 150 of 190 reads read through the "
+        "index are spliced (CIGAR N): this looks like an RNA-seq alignment" in output
+    ), output
+
+
+def test_bams_naming_chromosome_7_without_chr_are_read(cohort, snakemake_runner):
+    workdir, config, _ = cohort
+    write_alignments(workdir / "bams" / "P2_T.bam", reads_near_ikzf1(), chr_prefix=False)
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code == 0, output
+
+
+# --- SEG and CNVkit -------------------------------------------------------------------------
+
+
+def test_seg_of_the_other_build_is_refused(cohort, snakemake_runner):
+    workdir, config, _ = cohort
+    (workdir / "cohort.seg").write_text(
+        "ID\tchrom\tloc.start\tloc.end\tnum.mark\tseg.mean\nP1_T\tchr7\t1\t159345973\t500\t0.0\n"
+    )
+    config["cohorts"]["study"].update(seg="cohort.seg", build="GRCh37")
+    for name in ("P1_T", "P2_T", "PON1"):
+        write_alignments(workdir / "bams" / f"{name}.bam", reads_near_ikzf1(), build="GRCh37")
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert (
+        "cohort.seg: sample P1_T: segment chr7:1-159345973 ends past chr7 of GRCh37 "
+        "(159,138,663 bp): the file is not of the cohort's build GRCh37; is it GRCh38?" in output
+    ), output
+
+
+def test_seg_with_a_missing_column_is_refused(cohort, snakemake_runner):
+    workdir, config, _ = cohort
+    (workdir / "cohort.seg").write_text(
+        "ID\tchrom\tloc.start\tloc.end\tnum.mark\tmean\nP1_T\tchr7\t1\t159345973\t500\t0.0\n"
+    )
+    config["cohorts"]["study"]["seg"] = "cohort.seg"
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert "cohort.seg: missing column(s) seg.mean" in output, output
+
+
+CNS = "chromosome\tstart\tend\tgene\tlog2\tprobes\nchr7\t0\t159345973\t-\t0.0\t900\n"
+CNR_HEADER = "chromosome\tstart\tend\tgene\tdepth\tweight\n"
+
+
+@pytest.mark.parametrize(("cns", "cnr", "message"), [
+    (CNS, CNR_HEADER + "chr7\t0\t1000\tIKZF1\t1.0\t1.0\n",
+     "column cnvkit_cnr: P1.cnr: missing column(s) log2 (a CNVkit .cnr file needs"),
+    (CNS.replace("log2", "ratio"), None,
+     "column cnvkit_cns: P1.cns: missing column(s) log2 (a CNVkit .cns file needs"),
+    (CNS + "chr7\t100000\t200000\t-\t-1.0\t40\n", None,
+     "column cnvkit_cns: P1.cns: sample P1: segments overlap at chr7:100001"),
+])  # fmt: skip
+def test_cnvkit_files_are_checked_before_any_job(cohort, snakemake_runner, cns, cnr, message):
+    workdir, config, header = cohort
+    (workdir / "P1.cns").write_text(cns)
+    columns = ["cnvkit_cns"]
+    if cnr is not None:
+        (workdir / "P1.cnr").write_text(cnr)
+        columns.append("cnvkit_cnr")
+    files = ["P1.cns", "P1.cnr"][: len(columns)]
+    rows = [(*row, *(files if row[0] == "P1_T" else [""] * len(files))) for row in GOOD_SAMPLES]
+    rewrite_samples(workdir, (*header, *columns), rows)
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert f"samples.tsv: row 2 (sample P1_T), {message}" in output, output
+
+
+def test_a_covariate_column_the_models_need_is_missing(cohort, snakemake_runner):
+    workdir, config, _ = cohort
+    write_clinical(workdir, [("P1", "female", "6.5", "6.65", "censored"),
+                             ("P2", "male", "12.0", "3", "relapse")], covariates=False)  # fmt: skip
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code != 0
+    assert (
+        "clinical.tsv: column 'mrd_eoi' is missing: the Fine-Gray models adjust for it (config "
+        "relapse.covariates, 'MRD end of induction')" in output
+    ), output

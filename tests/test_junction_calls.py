@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ikaros.coverage import count_coverage, write_coverage
+from ikaros.coverage import count_coverage, read_coverage, write_coverage
 from ikaros.panel import read_panel
 from ikaros.reference import build_reference, stack_coverage
 from ikaros.sample_calls import SampleJob, call_sample
@@ -137,3 +137,32 @@ def test_a_pax5_intragenic_loss_is_placed_by_its_junction(simulated):
     assert sorted(exons[exons == "deleted"].index) == [7, 8]
     assert summary["pax5"] == "mono"
     assert ikzf1.status == "wildtype"
+
+
+@pytest.mark.parametrize(("thin", "flags"), [
+    (lambda t: t.assign(fragments=t["fragments"] // 5, mean_depth=t["mean_depth"] / 5),
+     "failed QC (low_depth)"),
+    (lambda t: t.assign(fragments=t["fragments"].where(t.index % 5 < 2, 0),
+                        mean_depth=t["mean_depth"].where(t.index % 5 < 2, 0.0)),
+     "failed QC (low_depth, empty_bins)"),
+])  # fmt: skip
+def test_a_bam_that_fails_qc_is_not_assessable_never_wildtype(simulated, tmp_path, thin, flags):
+    """T0 (no deletion) thinned to 6x, or with three bins in five empty (as an RNA-seq BAM
+    given as DNA leaves introns empty): not called wildtype."""
+    out, reference = simulated
+    write_coverage(thin(read_coverage(out / "T0.tsv")), tmp_path / "T0.tsv")
+    job = SampleJob(
+        sample_id="T0", patient_id="P0", coverage=str(tmp_path / "T0.tsv"), matched_normal=None,
+        blast_percent=60.0, sex="female", outputs={},
+        gene_models=str(REPO / "resources/gene_models_GRCh38.tsv"),
+    )  # fmt: skip
+    _, calls, ikzf1, summary = call_sample(job, reference, {"seed": 1, "qc": {}})
+    assert ikzf1.status == "not_assessable"
+    assert ikzf1.evidence.startswith(f"BAM {flags}")
+    assert summary["ikzf1_status"] == "not_assessable"
+    assert summary["ikzf1plus"] == "" and summary["cdkn2a"] == ""
+    assert summary["notes"].startswith(f"DNA {flags}")
+    assert (calls.exons["state"] == "not_assessable").all()
+    # the same table unthinned is called (wildtype)
+    _, _, called, _ = _call(out, reference, "T0", with_reads=False)
+    assert called.status == "wildtype"

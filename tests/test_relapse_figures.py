@@ -113,3 +113,54 @@ def test_cohort_without_relapses_draws_flat_curves_and_zero_cir(tmp_path):
     pngs = sorted((tmp_path / "figures").glob("cir_*.png"))
     assert pngs and all(p.stat().st_size > 5000 for p in pngs)
     assert written
+
+
+def test_all_censored_cohort_gives_noted_tables_and_lists_patients_without_clinical_rows(
+    tmp_path,
+):
+    """Nobody relapsed or died: CIR 0 with a note, Gray's test and the Fine-Gray models marked
+    as not possible (no crash, no silent NaN); a tumour without a clinical row is listed in
+    dropped_patients.tsv."""
+    from ikaros.relapse.analysis import run_analysis, write_analysis
+
+    table = small_cohort(n=12, seed=5)
+    clinical = pd.DataFrame(
+        {
+            "patient_id": table["patient_id"],
+            "followup_years": table["time_years"] + 5,
+            "event": "censored",
+            "subtype": table["subtype"],
+            "mrd_eoi": table["mrd_eoi"],
+            "age_years": table["age_years"],
+            "wbc": table["wbc"],
+        }
+    )
+    deleted = np.arange(13) % 3 == 0
+    patients = pd.DataFrame(
+        {
+            "patient_id": [*table["patient_id"], "P_no_clinical"],
+            "ikzf1_status": np.where(deleted, "deleted", "wildtype"),
+            "ikzf1_class": np.where(deleted, "del4-7", ""),
+            "ikzf1plus": "false",
+            "ikzf1plus_focal": "false",
+        }
+    )
+    analysis = run_analysis(clinical, patients, {}, RelapseSettings())
+    assert analysis.dropped.to_dict("records") == [
+        {"patient_id": "P_no_clinical", "reason": "no row in the clinical sheet"}
+    ]
+    assert len(analysis.table) == 12
+    altered = analysis.cir[analysis.cir["comparison"] == "IKZF1 alteration"]
+    assert list(altered["n"]) == [4, 8] or list(altered["n"]) == [8, 4]
+    assert (altered["cir"] == 0).all() and (altered["relapses"] == 0).all()
+    assert altered["note"].str.contains("no relapse before the horizon").all()
+    gray = analysis.gray.set_index("comparison").loc["IKZF1 alteration"]
+    assert gray["note"] == "no relapse in the comparison: no test" and np.isnan(gray["p_value"])
+    fitted = analysis.finegray[analysis.finegray["note"] != "reference"]
+    assert fitted["note"].str.startswith("model not fitted").any()
+    assert (fitted["note"] != "").all() and fitted["shr"].isna().all()
+    written = write_analysis(analysis, tmp_path)
+    assert (tmp_path / "dropped_patients.tsv").read_text().splitlines()[1] == (
+        "P_no_clinical\tno row in the clinical sheet"
+    )
+    assert written["figures"]

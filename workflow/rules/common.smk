@@ -144,10 +144,17 @@ def load_cohort(name, settings):
     seg = settings.get("seg", "")
     seg_samples = frozenset()
     if seg:
-        from ikaros.segment_inputs import SegmentInputError, read_seg
+        from ikaros.segment_inputs import (
+            SegmentInputError,
+            check_segment_build,
+            read_seg,
+        )
 
         try:
-            seg_ids = list(read_seg(seg))
+            seg_segments = read_seg(seg)
+            for sample_id, segments in seg_segments.items():
+                check_segment_build(segments, build, seg, sample_id)
+            seg_ids = list(seg_segments)
         except (OSError, SegmentInputError) as error:
             raise SheetError(f"config: cohorts.{name}.seg: {error}") from None
         check_seg_samples(seg_ids, samples, seg)
@@ -249,12 +256,18 @@ def check_relapse_settings():
         columns = (settings.followup_column, settings.event_column)
         if cohort.simulated or not set(columns) <= set(cohort.clinical.columns):
             continue  # a sheet without outcome columns is refused by the analysis job
+        source = config["cohorts"][name]["clinical"]
         try:
-            prepare_outcomes(
-                cohort.clinical, settings, config["cohorts"][name]["clinical"]
-            )
+            prepare_outcomes(cohort.clinical, settings, source)
         except ClinicalSheetError as error:
             raise WorkflowError(str(error)) from None
+        for covariate in settings.covariates:
+            if covariate.column not in cohort.clinical.columns:
+                raise WorkflowError(
+                    f"{source}: column {covariate.column!r} is missing: the Fine-Gray models "
+                    f"adjust for it (config relapse.covariates, {covariate.name!r}); add the "
+                    "column (empty cells are allowed) or change relapse.covariates"
+                )
 
 
 check_relapse_settings()

@@ -21,6 +21,7 @@ INDEX_SUFFIXES = {".bam": (".bai", ".csi"), ".cram": (".crai",)}
 # reads come out garbled, of another contig or out of order, or decoding fails.
 PROBE_CONTIGS = 3
 PROBE_READS = 200
+IKZF1_PROBE_START = 50_300_000  # 0-based; IKZF1 starts near 50.3 Mb of chr7 in both builds
 # Genome aligners (BWA, Bowtie2, minimap2 -ax sr) never write a CIGAR `N` (a skipped intron);
 # in RNA-seq alignments (STAR, HISAT2) a fifth to a half of the reads are spliced.
 MAX_SPLICED_SHARE = 0.02
@@ -115,15 +116,21 @@ def header_chr_prefix(
         raise AlignmentFileError(message) from None
 
 
-def _probe_contigs(alignments: pysam.AlignmentFile) -> list[str]:
-    """Up to PROBE_CONTIGS contigs with mapped reads (first, middle, last), from the index."""
+def _probe_regions(alignments: pysam.AlignmentFile) -> list[tuple[str, int | None]]:
+    """Where the probe reads: the start of up to PROBE_CONTIGS contigs with mapped reads
+    (first, middle, last, from the index), and the IKZF1 locus that every panel covers (the
+    index's offsets there lie deep in the file, where a stale index goes wrong)."""
     try:
         mapped = [s.contig for s in alignments.get_index_statistics() if s.mapped > 0]
     except (AttributeError, ValueError, OSError):  # CRAM indexes hold no per-contig counts
         mapped = list(alignments.references)
-    if len(mapped) <= PROBE_CONTIGS:
-        return mapped
-    return [mapped[0], mapped[len(mapped) // 2], mapped[-1]]
+    if len(mapped) > PROBE_CONTIGS:
+        mapped = [mapped[0], mapped[len(mapped) // 2], mapped[-1]]
+    regions = [(contig, None) for contig in mapped]
+    chrom7 = next((c for c in ("chr7", "7") if c in alignments.references), None)
+    if chrom7 is not None:
+        regions.append((chrom7, IKZF1_PROBE_START))
+    return regions
 
 
 def probe_reads(alignments: pysam.AlignmentFile, path: Path, index: Path) -> list:
@@ -136,11 +143,12 @@ def probe_reads(alignments: pysam.AlignmentFile, path: Path, index: Path) -> lis
     )
     if index.stat().st_mtime < path.stat().st_mtime:
         hint = f"the index is older than the file; {hint}"
-    reads = []
-    for contig in _probe_contigs(alignments):
+    reads = {}  # the probes may overlap: each read once
+    for contig, start in _probe_regions(alignments):
         previous = -1
         try:
-            for read in itertools.islice(alignments.fetch(contig), PROBE_READS):
+            fetched = alignments.fetch(contig, start) if start else alignments.fetch(contig)
+            for read in itertools.islice(fetched, PROBE_READS):
                 if read.reference_name != contig or read.reference_start < previous:
                     raise AlignmentFileError(
                         f"{path}: index {index.name} does not fit the file (a read of "
@@ -148,13 +156,13 @@ def probe_reads(alignments: pysam.AlignmentFile, path: Path, index: Path) -> lis
                         f"{contig}, after position {previous + 1}); {hint}"
                     )
                 previous = read.reference_start
-                reads.append(read)
+                reads[(read.query_name, read.flag, read.reference_start)] = read
         except (OSError, ValueError) as error:
             raise AlignmentFileError(
                 f"{path}: reading {contig} through index {index.name} fails ({error}): the "
                 f"index does not fit the file, or the file is damaged; {hint}"
             ) from None
-    return reads
+    return list(reads.values())
 
 
 def check_genome_library(reads: list, path: Path) -> None:

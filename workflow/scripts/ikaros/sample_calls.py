@@ -65,7 +65,7 @@ class SampleJob:
     source: str = "BAM"
     segments: str | None = None  # the SEG file (source SEG) or the .cns (source CNVkit)
     cnr: str | None = None  # CNVkit bins of the .cns, for segment standard errors
-    gene_models: str | None = None  # exon coordinates, for the segment routes
+    gene_models: str | None = None  # exon coordinates: segment routes, and BAMs that fail QC
     alignment: str | None = None  # the tumour's BAM/CRAM, for deletion junctions (BAM route)
     reference_fasta: str | None = None  # needed to read a CRAM
 

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ikaros.copy_number import CallParams, CopyNumberCalls, call_from_segments
-from ikaros.genome import PRIMARY_CHROMOSOMES
+from ikaros.genome import BUILDS, PRIMARY_CHROMOSOMES, contig_lengths
 
 SEG_COLUMNS = ("ID", "chrom", "loc.start", "loc.end", "num.mark", "seg.mean")
 CNS_COLUMNS = ("chromosome", "start", "end", "log2")
@@ -174,6 +174,25 @@ def read_cnr(path: str | Path) -> pd.DataFrame:
             "weight": weight,
         }
     )
+
+
+def check_segment_build(segments: pd.DataFrame, build: str, path: str | Path, sample: str) -> None:
+    """No segment ends past its chromosome in `build`: the file is then of the other build
+    (chromosome lengths differ between GRCh37 and GRCh38; a file whose segments stop short of
+    the ends cannot be told apart this way)."""
+    lengths = contig_lengths(build)
+    ends = segments["end"].to_numpy()
+    past = ends > segments["chrom"].map(lengths).fillna(np.inf).to_numpy()
+    if past.any():
+        k = int(past.nonzero()[0][0])
+        chrom = segments["chrom"].iat[k]
+        other = [b for b in BUILDS if b != build and ends[k] <= contig_lengths(b)[chrom]]
+        hint = f"; is it {other[0]}?" if other else ""
+        raise SegmentInputError(
+            f"{path}: sample {sample}: segment {chrom}:{segments['start'].iat[k]}-{ends[k]} ends "
+            f"past {chrom} of {build} ({lengths[chrom]:,} bp): the file is not of the cohort's "
+            f"build {build}{hint}"
+        )
 
 
 def check_cnr_header(path: str | Path) -> None:

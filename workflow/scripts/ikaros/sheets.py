@@ -280,9 +280,17 @@ def check_alignment_files(
 
     Runs at parse time so that a bad file stops the workflow before any job starts.
     """
-    from ikaros.segment_inputs import SegmentInputError, check_cnr_header, read_cns
+    from ikaros.segment_inputs import (
+        SegmentInputError,
+        check_cnr_header,
+        check_segment_build,
+        read_cns,
+    )
 
-    for column, check in (("cnvkit_cns", read_cns), ("cnvkit_cnr", check_cnr_header)):
+    def check_cns(path):
+        check_segment_build(read_cns(path), build, path, path.stem)
+
+    for column, check in (("cnvkit_cns", check_cns), ("cnvkit_cnr", check_cnr_header)):
         for position, value in enumerate(data_column(samples, column)):
             if pd.isna(value):
                 continue
