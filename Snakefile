@@ -20,6 +20,7 @@ include: "workflow/rules/copy_number.smk"
 include: "workflow/rules/karyotype.smk"
 include: "workflow/rules/rna.smk"
 include: "workflow/rules/relapse.smk"
+include: "workflow/rules/provenance.smk"
 include: "workflow/rules/panel.smk"
 
 

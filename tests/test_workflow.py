@@ -1,10 +1,15 @@
 """The workflow end to end on a small simulated cohort with known truth."""
 
 import hashlib
+import json
+import os
+import shutil
+import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import REPO, run_snakemake
 
@@ -65,17 +70,41 @@ def test_inferred_sex_matches_the_simulated_truth(mini_run):
     assert (tumours["sex_inferred"] == tumours["sex_truth"]).all(), tumours
 
 
-def test_rerun_in_a_fresh_directory_gives_identical_tables(mini_run, tmp_path):
-    result = run_snakemake(tmp_path, MINI, "--cores", "2")
-    assert result.returncode == 0, result.stdout + result.stderr
+def run_reproduce(bundle, rerun_dir, cores):
+    env = dict(os.environ, IKAROS_WORKFLOW=str(REPO))
+    return subprocess.run(["bash", str(bundle / "reproduce.sh"), str(rerun_dir), str(cores)],
+                          capture_output=True, text=True, timeout=900, env=env)  # fmt: skip
+
+
+def test_reproduce_from_the_bundle_on_one_core_gives_identical_tables(mini_run, tmp_path):
+    """The bundle's reproduce.sh reruns the cohort in a fresh directory on one core (the first
+    run used two) and checks every table and figure against the bundle's checksums."""
     first = mini_run / "results" / "mini"
-    second = tmp_path / "results" / "mini"
-    tables = sorted(p.relative_to(first) for p in first.rglob("*.tsv"))
-    assert len(tables) > 11
-    for table in tables:
-        assert digest(first / table) == digest(second / table), table
+    bundle = first / "provenance"
+    versions = json.loads((bundle / "versions.json").read_text())
+    assert versions["git"]["commit"] and versions["seeds"] == {
+        "cohorts.mini.simulate.seed": 314, "copy_number.seed": 1}  # fmt: skip
+    assert versions["packages"]["pysam"] and versions["packages"]["snakemake"]
+    checked = (bundle / "checksums.sha256").read_text().splitlines()
+    names = {line.split("  ", 1)[1] for line in checked}
+    assert "results/mini/patients.tsv" in names and "results/mini/relapse/cir.tsv" in names
+    assert any(name.endswith(".png") for name in names)
+    assert len(names) == len(
+        [p for p in first.rglob("*") if p.suffix in (".tsv", ".seg", ".png")
+         and "provenance" not in p.parts]
+    )  # fmt: skip
+    result = run_reproduce(bundle, tmp_path / "rerun", 1)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cohort mini: every checked table and figure is identical" in result.stdout
+    second = tmp_path / "rerun" / "results" / "mini"
     for bam in sorted((first / "simulated" / "bam").glob("*.bam")):
         assert digest(bam) == digest(second / "simulated" / "bam" / bam.name), bam.name
+    # and the check can fail: a changed table is reported
+    patients = second / "patients.tsv"
+    patients.write_text(patients.read_text().replace("wildtype", "deleted", 1))
+    check = subprocess.run(["sha256sum", "--check", "--quiet", str(bundle / "checksums.sha256")],
+                           cwd=tmp_path / "rerun", capture_output=True, text=True)  # fmt: skip
+    assert check.returncode != 0 and "results/mini/patients.tsv: FAILED" in check.stdout
 
 
 def test_patients_table_and_report_cover_every_patient(mini_run):
@@ -194,10 +223,9 @@ def _segments(losses):
     return rows
 
 
-def test_seg_and_cnvkit_inputs_give_the_same_calls_without_bams(tmp_path):
-    """A cohort without BAMs: two patients from a multi-sample SEG, one from CNVkit files.
-    The truth is how the segments were written: del4-7 with a CDKN2A loss (IKZF1plus),
-    wildtype, and a focal whole-gene loss."""
+def write_segment_cohort(tmp_path):
+    """SEG and CNVkit tables of three tumours and their sheets (see the test below); returns
+    the config."""
     ikzf1, cdkn2a = _gene_exons("IKZF1"), _gene_exons("CDKN2A")
     # breakpoints mid-intron 3 and mid-intron 7
     del47 = ((ikzf1.loc[3, "end"] + ikzf1.loc[4, "start"]) // 2,
@@ -229,6 +257,14 @@ def test_seg_and_cnvkit_inputs_give_the_same_calls_without_bams(tmp_path):
     (tmp_path / "clinical.tsv").write_text("patient_id\tsex\nP1\tfemale\nP2\tfemale\nP3\tfemale\n")
     config = {"cohorts": {"segs": {"build": "GRCh38", "samples": "samples.tsv",
                                    "clinical": "clinical.tsv", "seg": "cohort.seg"}}}  # fmt: skip
+    return config
+
+
+def test_seg_and_cnvkit_inputs_give_the_same_calls_without_bams(tmp_path):
+    """A cohort without BAMs: two patients from a multi-sample SEG, one from CNVkit files.
+    The truth is how the segments were written: del4-7 with a CDKN2A loss (IKZF1plus),
+    wildtype, and a focal whole-gene loss."""
+    config = write_segment_cohort(tmp_path)
     result = run_snakemake(tmp_path, config, "--cores", "2", "results/segs/patients.tsv")
     assert result.returncode == 0, result.stdout + result.stderr
     patients = pd.read_csv(tmp_path / "results/segs/patients.tsv", sep="\t", dtype=str,
@@ -246,6 +282,42 @@ def test_seg_and_cnvkit_inputs_give_the_same_calls_without_bams(tmp_path):
     )
     assert (tmp_path / "results/segs/copy_number/P3_T/cnvkit/exon_ratios.png").is_file()
     assert (tmp_path / "results/segs/copy_number/P1_T/seg/segments.seg").is_file()
+
+
+def test_a_bundle_of_real_sheets_reruns_without_the_original_tables(tmp_path):
+    """A cohort of sheets, a SEG and CNVkit files: the bundle copies the tables, points its
+    sheets at the copies, and reruns from a bundle moved elsewhere after the originals are
+    gone; the report links to the bundle."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    config = write_segment_cohort(run_dir)
+    (run_dir / "clinical.tsv").write_text(
+        "patient_id\tsex\tage_years\twbc\tmrd_eoi\tfollowup_years\tevent\n"
+        "P1\tfemale\t4\t12\t0.01\t2.5\trelapse\n"
+        "P2\tfemale\t6\t30\t0\t7.1\tcensored\n"
+        "P3\tfemale\t9\t80\t0.001\t5.2\tcensored\n"
+    )
+    result = run_snakemake(run_dir, config, "--cores", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    bundle = run_dir / "results" / "segs" / "provenance"
+    samples = pd.read_csv(bundle / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert list(samples["cnvkit_cns"]) == ["", "", "bundle/inputs/P3_T.cnvkit_cns.P3_T.cns"]
+    copied = bundle / "inputs" / "P3_T.cnvkit_cns.P3_T.cns"
+    assert copied.read_bytes() == (run_dir / "P3_T.cns").read_bytes()
+    bundled = yaml.safe_load((bundle / "config.yaml").read_text())["cohorts"]["segs"]
+    assert bundled["seg"] == "bundle/inputs/seg.cohort.seg"
+    assert bundled["samples"] == "bundle/samples.tsv"
+    assert (bundle / "clinical.tsv").read_bytes() == (run_dir / "clinical.tsv").read_bytes()
+    assert (bundle / "resources" / "panel_GRCh38.tsv").is_file()
+    assert not list((bundle / "resources").glob("*GRCh37*"))
+    report = (run_dir / "results" / "segs" / "report.html").read_text()
+    assert '<a href="provenance/checksums.sha256">' in report
+    moved = shutil.copytree(bundle, tmp_path / "elsewhere" / "bundle")
+    for name in ("cohort.seg", "P3_T.cns", "P3_T.cnr", "samples.tsv", "clinical.tsv"):
+        (run_dir / name).unlink()
+    result = run_reproduce(moved, tmp_path / "rerun", 2)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "cohort segs: every checked table and figure is identical" in result.stdout
 
 
 def test_a_cohort_with_rna_seq_only_gets_its_calls_from_rna(tmp_path):

@@ -835,3 +835,30 @@ def validation_partner(wildcards):
 def validation_inputs(wildcards):
     partner = validation_partner(wildcards)
     return {"validation_cir": f"results/{partner}/relapse/cir.tsv"} if partner else {}
+
+
+# --- provenance inputs ----------------------------------------------------
+
+
+def sheet_path(wildcards, kind):
+    """The samples or clinical sheet the run reads (a simulated cohort's: the simulator's)."""
+    cohort = cohort_of(wildcards)
+    if cohort.simulated:
+        return f"results/{cohort.name}/simulated/{kind}.tsv"
+    return config["cohorts"][cohort.name][kind]
+
+
+def provenance_inputs(wildcards):
+    """The cohort's last tables: every other result table and figure exists once they do."""
+    cohort = cohort_of(wildcards)
+    inputs = {
+        "patients": f"results/{cohort.name}/patients.tsv",
+        "relapse": rules.relapse_analysis.output,
+        "samples": sheet_path(wildcards, "samples"),
+        "clinical": clinical_sheet(wildcards),
+    }
+    if not cohort.with_data("dna_bam").empty:
+        inputs["qc"] = f"results/{cohort.name}/qc/coverage_qc.tsv"
+    if cohort.simulated:
+        inputs["truth"] = f"results/{cohort.name}/simulated/truth_patients.tsv"
+    return inputs

@@ -46,6 +46,7 @@ rule relapse_report:
         clinical=clinical_sheet,
         patients="results/{cohort}/patients.tsv",
         concordance="results/{cohort}/subtype_concordance.tsv",
+        bundle="results/{cohort}/provenance",
     output:
         report=report(
             "results/{cohort}/report.html",

@@ -7,6 +7,7 @@ Inputs (snakemake.input):
   clinical     the clinical sheet, patients  results/{cohort}/patients.tsv, concordance
                results/{cohort}/subtype_concordance.tsv (digested for provenance; the
                patients table and concordance also make the report's subtype section)
+  bundle       optional: results/{cohort}/provenance (the report links to it)
   validation_cir  optional: results/{validation}/relapse/cir.tsv of the cohort this one
                validates (or is validated by); the report then shows both side by side
 Params (snakemake.params):
@@ -54,5 +55,6 @@ write_report(
     config=dict(params.config),
     validation_dir=Path(validation_cir).parent if validation_cir else None,
     validation_name=validation_name,
+    bundle=getattr(inputs, "bundle", None) or None,
 )
 logging.info("report written to %s", report_path)

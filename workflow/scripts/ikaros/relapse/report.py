@@ -8,11 +8,10 @@ digests, package versions, git commit) is written beside the page as JSON.
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
 import json
+import os
 import platform
-import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 
+from ikaros.provenance import file_digest, git_commit
 from ikaros.relapse.analysis import FIGURE_INDEX, TABLE_FILES
 from ikaros.relapse.settings import RelapseSettings
 from ikaros.subtypes.report import (
@@ -53,26 +53,6 @@ def package_versions() -> dict:
         except metadata.PackageNotFoundError:
             versions[name] = None
     return versions
-
-
-def git_commit(repo_dir: str | Path) -> dict:
-    """HEAD commit and whether the tree has local changes; None when not a git checkout."""
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(repo_dir), "rev-parse", "HEAD"],
-            capture_output=True, text=True, check=True, timeout=20,
-        ).stdout.strip()  # fmt: skip
-        status = subprocess.run(
-            ["git", "-C", str(repo_dir), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, check=True, timeout=20,
-        ).stdout  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "modified": None}
-    return {"commit": head, "modified": bool(status.strip())}
-
-
-def file_digest(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def read_tsv(path: str | Path) -> pd.DataFrame:
@@ -266,9 +246,11 @@ def build_report(
     validation_name: str | None = None,
     patients: pd.DataFrame | None = None,
     concordance: pd.DataFrame | None = None,
+    bundle: str | None = None,
 ) -> str:
     """The report page as one HTML string; `patients` (patients.tsv) and `concordance`
-    (subtype_concordance.tsv) add the subtype section."""
+    (subtype_concordance.tsv) add the subtype section; `bundle` (the provenance folder,
+    relative to the page) the reproduce section."""
     h = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -305,8 +287,18 @@ def build_report(
         _table_html(results["dropped"]) if len(results["dropped"]) else "<p>None.</p>",
         "<h2>Per-patient table</h2>",
         _table_html(results["patients"], scroll=True),
-        "</body></html>",
     ]
+    if bundle is not None:
+        parts += [
+            "<h2>Reproduce</h2>",
+            f'<p>The <a href="{h(bundle)}/">provenance bundle</a> beside this report holds the '
+            f'<a href="{h(bundle)}/config.yaml">config</a>, the sheets and input tables, the '
+            f'resource tables, the <a href="{h(bundle)}/versions.json">versions and commit</a>, '
+            f'the <a href="{h(bundle)}/checksums.sha256">checksums</a> of every table and '
+            f"figure, and <code>{h(bundle)}/reproduce.sh</code>, which reruns the cohort in a "
+            "new directory and checks them.</p>",
+        ]
+    parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
@@ -342,15 +334,17 @@ def write_report(
     config: dict | None = None,
     validation_dir: str | Path | None = None,
     validation_name: str | None = None,
+    bundle: str | Path | None = None,
 ) -> None:
-    """Write report.html and its provenance JSON."""
+    """Write report.html and its provenance JSON; `bundle` is the provenance folder."""
     results = load_results(relapse_dir)
     validation = load_results(validation_dir) if validation_dir else None
     record = provenance(cohort, settings, inputs, config)
     patients = _read_text(inputs["patients"]) if "patients" in inputs else None
     concordance = _read_text(inputs["concordance"]) if "concordance" in inputs else None
     page = build_report(cohort, results, settings, record["versions"], validation,
-                        validation_name, patients, concordance)  # fmt: skip
+                        validation_name, patients, concordance,
+                        os.path.relpath(bundle, Path(path).parent) if bundle else None)  # fmt: skip
     Path(path).write_text(page, encoding="utf-8")
     Path(provenance_path).write_text(
         json.dumps(record, indent=2, sort_keys=True, default=_json_default) + "\n",
