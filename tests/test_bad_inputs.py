@@ -498,3 +498,22 @@ def test_a_covariate_column_the_models_need_is_missing(cohort, snakemake_runner)
         "clinical.tsv: column 'mrd_eoi' is missing: the Fine-Gray models adjust for it (config "
         "relapse.covariates, 'MRD end of induction')" in output
     ), output
+
+
+def test_the_bad_input_table_names_tests_that_exist():
+    """docs/BAD_INPUTS.md: at least 40 cases, each naming a test function (and case id) that
+    exists."""
+    import re
+
+    repo = Path(__file__).resolve().parents[1]
+    table = (repo / "docs" / "BAD_INPUTS.md").read_text()
+    rows = [line for line in table.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert len(rows) >= 40
+    for row in rows:
+        references = re.findall(r"`(test_\w+\.py)::(\w+)(?:\[([^\]]+)\])?`", row)
+        assert references, row
+        for module, function, case in references:
+            source = (repo / "tests" / module).read_text()
+            assert re.search(rf"^def {function}\(", source, re.M), (module, function)
+            if case and "," not in case:
+                assert case in source, (module, function, case)

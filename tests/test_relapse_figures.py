@@ -154,6 +154,8 @@ def test_all_censored_cohort_gives_noted_tables_and_lists_patients_without_clini
     assert list(altered["n"]) == [4, 8] or list(altered["n"]) == [8, 4]
     assert (altered["cir"] == 0).all() and (altered["relapses"] == 0).all()
     assert altered["note"].str.contains("no relapse before the horizon").all()
+    one_group = analysis.gray.set_index("comparison").loc["IKZF1plus (focal)"]
+    assert one_group["note"] == "fewer than two groups with patients: no test"
     gray = analysis.gray.set_index("comparison").loc["IKZF1 alteration"]
     assert gray["note"] == "no relapse in the comparison: no test" and np.isnan(gray["p_value"])
     fitted = analysis.finegray[analysis.finegray["note"] != "reference"]

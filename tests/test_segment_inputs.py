@@ -192,3 +192,14 @@ def test_gene_models_file(tmp_path):
     )
     with pytest.raises(SegmentInputError, match=r"gm2\.tsv: row 2, column exon"):
         read_gene_models(bad)
+
+
+def test_seg_rows_in_any_order_read_as_sorted_segments(tmp_path):
+    rows = [("S", "9", 1, 500, 3, 0.0), ("S", "7", 2001, 3000, 3, -1.0), ("S", "X", 5, 50, 3, 0.2),
+            ("S", "7", 1, 2000, 3, 0.0)]  # fmt: skip
+    shuffled = read_seg(write(tmp_path / "shuffled.seg", SEG_HEADER, rows))["S"]
+    ordered = read_seg(write(tmp_path / "ordered.seg", SEG_HEADER, [rows[3], rows[1], rows[0],
+                                                                    rows[2]]))["S"]  # fmt: skip
+    pd.testing.assert_frame_equal(shuffled, ordered)
+    assert list(zip(shuffled["chrom"], shuffled["start"], strict=True)) == [
+        ("chr7", 1), ("chr7", 2001), ("chr9", 1), ("chrX", 5)]  # fmt: skip
