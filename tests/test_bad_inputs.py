@@ -5,6 +5,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from bam_factory import ReadSpec, pair, write_alignments, write_reference_fasta
@@ -489,15 +490,25 @@ def test_cnvkit_files_are_checked_before_any_job(cohort, snakemake_runner, cns, 
 
 
 def test_a_covariate_column_the_models_need_is_missing(cohort, snakemake_runner):
+    """Warned at parse time (a run may stop at patients.tsv); the analysis job refuses it."""
     workdir, config, _ = cohort
     write_clinical(workdir, [("P1", "female", "6.5", "6.65", "censored"),
                              ("P2", "male", "12.0", "3", "relapse")], covariates=False)  # fmt: skip
     code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    assert code == 0, output
     assert (
         "clinical.tsv: column 'mrd_eoi' is missing: the Fine-Gray models adjust for it (config "
         "relapse.covariates, 'MRD end of induction')" in output
     ), output
+    from ikaros.relapse.analysis import run_analysis
+    from ikaros.relapse.settings import RelapseSettings
+    from ikaros.sheets import read_sheet
+
+    patients = pd.DataFrame({"patient_id": ["P1", "P2"], "ikzf1_status": "wildtype",
+                             "ikzf1_class": "", "ikzf1plus": "false",
+                             "ikzf1plus_focal": "false"})  # fmt: skip
+    with pytest.raises(KeyError, match="column 'mrd_eoi' is not in the clinical sheet"):
+        run_analysis(read_sheet(workdir / "clinical.tsv"), patients, {}, RelapseSettings())
 
 
 def test_the_bad_input_table_names_tests_that_exist():

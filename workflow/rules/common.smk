@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 # This workflow's library first (rule scripts do the same through _library_path).
@@ -261,13 +262,18 @@ def check_relapse_settings():
             prepare_outcomes(cohort.clinical, settings, source)
         except ClinicalSheetError as error:
             raise WorkflowError(str(error)) from None
-        for covariate in settings.covariates:
-            if covariate.column not in cohort.clinical.columns:
-                raise WorkflowError(
-                    f"{source}: column {covariate.column!r} is missing: the Fine-Gray models "
-                    f"adjust for it (config relapse.covariates, {covariate.name!r}); add the "
-                    "column (empty cells are allowed) or change relapse.covariates"
-                )
+        missing = [
+            c for c in settings.covariates if c.column not in cohort.clinical.columns
+        ]
+        for covariate in missing:
+            # a warning, not an error: a run may stop at patients.tsv; the analysis job
+            # refuses the missing column with the same words
+            logger.warning(
+                f"{source}: column {covariate.column!r} is missing: the Fine-Gray models "
+                f"adjust for it (config relapse.covariates, {covariate.name!r}); add the "
+                "column (empty cells are allowed) or change relapse.covariates, or the "
+                "relapse analysis will stop"
+            )
 
 
 check_relapse_settings()

@@ -1,5 +1,5 @@
 # The provenance bundle of each cohort: sheets, small input tables, resources, versions,
-# checksums of every result table and figure, and reproduce.sh (ikaros.provenance).
+# checksums of every result table and figure, and reproduce.sh (ikaros.bundle).
 
 
 rule provenance_bundle:

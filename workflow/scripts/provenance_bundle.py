@@ -1,5 +1,5 @@
 """Rule provenance_bundle: results/{cohort}/provenance/, what a reviewer needs to rerun the
-cohort from its inputs and check every table (ikaros.provenance).
+cohort from its inputs and check every table (ikaros.bundle).
 
 input: the cohort's final tables (patients.tsv, the relapse tables and figures; the QC table
        and the simulator's truth where the cohort has them): the bundle's checksums cover every
@@ -12,7 +12,7 @@ output: bundle (directory results/{cohort}/provenance)
 import logging
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
-from ikaros.provenance import write_bundle
+from ikaros.bundle import write_bundle
 
 logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(message)s", force=True)
 record = write_bundle(
