@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
+from ikaros.logs import log_to
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -42,9 +43,7 @@ def build(gtf: str, genes: str, build_name: str, out_panel: str, out_models: str
 
 
 if "snakemake" in globals():
-    logging.basicConfig(
-        filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s"
-    )
+    log_to(snakemake.log[0])
     build(
         gtf=snakemake.input.gtf,
         genes=snakemake.params.genes,

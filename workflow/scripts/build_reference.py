@@ -26,6 +26,7 @@ import numpy as np
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.coverage import read_coverage
+from ikaros.logs import log_to
 from ikaros.reference import build_reference, stack_coverage, write_reference
 from ikaros.sex import sheet_male
 
@@ -35,7 +36,7 @@ samples = list(snakemake.params.samples)
 sexes = list(snakemake.params.get("sexes", None) or [""] * len(samples))
 settings = dict(snakemake.params.get("settings", None) or {})
 out_path = snakemake.output.reference
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(message)s", force=True)
+log_to(snakemake.log[0])
 
 if len(coverage_paths) != len(samples):
     raise ValueError(f"{len(coverage_paths)} coverage tables but {len(samples)} sample IDs")

@@ -16,11 +16,10 @@ threads: worker processes
 import logging
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
+from ikaros.logs import log_to
 from ikaros.sample_calls import SampleJob, call_cohort
 
-logging.basicConfig(
-    filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
-)
+log_to(snakemake.log[0])
 jobs = [SampleJob(**job) for job in snakemake.params.jobs]
 reference = snakemake.input.get("reference", None) or None
 results = call_cohort(jobs, reference, dict(snakemake.params.settings), snakemake.threads)

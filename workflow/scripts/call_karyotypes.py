@@ -14,9 +14,10 @@ import pandas as pd
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.karyotype.cohort import KaryotypeJob, call_karyotypes
+from ikaros.logs import log_to
 from ikaros.tables import write_table
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])
 jobs = [KaryotypeJob(**job) for job in snakemake.params.jobs]
 qc_paths = list(snakemake.input.get("qc", []))
 sexes = {}

@@ -6,13 +6,12 @@ output: flags (results/{cohort}/variants/flags.tsv), variants (one table per tum
 threads: worker processes
 """
 
-import logging
-
 import _library_path  # noqa: F401  (this workflow's ikaros first)
+from ikaros.logs import log_to
 from ikaros.tables import write_table
 from ikaros.variants.cohort import VariantJob, call_variants
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(message)s")
+log_to(snakemake.log[0])
 jobs = [VariantJob(**job) for job in snakemake.params.jobs]
 table = call_variants(jobs, dict(snakemake.params.settings), snakemake.threads)
 write_table(table, snakemake.output.flags)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.coverage import read_coverage
+from ikaros.logs import log_to
 from ikaros.qc import QcThresholds, cohort_qc, write_qc
 
 coverage_paths = list(snakemake.input.coverage)
@@ -21,11 +22,7 @@ thresholds = snakemake.params.get("thresholds", None)
 build = snakemake.params.get("build", None) or None
 qc_path = snakemake.output.qc
 
-logging.basicConfig(
-    filename=snakemake.log[0],
-    level=logging.INFO,
-    format="%(asctime)s %(levelname)s %(message)s",
-)
+log_to(snakemake.log[0])
 
 try:
     coverages = {Path(p).name.removesuffix(".tsv"): read_coverage(p) for p in coverage_paths}

@@ -13,14 +13,11 @@ import logging
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.coverage import CoverageJob, ReadFilters, count_coverage_batch
+from ikaros.logs import log_to
 from ikaros.panel import read_panel
 
 inputs, params = snakemake.input, snakemake.params
-logging.basicConfig(
-    filename=snakemake.log[0],
-    level=logging.INFO,
-    format="%(asctime)s %(levelname)s %(message)s",
-)
+log_to(snakemake.log[0])
 logging.captureWarnings(True)
 
 jobs = [

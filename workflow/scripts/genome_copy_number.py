@@ -10,15 +10,12 @@ output: counts (bins x samples read estimates), and per tumour its bins (log2 ra
 threads: worker processes for reading the indexes
 """
 
-import logging
-
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.genome_copy_number import GenomeSample, genome_copy_number
+from ikaros.logs import log_to
 from ikaros.tables import write_table
 
-logging.basicConfig(
-    filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
-)
+log_to(snakemake.log[0])
 samples = [GenomeSample(**record) for record in snakemake.params.samples]
 counts = genome_copy_number(
     samples, snakemake.params.build, dict(snakemake.params.settings), snakemake.threads

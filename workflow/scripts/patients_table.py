@@ -44,6 +44,7 @@ import pandas as pd
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.ikzf1plus import PATIENT_COLUMNS, patients_table
+from ikaros.logs import log_to
 from ikaros.patients import RNA_REPORTED_GENES, add_rna_evidence, add_tumour_tables
 from ikaros.relapse.groups import read_risk_groups
 from ikaros.rna.isoforms import read_rna_call
@@ -51,7 +52,7 @@ from ikaros.rna.junctions import exon_skipping_evidence, read_junction_table
 from ikaros.subtypes.assign import assign_subtypes, concordance
 from ikaros.tables import write_table
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(message)s", force=True)
+log_to(snakemake.log[0])
 rows = []
 for path in snakemake.input.summaries:
     table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)

@@ -13,8 +13,9 @@ import logging
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.bundle import write_bundle
+from ikaros.logs import log_to
 
-logging.basicConfig(filename=snakemake.log[0], level=logging.INFO, format="%(message)s", force=True)
+log_to(snakemake.log[0])
 record = write_bundle(
     snakemake.output.bundle,
     cohort=snakemake.params.cohort,

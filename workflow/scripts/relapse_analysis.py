@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
+from ikaros.logs import log_to
 from ikaros.relapse.analysis import TABLE_FILES, run_analysis, write_analysis
 from ikaros.relapse.groups import read_risk_groups
 from ikaros.relapse.settings import RelapseSettings
@@ -39,12 +40,7 @@ relapse_block = snakemake.params.relapse
 outputs = snakemake.output
 log_path = snakemake.log[0]
 
-logging.basicConfig(
-    filename=log_path,
-    level=logging.INFO,
-    format="%(asctime)s %(levelname)s %(message)s",
-    force=True,
-)
+log_to(log_path)
 outdir = Path(outputs.cir).parent
 for key, name in TABLE_FILES.items():
     if Path(getattr(outputs, key)) != outdir / name:

@@ -25,6 +25,7 @@ import logging
 from pathlib import Path
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
+from ikaros.logs import log_to
 from ikaros.relapse.report import write_report
 from ikaros.relapse.settings import RelapseSettings
 
@@ -34,12 +35,7 @@ report_path = snakemake.output.report
 provenance_path = snakemake.output.provenance
 log_path = snakemake.log[0]
 
-logging.basicConfig(
-    filename=log_path,
-    level=logging.INFO,
-    format="%(asctime)s %(levelname)s %(message)s",
-    force=True,
-)
+log_to(log_path)
 validation_cir = getattr(inputs, "validation_cir", None) or None
 report_inputs = {"clinical": inputs.clinical, "patients": inputs.patients}
 if getattr(inputs, "concordance", None):

@@ -19,12 +19,11 @@ threads: worker processes
 import logging
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
+from ikaros.logs import log_to
 from ikaros.rna.cohort import RnaJob, RnaSources, rna_cohort
 from ikaros.rna.fusions import FusionSettings
 
-logging.basicConfig(
-    filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
-)
+log_to(snakemake.log[0])
 settings = dict(snakemake.params.settings or {})
 sources = RnaSources(
     models=snakemake.input.models,

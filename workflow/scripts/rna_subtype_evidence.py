@@ -36,6 +36,7 @@ import logging
 import pandas as pd
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
+from ikaros.logs import log_to
 from ikaros.rna.classifier_imports import import_classifier_calls, read_label_map
 from ikaros.rna.expression import read_expression
 from ikaros.rna.expression_evidence import (
@@ -58,9 +59,7 @@ from ikaros.variants.vcf import inspect_vcf
 PLOIDY_COLUMNS = ("sample_id", "patient_id", "chromosome_count", "ploidy_class", "ploidy_evidence",
                   "allele_source")  # fmt: skip
 
-logging.basicConfig(
-    filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
-)
+log_to(snakemake.log[0])
 inputs, params = snakemake.input, snakemake.params
 patients = dict(params.patients)
 partners = read_partner_table(inputs.partners)

@@ -25,6 +25,7 @@ import time
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.annotation import read_gene_models, read_gene_spans
+from ikaros.logs import log_to
 from ikaros.panel import read_panel
 from ikaros.rna.expression_evidence import read_marker_sets
 from ikaros.rna.fusions import read_partner_table, scanned_genes
@@ -44,9 +45,7 @@ from ikaros.simulate.variants import simulate_cohort_vcfs
 from ikaros.tables import write_table
 
 params, outputs = snakemake.params, snakemake.output
-logging.basicConfig(
-    filename=snakemake.log[0], level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
-)
+log_to(snakemake.log[0])
 
 started = time.perf_counter()
 settings = SimulationSettings.from_config(params.settings)
