@@ -3,7 +3,7 @@
 Not a test. Builds simulated BAMs (GRCh38 header, the shipped GRCh38 panel's bins), then
 times, on each BAM and the same bins:
 
-- ours:      ikaros.coverage.count_coverage (in-process; and once in a fresh interpreter,
+- ours:      ikaros.dna.coverage.count_coverage (in-process; and once in a fresh interpreter,
              imports included)
 - mosdepth:  mosdepth --by bins.bed --fast-mode --no-per-base
 - bedcov:    samtools bedcov -c bins.bed
@@ -45,9 +45,9 @@ sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
 from timing import best_of  # noqa: E402
 
-from ikaros.coverage import ReadFilters, count_coverage  # noqa: E402
+from ikaros.dna.coverage import ReadFilters, count_coverage  # noqa: E402
+from ikaros.dna.panel import read_panel  # noqa: E402
 from ikaros.genome import contig_lengths  # noqa: E402
-from ikaros.panel import read_panel  # noqa: E402
 
 BUILD = "GRCh38"
 PEER_FILTERS = ReadFilters(min_mapq=0, skip_supplementary=False)
@@ -211,8 +211,8 @@ def run_bedcov(bam: Path, bed: Path) -> tuple[np.ndarray, np.ndarray]:
 def ours_fresh_process(bam: Path, panel_path: Path) -> float:
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT / 'workflow' / 'scripts')!r})\n"
-        "from ikaros.coverage import ReadFilters, count_coverage\n"
-        "from ikaros.panel import read_panel\n"
+        "from ikaros.dna.coverage import ReadFilters, count_coverage\n"
+        "from ikaros.dna.panel import read_panel\n"
         f"count_coverage({str(bam)!r}, read_panel({str(panel_path)!r}), {BUILD!r}, "
         "filters=ReadFilters(min_mapq=0, skip_supplementary=False))\n"
     )

@@ -7,8 +7,8 @@ the q arm of the last chromosome is at 1.5x depth from its midpoint on (a gain i
 so that the two tools can be compared on a change as well as on flat depth. Then times, best
 of --repeats:
 
-- ours:      ikaros.index_coverage.index_bin_counts over every bin of
-             ikaros.genome_copy_number.genome_bins (the whole genome; the bins off --chroms get
+- ours:      ikaros.dna.index_coverage.index_bin_counts over every bin of
+             ikaros.dna.genome_copy_number.genome_bins (the whole genome; the bins off --chroms get
              0), in-process, and once in a fresh interpreter with its imports;
 - mosdepth:  mosdepth --by 1000000 --fast-mode --no-per-base (one thread, its default), and
              with -t 2.
@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_coverage import mosdepth_env  # noqa: E402
 from timing import best_of  # noqa: E402
 
+from ikaros.dna.genome_copy_number import genome_bins  # noqa: E402
+from ikaros.dna.index_coverage import index_bin_counts  # noqa: E402
 from ikaros.genome import contig_lengths  # noqa: E402
-from ikaros.genome_copy_number import genome_bins  # noqa: E402
-from ikaros.index_coverage import index_bin_counts  # noqa: E402
 
 BUILD = "GRCh38"
 READ = 150
@@ -160,8 +160,8 @@ def main() -> None:
     ours_time, ours = best_of(args.repeats, lambda: index_bin_counts(bam, bins))
     script = (
         f"import sys; sys.path.insert(0, {str(ROOT / 'workflow' / 'scripts')!r}); "
-        "from ikaros.genome_copy_number import genome_bins; "
-        "from ikaros.index_coverage import index_bin_counts; "
+        "from ikaros.dna.genome_copy_number import genome_bins; "
+        "from ikaros.dna.index_coverage import index_bin_counts; "
         f"index_bin_counts({str(bam)!r}, genome_bins('GRCh38'))"
     )
     started = time.perf_counter()

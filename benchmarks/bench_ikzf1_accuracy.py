@@ -3,8 +3,9 @@
 Not a test. For each depth of a grid, simulates a fresh cohort (seed 9001 by default, a seed
 the tests never use; the same seed at every depth, so every depth sees the same patients and
 lesions and only the reads differ), then runs ikaros in-process as the workflow wires it:
-coverage (ikaros.coverage) -> panel-of-normals reference (ikaros.reference) -> per-sample calls
-(ikaros.sample_calls.call_cohort, whose summary.tsv rows are the patients table's rows).
+coverage (ikaros.dna.coverage) -> panel-of-normals reference (ikaros.dna.reference) ->
+per-sample calls (ikaros.dna.sample_calls.call_cohort, whose summary.tsv rows are the patients
+table's rows).
 Matched normals are switched off, so every tumour is called against the panel of normals.
 
 Truth: the simulator's patient truth (ikzf1_status, ikzf1_class, ikzf1_exons_deleted, co-deletion
@@ -55,7 +56,7 @@ targets BED, every other bin as the antitargets BED), `coverage` per BAM, `refer
 panel normals (no FASTA, so no GC/repeat correction), `fix`, `segment -m hmm` (the default CBS
 needs R's DNAcopy, absent here; `--cnvkit-method haar` is the other choice) and `call`. An IKZF1
 exon is deleted when the segment covering its midpoint has log2 below --cnvkit-threshold
-(default -0.2); the deleted exon set is classed with ikaros.ikzf1.deletion_class. The steps run
+(default -0.2); the deleted exon set is classed with ikaros.dna.ikzf1.deletion_class. The steps run
 through CNVkit's own command-line parser (cnvlib.commands.parse_args) in one subprocess of the
 interpreter that runs cnvkit.py, with a pool of --processes workers, so CNVkit's start-up cost
 is paid once rather than once per step and sample.
@@ -66,7 +67,7 @@ Usage: python benchmarks/bench_ikzf1_accuracy.py [--seed 9001] [--depths 10,20,3
        [--cnvkit-threshold -0.2] [--rna] [--rna-fragments-per-tpm-kb 15] [--no-junctions]
 
 Deletion junctions (on by default): each tumour's BAM is read over the IKZF1, PAX5 and ERG
-windows for discordant pairs and split reads (ikaros.junction_reads), as the workflow does;
+windows for discordant pairs and split reads (ikaros.dna.junction_reads), as the workflow does;
 --no-junctions calls from coverage alone, for comparison.
 """
 
@@ -89,17 +90,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
 from ikaros.annotation import read_gene_models  # noqa: E402
-from ikaros.coverage import count_coverage, read_coverage, write_coverage  # noqa: E402
-from ikaros.ikzf1 import deletion_class  # noqa: E402
-from ikaros.panel import read_panel  # noqa: E402
-from ikaros.reference import build_reference, stack_coverage, write_reference  # noqa: E402
+from ikaros.dna.coverage import count_coverage, read_coverage, write_coverage  # noqa: E402
+from ikaros.dna.ikzf1 import deletion_class  # noqa: E402
+from ikaros.dna.panel import read_panel  # noqa: E402
+from ikaros.dna.reference import build_reference, stack_coverage, write_reference  # noqa: E402
+from ikaros.dna.sample_calls import SAMPLE_OUTPUTS, SampleJob, call_cohort  # noqa: E402
 from ikaros.rna.evidence import sample_evidence  # noqa: E402
 from ikaros.rna.exon_coverage import reference_profile  # noqa: E402
 from ikaros.rna.isoforms import RnaCall, call_ikzf1_rna, integrate  # noqa: E402
 from ikaros.rna.junctions import wilson_interval  # noqa: E402
 from ikaros.rna.models import read_transcript_models  # noqa: E402
 from ikaros.rna.simulate import RnaSimSettings, simulate_rna_bam  # noqa: E402
-from ikaros.sample_calls import SAMPLE_OUTPUTS, SampleJob, call_cohort  # noqa: E402
 from ikaros.simulate import SimulationSettings, design_cohort, simulate_cohort_bams  # noqa: E402
 
 log = logging.getLogger("bench_ikzf1_accuracy")

@@ -3,7 +3,7 @@
 Simulated tumour BAMs (ikaros.simulate, the shipped GRCh38 panel, ``--depth``, a del4-7 in half
 the cells of each) are written once. Then, best of ``--repeats`` over all of them:
 
-- the junction step: ikaros.junction_reads.window_evidence over the windows of bins the
+- the junction step: ikaros.dna.junction_reads.window_evidence over the windows of bins the
   copy-number step reads (every bin labelled with a gene of copy_number.REFINE_GENES: IKZF1
   with its 2 Mb flanks, PAX5 with its 1 Mb flanks, ERG), which decodes the records, finds the
   deletion junctions and keeps the raw junction evidence;
@@ -33,9 +33,9 @@ sys.path.insert(0, str(REPO / "workflow" / "scripts"))
 
 from timing import best_of  # noqa: E402
 
-from ikaros.copy_number import REFINE_GENES  # noqa: E402
-from ikaros.junction_reads import window_evidence  # noqa: E402
-from ikaros.panel import read_panel  # noqa: E402
+from ikaros.dna.copy_number import REFINE_GENES  # noqa: E402
+from ikaros.dna.junction_reads import window_evidence  # noqa: E402
+from ikaros.dna.panel import read_panel  # noqa: E402
 from ikaros.simulate import SimulationSettings  # noqa: E402
 from ikaros.simulate.reads import write_sample_bam  # noqa: E402
 

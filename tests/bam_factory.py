@@ -23,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 import pysam
 
+from ikaros.dna.panel import PANEL_COLUMNS, validate_panel
 from ikaros.genome import contig_lengths, header_contig
-from ikaros.panel import PANEL_COLUMNS, validate_panel
 
 # SAM flag bits
 PAIRED = 0x1

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ikaros.breakpoints import breakpoint_gaps, fit_interval, refine_segments
-from ikaros.copy_number import CallParams, call_segments
-from ikaros.segmentation import SEGMENT_COLUMNS
+from ikaros.dna.breakpoints import breakpoint_gaps, fit_interval, refine_segments
+from ikaros.dna.copy_number import CallParams, call_segments
+from ikaros.dna.segmentation import SEGMENT_COLUMNS
 
 
 def planted(n, start, stop, level, sd, rng):
@@ -81,7 +81,7 @@ def _bins(x, var, gene_from, gene_to):
 
 
 def _segments(bins, cuts):
-    from ikaros.breakpoints import _piece
+    from ikaros.dna.breakpoints import _piece
 
     rows = []
     edges = [0, *cuts, len(bins)]
@@ -185,7 +185,7 @@ def test_arm_loss_through_the_window_is_not_cut():
 
 
 def _junction(left_end, right_start, pairs=3, split_reads=4, slack=0):
-    from ikaros.junction_reads import DeletionJunction
+    from ikaros.dna.junction_reads import DeletionJunction
 
     return DeletionJunction(
         chrom="chr7", left_end=left_end, right_start=right_start,
@@ -261,7 +261,7 @@ def test_junctions_without_a_pair_or_outside_the_window_are_not_used():
 
 
 def test_junction_intervals_without_split_reads_allow_every_gap_they_span():
-    from ikaros.breakpoints import junction_gaps
+    from ikaros.dna.breakpoints import junction_gaps
 
     window = pd.DataFrame({"start": np.arange(10) * 1000 + 1, "end": np.arange(10) * 1000 + 500})
     # last retained base in [2,100, 4,600]: bins 2, 3 and 4 (midpoints 2,250.5 to 4,250.5)
@@ -315,7 +315,7 @@ def _locus_bins(n=60, expected=100.0):
 
 
 def _evidence(clips=(), discordant=(), median_fragment=300.0):
-    from ikaros.junction_reads import WindowEvidence
+    from ikaros.dna.junction_reads import WindowEvidence
 
     return WindowEvidence(
         junctions=[], clip_positions=tuple(sorted(clips)), discordant=tuple(discordant),
@@ -336,7 +336,7 @@ def _one_loss(bins, first, last, fraction=0.8, allelic="mono", junction="", z=-5
 
 
 def test_a_loss_inside_the_locus_without_junction_reads_needs_deeper_coverage():
-    from ikaros.breakpoints import unsupported_losses
+    from ikaros.dna.breakpoints import unsupported_losses
 
     bins = _locus_bins()
     segments, called = _one_loss(bins, 20, 22, z=-5.0)
@@ -370,7 +370,7 @@ def test_a_loss_inside_the_locus_without_junction_reads_needs_deeper_coverage():
 
 
 def test_the_missing_reads_weigh_by_how_many_were_expected():
-    from ikaros.breakpoints import unsupported_losses
+    from ikaros.dna.breakpoints import unsupported_losses
 
     bins = _locus_bins()
     none = {"G": _evidence()}
@@ -409,7 +409,7 @@ def test_no_loss_is_refused_where_the_locus_is_not_tiled_end_to_end():
     # Exome-like data: the intron tiles of the locus are masked (no reads), so the usable
     # neighbours of the loss's edges are exon bins kilobases apart, and a junction between
     # them would not be captured: the lack of junction reads says nothing.
-    from ikaros.breakpoints import unsupported_losses
+    from ikaros.dna.breakpoints import unsupported_losses
 
     bins = _locus_bins()
     exons = np.arange(len(bins)) % 6 == 0

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ikaros.copy_number import (
+from ikaros.dna.copy_number import (
     CallParams,
     allelic_state,
     call_from_bins,
@@ -19,7 +19,7 @@ from ikaros.copy_number import (
     gene_calls,
     loss_extents,
 )
-from ikaros.reference import build_reference, log2_ratios
+from ikaros.dna.reference import build_reference, log2_ratios
 from test_reference import (
     IKZF1_EXONS_GRCH38,
     IKZF1_SPAN,

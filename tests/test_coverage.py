@@ -24,7 +24,7 @@ from bam_factory import (
     write_reference_fasta,
 )
 from ikaros.alignment_files import AlignmentFileError
-from ikaros.coverage import (
+from ikaros.dna.coverage import (
     COVERAGE_COLUMNS,
     CoverageInputError,
     ReadFilters,
@@ -365,7 +365,7 @@ def test_only_reads_near_the_panel_are_read(tmp_path, caplog):
     reads = [single(f"r{k}", "chr7", 1 + 500 * k) for k in range(2_000)]
     bam = write_alignments(tmp_path / "wide.bam", reads)
     panel = make_panel([("chr7", 500_001, 500_200)])
-    with caplog.at_level("INFO", logger="ikaros.coverage"):
+    with caplog.at_level("INFO", logger="ikaros.dna.coverage"):
         table = count_coverage(bam, panel, "GRCh38", max_fragment_length=1_000)
     # window [499_000, 500_200) 0-based: reads starting at 499_001, 499_501, 500_001 overlap
     in_window = [r for r in reads if r.start + 99 >= 499_001 and r.start <= 500_200]

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ikaros.copy_number import call_from_segments
-from ikaros.ikzf1 import call_ikzf1, deletion_class
+from ikaros.dna.copy_number import call_from_segments
+from ikaros.dna.ikzf1 import call_ikzf1, deletion_class
 from test_reference import IKZF1_EXONS_GRCH38, ikzf1_exon_model
 
 # GRCh38 IKZF1 exons (ENST00000331340), as in resources/gene_models_GRCh38.tsv.

@@ -7,8 +7,8 @@ from itertools import product
 import pandas as pd
 import pytest
 
-from ikaros.ikzf1 import call_ikzf1
-from ikaros.ikzf1plus import gene_state, ikzf1plus, patients_table, sample_summary
+from ikaros.dna.ikzf1 import call_ikzf1
+from ikaros.dna.ikzf1plus import gene_state, ikzf1plus, patients_table, sample_summary
 from test_copy_number import call_cohort, simulate_cohort
 
 CALLED = ("none", "mono", "bi")

@@ -14,10 +14,10 @@ from bam_factory import pair, write_alignments, write_reference_fasta
 from conftest import REPO
 from ikaros.alignment_files import AlignmentFileError
 from ikaros.annotation import read_gene_spans
-from ikaros.genome_copy_number import GenomeSample, genome_bins, genome_copy_number
-from ikaros.index_coverage import index_bin_counts
+from ikaros.dna.genome_copy_number import GenomeSample, genome_bins, genome_copy_number
+from ikaros.dna.index_coverage import index_bin_counts
+from ikaros.dna.panel import read_panel
 from ikaros.karyotype.cohort import KaryotypeJob, run_job
-from ikaros.panel import read_panel
 from ikaros.simulate.design import design_cohort
 from ikaros.simulate.reads import simulate_sample_bam
 from ikaros.simulate.settings import SimulationSettings

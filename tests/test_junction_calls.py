@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ikaros.coverage import count_coverage, read_coverage, write_coverage
-from ikaros.panel import read_panel
-from ikaros.reference import build_reference, stack_coverage
-from ikaros.sample_calls import SampleJob, call_sample
+from ikaros.dna.coverage import count_coverage, read_coverage, write_coverage
+from ikaros.dna.panel import read_panel
+from ikaros.dna.reference import build_reference, stack_coverage
+from ikaros.dna.sample_calls import SampleJob, call_sample
 from ikaros.simulate import SimulationSettings
 from ikaros.simulate.reads import write_sample_bam
 

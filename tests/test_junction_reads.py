@@ -20,7 +20,7 @@ from bam_factory import (
     write_reference_fasta,
 )
 from ikaros.alignment_files import AlignmentFileError
-from ikaros.junction_reads import (
+from ikaros.dna.junction_reads import (
     FALLBACK_MAX_FRAGMENT,
     DeletionJunction,
     deletion_junctions,
@@ -321,7 +321,7 @@ def test_clip_ties_go_to_the_position_nearest_the_pairs(tmp_path):
 def test_window_evidence_counts_the_junction_reads_near_a_position():
     """reads_near: clipped reads whose clip lies in the interval, plus discordant pairs with a
     read within max_fragment of it (by hand on constructed evidence)."""
-    from ikaros.junction_reads import WindowEvidence
+    from ikaros.dna.junction_reads import WindowEvidence
 
     evidence = WindowEvidence(
         junctions=[], clip_positions=(1_000, 1_000, 1_500, 9_000), median_fragment=300.0,

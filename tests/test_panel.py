@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from ikaros.panel import PanelError, validate_panel
+from ikaros.dna.panel import PanelError, validate_panel
 
 
 def panel(rows):

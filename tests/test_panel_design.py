@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 
 from ikaros.annotation import read_gene_models
-from ikaros.genome import contig_lengths
-from ikaros.panel import read_panel, validate_panel
-from ikaros.panel_design import (
+from ikaros.dna.panel import read_panel, validate_panel
+from ikaros.dna.panel_design import (
     CENTROMERES,
     DEFAULT_SETTINGS,
     PSEUDOAUTOSOMAL,
@@ -27,6 +26,7 @@ from ikaros.panel_design import (
     introns,
     split_exon,
 )
+from ikaros.genome import contig_lengths
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO.parent / "shared" / "reference"

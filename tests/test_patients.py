@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from ikaros.ikzf1plus import PATIENT_COLUMNS, patients_table
+from ikaros.dna.ikzf1plus import PATIENT_COLUMNS, patients_table
 from ikaros.patients import RNA_TABLE_COLUMNS, add_rna_evidence
 from ikaros.rna.isoforms import RnaCall, read_rna_call, write_rna_call
 

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ikaros.coverage import CoverageInputError, read_coverage
-from ikaros.panel import validate_panel
-from ikaros.reference import (
+from ikaros.dna.coverage import CoverageInputError, read_coverage
+from ikaros.dna.panel import validate_panel
+from ikaros.dna.reference import (
     build_reference,
     infer_male,
     log2_ratios,

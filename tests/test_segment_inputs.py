@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ikaros.copy_number import CallParams
-from ikaros.ikzf1 import call_ikzf1
-from ikaros.segment_inputs import (
+from ikaros.dna.copy_number import CallParams
+from ikaros.dna.ikzf1 import call_ikzf1
+from ikaros.dna.segment_inputs import (
     SegmentInputError,
     calls_from_segment_input,
     read_cns,

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ikaros.segmentation import SEGMENT_COLUMNS, cbs, segment_bins, segment_summary
+from ikaros.dna.segmentation import SEGMENT_COLUMNS, cbs, segment_bins, segment_summary
 
 
 def series(levels, lengths, sd, rng):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from bam_factory import make_panel, pair, single, write_alignments
-from ikaros.coverage import count_coverage
+from ikaros.dna.coverage import count_coverage
 from ikaros.sex import SexThresholds, infer_sex, pseudoautosomal_mask
 
 CONTROL_BINS = [

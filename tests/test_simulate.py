@@ -20,8 +20,8 @@ import pytest
 
 from ikaros.alignment_files import AlignmentFileError, inspect_alignment_file
 from ikaros.annotation import read_gene_models
+from ikaros.dna.panel import read_panel, validate_panel
 from ikaros.genome import contig_lengths
-from ikaros.panel import read_panel, validate_panel
 from ikaros.sheets import check_clinical, check_samples
 from ikaros.simulate import SimulationSettings, design_cohort, simulate_sample_bam, write_design
 from ikaros.simulate.reads import bin_profile

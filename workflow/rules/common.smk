@@ -145,7 +145,7 @@ def load_cohort(name, settings):
     seg = settings.get("seg", "")
     seg_samples = frozenset()
     if seg:
-        from ikaros.segment_inputs import (
+        from ikaros.dna.segment_inputs import (
             SegmentInputError,
             check_segment_build,
             read_seg,
@@ -422,7 +422,7 @@ def sample_call_files(cohort, sample_id, source="BAM"):
 
 def call_jobs(cohort):
     """One record per tumour and DNA source for the cohort's copy-number job
-    (ikaros.sample_calls.SampleJob): its BAM, its CNVkit segments, its rows of the SEG.
+    (ikaros.dna.sample_calls.SampleJob): its BAM, its CNVkit segments, its rows of the SEG.
     """
     jobs = []
     for record in tumour_samples(cohort).to_dict("records"):
@@ -530,7 +530,8 @@ def sample_vcf(record):
 
 def genome_samples(cohort):
     """Every DNA BAM/CRAM of a cohort (tumours and normals) for the genome-wide bins
-    (ikaros.genome_copy_number.GenomeSample); the tumours' bin and segment tables."""
+    (ikaros.dna.genome_copy_number.GenomeSample); the tumours' bin and segment tables.
+    """
     records = []
     for record in cohort.samples.to_dict("records"):
         if pd.isna(record.get("dna_bam")):

@@ -6,7 +6,7 @@ output `panel`, `models`; log. As a command line:
     python workflow/scripts/build_panel.py --gtf gencode.v44.annotation.gtf.gz \
         --genes resources/panel_genes.tsv --build GRCh38 --out-panel P.tsv --out-models M.tsv
 
-The layout logic is that of the shipped resources/panel_<build>.tsv (ikaros.panel_design).
+The layout logic is that of the shipped resources/panel_<build>.tsv (ikaros.dna.panel_design).
 """
 
 import argparse
@@ -20,7 +20,7 @@ from ikaros.logs import log_to
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ikaros.annotation import build_gene_models, read_gtf_exons, read_panel_genes  # noqa: E402
-from ikaros.panel_design import design_panel, write_gene_models, write_panel  # noqa: E402
+from ikaros.dna.panel_design import design_panel, write_gene_models, write_panel  # noqa: E402
 
 
 def build(gtf: str, genes: str, build_name: str, out_panel: str, out_models: str) -> None:

@@ -4,7 +4,7 @@ Inputs
   coverage   list of coverage tables (docs/FORMATS.md: panel columns + fragments + mean_depth), one
              per reference sample, all counted on the same panel: the cohort's panel-of-normals
              samples (`role: normal` without a patient) or, when the cohort has no normals,
-             its tumours (deletions are a minority at every bin; see ikaros.reference).
+             its tumours (deletions are a minority at every bin; see ikaros.dna.reference).
 Params
   kind       "panel_of_normals" or "cohort"
   samples    sample IDs, in the order of `coverage`
@@ -14,7 +14,7 @@ Params
              usable bin, default 1.0)
 Output
   reference  TSV: panel columns + log2_expected excess_var ref_var masked mask_reason, with
-             header lines `# reference_kind=` and `# samples=` (ikaros.reference.read_reference)
+             header lines `# reference_kind=` and `# samples=` (ikaros.dna.reference.read_reference)
 Log
   the rule's log file: samples used, bins masked and why.
 """
@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
-from ikaros.coverage import read_coverage
+from ikaros.dna.coverage import read_coverage
+from ikaros.dna.reference import build_reference, stack_coverage, write_reference
 from ikaros.logs import log_to
-from ikaros.reference import build_reference, stack_coverage, write_reference
 from ikaros.sex import sheet_male
 
 coverage_paths = list(snakemake.input.coverage)

@@ -8,7 +8,7 @@ params: jobs (per tumour and DNA source: sample_id, patient_id, source (BAM, CNV
         alignment, reference_fasta, coverage, matched_normal, segments, cnr, gene_models,
         blast_percent, sex,
         outputs = {bins, segments, exons, genes, summary, seg, chart}; see
-        ikaros.sample_calls.SampleJob), settings (the config's copy_number block)
+        ikaros.dna.sample_calls.SampleJob), settings (the config's copy_number block)
 output: every path named in the jobs' outputs
 threads: worker processes
 """
@@ -16,8 +16,8 @@ threads: worker processes
 import logging
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
+from ikaros.dna.sample_calls import SampleJob, call_cohort
 from ikaros.logs import log_to
-from ikaros.sample_calls import SampleJob, call_cohort
 
 log_to(snakemake.log[0])
 jobs = [SampleJob(**job) for job in snakemake.params.jobs]

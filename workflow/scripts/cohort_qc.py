@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
-from ikaros.coverage import read_coverage
+from ikaros.dna.coverage import read_coverage
 from ikaros.logs import log_to
 from ikaros.qc import QcThresholds, cohort_qc, write_qc
 

@@ -12,9 +12,9 @@ threads: worker processes (one sample each at a time)
 import logging
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
-from ikaros.coverage import CoverageJob, ReadFilters, count_coverage_batch
+from ikaros.dna.coverage import CoverageJob, ReadFilters, count_coverage_batch
+from ikaros.dna.panel import read_panel
 from ikaros.logs import log_to
-from ikaros.panel import read_panel
 
 inputs, params = snakemake.input, snakemake.params
 log_to(snakemake.log[0])

@@ -2,7 +2,7 @@
 
 input: alignments, indexes (every DNA BAM/CRAM of the cohort, tumours and normals; only the
        indexes and the first BGZF blocks are read)
-params: samples (ikaros.genome_copy_number.GenomeSample records: sample_id, role, alignment,
+params: samples (ikaros.dna.genome_copy_number.GenomeSample records: sample_id, role, alignment,
         reference_fasta, sex, bins, segments), build, settings (the config's copy_number block:
         genome_bin_size, min_panel_normals, min_count, max_sd, alpha, min_width, undo_z, seed)
 output: counts (bins x samples read estimates), and per tumour its bins (log2 ratios) and
@@ -11,7 +11,7 @@ threads: worker processes for reading the indexes
 """
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
-from ikaros.genome_copy_number import GenomeSample, genome_copy_number
+from ikaros.dna.genome_copy_number import GenomeSample, genome_copy_number
 from ikaros.logs import log_to
 from ikaros.tables import write_table
 

@@ -14,7 +14,7 @@ transcript after the other, in the order of the transcript table, so each transc
 recovered by walking the exon rows until the one that reaches the transcript's 3' end. The
 canonical transcript is then the longest spliced one (annotation.choose_transcript without IDs);
 for IKZF1 the choice is checked against the reference ENST00000331340 exons and must match them
-exactly. The same functions (ikaros.annotation, ikaros.panel_design) build panels from a GTF in
+exactly. The same functions (ikaros.annotation, ikaros.dna.panel_design) build panels from a GTF in
 build_panel.py.
 """
 
@@ -32,14 +32,14 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ikaros.annotation import EXON_COLUMNS, build_gene_models, read_panel_genes  # noqa: E402
-from ikaros.genome import CONTIG_LENGTHS, PRIMARY_CHROMOSOMES  # noqa: E402
-from ikaros.panel import BIN_KINDS  # noqa: E402
-from ikaros.panel_design import (  # noqa: E402
+from ikaros.dna.panel import BIN_KINDS  # noqa: E402
+from ikaros.dna.panel_design import (  # noqa: E402
     UNPLACEABLE,
     design_panel,
     write_gene_models,
     write_panel,
 )
+from ikaros.genome import CONTIG_LENGTHS, PRIMARY_CHROMOSOMES  # noqa: E402
 
 PACKAGES = {"GRCh37": "hg19", "GRCh38": "hg38"}
 GAP_GC_BELOW = 0.1  # a 100 kb bin this poor in G+C is mostly N

@@ -2,7 +2,7 @@
 
 Input
   summaries  list of one-row summary TSVs written by call_copy_number (columns
-             ikaros.ikzf1plus.PATIENT_COLUMNS), one per tumour sample (BAM, SEG or CNVkit)
+             ikaros.dna.ikzf1plus.PATIENT_COLUMNS), one per tumour sample (BAM, SEG or CNVkit)
   rna_calls  (optional) list of one-row RNA IKZF1 call TSVs (rna_evidence_<cohort> output,
              columns sample_id and ikaros.rna.isoforms.RNA_CALL_COLUMNS)
   rna_junctions (optional) the same samples' junction tables, same order (PAX5 and ERG
@@ -43,7 +43,7 @@ from pathlib import Path
 import pandas as pd
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
-from ikaros.ikzf1plus import PATIENT_COLUMNS, patients_table
+from ikaros.dna.ikzf1plus import PATIENT_COLUMNS, patients_table
 from ikaros.logs import log_to
 from ikaros.patients import RNA_REPORTED_GENES, add_rna_evidence, add_tumour_tables
 from ikaros.relapse.groups import read_risk_groups

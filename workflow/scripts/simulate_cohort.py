@@ -25,8 +25,8 @@ import time
 
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.annotation import read_gene_models, read_gene_spans
+from ikaros.dna.panel import read_panel
 from ikaros.logs import log_to
-from ikaros.panel import read_panel
 from ikaros.rna.expression_evidence import read_marker_sets
 from ikaros.rna.fusions import read_partner_table, scanned_genes
 from ikaros.rna.gene_table import read_genes

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ikaros.ikzf1plus import CODELETIONS, EXCLUSION, PATIENT_COLUMNS, ikzf1plus
+from ikaros.dna.ikzf1plus import CODELETIONS, EXCLUSION, PATIENT_COLUMNS, ikzf1plus
 from ikaros.rna.isoforms import RnaCall, integrate
 from ikaros.rna.subtype_evidence import RNA_SUBTYPE_COLUMNS
 

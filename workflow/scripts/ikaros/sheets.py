@@ -280,7 +280,7 @@ def check_alignment_files(
 
     Runs at parse time so that a bad file stops the workflow before any job starts.
     """
-    from ikaros.segment_inputs import (
+    from ikaros.dna.segment_inputs import (
         SegmentInputError,
         check_cnr_header,
         check_segment_build,

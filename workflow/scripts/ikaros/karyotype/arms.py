@@ -1,12 +1,12 @@
 """Chromosome arms of a tumour: the log2 level and SNP allele counts of each arm.
 
 Segments (chrom, start, end, log2; 1-based inclusive; from ikaros's own CBS, a SEG file or
-CNVkit) are cut at the centromere (p/q boundary of `ikaros.panel_design.CENTROMERES`). An
+CNVkit) are cut at the centromere (p/q boundary of `ikaros.dna.panel_design.CENTROMERES`). An
 arm's level is the length-weighted median of the log2 of the segments covering it, and the
 arm's ``se`` is the length-weighted mean of the segments' standard errors (empty when the
 segments carry none, as SEG files do). The arm is *assessable* when segments cover at least
 `min_coverage` of its placeable length (the arm minus the centromere and the assembly gaps of
-`ikaros.panel_design.UNPLACEABLE`): the p arms of the acrocentric chromosomes 13, 14, 15, 21
+`ikaros.dna.panel_design.UNPLACEABLE`): the p arms of the acrocentric chromosomes 13, 14, 15, 21
 and 22 never are.
 """
 
@@ -17,8 +17,8 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from ikaros.dna.panel_design import CENTROMERES, UNPLACEABLE
 from ikaros.genome import contig_lengths
-from ikaros.panel_design import CENTROMERES, UNPLACEABLE
 
 ARM_COLUMNS = (
     "chrom", "arm", "start", "end", "placeable_bp", "covered_bp", "log2", "se", "n_segments",

@@ -21,10 +21,10 @@ clipped to [0, b] (the blasts bound f) or [0, 1].
 
 Exon-level edges (BAM route). Inside the window of each gene of ``REFINE_GENES`` (IKZF1, PAX5,
 ERG: the gene's exon, intron and flank bins), the edges of a loss that CBS called are re-placed
-by the single-interval likelihood fit of ikaros.breakpoints before the segments are called: a
+by the single-interval likelihood fit of ikaros.dna.breakpoints before the segments are called: a
 one-bin exon at the edge of a loss (exon 1, exon 2) is then decided by the posterior of the
 breakpoint given all bins of the window, not by where the arm-wide segmentation cut.
-Deletion junctions seen in the reads (ikaros.junction_reads: discordant pairs and split reads)
+Deletion junctions seen in the reads (ikaros.dna.junction_reads: discordant pairs and split reads)
 pin these edges to where the reads put them, and a loss whose interval the reads name is
 called at ``junction_z`` (1.5) instead of ``z_threshold``: the hypothesis comes from the reads,
 not from a search over the coverage, and needs at least ``junction_min_reads`` pairs and split
@@ -57,12 +57,12 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ikaros.breakpoints import refine_segments, unsupported_losses
-from ikaros.segmentation import segment_bins
+from ikaros.dna.breakpoints import refine_segments, unsupported_losses
+from ikaros.dna.segmentation import segment_bins
 
 EXON_STATES = ("deleted", "not_deleted", "unresolved", "not_assessable")
 GENE_STATES = ("none", "mono", "bi", "unresolved", "not_assessable")
-# Genes whose loss edges are refitted at exon level (ikaros.breakpoints) and whose window is
+# Genes whose loss edges are refitted at exon level (ikaros.dna.breakpoints) and whose window is
 # read for deletion junctions: the panel tiles their loci end to end (resources/panel_genes.tsv).
 # IKZF1 for its exon-level classes; PAX5 and ERG because their IKZF1plus-relevant losses are
 # mostly intragenic, a few exons between breakpoints in long introns.
@@ -513,7 +513,7 @@ def call_from_bins(
     """Log2 ratios of panel bins (reference.log2_ratios) -> CBS segments -> calls.
 
     Inside the windows of ``refine_genes`` the edges of a called loss are re-placed by the
-    single-interval likelihood fit of ikaros.breakpoints (exon-level precision).
+    single-interval likelihood fit of ikaros.dna.breakpoints (exon-level precision).
     ``junction_evidence`` (gene -> junction_reads.WindowEvidence of its window in the sample's
     reads) confines that fit to the deletion junctions found there, and lets a loss with both
     edges inside the gene's tiled locus be refused when none of the junction reads it would

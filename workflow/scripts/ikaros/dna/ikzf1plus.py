@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ikaros.copy_number import CopyNumberCalls
-from ikaros.ikzf1 import Ikzf1Call
+from ikaros.dna.copy_number import CopyNumberCalls
+from ikaros.dna.ikzf1 import Ikzf1Call
 
 CODELETIONS = ("CDKN2A", "CDKN2B", "PAX5", "PAR1")
 EXCLUSION = "ERG"

@@ -6,7 +6,7 @@ alteration and the one-row summary that the patients table is built from:
 - BAM route (`source` "BAM"): log2 ratios of the sample's coverage against the cohort's
   reference (or against the patient's matched normal, with the reference's noise model),
   deletion junctions in the sample's reads over the IKZF1, PAX5 and ERG windows
-  (ikaros.junction_reads),
+  (ikaros.dna.junction_reads),
   segmentation, exon and gene calls;
 - segment routes (`source` "SEG" or "CNVkit"): the sample's segments from a multi-sample SEG
   file or a CNVkit .cns (with its .cnr for standard errors) go straight to the exon and gene
@@ -23,24 +23,24 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ikaros.breakpoints import junction_text
-from ikaros.copy_number import REFINE_GENES, call_from_bins, settings_from_config
-from ikaros.coverage import read_coverage
-from ikaros.ikzf1 import Ikzf1Call, call_ikzf1
-from ikaros.ikzf1plus import sample_summary
-from ikaros.junction_reads import window_evidence
-from ikaros.processes import map_in_processes
-from ikaros.qc import QcThresholds, depth_failure
-from ikaros.ratio_chart import exon_ratio_chart
-from ikaros.reference import build_reference, log2_ratios, read_reference
-from ikaros.seg_output import seg_table, write_seg
-from ikaros.segment_inputs import (
+from ikaros.dna.breakpoints import junction_text
+from ikaros.dna.copy_number import REFINE_GENES, call_from_bins, settings_from_config
+from ikaros.dna.coverage import read_coverage
+from ikaros.dna.ikzf1 import Ikzf1Call, call_ikzf1
+from ikaros.dna.ikzf1plus import sample_summary
+from ikaros.dna.junction_reads import window_evidence
+from ikaros.dna.ratio_chart import exon_ratio_chart
+from ikaros.dna.reference import build_reference, log2_ratios, read_reference
+from ikaros.dna.seg_output import seg_table, write_seg
+from ikaros.dna.segment_inputs import (
     SEGMENT_FRAME,
     calls_from_segment_input,
     read_cns,
     read_gene_models,
     read_seg,
 )
+from ikaros.processes import map_in_processes
+from ikaros.qc import QcThresholds, depth_failure
 from ikaros.sex import sheet_male
 from ikaros.tables import write_table
 

@@ -37,8 +37,8 @@ import pandas as pd
 import pysam
 
 from ikaros.alignment_files import header_chr_prefix, open_alignment_file
+from ikaros.dna.panel import PANEL_COLUMNS, PanelError, validate_panel
 from ikaros.genome import header_contig
-from ikaros.panel import PANEL_COLUMNS, PanelError, validate_panel
 from ikaros.processes import map_in_processes
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ def count_coverage(
 ) -> pd.DataFrame:
     """Count fragments and mean depth in each panel bin of one BAM/CRAM.
 
-    `panel` is a validated panel table (`ikaros.panel.read_panel`). The header's contig
+    `panel` is a validated panel table (`ikaros.dna.panel.read_panel`). The header's contig
     lengths must match `build` (checked with `ikaros.genome.verify_header_build`);
     `verify_build=False` skips that check, for CRAMs against small test references. Bins on
     chromosomes absent from the header get zero counts, with a warning.

@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ikaros.panel import PANEL_COLUMNS, validate_panel
+from ikaros.dna.panel import PANEL_COLUMNS, validate_panel
 
 REFERENCE_KINDS = ("matched_normal", "panel_of_normals", "cohort")
 COVERAGE_COLUMNS = (*PANEL_COLUMNS, "fragments", "mean_depth")

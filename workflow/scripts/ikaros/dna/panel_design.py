@@ -1,4 +1,4 @@
-"""Panel design: gene models + a genome build -> the panel bins (format of ikaros.panel).
+"""Panel design: gene models + a genome build -> the panel bins (format of ikaros.dna.panel).
 
 Bins, in order of precedence (a tile that would overlap a bin of a higher kind is dropped):
 
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ikaros.dna.panel import PANEL_COLUMNS, validate_panel
 from ikaros.genome import PRIMARY_CHROMOSOMES, check_build, contig_lengths
-from ikaros.panel import PANEL_COLUMNS, validate_panel
 
 # Centromeres, 1-based: (start of the p11 acen band, p/q boundary, end of the q11 acen band),
 # from the UCSC cytoBand tables (hg19, hg38: bands with stain "acen").

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ikaros.copy_number import CopyNumberCalls, extent_of_segment
+from ikaros.dna.copy_number import CopyNumberCalls, extent_of_segment
 
 GENE = "IKZF1"
 N_EXONS = 8

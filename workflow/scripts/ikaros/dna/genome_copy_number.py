@@ -3,12 +3,12 @@
 The panel bins see the IKZF1 region and its co-deletion loci closely and the rest of the
 genome through one backbone tile per 10 Mb; chromosome counts, arm changes and iAMP21 need the
 whole genome. Here every DNA sample gets read counts in fixed genome-wide bins from its index
-(`ikaros.index_coverage`: no read is decoded, so the cost does not grow with depth), bins that
-overlap a centromere or an assembly gap (`ikaros.panel_design`) by more than half are left
-out, and the same reference model as the panel's (`ikaros.reference`: per-bin bias and noise
+(`ikaros.dna.index_coverage`: no read is decoded, so the cost does not grow with depth), bins that
+overlap a centromere or an assembly gap (`ikaros.dna.panel_design`) by more than half are left
+out, and the same reference model as the panel's (`ikaros.dna.reference`: per-bin bias and noise
 from the panel of normals, or from the cohort's tumours when it has too few normals; library
 size, sex and shared bias components) gives each tumour's log2 ratios, which the project's CBS
-(`ikaros.segmentation`) cuts per chromosome arm. The segments feed the karyotype step exactly
+(`ikaros.dna.segmentation`) cuts per chromosome arm. The segments feed the karyotype step exactly
 as SEG or CNVkit segments do.
 """
 
@@ -21,13 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ikaros.dna.index_coverage import index_bin_counts
+from ikaros.dna.panel import PANEL_COLUMNS
+from ikaros.dna.panel_design import CENTROMERES, UNPLACEABLE
+from ikaros.dna.reference import build_reference, log2_ratios
+from ikaros.dna.segmentation import segment_bins
 from ikaros.genome import PRIMARY_CHROMOSOMES, check_build, contig_lengths
-from ikaros.index_coverage import index_bin_counts
-from ikaros.panel import PANEL_COLUMNS
-from ikaros.panel_design import CENTROMERES, UNPLACEABLE
 from ikaros.processes import map_in_processes
-from ikaros.reference import build_reference, log2_ratios
-from ikaros.segmentation import segment_bins
 from ikaros.sex import sheet_male
 from ikaros.tables import write_table
 

@@ -1,6 +1,6 @@
 """Segment files from elsewhere (SNP arrays, CNVkit) mapped onto the ikaros call machinery.
 
-Two inputs are read into the segment frame of ``ikaros.copy_number.call_from_segments``
+Two inputs are read into the segment frame of ``ikaros.dna.copy_number.call_from_segments``
 (chrom, start, end, n_bins, log2, se; 1-based inclusive, chr-prefixed):
 
 - a multi-sample SEG file as DNAcopy writes it (tab-separated, header
@@ -15,7 +15,7 @@ Two inputs are read into the segment frame of ``ikaros.copy_number.call_from_seg
   the segment's own excess scatter; without it, the bootstrap interval ``ci_lo``/``ci_hi``
   of ``cnvkit.py segmetrics --ci`` when present, else none (threshold calls).
 
-Exons are placed on the segments by position (see ``ikaros.copy_number``): an exon between
+Exons are placed on the segments by position (see ``ikaros.dna.copy_number``): an exon between
 two probes where the copy number changes is ``unresolved`` rather than guessed. Every error
 names the file, the row (line number as an editor shows it), the column and what is expected.
 """
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ikaros.copy_number import CallParams, CopyNumberCalls, call_from_segments
+from ikaros.dna.copy_number import CallParams, CopyNumberCalls, call_from_segments
 from ikaros.genome import BUILDS, PRIMARY_CHROMOSOMES, contig_lengths
 
 SEG_COLUMNS = ("ID", "chrom", "loc.start", "loc.end", "num.mark", "seg.mean")

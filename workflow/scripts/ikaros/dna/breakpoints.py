@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ikaros.segmentation import segment_summary, without_most_extreme
+from ikaros.dna.segmentation import segment_summary, without_most_extreme
 
 # Share of bins that follow neither level (a few reads, a mapping artefact) and their flat
 # density over a span of 10 log2 units.
@@ -267,7 +267,7 @@ def refine_segments(
     between two bins of the window are replaced by the fitted interval's edges; those outside
     the window stay, and every piece is summarised anew. Segments elsewhere are unchanged.
 
-    ``junctions`` (ikaros.junction_reads.DeletionJunction) are deletions seen in the reads. A
+    ``junctions`` (ikaros.dna.junction_reads.DeletionJunction) are deletions seen in the reads. A
     junction that removes bins of a window (at least one discordant pair and
     ``junction_min_reads`` pairs and split reads) confines the breakpoints to where its reads
     put them, and the window is fitted even without a CBS call: the reads name the interval
