@@ -79,17 +79,15 @@ def test_oncoprint_cell_codes():
     assert figures._altered(pd.Series(["del4-7", "del1-8"]), "del4-7").tolist() == [1, 0]
 
 
-def test_cohort_without_relapses_draws_flat_curves_and_zero_cir(tmp_path):
-    """Small cohorts may have no relapse at all: cuminc then has no relapse curve; the
-    analysis must still write its tables (CIR 0, flagged) and figures."""
-    from ikaros.relapse.analysis import run_analysis, write_analysis
-
+def twelve_patients(events, ikzf1plus=True):
+    """Clinical sheet and patients table of 12 patients with the given event codes; every
+    third has a del4-7, the first two of those IKZF1plus (when `ikzf1plus`)."""
     table = small_cohort(n=12, seed=5)
     clinical = pd.DataFrame(
         {
             "patient_id": table["patient_id"],
             "followup_years": table["time_years"] + 5,
-            "event": np.where(np.arange(12) == 3, "death_in_remission", "censored"),
+            "event": events,
             "subtype": table["subtype"],
             "mrd_eoi": table["mrd_eoi"],
             "age_years": table["age_years"],
@@ -97,15 +95,26 @@ def test_cohort_without_relapses_draws_flat_curves_and_zero_cir(tmp_path):
         }
     )
     deleted = np.arange(12) % 3 == 0
+    plus = deleted & (np.arange(12) < 6) & ikzf1plus
     patients = pd.DataFrame(
         {
             "patient_id": table["patient_id"],
             "ikzf1_status": np.where(deleted, "deleted", "wildtype"),
             "ikzf1_class": np.where(deleted, "del4-7", ""),
-            "ikzf1plus": np.where(deleted & (np.arange(12) < 6), "true", "false"),
+            "ikzf1plus": np.where(plus, "true", "false"),
             "ikzf1plus_focal": "false",
         }
     )
+    return clinical, patients
+
+
+def test_cohort_without_relapses_draws_flat_curves_and_zero_cir(tmp_path):
+    """Small cohorts may have no relapse at all: cuminc then has no relapse curve; the
+    analysis must still write its tables (CIR 0, flagged) and figures."""
+    from ikaros.relapse.analysis import run_analysis, write_analysis
+
+    events = np.where(np.arange(12) == 3, "death_in_remission", "censored")
+    clinical, patients = twelve_patients(events)
     analysis = run_analysis(clinical, patients, {}, RelapseSettings())
     assert (analysis.cir["relapses"] == 0).all()
     assert (analysis.cir["cir"] == 0).all()
@@ -123,28 +132,10 @@ def test_all_censored_cohort_gives_noted_tables_and_lists_patients_without_clini
     dropped_patients.tsv."""
     from ikaros.relapse.analysis import run_analysis, write_analysis
 
-    table = small_cohort(n=12, seed=5)
-    clinical = pd.DataFrame(
-        {
-            "patient_id": table["patient_id"],
-            "followup_years": table["time_years"] + 5,
-            "event": "censored",
-            "subtype": table["subtype"],
-            "mrd_eoi": table["mrd_eoi"],
-            "age_years": table["age_years"],
-            "wbc": table["wbc"],
-        }
-    )
-    deleted = np.arange(13) % 3 == 0
-    patients = pd.DataFrame(
-        {
-            "patient_id": [*table["patient_id"], "P_no_clinical"],
-            "ikzf1_status": np.where(deleted, "deleted", "wildtype"),
-            "ikzf1_class": np.where(deleted, "del4-7", ""),
-            "ikzf1plus": "false",
-            "ikzf1plus_focal": "false",
-        }
-    )
+    clinical, patients = twelve_patients(np.full(12, "censored"), ikzf1plus=False)
+    extra = {"patient_id": "P_no_clinical", "ikzf1_status": "wildtype", "ikzf1_class": "",
+             "ikzf1plus": "false", "ikzf1plus_focal": "false"}  # fmt: skip
+    patients = pd.concat([patients, pd.DataFrame([extra])], ignore_index=True)
     analysis = run_analysis(clinical, patients, {}, RelapseSettings())
     assert analysis.dropped.to_dict("records") == [
         {"patient_id": "P_no_clinical", "reason": "no row in the clinical sheet"}

@@ -43,11 +43,13 @@ class SegmentInputError(ValueError):
     """A SEG, CNVkit or gene-model file breaks its format; the message says where and what."""
 
 
-def _read_table(path: Path, what: str) -> pd.DataFrame:
+def _read_table(path: Path, what: str, rows: int | None = None) -> pd.DataFrame:
+    """The table as text (the first `rows` rows only, when given), its header cleaned."""
     if not path.is_file():
         raise SegmentInputError(f"{path}: {what} file not found")
     try:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
+        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#",
+                            nrows=rows)  # fmt: skip
     except pd.errors.EmptyDataError:
         raise SegmentInputError(f"{path}: {what} file is empty") from None
     table.columns = [str(c).strip().strip('"').strip("'") for c in table.columns]
@@ -198,12 +200,7 @@ def check_segment_build(segments: pd.DataFrame, build: str, path: str | Path, sa
 def check_cnr_header(path: str | Path) -> None:
     """A .cnr's header has CNR_COLUMNS (read at parse time; the bins are read by the job)."""
     path = Path(path)
-    try:
-        table = pd.read_csv(path, sep="\t", dtype=str, nrows=5, comment="#")
-    except pd.errors.EmptyDataError:
-        raise SegmentInputError(f"{path}: CNVkit .cnr file is empty") from None
-    table.columns = [str(c).strip().strip('"').strip("'") for c in table.columns]
-    _require(table, CNR_COLUMNS, path, "CNVkit .cnr file")
+    _require(_read_table(path, "CNVkit .cnr", rows=5), CNR_COLUMNS, path, "CNVkit .cnr file")
 
 
 def read_cns(path: str | Path, cnr: str | Path | None = None) -> pd.DataFrame:
