@@ -528,3 +528,16 @@ def test_the_bad_input_table_names_tests_that_exist():
             assert re.search(rf"^def {function}\(", source, re.M), (module, function)
             if case and "," not in case:
                 assert case in source, (module, function, case)
+
+
+def test_a_config_file_of_ones_own_does_not_also_run_the_demo(cohort, snakemake_runner):
+    """The workflow's config/config.yaml (the demo cohort) sits in the working directory, as
+    in a clone; --configfile with the user's cohorts runs those alone."""
+    workdir, config, _ = cohort
+    (workdir / "config").mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "config" / "config.yaml",
+                workdir / "config" / "config.yaml")  # fmt: skip
+    code, output = dry_run(snakemake_runner, workdir, config)
+    assert code == 0, output
+    assert "results/study/patients.tsv" in output
+    assert "results/demo" not in output and "simulate_demo" not in output

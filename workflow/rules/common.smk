@@ -224,6 +224,20 @@ def validate_config():
         raise WorkflowError(f"config ({files}): {where}: {message}") from None
 
 
+def keep_command_line_cohorts():
+    """A config file given with --configfile that names cohorts sets the cohorts: those of the
+    workflow's own config/config.yaml (the demo) are then not run beside them."""
+    import yaml
+
+    named = set()
+    for path in workflow.overwrite_configfiles or ():
+        loaded = yaml.safe_load(Path(path).read_text()) or {}
+        named |= set(loaded.get("cohorts") or {})
+    if named:
+        config["cohorts"] = {k: v for k, v in config["cohorts"].items() if k in named}
+
+
+keep_command_line_cohorts()
 validate_config()
 
 try:
