@@ -162,3 +162,23 @@ def test_bad_clinical_sheet_fails_with_the_row(tmp_path):
             log=[str(tmp_path / "log")],
         )
     assert not relapse.exists()
+
+
+def test_tumour_bams_that_failed_qc_are_flagged_in_the_report(cohort_run):
+    from ikaros.relapse.report import build_report, load_results
+    from ikaros.relapse.settings import RelapseSettings
+
+    patients = cohort_run.cohort[["patient_id", *CALL_COLUMNS]].astype(str).assign(notes="")
+    patients.loc[4, ["ikzf1_status", "notes"]] = [
+        "not_assessable", "DNA failed QC (low_depth): 812 fragments (min 1000), ...",
+    ]  # fmt: skip
+    page = build_report("discovery", load_results(cohort_run.relapse), RelapseSettings(), {},
+                        patients=patients, bundle="provenance")  # fmt: skip
+    section = page.split("<h2>Tumour BAMs that failed QC</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "P0005" in section and "DNA failed QC (low_depth)" in section
+    assert section.count("</tr>") == 2  # header and the one patient
+    assert '<a href="provenance/checksums.sha256">' in page
+    assert "Tumour BAMs that failed QC" not in build_report(
+        "discovery", load_results(cohort_run.relapse), RelapseSettings(), {},
+        patients=patients.assign(notes=""),
+    )  # fmt: skip

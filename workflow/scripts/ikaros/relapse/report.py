@@ -237,6 +237,14 @@ def subtype_section(patients: pd.DataFrame, concordance: pd.DataFrame | None) ->
     return parts
 
 
+def qc_failures(patients: pd.DataFrame) -> pd.DataFrame:
+    """Patients whose tumour BAM failed QC (``ikaros.qc.DEPTH_FLAGS``), with the reason."""
+    notes = patients.get("notes", pd.Series("", index=patients.index)).fillna("")
+    failed = notes.str.contains("DNA failed QC", regex=False)
+    columns = [c for c in ("patient_id", "sample_id", "ikzf1_status", "notes") if c in patients]
+    return patients.loc[failed, columns].reset_index(drop=True)
+
+
 def build_report(
     cohort: str,
     results: dict,
@@ -285,6 +293,16 @@ def build_report(
     parts += [
         "<h2>Patients left out</h2>",
         _table_html(results["dropped"]) if len(results["dropped"]) else "<p>None.</p>",
+    ]
+    failed = qc_failures(patients) if patients is not None else None
+    if failed is not None and len(failed):
+        parts += [
+            "<h2>Tumour BAMs that failed QC</h2>",
+            '<p class="note">Not called from their BAM: IKZF1 is not assessable unless RNA or '
+            "another DNA source made the call.</p>",
+            _table_html(failed),
+        ]
+    parts += [
         "<h2>Per-patient table</h2>",
         _table_html(results["patients"], scroll=True),
     ]
