@@ -10,19 +10,17 @@ threads: worker processes
 
 import logging
 
-import pandas as pd
-
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.karyotype.cohort import KaryotypeJob, call_karyotypes
 from ikaros.logs import log_to
-from ikaros.tables import write_table
+from ikaros.tables import read_text_table, write_table
 
 log_to(snakemake.log[0])
 jobs = [KaryotypeJob(**job) for job in snakemake.params.jobs]
 qc_paths = list(snakemake.input.get("qc", []))
 sexes = {}
 if qc_paths:
-    qc = pd.read_csv(qc_paths[0], sep="\t", dtype=str, keep_default_na=False)
+    qc = read_text_table(qc_paths[0], "coverage QC table", ("sample_id", "sex"))
     sexes = dict(zip(qc["sample_id"], qc["sex"], strict=True))
 settings = dict(snakemake.params.settings)
 table = call_karyotypes(jobs, settings, snakemake.threads, sexes)

@@ -50,16 +50,12 @@ from ikaros.relapse.groups import read_risk_groups
 from ikaros.rna.isoforms import read_rna_call
 from ikaros.rna.junctions import exon_skipping_evidence, read_junction_table
 from ikaros.subtypes.assign import assign_subtypes, concordance
-from ikaros.tables import write_table
+from ikaros.tables import read_text_table, write_table
 
 log_to(snakemake.log[0])
 rows = []
 for path in snakemake.input.summaries:
-    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    missing = [c for c in PATIENT_COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
-    rows.extend(table.to_dict("records"))
+    rows.extend(read_text_table(path, "copy-number summary", PATIENT_COLUMNS).to_dict("records"))
 patients = snakemake.params.get("patients", None)
 table = patients_table(rows, list(patients) if patients else None)
 rna_patients = dict(snakemake.params.get("rna_patients", None) or {})
@@ -80,14 +76,14 @@ table = add_rna_evidence(table, rna_calls, rna_genes)
 
 def optional_table(name):
     paths = list(snakemake.input.get(name, []))
-    return pd.read_csv(paths[0], sep="\t", dtype=str, keep_default_na=False) if paths else None
+    return read_text_table(paths[0], name.replace("_", " ") + " table") if paths else None
 
 
 table = add_tumour_tables(
     table, optional_table("karyotypes"), optional_table("variant_flags"),
     optional_table("rna_subtype"),
 )  # fmt: skip
-clinical = pd.read_csv(snakemake.input.clinical, sep="\t", dtype=str, keep_default_na=False)
+clinical = read_text_table(snakemake.input.clinical, "clinical sheet", ("patient_id",))
 clinical_subtype = (
     dict(zip(clinical["patient_id"], clinical["subtype"], strict=True))
     if "subtype" in clinical.columns

@@ -36,6 +36,19 @@ def read_tsv(
     return table
 
 
+def read_text_table(
+    path: str | Path,
+    what: str,
+    columns: tuple[str, ...] = (),
+    error: type[Exception] = ValueError,
+    comments: bool = False,
+) -> pd.DataFrame:
+    """A table cell for cell as text ("true" stays a word, an empty cell an empty string),
+    checked like `read_tsv`; `comments` drops `#` lines (resource tables have them)."""
+    return read_tsv(path, columns, what, error, dtype=str, keep_default_na=False,
+                    comment="#" if comments else None)  # fmt: skip
+
+
 def header_line(
     path: str | Path, what: str, error: type[Exception] = ValueError, empty: str = ""
 ) -> str:

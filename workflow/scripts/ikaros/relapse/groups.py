@@ -19,6 +19,7 @@ import pandas as pd
 
 from ikaros.relapse.settings import SUBTYPE_RISK_GROUPS, RelapseSettings
 from ikaros.subtypes.assign import normalise_subtype
+from ikaros.tables import read_text_table
 
 ALTERED, NOT_ALTERED = "IKZF1 altered", "IKZF1 not altered"
 DEL4_7, OTHER_DELETION, NO_DELETION = "del4-7", "other deletion", "no deletion"
@@ -58,10 +59,8 @@ def truthy(values: pd.Series, column: str, source: str) -> pd.Series:
 
 def read_risk_groups(path: str | Path) -> dict:
     """The subtype -> risk group resource table (columns subtype, risk_group, source)."""
-    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
-    for column in ("subtype", "risk_group", "source"):
-        if column not in table.columns:
-            raise GroupingError(f"{path}: column {column!r} is missing")
+    table = read_text_table(path, "risk-group table", ("subtype", "risk_group", "source"),
+                            GroupingError, comments=True)  # fmt: skip
     for position, row in table.iterrows():
         if row["risk_group"] not in SUBTYPE_RISK_GROUPS:
             raise GroupingError(

@@ -29,6 +29,7 @@ from ikaros.subtypes.report import (
     subtype_frequencies,
     treatment_flags,
 )
+from ikaros.tables import read_text_table
 
 PACKAGES = ("numpy", "pandas", "scipy", "lifelines", "matplotlib", "snakemake", "ikaros")
 STYLE = """
@@ -372,7 +373,7 @@ def write_report(
 
 def _read_text(path: str | Path) -> pd.DataFrame:
     """A table as written (true/false stay words, empty stays empty)."""
-    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, comment="#")
+    return read_text_table(path, "table", comments=True)
 
 
 def _json_default(value):
