@@ -17,7 +17,7 @@ from ikaros.annotation import read_gene_spans
 from ikaros.dna.genome_copy_number import GenomeSample, genome_bins, genome_copy_number
 from ikaros.dna.index_coverage import index_bin_counts
 from ikaros.dna.panel import read_panel
-from ikaros.karyotype.cohort import KaryotypeJob, run_job
+from ikaros.karyotype.cohort import KaryotypeJob, call_karyotypes, run_job
 from ikaros.simulate.design import design_cohort
 from ikaros.simulate.reads import simulate_sample_bam
 from ikaros.simulate.settings import SimulationSettings
@@ -161,3 +161,31 @@ def test_simulated_karyotypes_are_recovered_from_index_bins_and_vcf(simulated_ge
         called = run_job(job, {})
         assert called["ploidy_class"] == truth.loc[sample, "ploidy_class"], (sample, called)
         assert int(called["chromosome_count"]) == truth.loc[sample, "chromosome_count"]
+
+
+def test_a_bam_that_failed_qc_gets_no_karyotype(simulated_genomes, tmp_path):
+    """A high hyperdiploid tumour with its VCF, flagged by the coverage QC: undetermined with
+    the reason, every chromosome not assessable; without the flag it is called."""
+    folder, design, truth, tumours, _ = simulated_genomes
+    sample = tumours[0]
+    blast = design.samples.set_index("sample_id")["blast_percent"][sample]
+    spans = read_gene_spans(REPO / "resources" / "gene_spans_GRCh38.tsv")
+    pieces = design.karyotypes[design.karyotypes["sample_id"] == sample]
+    vcf = tmp_path / f"{sample}.vcf.gz"
+    simulate_tumour_vcf(vcf, sample[:5], sample, design.true_sex[sample], blast / 100, 11, 0,
+                        spans, "GRCh38", pieces)  # fmt: skip
+    job = KaryotypeJob(
+        sample_id=sample, patient_id=sample[:5], source="BAM",
+        segments=str(folder / f"{sample}.seg.tsv"), build="GRCh38",
+        gene_spans=str(REPO / "resources" / "gene_spans_GRCh38.tsv"),
+        chromosomes=str(tmp_path / "chromosomes.tsv"), arms=str(tmp_path / "arms.tsv"),
+        vcf=str(vcf), sex=design.true_sex[sample], blast_percent=blast,
+    )  # fmt: skip
+    table = call_karyotypes([job], {}, 1, qc_failures={sample: "low_depth, empty_bins"})
+    row = table.iloc[0]
+    assert row["ploidy_class"] == "undetermined" and row["chromosome_count"] == ""
+    assert row["ploidy_evidence"] == "BAM failed QC (low_depth, empty_bins)"
+    chromosomes = pd.read_csv(tmp_path / "chromosomes.tsv", sep="\t", keep_default_na=False)
+    assert (chromosomes["evidence"] == "not assessable").all()
+    called = call_karyotypes([job], {}, 1, qc_failures={sample: ""}).iloc[0]
+    assert called["ploidy_class"] == truth.loc[sample, "ploidy_class"] == "high_hyperdiploid"

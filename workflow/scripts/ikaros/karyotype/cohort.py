@@ -15,7 +15,7 @@ import pandas as pd
 
 from ikaros.annotation import read_gene_spans
 from ikaros.karyotype.fit import KaryotypeSettings
-from ikaros.karyotype.ploidy import SUMMARY_COLUMNS, call_karyotype
+from ikaros.karyotype.ploidy import SUMMARY_COLUMNS, call_karyotype, withheld_karyotype
 from ikaros.processes import map_in_processes
 from ikaros.tables import read_tsv, write_table
 from ikaros.variants.snps import snp_allele_counts
@@ -39,6 +39,7 @@ class KaryotypeJob:
     vcf_sample: str = ""
     sex: str = ""
     blast_percent: str | float = ""
+    qc_failure: str = ""  # the coverage QC's depth flags of a BAM that failed (ikaros.qc)
 
 
 def runx1_span(spans: pd.DataFrame) -> tuple[str, int, int]:
@@ -53,10 +54,13 @@ def run_job(job: KaryotypeJob, settings: dict) -> dict[str, str]:
         info = inspect_vcf(job.vcf, job.build, job.sample_id, job.patient_id, job.vcf_sample)
         snps = snp_allele_counts(info, int(settings.get("min_snp_depth", 15)))
     blast = None if job.blast_percent in ("", None) else float(job.blast_percent) / 100.0
-    result = call_karyotype(
-        segments, job.build, snps, job.sex, blast, runx1_span(read_gene_spans(job.gene_spans)),
-        KaryotypeSettings.from_config(settings),
-    )  # fmt: skip
+    if job.qc_failure:  # its depth says nothing reliable about its chromosomes
+        result = withheld_karyotype(segments, job.build, f"BAM failed QC ({job.qc_failure})")
+    else:
+        result = call_karyotype(
+            segments, job.build, snps, job.sex, blast,
+            runx1_span(read_gene_spans(job.gene_spans)), KaryotypeSettings.from_config(settings),
+        )  # fmt: skip
     write_table(result.arms, job.arms)
     write_table(result.chromosomes, job.chromosomes)
     log.info("%s: %s, %s; iAMP21 %s", job.sample_id, result.summary["ploidy_class"],
@@ -80,13 +84,20 @@ def call_karyotypes(
     settings: dict,
     processes: int = 1,
     inferred_sex: dict[str, str] | None = None,
+    qc_failures: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """The cohort's karyotype table; a job without a sheet sex takes `inferred_sex` (the
-    coverage QC's call from chrX/chrY depth), so that chrX is fitted and counted."""
-    inferred_sex = inferred_sex or {}
+    coverage QC's call from chrX/chrY depth), so that chrX is fitted and counted; a BAM job
+    of a sample in `qc_failures` (sample -> depth flags) is withheld (undetermined)."""
+    inferred_sex, qc_failures = inferred_sex or {}, qc_failures or {}
     jobs = [
         replace(job, sex=inferred_sex.get(job.sample_id, "")) if not job.sex else job
         for job in jobs
     ]
+    jobs = [
+        replace(job, qc_failure=qc_failures[job.sample_id])
+        if job.source == "BAM" and qc_failures.get(job.sample_id) else job
+        for job in jobs
+    ]  # fmt: skip
     rows = map_in_processes(_run, [(job, settings) for job in jobs], processes)
     return pd.DataFrame(rows, columns=list(COHORT_COLUMNS))

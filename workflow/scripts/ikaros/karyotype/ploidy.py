@@ -132,10 +132,8 @@ def call_karyotype(
 ) -> Karyotype:
     """The karyotype of one tumour from its segments (chrom start end log2) and SNP counts."""
     settings = settings or KaryotypeSettings()
-    levels = arm_levels(segments, build)
+    levels = _arm_levels(segments, build)
     levels["normal"] = [_normal_copies(c, sex) for c in levels["chrom"]]
-    fraction = levels["covered_bp"] / levels["placeable_bp"].where(levels["placeable_bp"] > 0)
-    levels["covered_fraction"] = fraction.fillna(0.0)
     assessable = (
         levels["normal"].notna()
         & np.isfinite(levels["log2"])
@@ -390,6 +388,20 @@ def _iamp21(segments: pd.DataFrame, fit, runx1, build: str) -> dict[str, str]:
             f"RUNX1 at {runx1_copies} copies; {changes} copy-number changes along chr21"
         ),
     }
+
+
+def _arm_levels(segments: pd.DataFrame, build: str) -> pd.DataFrame:
+    """Arm levels with the share of each arm's placeable bases that segments cover."""
+    levels = arm_levels(segments, build)
+    fraction = levels["covered_bp"] / levels["placeable_bp"].where(levels["placeable_bp"] > 0)
+    levels["covered_fraction"] = fraction.fillna(0.0)
+    return levels
+
+
+def withheld_karyotype(segments: pd.DataFrame, build: str, reason: str) -> Karyotype:
+    """The tables of a tumour whose segments are not to be read (its BAM failed QC): every
+    copy number empty, the class undetermined with `reason`."""
+    return _undetermined(_arm_levels(segments, build), reason)
 
 
 def _undetermined(levels: pd.DataFrame, reason: str) -> Karyotype:
