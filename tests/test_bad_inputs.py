@@ -50,6 +50,14 @@ def dry_run(runner, workdir, config):
     return result.returncode, result.stdout + result.stderr
 
 
+def refused(runner, workdir, config):
+    """The dry run's output, after checking that it stopped (non-zero) and wrote nothing."""
+    code, output = dry_run(runner, workdir, config)
+    assert code != 0, output
+    assert not (workdir / "results").exists() and not (workdir / "logs").exists()
+    return output
+
+
 def test_valid_cohort_passes_the_parse_time_checks(cohort, snakemake_runner):
     workdir, config, _ = cohort
     code, output = dry_run(snakemake_runner, workdir, config)
@@ -90,17 +98,14 @@ SHEET_ERRORS = {
 def test_sheet_errors_are_named(cohort, snakemake_runner, edit, message):
     workdir, config, header = cohort
     rewrite_samples(workdir, header, edit(list(GOOD_SAMPLES)))
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert message in output, output
-    assert not (workdir / "results").exists()
 
 
 def test_missing_index(cohort, snakemake_runner):
     workdir, config, _ = cohort
     Path(workdir / "bams" / "P2_T.bam.bai").unlink()
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert "row 3 (sample P2_T), column dna_bam: bams/P2_T.bam: no index found" in output, output
     assert "samtools index bams/P2_T.bam" in output
 
@@ -108,8 +113,7 @@ def test_missing_index(cohort, snakemake_runner):
 def test_bam_of_the_other_build(cohort, snakemake_runner):
     workdir, config, _ = cohort
     write_alignments(workdir / "bams" / "P2_T.bam", reads_near_ikzf1(), build="GRCh37")
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert (
         "row 3 (sample P2_T), column dna_bam: bams/P2_T.bam: contig lengths do not match "
         "genome build GRCh38" in output
@@ -120,8 +124,7 @@ def test_bam_of_the_other_build(cohort, snakemake_runner):
 def test_empty_bam(cohort, snakemake_runner):
     workdir, config, _ = cohort
     write_alignments(workdir / "bams" / "PON1.bam", [])
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert "row 4 (sample PON1), column dna_bam: bams/PON1.bam: contains no reads" in output, output
 
 
@@ -133,8 +136,7 @@ def test_cram_without_reference(cohort, snakemake_runner):
     )
     rows = [GOOD_SAMPLES[0], (*GOOD_SAMPLES[1][:3], "bams/P2_T.cram", "55", ""), GOOD_SAMPLES[2]]
     rewrite_samples(workdir, header, rows)
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert (
         "row 3 (sample P2_T), column dna_bam: bams/P2_T.cram is a CRAM, but the cohort sets no "
         "reference_fasta" in output
@@ -145,8 +147,7 @@ def test_clinical_row_for_unknown_patient(cohort, snakemake_runner):
     workdir, config, _ = cohort
     write_sheet(workdir / "clinical.tsv", ("patient_id", "sex", "age_years"),
                 [*GOOD_CLINICAL, ("P9", "male", "3.0")])  # fmt: skip
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert "clinical.tsv: row 4, column patient_id: patient 'P9' has no tumor sample" in output, (
         output
     )
@@ -155,18 +156,15 @@ def test_clinical_row_for_unknown_patient(cohort, snakemake_runner):
 def test_unknown_config_key(cohort, snakemake_runner):
     workdir, config, _ = cohort
     config["cohorts"]["study"]["bulid"] = "GRCh38"
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert "bulid" in output, output
-    shutil.rmtree(workdir / "bams")
 
 
 def test_rna_bam_is_checked_like_a_dna_bam(cohort, snakemake_runner):
     workdir, config, header = cohort
     rows = [(*row, "bams/P2_T.rna.bam" if row[0] == "P2_T" else "") for row in GOOD_SAMPLES]
     rewrite_samples(workdir, (*header, "rna_bam"), rows)
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert (
         "samples.tsv: row 3 (sample P2_T), column rna_bam: bams/P2_T.rna.bam: alignment file "
         "not found" in output
@@ -181,8 +179,7 @@ def test_seg_file_with_a_sample_the_sheet_does_not_know(cohort, snakemake_runner
         "P9_T\tchr7\t1\t159345973\t500\t0.0\n"
     )
     config["cohorts"]["study"]["seg"] = "cohort.seg"
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert "cohort.seg: column ID: sample(s) 'P9_T' are not tumor samples" in output, output
 
 
@@ -215,16 +212,14 @@ MORE_SHEET_ERRORS = {
 def test_more_sample_sheet_errors_are_named(cohort, snakemake_runner, edit, message):
     workdir, config, header = cohort
     rewrite_samples(workdir, header, edit(list(GOOD_SAMPLES)))
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert message in output, output
 
 
 def test_samples_sheet_without_a_role_column(cohort, snakemake_runner):
     workdir, config, header = cohort
     rewrite_samples(workdir, header[:2] + header[3:], [r[:2] + r[3:] for r in GOOD_SAMPLES])
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert "samples.tsv: row 2 (sample_id P1_T), column role: 'role' is a required" in output, (
         output
     )
@@ -239,8 +234,7 @@ def test_samples_sheet_without_a_role_column(cohort, snakemake_runner):
 def test_empty_sheets_are_named(cohort, snakemake_runner, sheet, content, message):
     workdir, config, _ = cohort
     (workdir / sheet).write_text(content)
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert f"{sheet}: {message}" in output, output
 
 
@@ -314,10 +308,8 @@ CLINICAL_ERRORS = {
 def test_clinical_sheet_errors_name_their_own_row(cohort, snakemake_runner, rows, message):
     workdir, config, _ = cohort
     write_clinical(workdir, rows)
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert message in output, output
-    assert not (workdir / "results").exists()
 
 
 def test_na_and_empty_clinical_cells_are_missing_values(cohort, snakemake_runner):
@@ -361,8 +353,7 @@ CONFIG_ERRORS = {
 def test_config_errors_name_the_file_and_the_key(cohort, snakemake_runner, edit, message):
     workdir, config, _ = cohort
     edit(config)
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert f"config ({workdir / 'config.yaml'}): {message}" in output, output
 
 
@@ -382,8 +373,7 @@ def test_stale_index_is_refused(cohort, snakemake_runner):
     write_alignments(bam, other)
     index.write_bytes(old_index)
     os.utime(index, (bam.stat().st_mtime - 60,) * 2)
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert "row 3 (sample P2_T), column dna_bam: bams/P2_T.bam: " in output, output
     assert "the index is older than the file" in output
     assert "samtools index bams/P2_T.bam" in output
@@ -394,8 +384,7 @@ def test_index_of_another_file_is_refused(cohort, snakemake_runner):
     other = [r for i in range(3000) for r in pair(f"g{i}", "chr7", 50_100_000 + 91 * i, 300)]
     write_alignments(workdir / "bams" / "big.bam", other)
     shutil.copy(workdir / "bams" / "big.bam.bai", workdir / "bams" / "P1_T.bam.bai")
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert "row 2 (sample P1_T), column dna_bam: bams/P1_T.bam: " in output, output
     assert "does not fit the file" in output
 
@@ -405,8 +394,7 @@ def test_truncated_bam_is_refused(cohort, snakemake_runner):
     bam = workdir / "bams" / "P1_T.bam"
     data = bam.read_bytes()
     bam.write_bytes(data[: len(data) // 2])
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert "row 2 (sample P1_T), column dna_bam: bams/P1_T.bam: cannot be read as BAM" in output
     assert "truncated" in output
 
@@ -417,8 +405,7 @@ def test_rna_seq_bam_given_as_dna_is_refused(cohort, snakemake_runner):
         ReadSpec(f"s{i}", "chr7", 50_319_000 + 37 * i, 100, cigar="40M1500N60M") for i in range(150)
     ]
     write_alignments(workdir / "bams" / "P2_T.bam", [*spliced, *reads_near_ikzf1(20)])
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert (
         "row 3 (sample P2_T), column dna_bam: bams/P2_T.bam: 150 of 190 reads read through the "
         "index are spliced (CIGAR N): this looks like an RNA-seq alignment" in output
@@ -443,8 +430,7 @@ def test_seg_of_the_other_build_is_refused(cohort, snakemake_runner):
     config["cohorts"]["study"].update(seg="cohort.seg", build="GRCh37")
     for name in ("P1_T", "P2_T", "PON1"):
         write_alignments(workdir / "bams" / f"{name}.bam", reads_near_ikzf1(), build="GRCh37")
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert (
         "cohort.seg: sample P1_T: segment chr7:1-159345973 ends past chr7 of GRCh37 "
         "(159,138,663 bp): the file is not of the cohort's build GRCh37; is it GRCh38?" in output
@@ -457,8 +443,7 @@ def test_seg_with_a_missing_column_is_refused(cohort, snakemake_runner):
         "ID\tchrom\tloc.start\tloc.end\tnum.mark\tmean\nP1_T\tchr7\t1\t159345973\t500\t0.0\n"
     )
     config["cohorts"]["study"]["seg"] = "cohort.seg"
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert "cohort.seg: missing column(s) seg.mean" in output, output
 
 
@@ -484,8 +469,7 @@ def test_cnvkit_files_are_checked_before_any_job(cohort, snakemake_runner, cns, 
     files = ["P1.cns", "P1.cnr"][: len(columns)]
     rows = [(*row, *(files if row[0] == "P1_T" else [""] * len(files))) for row in GOOD_SAMPLES]
     rewrite_samples(workdir, (*header, *columns), rows)
-    code, output = dry_run(snakemake_runner, workdir, config)
-    assert code != 0
+    output = refused(snakemake_runner, workdir, config)
     assert f"samples.tsv: row 2 (sample P1_T), {message}" in output, output
 
 
