@@ -182,3 +182,50 @@ def test_tumour_bams_that_failed_qc_are_flagged_in_the_report(cohort_run):
         "discovery", load_results(cohort_run.relapse), RelapseSettings(), {},
         patients=patients.assign(notes=""),
     )  # fmt: skip
+
+
+def test_p_values_are_printed_as_a_paper_prints_them():
+    from ikaros.relapse.report import format_p
+
+    assert [format_p(v) for v in (0.00037, 0.001, 0.0371, 0.15, 0.5, float("nan"))] == [
+        "< 0.001", "0.001", "0.037", "0.15", "0.5", ""]  # fmt: skip
+
+
+def test_report_opens_with_findings_written_from_the_tables(cohort_run):
+    """The first section states each comparison's 5-year CIR +- SE per group and Gray's P, and
+    each model's adjusted sHR, as the TSVs hold them; the Fine-Gray section has one table per
+    model with the reference level marked; every raw table is a download inside the page."""
+    import base64
+    import html
+
+    page = html.unescape(cohort_run.report.read_text())
+    assert page.index("<h2>Findings</h2>") < page.index("<h2>Cohort summary</h2>")
+    findings = page.split("<h2>Findings</h2>", 1)[1].split("<h3>", 1)[0]
+    cir = read_tsv(cohort_run.relapse / "cir.tsv")
+    rows = cir[cir["comparison"] == "IKZF1 alteration"].set_index("group")
+    gray = read_tsv(cohort_run.relapse / "gray.tsv")
+    p = gray[(gray["comparison"] == "IKZF1 alteration") & (gray["cause"] == "relapse")]
+    altered, not_altered = rows.loc["IKZF1 altered"], rows.loc["IKZF1 not altered"]
+    expected = (
+        f"IKZF1 alteration: 5-year CIR {100 * not_altered.cir:.1f}% ± {100 * not_altered.se:.1f}% "
+        f"(IKZF1 not altered, n = {not_altered.n}) vs {100 * altered.cir:.1f}% ± "
+        f"{100 * altered.se:.1f}% (IKZF1 altered, n = {altered.n}); Gray's P "
+    )
+    assert expected in findings, findings
+    assert float(p["p_value"].iloc[0]) < 0.001 and expected + "< 0.001." in findings
+    fg = read_tsv(cohort_run.relapse / "finegray.tsv")
+    first = fg[(fg["model"] == "IKZF1 del4-7") & (fg["note"] != "reference")].iloc[0]
+    assert (
+        f"Fine-Gray model IKZF1 del4-7: IKZF1 del4-7 yes vs no, adjusted sHR {first.shr:.2f} "
+        f"(95% CI {first.ci_lower:.2f}-{first.ci_upper:.2f}), P = " in findings
+    )
+    section = page.split("<h2>Fine-Gray models</h2>", 1)[1].split("<h2>", 1)[0]
+    assert section.count("<h3>") == fg["model"].nunique() == 4
+    assert "no (reference)" in section and "True" not in section
+    link = section.split('download="finegray.tsv" href="data:text/tab-separated-values;base64,')
+    decoded = base64.b64decode(link[1].split('"', 1)[0]).decode()
+    assert decoded.splitlines()[0].split("\t")[:3] == ["model", "term", "level"]
+    assert len(decoded.splitlines()) == len(fg) + 1
+    table = page.split("Cumulative incidence of relapse at 5 years</h2>", 1)[1].split("<h2>")[0]
+    assert f"{100 * altered.cir:.1f}% ({100 * altered.ci_lower:.1f}%-" in table
+    assert "0.0462" not in table

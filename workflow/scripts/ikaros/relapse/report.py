@@ -75,6 +75,121 @@ def _percent(value) -> str:
     return "" if pd.isna(value) else f"{100 * value:.1f}%"
 
 
+def format_p(value) -> str:
+    """P with two significant figures, "< 0.001" below that, empty when missing."""
+    if pd.isna(value):
+        return ""
+    return "< 0.001" if value < 0.001 else f"{float(f'{value:.2g}'):g}"
+
+
+def _shr_cell(row) -> str:
+    if pd.isna(row.shr):
+        return ""
+    return f"{row.shr:.2f} ({row.ci_lower:.2f}-{row.ci_upper:.2f})"
+
+
+def findings(results: dict, settings: RelapseSettings) -> list[str]:
+    """One sentence per comparison (CIR +- SE per group at the horizon, Gray's P) and per
+    Fine-Gray model (the sHR of its first term), written from the tables."""
+    horizon = f"{settings.horizon_years:g}-year"
+    gray = results["gray"]
+    gray = gray[gray["cause"] == "relapse"].set_index("comparison")["p_value"]
+    lines = []
+    for comparison, rows in results["cir"].groupby("comparison", sort=False):
+        groups = [
+            f"{_percent(r.cir)} ± {_percent(r.se)} ({r.group}, n = {r.n})"
+            if r.estimable else f"not estimable ({r.group}, n = {r.n})"
+            for r in rows.itertuples(index=False)
+        ]  # fmt: skip
+        p = format_p(gray.get(comparison, float("nan")))
+        test = f"; Gray's P {p if p.startswith('<') else '= ' + p}" if p else ""
+        lines.append(f"{comparison}: {horizon} CIR {' vs '.join(groups)}{test}.")
+    fg = results["finegray"]
+    for model, rows in fg.groupby("model", sort=False):
+        term = rows["term"].iloc[0]
+        for r in rows[(rows["term"] == term) & (rows["note"] != "reference")].itertuples():
+            if pd.isna(r.shr):
+                lines.append(f"Fine-Gray model {model}: {term} {r.level} not estimated ({r.note}).")
+                continue
+            p = format_p(r.p_value)
+            lines.append(
+                f"Fine-Gray model {model}: {term} {r.level} vs {r.reference}, adjusted sHR "
+                f"{r.shr:.2f} (95% CI {r.ci_lower:.2f}-{r.ci_upper:.2f}), "
+                f"P {p if p.startswith('<') else '= ' + p}."
+            )
+    return lines
+
+
+def cir_display(cir: pd.DataFrame) -> pd.DataFrame:
+    """The CIR table as a paper prints it: percentages with one decimal."""
+    return pd.DataFrame({
+        "comparison": cir["comparison"], "group": cir["group"], "n": cir["n"],
+        "relapses": cir["relapses"], "competing events": cir["competing"],
+        "CIR (95% CI)": [
+            f"{_percent(r.cir)} ({_percent(r.ci_lower)}-{_percent(r.ci_upper)})"
+            if r.estimable and pd.notna(r.ci_lower) else (_percent(r.cir) if r.estimable else "")
+            for r in cir.itertuples(index=False)
+        ],
+        "SE": [_percent(v) for v in cir["se"]],
+        "note": cir["note"].fillna(""),
+    })  # fmt: skip
+
+
+def gray_display(gray: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "comparison": gray["comparison"], "cause": gray["cause"], "groups": gray["groups"],
+        "n": gray["n"],
+        "statistic": ["" if pd.isna(v) else f"{v:.2f}" for v in gray["statistic"]],
+        "df": ["" if pd.isna(v) else f"{int(v)}" for v in gray["df"]],
+        "P": [format_p(v) for v in gray["p_value"]],
+        "note": gray["note"].fillna(""),
+    })  # fmt: skip
+
+
+def finegray_display(rows: pd.DataFrame) -> pd.DataFrame:
+    """One model's table: term, level (reference marked), n, events, sHR (95% CI), P, global P."""
+    return pd.DataFrame({
+        "term": rows["term"].where(rows["term"] != rows["term"].shift(), ""),
+        "level": [f"{r.level} (reference)" if r.note == "reference" else str(r.level)
+                  for r in rows.itertuples(index=False)],
+        "n": rows["n"], "events": rows["events"],
+        "sHR (95% CI)": [_shr_cell(r) for r in rows.itertuples(index=False)],
+        "P": [format_p(v) for v in rows["p_value"]],
+        "global P": [format_p(v) if first else "" for v, first in
+                     zip(rows["global_p"], rows["term"] != rows["term"].shift(), strict=True)],
+        "note": [("" if n == "reference" else n) for n in rows["note"].fillna("")],
+    })  # fmt: skip
+
+
+def finegray_section(finegray: pd.DataFrame) -> list[str]:
+    """One compact table per model, with its patients used and omitted."""
+    h = html.escape
+    parts = []
+    for model, rows in finegray.groupby("model", sort=False):
+        used, omitted = rows["n_used"].iloc[0], rows["n_omitted"].iloc[0]
+        parts += [
+            f"<h3>{h(str(model))}</h3>",
+            f'<p class="note">{used} patients in the model, {omitted} omitted for a missing '
+            "covariate.</p>",
+            _table_html(finegray_display(rows.reset_index(drop=True))),
+        ]
+    return parts
+
+
+def tsv_download(frame: pd.DataFrame, name: str) -> str:
+    """A link that saves `frame` as `name` from the page itself (no network)."""
+    data = base64.b64encode(frame.to_csv(sep="\t", index=False).encode()).decode("ascii")
+    return (
+        f'<p class="note"><a download="{html.escape(name)}" '
+        f'href="data:text/tab-separated-values;base64,{data}">{html.escape(name)}</a> '
+        "(the full table)</p>"
+    )
+
+
+def _list_html(lines: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
+
+
 def _table_html(frame: pd.DataFrame, scroll: bool = False) -> str:
     body = frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}", border=0)
     return f'<div class="scroll">{body}</div>' if scroll else body
@@ -175,18 +290,13 @@ def key_estimates(results: dict) -> pd.DataFrame:
         rows.append((f"CIR: {row.comparison} / {row.group}", _cir_cell(row)))
     gray = results["gray"]
     for row in gray[gray["cause"] == "relapse"].itertuples(index=False):
-        value = "" if pd.isna(row.p_value) else f"{row.p_value:.3g}"
-        rows.append((f"Gray p: {row.comparison}", value))
+        rows.append((f"Gray P: {row.comparison}", format_p(row.p_value)))
     fg = results["finegray"]
     first_terms = fg.groupby("model", sort=False)["term"].first()
     for model, term in first_terms.items():
         hit = fg[(fg["model"] == model) & (fg["term"] == term) & (fg["note"] != "reference")]
         for row in hit.itertuples(index=False):
-            value = (
-                ""
-                if pd.isna(row.shr)
-                else f"{row.shr:.2f} ({row.ci_lower:.2f}-{row.ci_upper:.2f}), p={row.p_value:.3g}"
-            )
+            value = "" if pd.isna(row.shr) else f"{_shr_cell(row)}, P {format_p(row.p_value)}"
             rows.append((f"sHR: {model} / {term} {row.level}", value))
     return pd.DataFrame(rows, columns=["measure", "value"])
 
@@ -267,6 +377,15 @@ def build_report(
         f"<title>ikaros relapse report: {h(cohort)}</title>",
         f"<style>{STYLE}</style></head><body>",
         f"<h1>Relapse analysis: cohort {h(cohort)}</h1>",
+        "<h2>Findings</h2>",
+        _list_html(findings(results, settings)),
+    ]
+    if validation is not None:
+        parts += [
+            f"<h3>Validation cohort {h(validation_name or 'validation')}</h3>",
+            _list_html(findings(validation, settings)),
+        ]
+    parts += [
         "<h2>Cohort summary</h2>",
         _table_html(cohort_summary(results, settings)),
         "<h2>Methods</h2>",
@@ -278,15 +397,23 @@ def build_report(
             '<p class="note">Key estimates of both cohorts side by side.</p>',
             _table_html(side_by_side(results, cohort, validation, validation_name or "validation")),
         ]
-    sections = (
-        ("IKZF1 alteration frequencies", "frequency"),
-        (f"Cumulative incidence of relapse at {settings.horizon_years:g} years", "cir"),
-        ("Gray's test", "gray"),
-        ("Fine-Gray models", "finegray"),
-        ("Event-free and overall survival", "survival"),
-    )
-    for title, key in sections:
-        parts += [f"<h2>{h(title)}</h2>", _table_html(results[key], scroll=key == "frequency")]
+    parts += [
+        "<h2>IKZF1 alteration frequencies</h2>",
+        _table_html(results["frequency"], scroll=True),
+        tsv_download(results["frequency"], "frequency.tsv"),
+        f"<h2>Cumulative incidence of relapse at {settings.horizon_years:g} years</h2>",
+        _table_html(cir_display(results["cir"])),
+        tsv_download(results["cir"], "cir.tsv"),
+        "<h2>Gray's test</h2>",
+        _table_html(gray_display(results["gray"])),
+        tsv_download(results["gray"], "gray.tsv"),
+        "<h2>Fine-Gray models</h2>",
+        *finegray_section(results["finegray"]),
+        tsv_download(results["finegray"], "finegray.tsv"),
+        "<h2>Event-free and overall survival</h2>",
+        _table_html(results["survival"]),
+        tsv_download(results["survival"], "survival.tsv"),
+    ]
     if patients is not None:
         parts += subtype_section(patients, concordance)
     parts.append("<h2>Figures</h2>")
