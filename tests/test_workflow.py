@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -379,3 +380,55 @@ def test_a_run_killed_in_the_copy_number_step_resumes_to_identical_outputs(mini_
         cwd=tmp_path, capture_output=True, text=True,
     )  # fmt: skip
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_the_report_in_a_real_browser(mini_run):
+    """Headless Chromium at 1280 px: no JavaScript error, nothing wider than the window, every
+    figure decoded, the patient table sorts and filters, and printing gives a PDF of a sane
+    length. The first screen is kept as results/mini/report_first_screen.png."""
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+
+    report = mini_run / "results" / "mini" / "report.html"
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"):
+        options.add_argument(argument)
+    options.binary_location = shutil.which("chromium")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = webdriver.ChromeService(executable_path=shutil.which("chromedriver"))
+    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        driver.get(report.as_uri())
+        assert driver.execute_script(
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        ), "the page is wider than the window"
+        images = driver.execute_script(
+            "return Array.from(document.images).map(i => [i.complete, i.naturalWidth])"
+        )
+        assert len(images) >= 8 and all(done and width > 0 for done, width in images)
+        driver.save_screenshot(str(report.with_name("report_first_screen.png")))
+        table = driver.find_element(By.CSS_SELECTOR, "table.patients")
+        first_column = (
+            "return Array.from(document.querySelectorAll('table.patients tbody tr'))"
+            ".filter(r => r.style.display !== 'none').map(r => r.cells[0].textContent)"
+        )
+        shown = driver.execute_script(first_column)
+        assert len(shown) == 6
+        header = table.find_elements(By.TAG_NAME, "th")[0]
+        header.click()
+        header.click()  # second click: descending
+        assert driver.execute_script(first_column) == sorted(shown, reverse=True)
+        driver.find_element(By.ID, "patient-filter").send_keys(shown[2])
+        assert driver.execute_script(first_column) == [shown[2]]
+        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        assert not errors, errors
+    finally:
+        driver.quit()
+    pdf = mini_run / "report.pdf"
+    subprocess.run(
+        [shutil.which("chromium"), "--headless=new", "--no-sandbox", "--disable-gpu",
+         f"--print-to-pdf={pdf}", "--no-pdf-header-footer", report.as_uri()],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert 8 <= pages <= 60, pages

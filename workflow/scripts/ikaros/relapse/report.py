@@ -43,7 +43,57 @@ figure { margin: 1em 0 2em 0; }
 figure img { max-width: 100%; }
 .scroll { max-height: 480px; overflow: auto; }
 .note { color: #444; font-size: 13px; }
+table.patients th { cursor: pointer; }
+table.patients th[aria-sort="ascending"]::after { content: " \\25B2"; }
+table.patients th[aria-sort="descending"]::after { content: " \\25BC"; }
+#patient-filter { margin: 0.5em 0; padding: 2px 4px; width: 20em; }
+@media print {
+  body { max-width: none; margin: 0; font-size: 11px; }
+  h2 { page-break-before: always; }
+  h1 + h2 { page-break-before: avoid; }
+  table, figure { page-break-inside: avoid; }
+  .scroll { max-height: none; overflow: visible; }
+  #patient-filter, a[download] { display: none; }
+}
 """
+# Sorting (click a column header) and filtering (type in the box) of the patient table; plain
+# JavaScript inside the page, no library, no network.
+PATIENT_TABLE_SCRIPT = """
+(function () {
+  var table = document.querySelector("table.patients");
+  var filter = document.getElementById("patient-filter");
+  if (!table || !filter) { return; }
+  var body = table.tBodies[0];
+  filter.addEventListener("input", function () {
+    var needle = filter.value.toLowerCase();
+    Array.prototype.forEach.call(body.rows, function (row) {
+      row.style.display = row.textContent.toLowerCase().indexOf(needle) >= 0 ? "" : "none";
+    });
+  });
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header, column) {
+    header.addEventListener("click", function () {
+      var ascending = header.getAttribute("aria-sort") !== "ascending";
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (other) {
+        other.removeAttribute("aria-sort");
+      });
+      header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var x = a.cells[column].textContent, y = b.cells[column].textContent;
+        var nx = parseFloat(x), ny = parseFloat(y);
+        var order = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+        return ascending ? order : -order;
+      });
+      rows.forEach(function (row) { body.appendChild(row); });
+    });
+  });
+})();
+"""
+# the patient table's columns (the full analysis table is a download)
+PATIENT_TABLE_COLUMNS = (
+    "patient_id", "ikzf1_status", "ikzf1_class", "ikzf1_exons_deleted", "ikzf1plus", "cdkn2a",
+    "cdkn2b", "pax5", "par1", "erg", "subtype", "subtype_group", "event", "time_years",
+)  # fmt: skip
 
 
 def package_versions() -> dict:
@@ -174,6 +224,45 @@ def finegray_section(finegray: pd.DataFrame) -> list[str]:
             _table_html(finegray_display(rows.reset_index(drop=True))),
         ]
     return parts
+
+
+def _cell_text(value) -> str:
+    if pd.isna(value):
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.2f}"
+    return str(value)
+
+
+def patient_table_html(table: pd.DataFrame, calls: pd.DataFrame | None = None) -> str:
+    """The sortable patient table; a patient whose DNA call came from a BAM, CNVkit or SEG
+    links its exon ratio chart (copy_number/{sample}/..., beside the report)."""
+    h = html.escape
+    columns = [c for c in PATIENT_TABLE_COLUMNS if c in table.columns]
+    charts = {}
+    if calls is not None and {"sample_id", "dna_evidence"} <= set(calls.columns):
+        folders = {"BAM": "", "CNVkit": "cnvkit/", "SEG": "seg/"}
+        for row in calls.itertuples(index=False):
+            if row.dna_evidence in folders and row.sample_id:
+                charts[row.patient_id] = (
+                    f"copy_number/{row.sample_id}/{folders[row.dna_evidence]}exon_ratios.png"
+                )
+    head = "".join(f"<th>{h(c)}</th>" for c in columns)
+    body = []
+    for row in table[columns].itertuples(index=False):
+        cells = []
+        for column, value in zip(columns, row, strict=True):
+            text = _cell_text(value)
+            if column == "patient_id" and text in charts:
+                text = f'<a href="{h(charts[text])}">{h(text)}</a>'
+            else:
+                text = h(text)
+            cells.append(f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<div class="scroll"><table class="patients"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def tsv_download(frame: pd.DataFrame, name: str) -> str:
@@ -432,7 +521,11 @@ def build_report(
         ]
     parts += [
         "<h2>Per-patient table</h2>",
-        _table_html(results["patients"], scroll=True),
+        '<p class="note">Click a column to sort; type to filter. Exon ratio charts of the '
+        "tumours with a DNA call are linked from the patient ID.</p>",
+        '<input id="patient-filter" type="search" placeholder="filter patients">',
+        patient_table_html(results["patients"], patients),
+        tsv_download(results["patients"], "analysis_patients.tsv"),
     ]
     if bundle is not None:
         parts += [
@@ -444,7 +537,7 @@ def build_report(
             f"figure, and <code>{h(bundle)}/reproduce.sh</code>, which reruns the cohort in a "
             "new directory and checks them.</p>",
         ]
-    parts.append("</body></html>")
+    parts.append(f"<script>{PATIENT_TABLE_SCRIPT}</script></body></html>")
     return "\n".join(parts) + "\n"
 
 
