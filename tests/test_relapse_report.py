@@ -188,7 +188,7 @@ def test_p_values_are_printed_as_a_paper_prints_them():
     from ikaros.relapse.report import format_p
 
     assert [format_p(v) for v in (0.00037, 0.001, 0.0371, 0.15, 0.5, float("nan"))] == [
-        "< 0.001", "0.001", "0.037", "0.15", "0.5", ""]  # fmt: skip
+        "< 0.001", "0.0010", "0.037", "0.15", "0.50", ""]  # fmt: skip
 
 
 def test_report_opens_with_findings_written_from_the_tables(cohort_run):
@@ -229,3 +229,15 @@ def test_report_opens_with_findings_written_from_the_tables(cohort_run):
     table = page.split("Cumulative incidence of relapse at 5 years</h2>", 1)[1].split("<h2>")[0]
     assert f"{100 * altered.cir:.1f}% ({100 * altered.ci_lower:.1f}%-" in table
     assert "0.0462" not in table
+
+
+def test_table_one_follows_the_summary(cohort_run):
+    import html
+
+    page = html.unescape(cohort_run.report.read_text())
+    section = page.split("<h2>Table 1: patient characteristics by IKZF1 status</h2>", 1)[1]
+    section = section.split("<h2>", 1)[0]
+    patients = read_tsv(cohort_run.relapse / "analysis_patients.tsv")
+    altered = int((patients["ikzf1_altered"] == 1).sum())
+    assert f"IKZF1 altered (n = {altered})" in section
+    assert "median (IQR)" in section and "Wilcoxon" in section and "Fisher" in section

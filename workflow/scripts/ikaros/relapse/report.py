@@ -22,6 +22,7 @@ from lifelines import KaplanMeierFitter
 from ikaros.provenance import file_digest, git_commit
 from ikaros.relapse.analysis import FIGURE_INDEX, TABLE_FILES
 from ikaros.relapse.settings import RelapseSettings
+from ikaros.relapse.table_one import table_one
 from ikaros.subtypes.report import (
     RESEARCH_USE,
     frequency_figure,
@@ -129,7 +130,7 @@ def format_p(value) -> str:
     """P with two significant figures, "< 0.001" below that, empty when missing."""
     if pd.isna(value):
         return ""
-    return "< 0.001" if value < 0.001 else f"{float(f'{value:.2g}'):g}"
+    return "< 0.001" if value < 0.001 else f"{value:#.2g}"
 
 
 def _shr_cell(row) -> str:
@@ -209,6 +210,16 @@ def finegray_display(rows: pd.DataFrame) -> pd.DataFrame:
                      zip(rows["global_p"], rows["term"] != rows["term"].shift(), strict=True)],
         "note": [("" if n == "reference" else n) for n in rows["note"].fillna("")],
     })  # fmt: skip
+
+
+def table_one_display(table: pd.DataFrame) -> pd.DataFrame:
+    altered, other = table.iloc[0]["altered"], table.iloc[0]["not_altered"]
+    return pd.DataFrame({
+        "characteristic": table["characteristic"], "": table["level"],
+        f"IKZF1 altered (n = {altered})": table["altered"],
+        f"IKZF1 not altered (n = {other})": table["not_altered"],
+        "P": [format_p(v) for v in table["p_value"]], "test": table["test"],
+    }).iloc[1:]  # fmt: skip
 
 
 def finegray_section(finegray: pd.DataFrame) -> list[str]:
@@ -477,6 +488,8 @@ def build_report(
     parts += [
         "<h2>Cohort summary</h2>",
         _table_html(cohort_summary(results, settings)),
+        "<h2>Table 1: patient characteristics by IKZF1 status</h2>",
+        _table_html(table_one_display(table_one(results["patients"]))),
         "<h2>Methods</h2>",
         f"<p>{h(methods_text(settings, versions))}</p>",
     ]
