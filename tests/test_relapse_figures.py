@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from ikaros.competing_risks import cuminc
+from ikaros.competing_risks import cuminc, gray_test
 from ikaros.relapse import figures, groups, tables
 from ikaros.relapse.settings import RelapseSettings
 
@@ -157,3 +157,25 @@ def test_all_censored_cohort_gives_noted_tables_and_lists_patients_without_clini
         "P_no_clinical\tno row in the clinical sheet"
     )
     assert written["figures"]
+
+
+def test_cir_curves_are_coloured_with_gray_p_in_a_legend_beside_the_plot():
+    import matplotlib.pyplot as plt
+
+    table = small_cohort()
+    labels = np.where(table["ikzf1_altered"] == 1, "altered", "not altered")
+    fit = cuminc(table["time_years"], table["status"], group=labels)
+    p = float(gray_test(table["time_years"], table["status"], labels)["p_value"].iloc[0])
+    figure = figures.draw_cir(fit, table["time_years"].to_numpy(), labels,
+                              ["not altered", "altered"], "t", 5.0, gray_p=p)  # fmt: skip
+    curves, at_risk = figure.axes
+    legend = curves.get_legend()
+    assert legend.get_title().get_text() == f"Gray's P = {p:#.2g}"
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    box, plot = legend.get_window_extent(renderer), curves.get_window_extent(renderer)
+    assert box.x0 >= plot.x1  # beside the plot: it cannot cover a curve
+    colours = [line.get_color() for line in curves.get_lines() if line.get_label()[0] != "_"]
+    assert colours[:2] == list(figures.CURVE_COLOURS[:2])
+    assert at_risk.get_xlim() == curves.get_xlim()  # numbers at risk under their years
+    plt.close(figure)

@@ -95,6 +95,12 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
 
 
+def _gray_p(gray: pd.DataFrame, comparison: str) -> float | None:
+    """Gray's P of a comparison's relapse test (None without a test)."""
+    rows = gray[(gray["comparison"] == comparison) & (gray["cause"] == "relapse")]
+    return float(rows["p_value"].iloc[0]) if len(rows) else None
+
+
 def write_figures(analysis: RelapseAnalysis, figure_dir: str | Path) -> dict:
     """All figures; returns figure name -> PNG path (the PDF sits beside it)."""
     out = {}
@@ -112,6 +118,7 @@ def write_figures(analysis: RelapseAnalysis, figure_dir: str | Path) -> dict:
             f"Cumulative incidence of relapse: {name}",
             settings.horizon_years,
             figure_dir / f"cir_{slug(name)}",
+            gray_p=_gray_p(analysis.gray, name),
         )
         out[f"CIR: {name}"] = paths[0]
     for model in analysis.finegray["model"].drop_duplicates():

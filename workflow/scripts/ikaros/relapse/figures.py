@@ -1,7 +1,9 @@
 """Figures of the relapse analysis, PNG and PDF, readable in black and white.
 
 Groups are told apart by line style and marker (curves) or hatching (bars), never by colour
-alone. PDFs carry no creation date, so reruns give identical files.
+alone; curves are also coloured from the Okabe-Ito palette, which colour-blind readers can tell
+apart (Okabe & Ito 2008, "Color Universal Design"). Legends sit beside the plot, never over
+the curves. PDFs carry no creation date, so reruns give identical files.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from ikaros.relapse.outcomes import RELAPSE  # noqa: E402
 LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
 MARKERS = ("o", "s", "^", "D", "v", "x")
 GREYS = ("black", "0.35", "0.55", "0.2", "0.45", "0.65")
+# Okabe-Ito: black, blue, vermillion, bluish green, orange, reddish purple
+CURVE_COLOURS = ("#000000", "#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7")
 HATCHES = ("", "///", "...", "xx", "\\\\", "oo")
 ONCOPRINT_ROWS = (
     ("IKZF1 del4-7", "ikzf1_class", "del4-7"),
@@ -62,16 +66,24 @@ def cir_figure(
     title: str,
     horizon: float,
     stem: str | Path,
+    gray_p: float | None = None,
 ) -> list[Path]:
-    """Cumulative incidence of relapse per group, numbers at risk beneath."""
+    """Cumulative incidence of relapse per group, numbers at risk beneath (aligned with the
+    time axis), Gray's P in the legend's title."""
+    return save(draw_cir(fit, time, group, levels, title, horizon, gray_p), stem)
+
+
+def draw_cir(fit, time, group, levels, title, horizon, gray_p=None):
+    """The figure of `cir_figure`, not yet saved."""
     present = [lv for lv in levels if lv in set(group)]
     present += sorted(set(group) - set(present))
     xmax = float(np.ceil(min(time.max(), 3 * horizon)))
     step = 1.0 if xmax <= 10 else 2.0
     ticks = np.arange(0.0, xmax + 1e-9, step)
     figure, (ax, table_ax) = plt.subplots(
-        2, 1, figsize=(7, 4.6 + 0.28 * len(present)), height_ratios=[4, 0.4 + 0.28 * len(present)]
-    )
+        2, 1, figsize=(8.5, 4.6 + 0.28 * len(present)),
+        height_ratios=[4, 0.4 + 0.28 * len(present)], sharex=True,
+    )  # fmt: skip
     single = len(fit.groups) == 1
     for k, level in enumerate(present):
         key = (fit.groups[0] if single else level, RELAPSE)
@@ -81,7 +93,7 @@ def cir_figure(
                 [0.0, min(float(time[group == level].max()), xmax)],
                 [0.0, 0.0],
                 linestyle=LINE_STYLES[k % len(LINE_STYLES)],
-                color=GREYS[k % len(GREYS)],
+                color=CURVE_COLOURS[k % len(CURVE_COLOURS)],
                 linewidth=1.8,
                 label=f"{level} (n={int((group == level).sum())})",
             )
@@ -92,7 +104,7 @@ def cir_figure(
             curve.time[keep],
             curve.estimate[keep],
             linestyle=LINE_STYLES[k % len(LINE_STYLES)],
-            color=GREYS[k % len(GREYS)],
+            color=CURVE_COLOURS[k % len(CURVE_COLOURS)],
             linewidth=1.8,
             label=f"{level} (n={int((group == level).sum())})",
         )
@@ -102,7 +114,7 @@ def cir_figure(
                 curve.jump_times[ends][-1:],
                 curve.jump_estimates[ends][-1:],
                 marker=MARKERS[k % len(MARKERS)],
-                color=GREYS[k % len(GREYS)],
+                color=CURVE_COLOURS[k % len(CURVE_COLOURS)],
                 linestyle="none",
             )
     ax.axvline(horizon, color="0.6", linewidth=0.8, linestyle=":")
@@ -112,9 +124,13 @@ def cir_figure(
     ax.set_ylabel("Cumulative incidence of relapse")
     ax.set_xlabel("Years from diagnosis")
     ax.set_title(title)
-    ax.legend(frameon=False, loc="upper left", handlelength=3)
+    p_text = None
+    if gray_p is not None and np.isfinite(gray_p):
+        p_text = "Gray's P < 0.001" if gray_p < 0.001 else f"Gray's P = {gray_p:#.2g}"
+    # beside the plot, so that it never covers a curve
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0), handlelength=3,
+              title=p_text, alignment="left")  # fmt: skip
     counts = at_risk_counts(time, group, present, ticks)
-    table_ax.set_xlim(0, xmax)
     table_ax.set_ylim(-0.5, len(present) - 0.5)
     table_ax.axis("off")
     for k, level in enumerate(present):
@@ -123,8 +139,9 @@ def cir_figure(
         for t, n in zip(ticks, counts.loc[level], strict=True):
             table_ax.text(t, y, str(n), ha="center", va="center", fontsize=7)
     table_ax.set_title("Number at risk", fontsize=8, loc="left")
+    ax.tick_params(labelbottom=True)  # shared x: keep the year labels on the curves' axis
     figure.tight_layout()
-    return save(figure, stem)
+    return figure
 
 
 def forest_figure(rows: pd.DataFrame, title: str, stem: str | Path) -> list[Path]:
