@@ -221,6 +221,7 @@ def test_report_opens_with_findings_written_from_the_tables(cohort_run):
     )
     section = page.split("<h2>Fine-Gray models</h2>", 1)[1].split("<h2>", 1)[0]
     assert section.count("<h3>") == fg["model"].nunique() == 4
+    assert section.count('<div class="model">') == section.count("<img") == 4  # forest beside
     assert "no (reference)" in section and "True" not in section
     link = section.split('download="finegray.tsv" href="data:text/tab-separated-values;base64,')
     decoded = base64.b64decode(link[1].split('"', 1)[0]).decode()

@@ -48,6 +48,8 @@ table.patients th { cursor: pointer; }
 table.patients th[aria-sort="ascending"]::after { content: " \\25B2"; }
 table.patients th[aria-sort="descending"]::after { content: " \\25BC"; }
 #patient-filter { margin: 0.5em 0; padding: 2px 4px; width: 20em; }
+.model { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }
+.model figure { margin: 0; max-width: 430px; }
 @media print {
   body { max-width: none; margin: 0; font-size: 11px; }
   h2 { page-break-before: always; }
@@ -90,6 +92,7 @@ PATIENT_TABLE_SCRIPT = """
   });
 })();
 """
+FOREST_TITLE = "Forest plot: "  # figure titles of the Fine-Gray models (relapse.analysis)
 # the patient table's columns (the full analysis table is a download)
 PATIENT_TABLE_COLUMNS = (
     "patient_id", "ikzf1_status", "ikzf1_class", "ikzf1_exons_deleted", "ikzf1plus", "cdkn2a",
@@ -198,8 +201,9 @@ def gray_display(gray: pd.DataFrame) -> pd.DataFrame:
 
 
 def finegray_display(rows: pd.DataFrame) -> pd.DataFrame:
-    """One model's table: term, level (reference marked), n, events, sHR (95% CI), P, global P."""
-    return pd.DataFrame({
+    """One model's table: term, level (reference marked), n, events, sHR (95% CI), P, global P,
+    and the notes when any row has one."""
+    table = pd.DataFrame({
         "term": rows["term"].where(rows["term"] != rows["term"].shift(), ""),
         "level": [f"{r.level} (reference)" if r.note == "reference" else str(r.level)
                   for r in rows.itertuples(index=False)],
@@ -210,6 +214,7 @@ def finegray_display(rows: pd.DataFrame) -> pd.DataFrame:
                      zip(rows["global_p"], rows["term"] != rows["term"].shift(), strict=True)],
         "note": [("" if n == "reference" else n) for n in rows["note"].fillna("")],
     })  # fmt: skip
+    return table if (table["note"] != "").any() else table.drop(columns="note")
 
 
 def table_one_display(table: pd.DataFrame) -> pd.DataFrame:
@@ -222,17 +227,23 @@ def table_one_display(table: pd.DataFrame) -> pd.DataFrame:
     }).iloc[1:]  # fmt: skip
 
 
-def finegray_section(finegray: pd.DataFrame) -> list[str]:
-    """One compact table per model, with its patients used and omitted."""
+def finegray_section(finegray: pd.DataFrame, figures: dict | None = None) -> list[str]:
+    """One compact table per model, with its patients used and omitted, and its forest plot
+    beside it (`figures`: title -> PNG, the forest plots titled "Forest plot: <model>")."""
     h = html.escape
+    figures = figures or {}
     parts = []
     for model, rows in finegray.groupby("model", sort=False):
         used, omitted = rows["n_used"].iloc[0], rows["n_omitted"].iloc[0]
+        forest = figures.get(f"{FOREST_TITLE}{model}")
         parts += [
             f"<h3>{h(str(model))}</h3>",
             f'<p class="note">{used} patients in the model, {omitted} omitted for a missing '
             "covariate.</p>",
+            '<div class="model">',
             _table_html(finegray_display(rows.reset_index(drop=True))),
+            _figure_html(f"{FOREST_TITLE}{model}", forest) if forest is not None else "",
+            "</div>",
         ]
     return parts
 
@@ -510,7 +521,7 @@ def build_report(
         _table_html(gray_display(results["gray"])),
         tsv_download(results["gray"], "gray.tsv"),
         "<h2>Fine-Gray models</h2>",
-        *finegray_section(results["finegray"]),
+        *finegray_section(results["finegray"], dict(results["figures"])),
         tsv_download(results["finegray"], "finegray.tsv"),
         "<h2>Event-free and overall survival</h2>",
         _table_html(results["survival"]),
@@ -519,7 +530,11 @@ def build_report(
     if patients is not None:
         parts += subtype_section(patients, concordance)
     parts.append("<h2>Figures</h2>")
-    parts += [_figure_html(title, png) for title, png in results["figures"]]
+    parts += [
+        _figure_html(title, png)
+        for title, png in results["figures"]
+        if not title.startswith(FOREST_TITLE)  # beside their model's table
+    ]
     parts += [
         "<h2>Patients left out</h2>",
         _table_html(results["dropped"]) if len(results["dropped"]) else "<p>None.</p>",
