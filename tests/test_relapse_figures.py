@@ -179,3 +179,32 @@ def test_cir_curves_are_coloured_with_gray_p_in_a_legend_beside_the_plot():
     assert colours[:2] == list(figures.CURVE_COLOURS[:2])
     assert at_risk.get_xlim() == curves.get_xlim()  # numbers at risk under their years
     plt.close(figure)
+
+
+def test_optional_cir_bands_are_the_tables_confidence_limits():
+    """With bands, each curve is shaded between its pointwise log(-log) limits; at the
+    horizon the band's edges are the CIR table's 95% CI of that group."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    table = small_cohort()
+    labels = np.where(table["ikzf1_altered"] == 1, "altered", "not altered")
+    fit = cuminc(table["time_years"], table["status"], group=labels)
+    plain = figures.draw_cir(fit, table["time_years"].to_numpy(), labels,
+                             ["not altered", "altered"], "t", 5.0)  # fmt: skip
+    assert not [c for c in plain.axes[0].collections if isinstance(c, PolyCollection)]
+    figure = figures.draw_cir(fit, table["time_years"].to_numpy(), labels,
+                              ["not altered", "altered"], "t", 5.0, bands=0.95)  # fmt: skip
+    shaded = [c for c in figure.axes[0].collections if isinstance(c, PolyCollection)]
+    assert len(shaded) == 2
+    comparisons = {"IKZF1": (pd.Series(labels), ["not altered", "altered"])}
+    cir, _ = tables.cir_table(table, comparisons, RelapseSettings())
+    for band, group in zip(shaded, ["not altered", "altered"], strict=True):
+        heights = band.get_paths()[0].vertices[:, 1]
+        assert (heights >= 0).all() and (heights <= 1).all()
+        row = cir.set_index("group").loc[group]
+        # the limits of the step in force at 5 years are corners of the shaded band
+        for limit in (row["ci_lower"], row["ci_upper"]):
+            assert np.isclose(heights, limit, atol=1e-9, rtol=0).any(), (group, limit)
+    plt.close(plain)
+    plt.close(figure)

@@ -119,6 +119,7 @@ def write_figures(analysis: RelapseAnalysis, figure_dir: str | Path) -> dict:
             settings.horizon_years,
             figure_dir / f"cir_{slug(name)}",
             gray_p=_gray_p(analysis.gray, name),
+            bands=settings.confidence if settings.cir_bands else None,
         )
         out[f"CIR: {name}"] = paths[0]
     for model in analysis.finegray["model"].drop_duplicates():

@@ -20,6 +20,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from ikaros.competing_risks import CumincResult  # noqa: E402
 from ikaros.relapse.outcomes import RELAPSE  # noqa: E402
+from ikaros.relapse.tables import log_log_ci  # noqa: E402
 
 LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)), (0, (1, 3)))
 MARKERS = ("o", "s", "^", "D", "v", "x")
@@ -67,13 +68,15 @@ def cir_figure(
     horizon: float,
     stem: str | Path,
     gray_p: float | None = None,
+    bands: float | None = None,
 ) -> list[Path]:
     """Cumulative incidence of relapse per group, numbers at risk beneath (aligned with the
-    time axis), Gray's P in the legend's title."""
-    return save(draw_cir(fit, time, group, levels, title, horizon, gray_p), stem)
+    time axis), Gray's P in the legend's title; with `bands` (a confidence level, e.g. 0.95)
+    each curve's pointwise log(-log) confidence band, shaded."""
+    return save(draw_cir(fit, time, group, levels, title, horizon, gray_p, bands), stem)
 
 
-def draw_cir(fit, time, group, levels, title, horizon, gray_p=None):
+def draw_cir(fit, time, group, levels, title, horizon, gray_p=None, bands=None):
     """The figure of `cir_figure`, not yet saved."""
     present = [lv for lv in levels if lv in set(group)]
     present += sorted(set(group) - set(present))
@@ -108,6 +111,11 @@ def draw_cir(fit, time, group, levels, title, horizon, gray_p=None):
             linewidth=1.8,
             label=f"{level} (n={int((group == level).sum())})",
         )
+        if bands is not None:
+            lower, upper = log_log_ci(curve.estimate[keep], np.sqrt(curve.variance[keep]), bands)
+            ax.fill_between(curve.time[keep], np.nan_to_num(lower), np.nan_to_num(upper),
+                            step="post", color=CURVE_COLOURS[k % len(CURVE_COLOURS)],
+                            alpha=0.15, linewidth=0)  # fmt: skip
         ends = curve.jump_times <= xmax
         if ends.any():
             ax.plot(

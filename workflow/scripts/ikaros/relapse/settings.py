@@ -98,6 +98,7 @@ class RelapseSettings:
     os_time_column: str | None = None
     os_status_column: str | None = None  # 1/true/dead = death
     confidence: float = 0.95
+    cir_bands: bool = False  # draw the CIR curves' pointwise confidence bands
 
     @classmethod
     def from_config(cls, block: dict | None) -> RelapseSettings:
