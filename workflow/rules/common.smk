@@ -30,6 +30,7 @@ for _entry in sys.path:
         )
 sys.path.insert(0, str(SCRIPTS))
 
+from ikaros.dna import SOURCE_FOLDERS  # noqa: E402
 from ikaros.sheets import (  # noqa: E402
     SheetError,
     check_alignment_files,
@@ -423,10 +424,6 @@ CALL_FILES = {
     "seg": "segments.seg",
     "chart": "exon_ratios.png",
 }
-
-
-# Where each DNA source's calls go: BAM at the sample's folder, segment inputs below it.
-SOURCE_FOLDERS = {"BAM": "", "CNVkit": "cnvkit/", "SEG": "seg/"}
 
 
 def sample_call_files(cohort, sample_id, source="BAM"):

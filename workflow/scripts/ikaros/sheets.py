@@ -40,17 +40,18 @@ def read_sheet(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise SheetError(f"{path}: sheet not found")
-    if not path.read_text(encoding="utf-8-sig", errors="replace").strip():
+    try:
+        sheet = pd.read_csv(
+            path,
+            sep="\t",
+            dtype={column: str for column in TEXT_COLUMNS},
+            keep_default_na=False,
+            na_values=[""],
+            comment="#",
+        )
+    except pd.errors.EmptyDataError:  # no header line (0 bytes, or blank lines and a BOM)
         raise SheetError(f"{path}: the sheet is empty; expected a header line and one row per "
-                         "sample or patient, tab-separated")  # fmt: skip
-    sheet = pd.read_csv(
-        path,
-        sep="\t",
-        dtype={column: str for column in TEXT_COLUMNS},
-        keep_default_na=False,
-        na_values=[""],
-        comment="#",
-    )
+                         "sample or patient, tab-separated") from None  # fmt: skip
     if sheet.empty:
         raise SheetError(f"{path}: the sheet has a header but no rows")
     sheet.columns = [column.strip() for column in sheet.columns]

@@ -84,11 +84,11 @@ def call_sample(job: SampleJob, reference, settings: dict):
     call_params, seg_kwargs = settings_from_config(settings)
     blast = _blast_fraction(job.blast_percent)
     if job.source == "BAM":
-        failure = depth_failure(read_coverage(job.coverage), QcThresholds.from_mapping(
-            settings.get("qc"), "config qc"))  # fmt: skip
+        tumour = read_coverage(job.coverage)
+        failure = depth_failure(tumour, QcThresholds.from_mapping(settings.get("qc"), "config qc"))
         if failure:
             return _unassessable(job, failure)
-        bins = _bam_log2_ratios(job, reference, settings)
+        bins = _bam_log2_ratios(job, tumour, reference, settings)
         evidence = _window_evidence(job, bins, settings)
         calls = call_from_bins(
             job.sample_id, bins, blast, call_params, junction_evidence=evidence, **seg_kwargs
@@ -125,9 +125,11 @@ def _unassessable(job: SampleJob, failure: str):
     return pd.DataFrame(columns=list(BIN_COLUMNS)), calls, ikzf1, summary
 
 
-def _bam_log2_ratios(job: SampleJob, reference, settings: dict) -> pd.DataFrame:
+def _bam_log2_ratios(
+    job: SampleJob, tumour: pd.DataFrame, reference, settings: dict
+) -> pd.DataFrame:
+    """Log2 ratios of the tumour's coverage table against its reference."""
     male = sheet_male(job.sex)
-    tumour = read_coverage(job.coverage)
     extra_mask = None
     if job.matched_normal:
         normal = read_coverage(job.matched_normal)

@@ -95,6 +95,9 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
 
 
+FOREST_TITLE = "Forest plot: "  # figure titles of the Fine-Gray models (the report keys on it)
+
+
 def _gray_p(gray: pd.DataFrame, comparison: str) -> float | None:
     """Gray's P of a comparison's relapse test (None without a test)."""
     rows = gray[(gray["comparison"] == comparison) & (gray["cause"] == "relapse")]
@@ -127,7 +130,7 @@ def write_figures(analysis: RelapseAnalysis, figure_dir: str | Path) -> dict:
         paths = figures.forest_figure(
             rows, f"Fine-Gray model: {model}", figure_dir / f"forest_{slug(model)}"
         )
-        out[f"Forest plot: {model}"] = paths[0]
+        out[f"{FOREST_TITLE}{model}"] = paths[0]
     paths = figures.alteration_bar_figure(analysis.frequency, figure_dir / "ikzf1_by_subtype")
     out["IKZF1 deletions by subtype"] = paths[0]
     if analysis.table["ikzf1_altered"].notna().any():

@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 
+from ikaros.dna import SOURCE_FOLDERS
 from ikaros.provenance import file_digest, git_commit
-from ikaros.relapse.analysis import FIGURE_INDEX, TABLE_FILES
+from ikaros.relapse.analysis import FIGURE_INDEX, FOREST_TITLE, TABLE_FILES
 from ikaros.relapse.settings import RelapseSettings
 from ikaros.relapse.table_one import table_one
 from ikaros.subtypes.report import (
@@ -92,7 +93,6 @@ PATIENT_TABLE_SCRIPT = """
   });
 })();
 """
-FOREST_TITLE = "Forest plot: "  # figure titles of the Fine-Gray models (relapse.analysis)
 # the patient table's columns (the full analysis table is a download)
 PATIENT_TABLE_COLUMNS = (
     "patient_id", "ikzf1_status", "ikzf1_class", "ikzf1_exons_deleted", "ikzf1plus", "cdkn2a",
@@ -136,6 +136,12 @@ def format_p(value) -> str:
     return "< 0.001" if value < 0.001 else f"{value:#.2g}"
 
 
+def p_phrase(value) -> str:
+    """ "P = 0.037" or "P < 0.001" for a sentence; empty when missing."""
+    p = format_p(value)
+    return "" if not p else f"P {p}" if p.startswith("<") else f"P = {p}"
+
+
 def _shr_cell(row) -> str:
     if pd.isna(row.shr):
         return ""
@@ -155,8 +161,8 @@ def findings(results: dict, settings: RelapseSettings) -> list[str]:
             if r.estimable else f"not estimable ({r.group}, n = {r.n})"
             for r in rows.itertuples(index=False)
         ]  # fmt: skip
-        p = format_p(gray.get(comparison, float("nan")))
-        test = f"; Gray's P {p if p.startswith('<') else '= ' + p}" if p else ""
+        p = p_phrase(gray.get(comparison, float("nan")))
+        test = f"; Gray's {p}" if p else ""
         lines.append(f"{comparison}: {horizon} CIR {' vs '.join(groups)}{test}.")
     fg = results["finegray"]
     for model, rows in fg.groupby("model", sort=False):
@@ -165,11 +171,9 @@ def findings(results: dict, settings: RelapseSettings) -> list[str]:
             if pd.isna(r.shr):
                 lines.append(f"Fine-Gray model {model}: {term} {r.level} not estimated ({r.note}).")
                 continue
-            p = format_p(r.p_value)
             lines.append(
                 f"Fine-Gray model {model}: {term} {r.level} vs {r.reference}, adjusted sHR "
-                f"{r.shr:.2f} (95% CI {r.ci_lower:.2f}-{r.ci_upper:.2f}), "
-                f"P {p if p.startswith('<') else '= ' + p}."
+                f"{r.shr:.2f} (95% CI {r.ci_lower:.2f}-{r.ci_upper:.2f}), {p_phrase(r.p_value)}."
             )
     return lines
 
@@ -263,12 +267,10 @@ def patient_table_html(table: pd.DataFrame, calls: pd.DataFrame | None = None) -
     columns = [c for c in PATIENT_TABLE_COLUMNS if c in table.columns]
     charts = {}
     if calls is not None and {"sample_id", "dna_evidence"} <= set(calls.columns):
-        folders = {"BAM": "", "CNVkit": "cnvkit/", "SEG": "seg/"}
         for row in calls.itertuples(index=False):
-            if row.dna_evidence in folders and row.sample_id:
-                charts[row.patient_id] = (
-                    f"copy_number/{row.sample_id}/{folders[row.dna_evidence]}exon_ratios.png"
-                )
+            if row.dna_evidence in SOURCE_FOLDERS and row.sample_id:
+                folder = SOURCE_FOLDERS[row.dna_evidence]
+                charts[row.patient_id] = f"copy_number/{row.sample_id}/{folder}exon_ratios.png"
     head = "".join(f"<th>{h(c)}</th>" for c in columns)
     body = []
     for row in table[columns].itertuples(index=False):
