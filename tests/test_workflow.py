@@ -15,37 +15,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, run_snakemake
-
-MINI = {
-    "cohorts": {
-        "mini": {
-            "build": "GRCh38",
-            "simulate": {
-                "seed": 314,
-                "patients": 6,
-                "panel_normals": 3,
-                "matched_normals": 2,
-                "depth": 20,
-                "ikzf1_rate": 0.5,
-                "rna_fraction": 0.5,
-                "rna_only_fraction": 0.34,
-            },
-        }
-    }
-}
+from conftest import MINI, REPO, run_snakemake
 
 
 def digest(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def mini_run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("mini")
-    result = run_snakemake(workdir, MINI, "--cores", "2")
-    assert result.returncode == 0, result.stdout + result.stderr
-    return workdir
 
 
 def test_every_dna_sample_gets_a_coverage_table_and_a_qc_row(mini_run):
