@@ -1,7 +1,8 @@
 """The workflow on a real SLURM scheduler (slurmctld + slurmd on this node, `.ci/slurm.sh`).
 
 The mini cohort runs through `profiles/slurm` as a user would run it: the profile copied and
-given this cluster's partition and status command. One job is cancelled with `scancel`
+given this cluster's partition and status command; its tumours are called in three batches
+(one in the local run), which must not change a byte. One job is cancelled with `scancel`
 while it runs; the run stops naming it, keeps everything computed before it, and the same
 command finishes the cohort with every table and figure equal to the local run's.
 `.ci/run` starts the cluster and sets IKAROS_SLURM=1; elsewhere the test is skipped.
@@ -26,7 +27,7 @@ if os.environ.get("IKAROS_SLURM") != "1":
         allow_module_level=True,
     )
 
-CANCELLED_RULE = "call_copy_number_mini"
+CANCELLED_RULE = "call_copy_number_mini_1"
 
 
 def cluster_profile(folder):
@@ -64,7 +65,9 @@ def test_a_cohort_on_slurm_recovers_from_a_cancelled_job_to_the_local_results(mi
     assert subprocess.run(["sinfo", "-h"], capture_output=True).returncode == 0, "no cluster"
     workdir = tmp_path / "run"
     workdir.mkdir()
-    (workdir / "config.yaml").write_text(yaml.safe_dump(MINI, sort_keys=False))
+    # three copy-number batches of two tumours here, one batch of five in the local run
+    config = {**MINI, "copy_number": {"tumours_per_job": 2}}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     profile = cluster_profile(tmp_path / "profile")
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
                "--directory", str(workdir), "--configfile", str(workdir / "config.yaml"),

@@ -329,7 +329,7 @@ def test_a_run_killed_in_the_copy_number_step_resumes_to_identical_outputs(mini_
                "--directory", str(tmp_path), "--configfile", str(config_path),
                "--cores", "2"]  # fmt: skip
     env = dict(os.environ, PYTHONHASHSEED="0")
-    log = tmp_path / "logs" / "mini" / "call_copy_number.log"
+    log = tmp_path / "logs" / "mini" / "call_copy_number" / "batch_1.log"
     with (tmp_path / "first.out").open("w") as out:
         run = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
                                start_new_session=True)  # fmt: skip
@@ -347,7 +347,7 @@ def test_a_run_killed_in_the_copy_number_step_resumes_to_identical_outputs(mini_
     assert unlock.returncode == 0, unlock.stdout + unlock.stderr
     resumed = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert "call_copy_number_mini" in resumed.stdout + resumed.stderr  # run again, not skipped
+    assert "call_copy_number_mini_1" in resumed.stdout + resumed.stderr  # run again, not skipped
     check = subprocess.run(
         ["sha256sum", "--check", "--quiet",
          str(mini_run / "results" / "mini" / "provenance" / "checksums.sha256")],

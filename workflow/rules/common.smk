@@ -487,12 +487,26 @@ def call_jobs(cohort):
     return jobs
 
 
-def call_inputs(cohort):
-    """The copy-number job's inputs: reference (when any tumour has a BAM), coverage tables,
+def call_batches(cohort):
+    """The cohort's copy-number jobs, `copy_number.tumours_per_job` tumours at a time (all of
+    a tumour's DNA sources in one batch): one job's bookkeeping grows with its inputs times
+    its outputs, so a whole cohort in one job grows with the square of the cohort."""
+    size = int(config["copy_number"]["tumours_per_job"])
+    by_tumour = {}
+    for job in call_jobs(cohort):
+        by_tumour.setdefault(job["sample_id"], []).append(job)
+    tumours = list(by_tumour.values())
+    return [
+        [job for jobs in tumours[start : start + size] for job in jobs]
+        for start in range(0, len(tumours), size)
+    ]
+
+
+def call_inputs(cohort, jobs):
+    """A copy-number batch's inputs: reference (when any tumour has a BAM), coverage tables,
     the tumours' BAM/CRAMs (read in the IKZF1, PAX5 and ERG windows for deletion junctions),
     segment files.
     """
-    jobs = call_jobs(cohort)
     alignments = [job["alignment"] for job in jobs if job.get("alignment")]
     inputs = {
         "alignments": alignments,
@@ -514,10 +528,9 @@ def call_inputs(cohort):
     return inputs
 
 
-def call_outputs(cohort):
-    """Named output lists (bins, segments, ...) over the cohort's tumours and sources."""
-    files = [job["outputs"] for job in call_jobs(cohort)]
-    return {name: [f[name] for f in files] for name in CALL_FILES}
+def call_outputs(jobs):
+    """Named output lists (bins, segments, ...) over a batch's tumours and sources."""
+    return {name: [job["outputs"][name] for job in jobs] for name in CALL_FILES}
 
 
 def call_summaries(wildcards):

@@ -25,25 +25,29 @@ rule build_reference:
 
 
 for cohort in COHORTS.values():
+    for number, batch in enumerate(call_batches(cohort), start=1):
 
-    rule:
-        name:
-            f"call_copy_number_{cohort.name}"
-        input:
-            **call_inputs(cohort),
-        output:
-            **call_outputs(cohort),
-        log:
-            f"logs/{cohort.name}/call_copy_number.log",
-        conda:
-            "../../envs/copy_number.yaml"
-        threads: workflow.cores
-        params:
-            jobs=call_jobs(cohort),
-            # the QC thresholds decide which BAMs can be called (ikaros.qc.DEPTH_FLAGS)
-            settings={**config["copy_number"], "qc": config["qc"]},
-        script:
-            "../scripts/call_cohort.py"
+        rule:
+            name:
+                f"call_copy_number_{cohort.name}_{number}"
+            input:
+                **call_inputs(cohort, batch),
+            output:
+                **call_outputs(batch),
+            log:
+                f"logs/{cohort.name}/call_copy_number/batch_{number}.log",
+            conda:
+                "../../envs/copy_number.yaml"
+            threads: workflow.cores
+            resources:
+                mem_mb=3000,
+                runtime=30,
+            params:
+                jobs=batch,
+                # the QC thresholds decide which BAMs can be called (ikaros.qc.DEPTH_FLAGS)
+                settings={**config["copy_number"], "qc": config["qc"]},
+            script:
+                "../scripts/call_cohort.py"
 
 
 rule patients_table:

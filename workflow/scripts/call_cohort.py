@@ -1,4 +1,4 @@
-"""Rule call_copy_number_<cohort>: every tumour of a cohort from coverage to calls.
+"""Rules call_copy_number_<cohort>_<batch>: a batch of a cohort's tumours from coverage to calls.
 
 input: reference (build_reference; absent when no tumour has a dna_bam), coverage (tumours'
        and matched normals' tables), alignments + indexes (the tumours' BAM/CRAMs, read in

@@ -1,0 +1,169 @@
+"""The whole workflow on simulated cohorts of growing size: where the time goes.
+
+For each size (default 100, 300, 688 patients; 40 normals: 20 panel normals and 20 matched,
+30x, a quarter of the patients with RNA-seq) a fresh folder is simulated and run with
+`snakemake --cores N`, and the table gives: wall time of the run after the simulation, time
+per patient, jobs, the largest peak RSS of any one process (getrusage of the waited-for
+children), and the share of the wall time that is workflow overhead. A job's own work runs
+from its start in Snakemake's log to the last write of its rule log (the script's end);
+overhead is the wall time when no job is doing its own work (DAG building, job start-up,
+Snakemake recording outputs). Per step, the summed own work and the summed bookkeeping
+(script end to "Finished") of its jobs.
+
+Usage: python benchmarks/bench_cohort_scale.py [--sizes 100 300 688] [--cores 2]
+       [--out benchmarks/results/cohort_scale.tsv] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
+STARTED = re.compile(r"^(?:local)?rule (\S+):$")
+JOBID = re.compile(r"^\s+jobid: (\d+)$")
+LOG = re.compile(r"^\s+log: (\S+?)(?: \(check log file\(s\) for error details\))?$")
+FINISHED = re.compile(r"^Finished jobid: (\d+) \(Rule: (\S+)\)$")
+
+
+def cohort_config(patients: int, seed: int) -> dict:
+    name = f"scale{patients}"
+    return {
+        "cohorts": {
+            name: {
+                "build": "GRCh38",
+                "simulate": {
+                    "seed": seed,
+                    "patients": patients,
+                    "panel_normals": 20,
+                    "matched_normals": 20,
+                    "depth": 30,
+                    "rna_fraction": 0.25,
+                    "rna_only_fraction": 0.2,
+                },
+            }
+        }
+    }
+
+
+def run(workdir: Path, config: dict, cores: int, *targets: str) -> float:
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
+               "--directory", str(workdir), "--configfile", str(workdir / "config.yaml"),
+               "--cores", str(cores), "--", *targets]  # fmt: skip
+    started = time.monotonic()
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(result.stdout[-3000:] + result.stderr[-3000:])
+    return time.monotonic() - started
+
+
+def parse_jobs(log_path: Path, workdir: Path) -> pd.DataFrame:
+    """One row per job of a Snakemake log: rule, start, script end, finish (epoch seconds)."""
+    jobs, stamp, current = {}, None, None
+    for line in log_path.read_text().splitlines():
+        if match := STAMP.match(line):
+            stamp = datetime.strptime(match[1], "%a %b %d %H:%M:%S %Y").timestamp()
+        elif match := STARTED.match(line):
+            current = {"rule": match[1], "start": stamp, "log": None}
+        elif current and (match := LOG.match(line)):
+            current["log"] = match[1].split(", ")[0]
+        elif current and (match := JOBID.match(line)):
+            jobs[match[1]] = current
+            current = None
+        elif match := FINISHED.match(line):
+            jobs[match[1]]["finish"] = stamp
+    table = pd.DataFrame(jobs.values())
+    table["script_end"] = [
+        (workdir / log).stat().st_mtime if isinstance(log, str) else finish
+        for log, finish in zip(table["log"], table["finish"], strict=True)
+    ]
+    # the log's timestamps have whole seconds: keep the script's end inside the job
+    table["script_end"] = table[["script_end", "finish"]].min(axis=1).clip(lower=table["start"])
+    return table
+
+
+def busy_seconds(intervals: list[tuple[float, float]]) -> float:
+    """Length of the union of the intervals."""
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(intervals):
+        if stop > end:
+            total += stop - max(start, end)
+            end = stop
+    return total
+
+
+def measure(patients: int, cores: int, seed: int, keep: Path | None) -> tuple[dict, pd.DataFrame]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"scale{patients}_", dir=keep))
+    config = cohort_config(patients, seed)
+    name = next(iter(config["cohorts"]))
+    simulate = run(workdir, config, cores, f"results/{name}/simulated/samples.tsv")
+    logs_before = set((workdir / ".snakemake" / "log").glob("*.log"))
+    wall = run(workdir, config, cores)
+    (log,) = set((workdir / ".snakemake" / "log").glob("*.log")) - logs_before
+    jobs = parse_jobs(log, workdir)
+    work = jobs[jobs["rule"] != "all"]
+    busy = busy_seconds(list(zip(work["start"], work["script_end"], strict=True)))
+    steps = (
+        work.assign(
+            rule=work["rule"].str.replace(rf"_{name}(_\d+)?$", "", regex=True),
+            own=work["script_end"] - work["start"],
+            bookkeeping=work["finish"] - work["script_end"],
+        )
+        .groupby("rule")
+        .agg(jobs=("own", "size"), own_s=("own", "sum"), bookkeeping_s=("bookkeeping", "sum"))
+        .reset_index()
+        .assign(patients=patients)
+    )
+    row = {
+        "patients": patients,
+        "normals": 40,
+        "simulate_s": round(simulate, 1),
+        "wall_s": round(wall, 1),
+        "s_per_patient": round(wall / patients, 3),
+        "jobs": len(work),
+        "overhead_share": round(1 - busy / wall, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+    }
+    if keep is None:
+        shutil.rmtree(workdir)
+    return row, steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 688])
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=20261205)
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/cohort_scale.tsv")
+    parser.add_argument("--keep", type=Path, help="keep the run folders under this folder")
+    args = parser.parse_args()
+    rows, steps = [], []
+    for size in args.sizes:
+        row, step = measure(size, args.cores, args.seed, args.keep)
+        rows.append(row)
+        steps.append(step)
+        print(pd.DataFrame([row]).to_string(index=False), flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(rows)
+    table.to_csv(args.out, sep="\t", index=False)
+    by_step = pd.concat(steps).round(1)
+    by_step.to_csv(args.out.with_name(args.out.stem + "_steps.tsv"), sep="\t", index=False)
+    print(table.to_string(index=False))
+    print(by_step.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
