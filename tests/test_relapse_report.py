@@ -13,7 +13,7 @@ import pytest
 
 from ikaros.outcome_simulation import OutcomeModel, simulate_cohort, true_cir_by_group
 from ikaros.relapse.analysis import TABLE_FILES
-from ikaros.relapse.report import read_tsv
+from ikaros.relapse.report import fold_constant_columns, read_tsv
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "workflow" / "scripts"
@@ -242,3 +242,17 @@ def test_table_one_follows_the_summary(cohort_run):
     altered = int((patients["ikzf1_altered"] == 1).sum())
     assert f"IKZF1 altered (n = {altered})" in section
     assert "median (IQR)" in section and "Wilcoxon" in section and "Fisher" in section
+
+
+def test_columns_equal_in_every_row_become_one_line_above_the_table():
+    gray = pd.DataFrame({
+        "comparison": ["IKZF1", "IKZF1plus"], "cause": [1, 1], "n": [688, 688],
+        "P": ["< 0.001", "0.021"], "note": ["", ""],
+    })  # fmt: skip
+    table, lines = fold_constant_columns(gray)
+    assert list(table.columns) == ["comparison", "P"]
+    assert lines == ["cause: 1", "n: 688"]  # the empty note column is dropped unannounced
+    one_row = gray.iloc[:1]
+    assert fold_constant_columns(one_row) == (one_row, [])  # nothing to compare a row with
+    same = pd.DataFrame({"a": [1, 1], "b": ["x", "x"]})
+    assert fold_constant_columns(same)[0] is same  # a table is never folded away entirely

@@ -198,7 +198,7 @@ def alteration_bar_figure(frequency: pd.DataFrame, stem: str | Path) -> list[Pat
             for s in subtypes
         ]
         ax.bar(
-            subtypes, values, bottom=bottom, color="white" if k else "0.3", edgecolor="black",
+            subtypes, values, bottom=bottom, color=CURVE_COLOURS[4 if k else 1], edgecolor="black",
             hatch=HATCHES[k + 1] if k else "", label=f"IKZF1 {level}",
         )  # fmt: skip
         bottom += values

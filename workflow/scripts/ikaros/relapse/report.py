@@ -245,7 +245,7 @@ def finegray_section(finegray: pd.DataFrame, figures: dict | None = None) -> lis
             f'<p class="note">{used} patients in the model, {omitted} omitted for a missing '
             "covariate.</p>",
             '<div class="model">',
-            _table_html(finegray_display(rows.reset_index(drop=True))),
+            _table_html(finegray_display(rows.reset_index(drop=True)), fold=True),
             _figure_html(f"{FOREST_TITLE}{model}", forest) if forest is not None else "",
             "</div>",
         ]
@@ -303,9 +303,30 @@ def _list_html(lines: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
 
 
-def _table_html(frame: pd.DataFrame, scroll: bool = False) -> str:
+def fold_constant_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """A table without the columns that are the same in every row (of two or more), and
+    those columns as 'name: value' lines for a note above it; empty ones are dropped."""
+    if len(frame) < 2:
+        return frame, []
+    constant = [c for c in frame.columns if frame[c].astype(str).nunique(dropna=False) == 1]
+    if len(constant) == len(frame.columns):
+        return frame, []
+    lines = [
+        f"{c}: {_cell_text(frame[c].iloc[0])}"
+        for c in constant
+        if _cell_text(frame[c].iloc[0]) != "" and str(c) != ""
+    ]
+    return frame.drop(columns=constant), lines
+
+
+def _table_html(frame: pd.DataFrame, scroll: bool = False, fold: bool = False) -> str:
+    note = ""
+    if fold:
+        frame, lines = fold_constant_columns(frame)
+        if lines:
+            note = f'<p class="note">In every row: {html.escape("; ".join(lines))}.</p>'
     body = frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4g}", border=0)
-    return f'<div class="scroll">{body}</div>' if scroll else body
+    return note + (f'<div class="scroll">{body}</div>' if scroll else body)
 
 
 def _figure_html(title: str, png: Path | bytes) -> str:
@@ -517,16 +538,16 @@ def build_report(
         _table_html(results["frequency"], scroll=True),
         tsv_download(results["frequency"], "frequency.tsv"),
         f"<h2>Cumulative incidence of relapse at {settings.horizon_years:g} years</h2>",
-        _table_html(cir_display(results["cir"])),
+        _table_html(cir_display(results["cir"]), fold=True),
         tsv_download(results["cir"], "cir.tsv"),
         "<h2>Gray's test</h2>",
-        _table_html(gray_display(results["gray"])),
+        _table_html(gray_display(results["gray"]), fold=True),
         tsv_download(results["gray"], "gray.tsv"),
         "<h2>Fine-Gray models</h2>",
         *finegray_section(results["finegray"], dict(results["figures"])),
         tsv_download(results["finegray"], "finegray.tsv"),
         "<h2>Event-free and overall survival</h2>",
-        _table_html(results["survival"]),
+        _table_html(results["survival"], fold=True),
         tsv_download(results["survival"], "survival.tsv"),
     ]
     if patients is not None:
