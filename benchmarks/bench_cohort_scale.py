@@ -3,12 +3,14 @@
 For each size (default 100, 300, 688 patients; 40 normals: 20 panel normals and 20 matched,
 30x, a quarter of the patients with RNA-seq) a fresh folder is simulated and run with
 `snakemake --cores N`, and the table gives: wall time of the run after the simulation, time
-per patient, jobs, the largest peak RSS of any one process (getrusage of the waited-for
-children), and the share of the wall time that is workflow overhead. A job's own work runs
+per patient, jobs, the peak memory of the largest job (each rule script logs its own peak
+resident memory as its last line), the largest process of the run's whole process tree
+(wait4 of Snakemake: Snakemake itself or any job), and the
+share of the wall time that is workflow overhead. A job's own work runs
 from its start in Snakemake's log to the last write of its rule log (the script's end);
 overhead is the wall time when no job is doing its own work (DAG building, job start-up,
 Snakemake recording outputs). Per step, the summed own work and the summed bookkeeping
-(script end to "Finished") of its jobs.
+(script end to "Finished") of its jobs, and the largest job's peak memory.
 
 Usage: python benchmarks/bench_cohort_scale.py [--sizes 100 300 688] [--cores 2]
        [--out benchmarks/results/cohort_scale.tsv] [--keep DIR]
@@ -17,8 +19,8 @@ Usage: python benchmarks/bench_cohort_scale.py [--sizes 100 300 688] [--cores 2]
 from __future__ import annotations
 
 import argparse
+import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -36,6 +38,7 @@ STARTED = re.compile(r"^(?:local)?rule (\S+):$")
 JOBID = re.compile(r"^\s+jobid: (\d+)$")
 LOG = re.compile(r"^\s+log: (\S+?)(?: \(check log file\(s\) for error details\))?$")
 FINISHED = re.compile(r"^Finished jobid: (\d+) \(Rule: (\S+)\)$")
+PEAK = re.compile(r"resources used: peak memory (\d+) MB, CPU ([\d.]+) s$")
 
 
 def cohort_config(patients: int, seed: int) -> dict:
@@ -58,16 +61,30 @@ def cohort_config(patients: int, seed: int) -> dict:
     }
 
 
-def run(workdir: Path, config: dict, cores: int, *targets: str) -> float:
+def run(workdir: Path, config: dict, cores: int, *targets: str) -> tuple[float, float]:
+    """Run Snakemake; wall seconds and the peak memory (MB) of the largest process in its tree."""
     (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(REPO / "Snakefile"),
                "--directory", str(workdir), "--configfile", str(workdir / "config.yaml"),
                "--cores", str(cores), "--", *targets]  # fmt: skip
+    output = workdir / f"snakemake_{len(targets)}.out"
     started = time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(result.stdout[-3000:] + result.stderr[-3000:])
-    return time.monotonic() - started
+    with output.open("w") as sink:
+        process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+    wall = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(output.read_text()[-6000:])
+    return wall, usage.ru_maxrss / 1024
+
+
+def job_peak_mb(log: object, workdir: Path) -> float:
+    """The peak memory a rule script logged as its last line (NaN without one)."""
+    if not isinstance(log, str) or not (workdir / log).is_file():
+        return float("nan")
+    lines = (workdir / log).read_text().splitlines()
+    match = PEAK.search(lines[-1]) if lines else None
+    return float(match[1]) if match else float("nan")
 
 
 def parse_jobs(log_path: Path, workdir: Path) -> pd.DataFrame:
@@ -90,6 +107,7 @@ def parse_jobs(log_path: Path, workdir: Path) -> pd.DataFrame:
         (workdir / log).stat().st_mtime if isinstance(log, str) else finish
         for log, finish in zip(table["log"], table["finish"], strict=True)
     ]
+    table["peak_mb"] = [job_peak_mb(log, workdir) for log in table["log"]]
     # the log's timestamps have whole seconds: keep the script's end inside the job
     table["script_end"] = table[["script_end", "finish"]].min(axis=1).clip(lower=table["start"])
     return table
@@ -109,9 +127,9 @@ def measure(patients: int, cores: int, seed: int, keep: Path | None) -> tuple[di
     workdir = Path(tempfile.mkdtemp(prefix=f"scale{patients}_", dir=keep))
     config = cohort_config(patients, seed)
     name = next(iter(config["cohorts"]))
-    simulate = run(workdir, config, cores, f"results/{name}/simulated/samples.tsv")
+    simulate, _ = run(workdir, config, cores, f"results/{name}/simulated/samples.tsv")
     logs_before = set((workdir / ".snakemake" / "log").glob("*.log"))
-    wall = run(workdir, config, cores)
+    wall, largest_process_mb = run(workdir, config, cores)
     (log,) = set((workdir / ".snakemake" / "log").glob("*.log")) - logs_before
     jobs = parse_jobs(log, workdir)
     work = jobs[jobs["rule"] != "all"]
@@ -123,7 +141,12 @@ def measure(patients: int, cores: int, seed: int, keep: Path | None) -> tuple[di
             bookkeeping=work["finish"] - work["script_end"],
         )
         .groupby("rule")
-        .agg(jobs=("own", "size"), own_s=("own", "sum"), bookkeeping_s=("bookkeeping", "sum"))
+        .agg(
+            jobs=("own", "size"),
+            own_s=("own", "sum"),
+            bookkeeping_s=("bookkeeping", "sum"),
+            peak_mb=("peak_mb", "max"),
+        )
         .reset_index()
         .assign(patients=patients)
     )
@@ -135,7 +158,8 @@ def measure(patients: int, cores: int, seed: int, keep: Path | None) -> tuple[di
         "s_per_patient": round(wall / patients, 3),
         "jobs": len(work),
         "overhead_share": round(1 - busy / wall, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "largest_job_mb": round(work["peak_mb"].max()),
+        "largest_process_mb": round(largest_process_mb),
     }
     if keep is None:
         shutil.rmtree(workdir)
@@ -150,17 +174,17 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/cohort_scale.tsv")
     parser.add_argument("--keep", type=Path, help="keep the run folders under this folder")
     args = parser.parse_args()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     rows, steps = [], []
     for size in args.sizes:
         row, step = measure(size, args.cores, args.seed, args.keep)
         rows.append(row)
         steps.append(step)
+        # written after every size, so a long run that is stopped keeps what it measured
+        table, by_step = pd.DataFrame(rows), pd.concat(steps).round(1)
+        table.to_csv(args.out, sep="\t", index=False)
+        by_step.to_csv(args.out.with_name(args.out.stem + "_steps.tsv"), sep="\t", index=False)
         print(pd.DataFrame([row]).to_string(index=False), flush=True)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    table = pd.DataFrame(rows)
-    table.to_csv(args.out, sep="\t", index=False)
-    by_step = pd.concat(steps).round(1)
-    by_step.to_csv(args.out.with_name(args.out.stem + "_steps.tsv"), sep="\t", index=False)
     print(table.to_string(index=False))
     print(by_step.to_string(index=False))
 

@@ -1,12 +1,16 @@
 """One logging set-up for every rule script: the rule's log file, with time and level.
 
 An error that stops a script is written to the log file too, with its traceback, so the log
-tells why a job failed as well as what it did.
+tells why a job failed as well as what it did. The last line gives the script's peak memory
+and CPU time (the kernel's own counts), which is what a cluster profile's resources are sized
+from.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import resource
 import sys
 from pathlib import Path
 
@@ -25,3 +29,13 @@ def log_to(path: str | Path, level: int = logging.INFO) -> None:
         previous(kind, value, traceback)
 
     sys.excepthook = log_and_raise
+    atexit.register(log_resources_used)
+
+
+def log_resources_used() -> None:
+    """Log the process's peak resident memory (with any waited-for child) and its CPU time."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb = max(own.ru_maxrss, children.ru_maxrss) / 1024  # Linux counts kilobytes
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    logging.getLogger("ikaros").info("resources used: peak memory %.0f MB, CPU %.1f s", peak_mb, cpu)
