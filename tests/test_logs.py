@@ -29,14 +29,24 @@ def test_messages_and_an_uncaught_error_reach_the_log_file(tmp_path):
 
 
 def test_the_last_line_gives_the_peak_memory_of_the_script(tmp_path):
+    """300 MB in the script, started by a parent that holds 500 MB: the log counts the 300.
+
+    Linux carries ru_maxrss across fork and exec, so a count taken from it alone would report
+    the parent's 500 MB (as Snakemake's or pytest's size would be reported for a rule script).
+    """
     log = tmp_path / "rule.log"
-    program = (
+    script = (
         f"import sys; sys.path.insert(0, {str(SCRIPTS)!r})\n"
         "from ikaros.logs import log_to\n"
         f"log_to({str(log)!r})\n"
-        "block = b\"x\" * (300 * 2**20)\n"  # 300 MB, every byte written
+        "block = b'x' * (300 * 2**20)\n"  # 300 MB, every byte written
     )
-    subprocess.run([sys.executable, "-c", program], check=True)
+    parent = (
+        "import subprocess, sys\n"
+        "held = b'y' * (500 * 2**20)\n"
+        f"subprocess.run([sys.executable, '-c', {script!r}], check=True)\n"
+    )
+    subprocess.run([sys.executable, "-c", parent], check=True)
     last = log.read_text().splitlines()[-1]
     match = re.search(r"resources used: peak memory (\d+) MB, CPU ([\d.]+) s$", last)
     assert match, last

@@ -33,9 +33,27 @@ def log_to(path: str | Path, level: int = logging.INFO) -> None:
 
 
 def log_resources_used() -> None:
-    """Log the process's peak resident memory (with any waited-for child) and its CPU time."""
+    """Log the script's own peak resident memory (or a waited-for child's) and its CPU time."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    peak_mb = max(own.ru_maxrss, children.ru_maxrss) / 1024  # Linux counts kilobytes
+    peak_mb = max(_own_peak_kb(own), children.ru_maxrss) / 1024  # Linux counts kilobytes
     cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-    logging.getLogger("ikaros").info("resources used: peak memory %.0f MB, CPU %.1f s", peak_mb, cpu)
+    logging.getLogger("ikaros").info(
+        "resources used: peak memory %.0f MB, CPU %.1f s", peak_mb, cpu
+    )
+
+
+def _own_peak_kb(own: resource.struct_rusage) -> int:
+    """The peak of this program's own memory, in kilobytes.
+
+    Linux carries ru_maxrss across fork and exec, so a script started by a large process (the
+    Snakemake scheduler, pytest) would report its parent's size; VmHWM belongs to the memory
+    map that exec created and counts the script alone.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return own.ru_maxrss
