@@ -7,7 +7,8 @@ named by the exons they remove: ``del4-7`` (IK6), ``del2-7``, ``del2-8``, ``del4
 - ``status``: ``deleted`` when at least one exon is deleted; ``wildtype`` when every exon is
   assessed and none is deleted; ``not_assessable`` when some exon cannot be assessed (no
   data, or a segment breakpoint that the probes/bins cannot place) and none is deleted, or
-  when the sample is too noisy (its noise scale above ``max_noise_scale``).
+  when the sample is too noisy (its noise scale above ``max_noise_scale``) or its
+  copy-neutral level is ambiguous (``ikaros.dna.baseline``).
 - A loss that touches the gene but removes no exon is reported as ``intronic_loss`` (status
   stays wildtype): it is not an exon deletion.
 - ``focal``: the loss containing the deleted exons (consecutive deleted segments) spans less
@@ -87,6 +88,11 @@ def call_ikzf1(
             evidence=f"{source}: sample noise {scale:.1f} x the reference's "
             f"(limit {max_noise_scale:g})",
         )
+    if calls.attrs.get("baseline_ambiguous", False):
+        return Ikzf1Call(
+            "not_assessable",
+            evidence=f"{source}: copy-neutral level ambiguous: {calls.attrs.get('baseline', '')}",
+        )
     numbers = exons["exon"].astype(int).to_numpy()
     state = exons["state"].to_numpy()
     deleted = tuple(int(e) for e in numbers[state == "deleted"])
@@ -125,7 +131,7 @@ def call_ikzf1(
             )
         best = exons.loc[exons["z"].idxmin()] if exons["z"].notna().any() else None
         note = "" if best is None else f"; lowest exon z {best['z']:.1f} (exon {best['exon']})"
-        note += _refused_losses(calls, exons)
+        note += _refused_losses(calls, exons) + _baseline_note(calls)
         return Ikzf1Call("wildtype", evidence=f"{source}: all {len(exons)} exons retained{note}")
 
     lost = exons[exons["state"] == "deleted"]
@@ -157,6 +163,7 @@ def call_ikzf1(
         evidence += f"; junction {junction}"
     if unresolved:
         evidence += "; exon(s) " + ",".join(map(str, unresolved)) + " unresolved"
+    evidence += _baseline_note(calls)
     return Ikzf1Call(
         "deleted",
         deletion_class=klass,
@@ -172,6 +179,14 @@ def call_ikzf1(
         loss_length_bp=length,
         evidence=evidence,
     )
+
+
+def _baseline_note(calls: CopyNumberCalls) -> str:
+    """Which loci set the copy-neutral level, where control bins did not (a small panel)."""
+    basis = str(calls.attrs.get("baseline", ""))
+    if not basis or basis.endswith("control bins"):
+        return ""
+    return f"; copy-neutral level from {basis}"
 
 
 def _refused_losses(calls: CopyNumberCalls, exons: pd.DataFrame) -> str:

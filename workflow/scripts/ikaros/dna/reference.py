@@ -12,10 +12,11 @@ which bins are too poor to use. It is built from, in order of preference:
   per-bin *median* across tumours is a diploid estimate and the MAD a robust spread.
 
 Model. With ``c`` the fragments in a bin, a sample's normalised log2 depth is
-``l = log2(c + 0.5) - s`` where ``s`` (library size) is the median, over normalisation bins,
-of ``log2(c + 0.5) - bias``. The bias of a bin is the median of ``l`` across reference
-samples (iterated twice, starting from the per-bin median). The log2 ratio of a sample is
-``l - bias`` and its variance is
+``l = log2(c + 0.5) - s`` where ``s`` (library size) is the copy-neutral level of
+``log2(c + 0.5) - bias`` (``ikaros.dna.baseline``: the median of the control bins, or on
+a panel with few of them a vote of its loci). The bias of a bin is the median of ``l``
+across reference samples (iterated twice, starting from the per-bin median). The log2 ratio
+of a sample is ``l - bias`` and its variance is
 
     var = excess + 1 / (ln2^2 * mu) + ref_var
 
@@ -52,6 +53,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ikaros.dna.baseline import copy_neutral_level
 from ikaros.dna.panel import PANEL_COLUMNS, validate_panel
 
 REFERENCE_KINDS = ("matched_normal", "panel_of_normals", "cohort")
@@ -69,7 +71,6 @@ PSEUDOCOUNT = 0.5
 # Pseudo-autosomal region 1 on chrX, union of both builds (GRCh37 60,001-2,699,520;
 # GRCh38 10,001-2,781,479): diploid in both sexes, so never sex-adjusted.
 PAR1_X = (10_001, 2_781_479)
-MIN_CONTROL_BINS = 30
 SHRINK_PRIOR_DF = 10.0
 MAD_EFFICIENCY = 0.37
 
@@ -155,17 +156,6 @@ def autosomal_bins(panel: pd.DataFrame) -> np.ndarray:
     return ~np.isin(panel["chrom"].to_numpy(), ["chrX", "chrY"])
 
 
-def normalisation_bins(panel: pd.DataFrame, usable: np.ndarray) -> np.ndarray:
-    """Control bins when there are enough of them, else every usable autosomal bin.
-
-    Control bins lie away from chromosomes 7 and 9p, so a 7p or 9p loss does not shift the
-    library size; the fallback is still robust because the median ignores a minority.
-    """
-    auto = autosomal_bins(panel) & usable
-    control = auto & (panel["kind"].to_numpy() == "control")
-    return control if control.sum() >= MIN_CONTROL_BINS else auto
-
-
 def sex_adjustment(panel: pd.DataFrame, male: bool) -> np.ndarray:
     """log2 shift that makes a bin diploid-equivalent: +1 on non-PAR chrX of males."""
     return np.where(sex_specific_x_bins(panel) & male, 1.0, 0.0)
@@ -229,8 +219,11 @@ def _runs_below(resid: np.ndarray, panel: pd.DataFrame, loss_log2: float) -> np.
     return (smooth.to_numpy().T < loss_log2) & np.isfinite(resid)
 
 
-def _library_sizes(logc: np.ndarray, bias: np.ndarray, norm: np.ndarray) -> np.ndarray:
-    return np.median(logc[:, norm] - bias[norm], axis=1)
+def _library_sizes(
+    logc: np.ndarray, bias: np.ndarray, panel: pd.DataFrame, usable: np.ndarray
+) -> np.ndarray:
+    """Each sample's copy-neutral log2 depth against ``bias`` (see ikaros.dna.baseline)."""
+    return np.array([copy_neutral_level(row - bias, panel, usable).level for row in logc])
 
 
 def build_reference(
@@ -285,16 +278,15 @@ def build_reference(
     usable = ~low & ~chr_y
 
     bias = np.median(logc, axis=0)
-    norm = normalisation_bins(panel, usable)
-    if not norm.any():
+    if not (usable & autosomal_bins(panel)).any():
         raise CoverageError(
             f"reference from {', '.join(sample_ids)}: no autosomal bin has a median of "
             f"{min_count} fragments or more; the samples are too shallow for this panel"
         )
     for _ in range(2):
-        sizes = _library_sizes(logc, bias, norm)
+        sizes = _library_sizes(logc, bias, panel, usable)
         bias = np.median(logc - sizes[:, None], axis=0)
-    sizes = _library_sizes(logc, bias, norm)
+    sizes = _library_sizes(logc, bias, panel, usable)
     if kind == "cohort":
         # Losses in a minority of tumours still pull a median down (CDKN2A is lost in a
         # third of B-ALL): drop runs of bins lying clearly below the first estimate in a
@@ -305,7 +297,7 @@ def build_reference(
         kept = np.where(lost, np.nan, logc - sizes[:, None])
         enough = np.sum(~lost, axis=0) >= max(3, n // 2)
         bias = np.where(enough, np.nanmedian(np.where(enough, kept, 0.0), axis=0), bias)
-        sizes = _library_sizes(logc, bias, norm)
+        sizes = _library_sizes(logc, bias, panel, usable)
         logc = np.where(lost & enough, np.nan, logc)
     resid = logc - sizes[:, None] - bias
     poisson = np.mean(1.0 / (LN2_SQ * (counts + PSEUDOCOUNT)), axis=0)
@@ -518,10 +510,10 @@ def log2_ratios(
         newly = extra_mask & ~masked
         reason[newly] = "low"
         masked |= extra_mask
-    norm = normalisation_bins(panel, ~masked)
-    if not norm.any():
-        raise CoverageError("every normalisation bin is masked; cannot estimate library size")
-    size = float(np.median(logc[norm] - reference.log2_expected[norm]))
+    if not (~masked & autosomal_bins(panel)).any():
+        raise CoverageError("every autosomal bin is masked; cannot estimate library size")
+    baseline = copy_neutral_level(logc - reference.log2_expected, panel, ~masked)
+    size, norm = baseline.level, baseline.bins
     expected_log2 = reference.log2_expected + size - sex_adjustment(panel, male)
     mu = np.power(2.0, expected_log2)
     ratio = logc - size - reference.log2_expected
@@ -541,7 +533,14 @@ def log2_ratios(
     # The library size is itself an estimate (a median over the normalisation bins); its
     # error shifts every bin of the sample alike, so it adds to a segment's SE, not a bin's.
     library_se = float(np.sqrt(np.pi / 2.0 * np.median(var[norm]) / norm.sum()))
-    out.attrs.update(library_log2=size, library_se=library_se, noise_scale=scale, male=bool(male))
+    out.attrs.update(
+        library_log2=size,
+        library_se=library_se,
+        noise_scale=scale,
+        male=bool(male),
+        baseline=baseline.basis,
+        baseline_ambiguous=baseline.ambiguous,
+    )
     return out
 
 

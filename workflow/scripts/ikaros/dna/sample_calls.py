@@ -142,8 +142,9 @@ def _bam_log2_ratios(
         extra_mask = counts[0] < float(settings.get("min_count", 10.0))
     bins = log2_ratios(tumour["fragments"].to_numpy(dtype=float), reference, male, extra_mask)
     log.info(
-        "%s: %s reference, library log2 %.3f, noise scale %.2f",
-        job.sample_id, reference.kind, bins.attrs["library_log2"], bins.attrs["noise_scale"],
+        "%s: %s reference, library log2 %.3f from %s%s, noise scale %.2f",
+        job.sample_id, reference.kind, bins.attrs["library_log2"], bins.attrs["baseline"],
+        " (ambiguous)" if bins.attrs["baseline_ambiguous"] else "", bins.attrs["noise_scale"],
     )  # fmt: skip
     return bins
 

@@ -1,0 +1,117 @@
+"""A sample's copy-neutral level: the log2 depth offset that its ratios are centred on.
+
+Centring on the median of all bins assumes that most bins are copy-neutral. On a whole-
+genome or backbone panel the control bins make that true; on a small targeted panel most
+usable bins lie inside the genes of interest, and a tumour with losses at several of them
+(IKZF1, PAX5, CDKN2A, ERG) would be centred on its deleted level, its losses read as
+neutral and its flanks as gains. So:
+
+- with at least ``MIN_CONTROL_BINS`` usable autosomal control bins (bins placed away from
+  the genes of interest, on other chromosomes), the level is their median;
+- otherwise each *locus* votes once: a gene's exon and intron bins, a gene's flank tiles, a
+  chromosome arm's backbone or control bins. A locus needs ``MIN_LOCUS_BINS`` usable bins;
+  its vote is its median. Loci whose medians lie within ``SHARED_LEVEL_LOG2`` of a level
+  share it. The copy-neutral level is the one shared by the most chromosome arms among the
+  *off-target* loci (flanks, backbone, control: a focal loss takes the gene of interest, not
+  the tiles around it), then by the most arms among all loci; a whole-chromosome gain (as in
+  high hyperdiploidy) takes a minority of the arms. A level that ties another on both
+  counts is *ambiguous* (the higher is kept): the calls that depend on it are not made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MIN_CONTROL_BINS = 30
+MIN_LOCUS_BINS = 3
+# Half the step of a clonal single-copy loss in half the cells (log2(1 - 0.25) = -0.42):
+# loci closer than this are read as the same copy number.
+SHARED_LEVEL_LOG2 = 0.25
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The copy-neutral level of one sample, the bins that set it, and whether it is clear."""
+
+    level: float
+    basis: str
+    ambiguous: bool = False
+    bins: np.ndarray | None = None  # the bins whose values set the level
+
+
+def autosomal(panel: pd.DataFrame) -> np.ndarray:
+    return ~np.isin(panel["chrom"].to_numpy(), ["chrX", "chrY"])
+
+
+def locus_labels(panel: pd.DataFrame) -> np.ndarray:
+    """One label per bin: the gene, '<gene> flank', or '<chrom><arm> <kind>'."""
+    kind = panel["kind"].to_numpy().astype(str)
+    gene = panel["gene"].fillna("").to_numpy().astype(str)
+    place = panel["chrom"].to_numpy().astype(str) + panel["arm"].fillna("").to_numpy().astype(str)
+    return np.where(
+        np.isin(kind, ["exon", "intron"]),
+        gene,
+        np.where(kind == "flank", np.char.add(gene, " flank"), np.char.add(place, " " + kind)),
+    )
+
+
+def chromosome_arms(panel: pd.DataFrame) -> np.ndarray:
+    """'chr7p' per bin; the chromosome alone where some of its bins name no arm."""
+    chrom = panel["chrom"].astype(str)
+    arm = panel["arm"].fillna("").astype(str).str[-1:]
+    named = arm.isin(["p", "q"]).groupby(chrom).transform("all")
+    return np.where(named, chrom + arm, chrom)
+
+
+def copy_neutral_level(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> Baseline:
+    """The copy-neutral level of one sample's per-bin ``values`` (log2 depth minus bias)."""
+    values = np.asarray(values, dtype=float)
+    usable = np.asarray(usable, dtype=bool) & np.isfinite(values) & autosomal(panel)
+    control = usable & (panel["kind"].to_numpy() == "control")
+    if control.sum() >= MIN_CONTROL_BINS:
+        return Baseline(float(np.median(values[control])), f"{control.sum()} control bins",
+                        bins=control)  # fmt: skip
+    if not usable.any():
+        raise ValueError("no usable autosomal bin to set the copy-neutral level")
+    return _locus_vote(values, panel, usable)
+
+
+def _locus_vote(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> Baseline:
+    labels = locus_labels(panel)
+    arms = chromosome_arms(panel)
+    frame = pd.DataFrame({"locus": labels[usable], "arm": arms[usable], "value": values[usable]})
+    loci = frame.groupby("locus", sort=False).agg(
+        arm=("arm", "first"), bins=("value", "size"), median=("value", "median")
+    )
+    loci = loci[loci["bins"] >= MIN_LOCUS_BINS]
+    if loci.empty:
+        return Baseline(float(np.median(values[usable])),
+                        f"all {usable.sum()} usable bins (no locus has {MIN_LOCUS_BINS})",
+                        bins=usable)  # fmt: skip
+    medians = loci["median"].to_numpy()
+    arm_of = loci["arm"].to_numpy()
+    off_target = ~np.isin(loci.index.to_numpy(), panel["gene"].to_numpy())  # not a gene body
+    near = np.abs(medians[:, None] - medians[None, :]) <= SHARED_LEVEL_LOG2
+    score = [
+        (len(set(arm_of[row & off_target])), len(set(arm_of[row])), level)
+        for row, level in zip(near, medians, strict=True)
+    ]
+    chosen = max(range(len(score)), key=score.__getitem__)
+    members = near[chosen]
+    # a rival: another group of loci, none of them in the chosen group, on as many arms
+    rivals = [k for k in range(len(score)) if score[k][:2] == score[chosen][:2]
+              and not (near[k] & members).any()]  # fmt: skip
+    names = list(loci.index[members])
+    # the level from the bins of the off-target loci of the group where it has any: the
+    # median of a partly deleted gene lies between levels
+    setting = list(loci.index[members & off_target]) or names
+    level_bins = usable & np.isin(labels, setting)
+    level = float(np.median(values[level_bins]))
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    basis = f"{members.sum()} of {len(loci)} loci on {score[chosen][1]} chromosome arm(s) ({shown})"
+    if rivals:
+        basis += f"; as many arms agree on log2 {medians[rivals[0]] - level:+.2f} from it"
+    return Baseline(level, basis, ambiguous=bool(rivals), bins=level_bins)
