@@ -296,6 +296,29 @@ def test_shipped_minus_strand_loci_are_tiled_end_to_end(shipped, gene):
     assert (sizes <= 2000).all() and sizes.max() > 1900  # tile_bp 2000 in panel_genes.tsv
 
 
+def test_shipped_9p21_locus_is_tiled_end_to_end_across_cdkn2a_and_cdkn2b(shipped):
+    """CDKN2A and CDKN2B (7 kb apart, both `contiguous`, 500 bp tiles) are one tiled locus
+    from 10 kb beyond CDKN2A's 3' exon to 10 kb beyond CDKN2B's exon 1: where their margins
+    meet, tiles over the other gene's exons or CDKN2A's tiles are dropped, so no tile overlaps
+    an exon and no untiled stretch is longer than the two clearances beside an exon."""
+    build, panel = shipped
+    models = read_gene_models(REPO / "resources" / f"gene_models_{build}.tsv")
+    exons = models[models["gene"].isin(["CDKN2A", "CDKN2B"])]
+    low, high = int(exons["start"].min()), int(exons["end"].max())
+    locus = panel[(panel["chrom"] == "chr9") & (panel["end"] >= low - 10_000)
+                  & (panel["start"] <= high + 10_000)].sort_values("start")  # fmt: skip
+    assert set(locus["kind"]) == {"exon", "intron"}
+    assert locus["start"].min() <= low - 9_500 and locus["end"].max() >= high + 9_500
+    gaps = locus["start"].to_numpy()[1:] - locus["end"].to_numpy()[:-1] - 1
+    assert gaps.min() >= 0 and gaps.max() <= 200
+    tiles = locus[locus["kind"] == "intron"]
+    assert ((tiles["end"] - tiles["start"] + 1) <= 500).all()
+    for exon in exons.itertuples():
+        assert not ((tiles["start"] <= exon.end) & (tiles["end"] >= exon.start)).any()
+    per_gene = tiles.groupby("gene").size()
+    assert per_gene["CDKN2A"] >= 80 and per_gene["CDKN2B"] >= 20
+
+
 def test_shipped_flanks_and_arms_follow_the_design(shipped):
     build, panel = shipped
     models = read_gene_models(REPO / "resources" / f"gene_models_{build}.tsv")

@@ -12,7 +12,8 @@ Bins, in order of precedence (a tile that would overlap a bin of a higher kind i
   (bins `<gene>_up_NNN` before the transcription start and `<gene>_down_NNN` after its end,
   numbered outward from the gene; kind intron without an intron number). Every breakpoint in
   or near the gene then lies in a tile, so the reads that span a deletion's junction are
-  captured.
+  captured. Where two tiled loci meet (CDKN2A and CDKN2B), a tile over the other gene's exons
+  or over the earlier gene's tiles is dropped.
 - flank: 2 kb tiles on a 50 kb grid within each gene's flank window (gene span +- the gene's
   `flank` distance, or PAR1 for the PAR1 genes); a tile belongs to the nearest flanked gene.
 - backbone: 2 kb tiles on a 500 kb grid along chromosomes 7 and 9.
@@ -506,7 +507,13 @@ def design_panel(
     sizes = tiled["tile_bp"] if "tile_bp" in tiled.columns else [""] * len(tiled)
     for gene, how, size in zip(tiled["gene"], tiled["intron_tiles"], sizes, strict=True):
         tile = int(size) if str(size).strip() else None
-        bins += intron_bins(models[models["gene"] == gene], settings, how == "contiguous", tile)
+        tiles = intron_bins(models[models["gene"] == gene], settings, how == "contiguous", tile)
+        # Neighbouring loci (CDKN2A and CDKN2B lie 7 kb apart): a tile over another gene's
+        # exon or over an earlier gene's tile is dropped, so the loci meet without overlap.
+        taken = _occupied_by_chrom(bins)
+        bins += [
+            t for t in tiles if not _overlaps_any(t["start"], t["end"], taken.get(t["chrom"], []))
+        ]
     _check_no_overlap(bins, "exon and intron bins")
     bins += flank_bins(models, panel_genes, build, bins, settings)
     bins += backbone_bins(build, bins, settings)
