@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -379,7 +380,15 @@ def test_bams_are_deterministic_per_sample_and_carry_the_build_header(tmp_path, 
         reads = list(bam.fetch(until_eof=True))
     keys = [(r.reference_id, r.reference_start) for r in reads]
     assert keys == sorted(keys)
-    assert {r.cigarstring for r in reads} == {"150M"}
+    # background soft clips of 10-40 bases at either end, in about 1% of the primary reads
+    primary = [r for r in reads if not r.flag & 0x900]
+    cigars = [r.cigartuples for r in primary]
+    clipped = [c for c in cigars if c != [(0, 150)]]
+    assert 0.006 < len(clipped) / len(primary) < 0.014
+    for cigar in clipped:
+        ops = sorted(cigar)
+        assert [op for op, _ in ops] == [0, 4] and 10 <= ops[1][1] <= 40
+        assert sum(length for _, length in cigar) == 150
     # The BAM `bin` field equals the one htslib computes when it parses the same record.
     for read in reads[:: max(len(reads) // 500, 1)]:
         reparsed = pysam.AlignedSegment.fromstring(read.to_string(), parsed_header)
@@ -389,9 +398,14 @@ def test_bams_are_deterministic_per_sample_and_carry_the_build_header(tmp_path, 
         assert 0 < np.mean(flags & bit > 0) < 0.06, hex(bit)
     mapq = np.array([r.mapping_quality for r in reads])
     assert 0.005 < np.mean(mapq < 20) < 0.05
-    primary = [r for r in reads if not r.flag & 0x900]
-    assert all(r.is_paired and r.is_proper_pair for r in primary)
-    lengths = np.array([abs(r.template_length) for r in primary])
+    # chimeric pairs (about 0.2%): the reverse read moved to another chromosome, never to chrY
+    # (a female has none); the rest proper
+    chimeric = [r for r in primary if r.next_reference_id != r.reference_id]
+    assert 0.001 < len(chimeric) / len(primary) < 0.004
+    assert all(not r.is_proper_pair and r.template_length == 0 for r in chimeric)
+    assert "chrY" not in {r.reference_name for r in chimeric if r.is_reverse}
+    assert all(r.is_paired and r.is_proper_pair for r in primary if r not in chimeric)
+    lengths = np.array([abs(r.template_length) for r in primary if r.is_proper_pair])
     assert 280 < lengths.mean() < 320 and lengths.min() >= 150
     # Sparse background on every contig the sample carries (female: no chrY outside PAR).
     contigs = {r.reference_name for r in reads}
@@ -602,7 +616,12 @@ def test_outcomes_follow_the_configured_fine_gray_model():
 JUNCTION_LOSS = ("chr7", 50317300, 50393200)
 
 
-def _junction_bam(tmp_path: Path, allelic: str, fraction: float, depth: float) -> Path:
+def _junction_bam(
+    tmp_path: Path, allelic: str, fraction: float, depth: float, **aligner: bool
+) -> Path:
+    """A tumour BAM with JUNCTION_LOSS and no background clips or chimeras, so that every
+    clipped read and improper pair comes from the loss; `aligner`: split_reads,
+    improper_pairs."""
     chrom, start, end = JUNCTION_LOSS
     lesions = pd.DataFrame(
         [
@@ -616,8 +635,10 @@ def _junction_bam(tmp_path: Path, allelic: str, fraction: float, depth: float) -
     from ikaros.simulate.reads import write_sample_bam
 
     panel = read_panel(REPO / "resources/panel_GRCh38.tsv")
-    settings = SimulationSettings(seed=77, depth=depth)
-    bam = tmp_path / f"{allelic}_{fraction}.bam"
+    settings = SimulationSettings(
+        seed=77, depth=depth, soft_clip_fraction=0.0, chimeric_fraction=0.0, **aligner
+    )
+    bam = tmp_path / f"{allelic}_{fraction}_{'_'.join(map(str, aligner.values()))}.bam"
     write_sample_bam(panel, "GRCh38", "P1_T", "female", lesions, bam, settings)
     return bam
 
@@ -651,6 +672,27 @@ def test_deleted_alleles_give_clipped_reads_at_the_exact_junction_and_discordant
     for read in discordant:
         assert read.reference_end <= start - 1 and read.next_reference_start + 1 >= end + 1
         assert read.template_length > end - start
+
+
+def test_an_end_to_end_aligner_clips_nothing_and_a_proper_pair_filter_keeps_no_discordant_pair(
+    tmp_path,
+):
+    chrom, start, end = JUNCTION_LOSS
+    reads = _near_edges(_junction_bam(tmp_path, "mono", 0.8, 60, split_reads=False))
+    assert all(r.cigarstring == "150M" for r in reads)
+    # the reads across the junction are still there, aligned whole into the deleted bases
+    crossing = [r for r in reads if r.reference_start < start - 1 < r.reference_end - 1]
+    assert crossing
+    assert [r for r in reads if not r.is_proper_pair]  # the discordant pairs stay
+    reads = _near_edges(_junction_bam(tmp_path, "mono", 0.8, 60, improper_pairs=False))
+    assert all(r.is_proper_pair for r in reads)
+    clipped = [r for r in reads if len(r.cigartuples) > 1]
+    assert clipped  # the split reads whose mates lie on their own side stay
+    for read in clipped:
+        if read.cigartuples[-1][0] == 4:
+            assert read.reference_end == start - 1
+        else:
+            assert read.reference_start + 1 == end + 1
 
 
 def test_a_clonal_biallelic_loss_leaves_only_junction_fragments_across_its_edges(tmp_path):
@@ -699,7 +741,9 @@ def test_junction_fragment_share_is_the_derived_chromosomes_share_of_copies(tmp_
     assert abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / n)
 
 
-def test_samples_without_losses_have_no_clipped_or_discordant_reads(tmp_path):
+def test_samples_without_losses_show_only_scattered_clips_and_chimeras(tmp_path):
+    """A normal's clipped reads (about 1%) clip at scattered bases, and its improper pairs have
+    their mates on other chromosomes: nothing that looks like a deletion's junction."""
     panel = read_panel(REPO / "resources/panel_GRCh38.tsv")
     from ikaros.simulate.reads import write_sample_bam
 
@@ -707,10 +751,16 @@ def test_samples_without_losses_have_no_clipped_or_discordant_reads(tmp_path):
     bam = tmp_path / "normal.bam"
     write_sample_bam(panel, "GRCh38", "N1", "male", empty, bam, SimulationSettings(seed=77))
     with pysam.AlignmentFile(str(bam)) as handle:
-        for read in handle.fetch("chr7", 50_000_000, 51_000_000):
-            if read.is_secondary or read.is_supplementary:
-                continue
-            assert len(read.cigartuples) == 1 and read.is_proper_pair
+        reads = [r for r in handle.fetch("chr7", 50_000_000, 51_000_000)
+                 if not (r.is_secondary or r.is_supplementary)]  # fmt: skip
+    clipped = [r for r in reads if len(r.cigartuples) > 1]
+    assert 0.006 < len(clipped) / len(reads) < 0.014
+    ends = Counter(r.reference_end for r in clipped if r.cigartuples[-1][0] == 4)
+    starts = Counter(r.reference_start for r in clipped if r.cigartuples[0][0] == 4)
+    assert sum(n > 1 for n in (ends + starts).values()) <= 3  # chance coincidences only
+    improper = [r for r in reads if not r.is_proper_pair]
+    assert 0 < len(improper) / len(reads) < 0.005
+    assert all(r.next_reference_id != r.reference_id for r in improper)
 
 
 def test_vcfs_go_to_dna_tumours_only_and_hold_the_drawn_drivers(tmp_path):

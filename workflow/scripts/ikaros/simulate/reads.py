@@ -26,6 +26,14 @@ and a pair whose reads land on the two sides is discordant (no proper-pair flag,
 loss plus the fragment). These come from their own random stream, so every other read of the
 sample is the same as without them.
 
+Aligner and library artefacts, from a third stream: `soft_clip_fraction` of the primary reads
+are soft-clipped by 10-40 bases at one end anywhere (adapters, poor ends), and
+`chimeric_fraction` of the pairs are chimeras whose second read aligns to another chromosome
+(no proper-pair flag, TLEN 0). With `split_reads` false the BAM is an end-to-end aligner's: no
+read is clipped, and a read across a junction is aligned whole on its majority side. With
+`improper_pairs` false it holds proper pairs only (discordant junction pairs and chimeras are
+dropped, as by `samtools view -f 2`).
+
 A sparse background of `background_fragments` fragments lies uniformly over all primary
 contigs. Fragment lengths are normal(fragment_mean, fragment_sd) truncated to
 [read_length, fragment_mean + 4 sd]. Reads are paired (FR), CIGAR `<read_length>M`, SEQ and QUAL
@@ -291,6 +299,12 @@ def junction_seed(seed: int, sample_id: str) -> np.random.SeedSequence:
     return np.random.SeedSequence([seed, 4, *sample_id.encode()])
 
 
+def artefact_seed(seed: int, sample_id: str) -> np.random.SeedSequence:
+    """The random stream of a sample's clipped reads and chimeric pairs (its own, so that the
+    fragments and junctions do not depend on these settings)."""
+    return np.random.SeedSequence([seed, 5, *sample_id.encode()])
+
+
 JUNCTION_COLUMNS = ["chrom", "left_start", "left_part", "right_part", "junction_left",
                     "junction_right", "read1_forward"]  # fmt: skip
 
@@ -356,12 +370,20 @@ def junction_fragments(
     return pd.concat(rows, ignore_index=True), taken
 
 
-def _junction_records(junctions: pd.DataFrame, read_length: int, first_name: int):
+def _junction_records(
+    junctions: pd.DataFrame,
+    read_length: int,
+    first_name: int,
+    split_reads: bool = True,
+    improper_pairs: bool = True,
+):
     """Read pairs of junction fragments: (whole-read records, soft-clipped records).
 
     An aligner maps a read that crosses the junction to the side holding most of its bases
     and soft-clips the rest; the pair is discordant (not a proper pair, outer span the loss
-    plus the fragment) when its two reads land on opposite sides.
+    plus the fragment) when its two reads land on opposite sides. Without `split_reads` the
+    crossing read is aligned whole from where its majority side puts it (end-to-end mode);
+    without `improper_pairs` the discordant pairs are left out.
     """
     r = read_length
     a = junctions["left_part"].to_numpy(dtype=np.int64)
@@ -394,8 +416,18 @@ def _junction_records(junctions: pd.DataFrame, read_length: int, first_name: int
     common = PAIRED | np.where(discordant, 0, PROPER_PAIR)
     tid = junctions["tid"].to_numpy(dtype=np.int64)
     name = first_name + np.arange(n, dtype=np.int64)
+    if not split_reads:
+        # aligned whole: a left clip becomes bases before the majority part
+        first_pos = first_pos - first_clip_before
+        second_pos = second_pos - second_clip_before
+        first_clip_before = first_clip_after = second_clip_before = second_clip_after = 0 * a
+        first_match = second_match = np.full(n, r, dtype=np.int64)
+        outer_start = np.minimum(first_pos, second_pos)
+        outer_end = np.maximum(first_pos + first_match, second_pos + second_match) - 1
+        span = outer_end - outer_start + 1
     reads = {
         "tid": np.concatenate([tid, tid]),
+        "mate_tid": np.concatenate([tid, tid]),
         "pos": np.concatenate([first_pos, second_pos]) - 1,
         "flag": np.concatenate(_pair_flags(common, read1_forward)),
         "mapq": np.full(2 * n, 60, dtype=np.int64),
@@ -406,6 +438,14 @@ def _junction_records(junctions: pd.DataFrame, read_length: int, first_name: int
     clip_before = np.concatenate([first_clip_before, second_clip_before])
     match = np.concatenate([first_match, second_match])
     clip_after = np.concatenate([first_clip_after, second_clip_after])
+    if not improper_pairs:
+        pair_kept = np.concatenate([~discordant, ~discordant])
+        reads = {key: value[pair_kept] for key, value in reads.items()}
+        clip_before, match, clip_after = (
+            clip_before[pair_kept],
+            match[pair_kept],
+            clip_after[pair_kept],
+        )
     clipped = (clip_before > 0) | (clip_after > 0)
     whole = {key: value[~clipped] for key, value in reads.items()}
     parts = {key: value[clipped] for key, value in reads.items()}
@@ -473,6 +513,7 @@ def _records(
     left_flag, right_flag = _pair_flags(common, read1_forward)
     records = {
         "tid": np.concatenate([tid, tid]),
+        "mate_tid": np.concatenate([tid, tid]),
         "pos": np.concatenate([left, right]),
         "flag": np.concatenate([left_flag, right_flag]),
         "mapq": np.concatenate([mapq, mapq]),
@@ -501,6 +542,69 @@ def _records(
         for key in records:
             records[key] = np.concatenate([records[key], extra[key]])
     return records
+
+
+def _library_artefacts(
+    records: dict, sample_id: str, s: SimulationSettings, build: str
+) -> tuple[dict, dict]:
+    """Chimeric pairs and background soft clips over the primary records: (whole-read
+    records, clipped records with a two-op `cigar`). Secondary and supplementary records are
+    left as they are."""
+    rng = np.random.default_rng(artefact_seed(s.seed, sample_id))
+    r = s.read_length
+    records = {key: value.copy() for key, value in records.items()}
+    primary = (records["flag"] & (SECONDARY | SUPPLEMENTARY)) == 0
+    # Chimeras: the rightmost read of some pairs aligns to another chromosome.
+    sizes = np.array(list(contig_lengths(build).values()), dtype=np.int64)
+    second = primary & ((records["flag"] & REVERSE) != 0)
+    moved = np.flatnonzero(second & (rng.random(len(primary)) < s.chimeric_fraction))
+    mate = _mate_index(records, moved)
+    # to another chromosome, never chrY (a female has none; its reads would be real)
+    targets = np.array([i for i, name in enumerate(contig_lengths(build)) if name != "chrY"])
+    offset = rng.integers(1, len(targets), len(moved))
+    here = np.searchsorted(targets, np.minimum(records["tid"][moved], targets[-1]))
+    new_tid = targets[(here + offset) % len(targets)]
+    new_pos = np.floor(rng.random(len(moved)) * (sizes[new_tid] - r)).astype(np.int64)
+    records["mate_tid"][moved] = records["tid"][moved]
+    records["tid"][moved], records["pos"][moved] = new_tid, new_pos
+    records["mate_tid"][mate], records["mate_pos"][mate] = new_tid, new_pos
+    for index in (moved, mate):
+        records["flag"][index] &= ~PROPER_PAIR
+        records["tlen"][index] = 0
+    if not s.improper_pairs:
+        kept = np.ones(len(primary), dtype=bool)
+        kept[moved] = kept[mate] = False
+        records = {key: value[kept] for key, value in records.items()}
+        primary = primary[kept]
+    clip = np.zeros(len(primary), dtype=np.int64)
+    at_start = rng.random(len(primary)) < 0.5
+    if s.split_reads:
+        chosen = primary & (rng.random(len(primary)) < s.soft_clip_fraction)
+        clip[chosen] = rng.integers(10, 41, int(chosen.sum()))
+    # A clip at the start leaves the aligned bases where they were: POS moves past the clip,
+    # and so does the mate's PNEXT.
+    shifted = np.flatnonzero(at_start & (clip > 0))
+    records["mate_pos"][_mate_index(records, shifted)] += clip[shifted]
+    records["pos"][shifted] += clip[shifted]
+    clipped = clip > 0
+    whole = {key: value[~clipped] for key, value in records.items()}
+    parts = {key: value[clipped] for key, value in records.items()}
+    c, first = clip[clipped], at_start[clipped]
+    parts["cigar"] = np.where(
+        first[:, None],
+        np.stack([c << 4 | CIGAR_SOFT_CLIP, (r - c) << 4 | CIGAR_MATCH], axis=1),
+        np.stack([(r - c) << 4 | CIGAR_MATCH, c << 4 | CIGAR_SOFT_CLIP], axis=1),
+    ).astype(np.uint32)
+    return whole, parts
+
+
+def _mate_index(records: dict, chosen: np.ndarray) -> np.ndarray:
+    """Index of each chosen primary record's mate (same name, the other read of the pair)."""
+    primary = np.flatnonzero((records["flag"] & (SECONDARY | SUPPLEMENTARY)) == 0)
+    key = records["name"][primary] * 2 + ((records["flag"][primary] & READ2) != 0)
+    order = np.argsort(key, kind="stable")
+    wanted = records["name"][chosen] * 2 + ((records["flag"][chosen] & READ2) == 0)
+    return primary[order[np.searchsorted(key[order], wanted)]]
 
 
 def _header_bytes(build: str, sample_id: str) -> bytes:
@@ -554,7 +658,7 @@ def _encoded_records(records: dict, cigars: np.ndarray, sample_id: str) -> np.nd
     out["bin"] = _reg2bin(pos, pos + aligned)
     out["n_cigar_op"] = n_ops
     out["flag"] = records["flag"][order]
-    out["next_ref_id"] = records["tid"][order]
+    out["next_ref_id"] = records["mate_tid"][order]
     out["next_pos"] = records["mate_pos"][order]
     out["tlen"] = records["tlen"][order]
     names = records["name"][order]
@@ -570,7 +674,8 @@ def _encoded_records(records: dict, cigars: np.ndarray, sample_id: str) -> np.nd
 
 def _record_bytes(records: dict, clipped: dict, read_length: int, sample_id: str) -> bytes:
     """The BAM body: whole-read alignments (`<read_length>M`) and soft-clipped ones
-    (`clipped`, two CIGAR ops each, from junction fragments) merged in coordinate order."""
+    (`clipped`, two CIGAR ops each: junction reads and background clips) merged in
+    coordinate order."""
     whole = _encoded_records(
         records,
         np.full((len(records["tid"]), 1), read_length << 4 | CIGAR_MATCH, dtype=np.uint32),
@@ -603,11 +708,16 @@ def write_sample_bam(
     if len(fragments) >= 10**NAME_DIGITS // 2:
         raise ValueError(f"sample {sample_id}: too many fragments ({len(fragments)}) to name")
     records = _records(fragments, rng, settings, build)
-    whole, clipped = _junction_records(
-        fragments.attrs["junctions"], settings.read_length, int(records["name"].max(initial=-1)) + 1
-    )
+    first_junction_name = int(records["name"].max(initial=-1)) + 1
+    records, clipped = _library_artefacts(records, sample_id, settings, build)
+    whole, junction_clipped = _junction_records(
+        fragments.attrs["junctions"], settings.read_length, first_junction_name,
+        settings.split_reads, settings.improper_pairs,
+    )  # fmt: skip
     for key in records:
         records[key] = np.concatenate([records[key], whole[key]])
+    for key in clipped:
+        clipped[key] = np.concatenate([clipped[key], junction_clipped[key]])
     out_bam = Path(out_bam)
     out_bam.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_bam.with_name(out_bam.name + ".tmp.bam")
@@ -621,7 +731,7 @@ def write_sample_bam(
     finally:
         if tmp.exists():
             tmp.unlink()
-    return len(records["tid"])
+    return len(records["tid"]) + len(clipped["tid"])
 
 
 def simulate_sample_bam(

@@ -40,6 +40,15 @@ class SimulationSettings:
     secondary_fraction: float = 0.005
     supplementary_fraction: float = 0.005
     qcfail_fraction: float = 0.005
+    # what the aligner leaves, as in real BAMs: a local aligner (BWA-MEM) soft-clips some
+    # reads anywhere (adapters, low-quality ends) and every library has chimeric pairs whose
+    # mates align to another chromosome. split_reads false: an end-to-end aligner (no soft
+    # clip at all; a read across a deletion's junction is aligned whole, mismatching). Without
+    # improper_pairs the BAM was filtered to proper pairs (`samtools view -f 2`).
+    soft_clip_fraction: float = 0.01
+    chimeric_fraction: float = 0.002
+    split_reads: bool = True
+    improper_pairs: bool = True
     # transcriptome: share of patients with an RNA-seq BAM of their tumour, the share of those
     # without genome data (RNA only), and the RNA library size (fragments per TPM-like unit
     # and kilobase of transcript; 15 is about a 30 M fragment library)
@@ -111,6 +120,7 @@ class SimulationSettings:
             "unknown_sex_fraction", "ikzf1_rate", "subclonal_rate", "low_mapq_fraction",
             "duplicate_fraction", "secondary_fraction", "supplementary_fraction",
             "qcfail_fraction", "rna_fraction", "rna_only_fraction", "fusion_rate",
+            "soft_clip_fraction", "chimeric_fraction",
         ):  # fmt: skip
             if not 0 <= getattr(self, name) <= 1:
                 problems.append(f"{name} must be within 0-1")
