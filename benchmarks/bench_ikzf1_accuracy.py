@@ -135,7 +135,20 @@ MODES = {
 # --- simulation and ikaros ------------------------------------------------
 
 
-def simulation_settings(seed: int, depth: float, patients: int, panel_normals: int):
+# What the aligner leaves of a deletion's junction reads (ikaros.simulate.SimulationSettings):
+# a local aligner's split reads and discordant pairs, an end-to-end aligner's discordant pairs
+# only, a BAM filtered to proper pairs (split reads only), or neither.
+ALIGNERS = {
+    "local": {},
+    "end_to_end": {"split_reads": False},
+    "proper_pairs": {"improper_pairs": False},
+    "end_to_end_proper_pairs": {"split_reads": False, "improper_pairs": False},
+}
+
+
+def simulation_settings(
+    seed: int, depth: float, patients: int, panel_normals: int, aligner: str = "local"
+):
     return SimulationSettings.from_config(
         {
             "seed": seed,
@@ -144,6 +157,7 @@ def simulation_settings(seed: int, depth: float, patients: int, panel_normals: i
             "matched_normals": 0,
             "depth": depth,
             "ikzf1_rate": 0.5,
+            **ALIGNERS[aligner],
         }
     )
 
@@ -993,6 +1007,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cnvkit-method", default="hmm", choices=["hmm", "haar"])
     parser.add_argument("--cnvkit-threshold", type=float, default=CNVKIT_FALLBACK_LOG2)
     parser.add_argument(
+        "--aligner",
+        choices=sorted(ALIGNERS),
+        default="local",
+        help="what the simulated BAMs keep of the junction reads (split reads, discordant pairs)",
+    )
+    parser.add_argument(
         "--no-junctions",
         action="store_true",
         help="call from coverage alone (no deletion junctions from the tumours' reads)",
@@ -1049,7 +1069,9 @@ def main(argv: list[str] | None = None) -> int:
         cohort_dir.mkdir(parents=True)
         log.info("%s: %d patients, %d panel normals, seed %d", label, args.patients,
                  args.panel_normals, args.seed)  # fmt: skip
-        settings = simulation_settings(args.seed, depth, args.patients, args.panel_normals)
+        settings = simulation_settings(
+            args.seed, depth, args.patients, args.panel_normals, args.aligner
+        )
         design = design_cohort(
             settings, cohort=label, build=BUILD, bam_dir=cohort_dir / "bams",
             gene_models=gene_models,

@@ -314,12 +314,22 @@ def _locus_bins(n=60, expected=100.0):
     )
 
 
-def _evidence(clips=(), discordant=(), median_fragment=300.0):
-    from ikaros.dna.junction_reads import WindowEvidence
+def _evidence(clips=(), discordant=(), median_fragment=300.0, profile=None):
+    from ikaros.dna.junction_reads import ReadProfile, WindowEvidence
 
     return WindowEvidence(
         junctions=[], clip_positions=tuple(sorted(clips)), discordant=tuple(discordant),
-        median_fragment=median_fragment, max_fragment=600,
+        median_fragment=median_fragment, max_fragment=600, profile=profile or ReadProfile(),
+    )  # fmt: skip
+
+
+def _profile(clipped=1_000, improper=1_000, lone_clips=0):
+    """100,000 reads of 150 bases over 100 kb."""
+    from ikaros.dna.junction_reads import ReadProfile
+
+    return ReadProfile(
+        reads=100_000, read_bases=15_000_000, clipped_reads=clipped, improper_reads=improper,
+        bases=100_000, lone_clips=lone_clips,
     )  # fmt: skip
 
 
@@ -394,6 +404,43 @@ def test_the_missing_reads_weigh_by_how_many_were_expected():
     assert (unsupported_losses(segments, called, bins, ["G"], none, 3.5) == "").all()
     segments, called = _one_loss(bins, 20, 22)
     assert (unsupported_losses(segments, called, bins, ["G"], {}, 3.5) == "").all()
+
+
+def test_the_expected_junction_reads_follow_what_the_sample_shows():
+    """Loss of bins 20-22 at share 0.4: 30 junction reads due from a library of 300 bp
+    fragments and 150 bp reads, whose every fragment across a junction has the junction inside
+    a read: one split read per fragment, and a discordant pair in half of them."""
+    from ikaros.dna.breakpoints import unsupported_losses
+
+    bins = _locus_bins()
+
+    def reasons(z, profile, clips=()):
+        segments, called = _one_loss(bins, 20, 22, z=z)
+        seen = {"G": _evidence(clips=clips, profile=profile)}
+        return unsupported_losses(segments, called, bins, ["G"], seen, 3.5).iat[1]
+
+    # an end-to-end aligner and a proper-pairs-only BAM: nothing could show, no veto
+    assert reasons(-5.0, _profile(clipped=0, improper=0)) == ""
+    # split reads only: 2/3 of 30 = 20 due, z <= -sqrt(12.25 + 20) = -5.68 needed
+    assert reasons(-5.0, _profile(improper=0)) == (
+        "no junction read at its edges where 20 were expected (z -5.0, needs -5.7 without them)"
+    )
+    assert reasons(-5.7, _profile(improper=0)) == ""
+    # discordant pairs only: 1/3 of 30 = 10 due, z <= -4.72 needed
+    assert reasons(-5.0, _profile(clipped=0)) == ""
+    assert "where 10 were expected" in reasons(-4.6, _profile(clipped=0))
+    # a few scattered clips in a sample: 1 per kb, 2.0 expected by chance over the two edges'
+    # 1,000 bp stretches; 2 seen weigh 2 log(1 + 30 / 2) - 30 = -24.5: z <= -6.06 needed
+    left_edge = int(bins["end"].iat[19])
+    noisy = _profile(lone_clips=100)
+    assert reasons(-5.0, noisy, clips=[left_edge, left_edge - 300]) == (
+        "2 junction-like reads at its edges (2.0 by chance) where 30 were expected "
+        "(z -5.0, needs -6.1 without them)"
+    )
+    # 12 seen: 12 log 16 - 30 = +3.3, the loss stands
+    assert reasons(-5.0, noisy, clips=[left_edge] * 12) == ""
+    # without background one read is enough, as before
+    assert reasons(-5.0, _profile(), clips=[left_edge]) == ""
 
 
 def test_a_refused_loss_is_not_called():

@@ -13,13 +13,16 @@ cells, so exons 7 and 8 alone are lost.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from ikaros.dna import sample_calls
 from ikaros.dna.coverage import count_coverage, read_coverage, write_coverage
+from ikaros.dna.junction_reads import ReadProfile
 from ikaros.dna.panel import read_panel
 from ikaros.dna.reference import build_reference, stack_coverage
 from ikaros.dna.sample_calls import SampleJob, call_sample
@@ -166,3 +169,54 @@ def test_a_bam_that_fails_qc_is_not_assessable_never_wildtype(simulated, tmp_pat
     # the same table unthinned is called (wildtype)
     _, _, called, _ = _call(out, reference, "T0", with_reads=False)
     assert called.status == "wildtype"
+
+
+def test_a_bam_that_cannot_show_junction_reads_is_not_refused_for_lacking_them(
+    simulated, tmp_path, monkeypatch
+):
+    """An end-to-end aligner's BAM filtered to proper pairs: the del2-8 in 30% of cells leaves
+    neither split reads nor discordant pairs, and the sample's own reads show none anywhere
+    (no clip, no improper pair), so their absence says nothing and the loss is called from
+    coverage. Read as if the aligner had kept them (a profile that measured nothing), the same
+    reads refuse it."""
+    out, reference = simulated
+    settings = SimulationSettings(seed=4242, depth=30, split_reads=False, improper_pairs=False)
+    panel = read_panel(REPO / "resources/panel_GRCh38.tsv")
+    for sample_id in ("E1", "E2"):
+        bam = tmp_path / f"{sample_id}.bam"
+        write_sample_bam(panel, "GRCh38", sample_id, "female", _lesions(sample_id, 0.3), bam,
+                         settings)  # fmt: skip
+        write_coverage(count_coverage(bam, panel, "GRCh38"), tmp_path / f"{sample_id}.tsv")
+        job = SampleJob(
+            sample_id=sample_id, patient_id=sample_id, coverage=str(tmp_path / f"{sample_id}.tsv"),
+            matched_normal=None, blast_percent=60.0, sex="female", outputs={}, alignment=str(bam),
+        )  # fmt: skip
+        measured = sample_calls._window_evidence(job, *_bins_and_settings(job, reference))
+        profile = sum((e.profile for e in measured.values()), ReadProfile())
+        assert profile.reads > 10_000 and not profile.shows_clips
+        assert not profile.shows_improper_pairs
+        _, calls, ikzf1, _ = call_sample(job, reference, {"seed": 1, "n_perm": 200})
+        assert ikzf1.status == "deleted" and {3, 4, 5, 6, 7} <= set(ikzf1.exons_deleted)
+        assert "refused" not in ikzf1.evidence
+
+        with monkeypatch.context() as patch:
+            patch.setattr(sample_calls, "_window_evidence", _unprofiled(sample_calls))
+            _, calls, ikzf1, _ = call_sample(job, reference, {"seed": 1, "n_perm": 200})
+        assert ikzf1.status == "wildtype"
+        assert "refused: no junction read at its edges where" in ikzf1.evidence
+
+
+def _bins_and_settings(job, reference):
+    tumour = read_coverage(job.coverage)
+    return sample_calls._bam_log2_ratios(job, tumour, reference, {}), {}
+
+
+def _unprofiled(module):
+    """The module's window evidence with its read profile dropped (as if nothing was measured,
+    which assumes the aligner keeps split reads and discordant pairs)."""
+    real = module._window_evidence
+
+    def evidence(*args):
+        return {g: dataclasses.replace(e, profile=ReadProfile()) for g, e in real(*args).items()}
+
+    return evidence

@@ -331,3 +331,43 @@ def test_window_evidence_counts_the_junction_reads_near_a_position():
     assert evidence.reads_near(1_001, 1_499) == 0  # clips just outside; pair 1 is 601 bp away
     assert evidence.reads_near(2_000, 3_000) == 0
     assert evidence.reads_near(8_500, 9_100) == 1 + 1  # the clip at 9,000; pair 2's right read
+
+
+def test_the_read_profile_counts_clipped_reads_and_improper_pairs(tmp_path):
+    """ReadProfile of one window, by hand: 400 reads in proper pairs; 3 reads clipped by at
+    least min_clip (soft, hard, and a hard clip outside a soft one adding up to 13), one clipped
+    by 5 bases (not counted); 2 discordant pairs far apart (4 improper reads, each pair alone in
+    its cluster) and one pair whose mate lies on chr1 (1 improper read in the window)."""
+    from ikaros.dna.junction_reads import window_evidence
+
+    rng = random.Random(5)
+    reads = proper_pairs(rng, 1_000_000, 1_050_000, 200, "p")
+    for k, (cigar, stored) in enumerate(
+        [("120M30S", 150), ("30H120M", 120), ("3H10S137M", 147), ("5S145M", 150)]
+    ):  # `stored`: the bases in SEQ (a hard clip leaves them out)
+        r1, r2 = pair(f"c{k}", "chr7", 1_010_000 + 1_000 * k, 400, READ)
+        reads += [replace(r1, cigar=cigar, length=stored), r2]
+    reads += discordant("d1", 1_020_000, 1_030_000)
+    reads += discordant("d2", 1_040_000, 1_045_000)
+    reads += list(pair("x1", "chr7", 1_025_000, 0, READ, mate_chrom="chr1", mate_start=5_000))
+    bam = write_alignments(tmp_path / "profile.bam", reads)
+    profile = window_evidence(bam, "chr7", 1_000_001, 1_060_000).profile
+    assert profile.reads == 400 + 8 + 4 + 1
+    assert profile.clipped_reads == 3
+    assert profile.improper_reads == 4 + 1
+    assert profile.bases == 60_000
+    assert profile.lone_discordant == 2
+    assert profile.lone_clips == 3
+    assert profile.shows_clips and profile.shows_improper_pairs
+    assert profile.read_length == READ
+    # the same window from a BAM of proper pairs alone, aligned end to end: neither shows
+    normal = proper_pairs(rng, 1_000_000, 1_050_000, 200, "q")
+    plain = write_alignments(tmp_path / "plain.bam", normal)
+    profile = window_evidence(plain, "chr7", 1_000_001, 1_060_000).profile
+    assert (profile.reads, profile.clipped_reads, profile.improper_reads) == (400, 0, 0)
+    assert not profile.shows_clips and not profile.shows_improper_pairs
+    # profiles of several windows add up, and a hand-built evidence (no reads) shows everything
+    assert (profile + profile).reads == 800
+    from ikaros.dna.junction_reads import ReadProfile
+
+    assert ReadProfile().shows_clips and ReadProfile().shows_improper_pairs

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ikaros.dna.junction_reads import ReadProfile
 from ikaros.dna.segmentation import segment_summary, without_most_extreme
 
 # Share of bins that follow neither level (a few reads, a mapping artefact) and their flat
@@ -379,17 +380,29 @@ def unsupported_losses(
     junction fragments (on the simulated cohorts of benchmarks/bench_ikzf1_accuracy.py, 0.96
     reads seen per read expected over 45 true deletions at 30x).
 
+    What the sample's own reads show scales lam (junction_reads.ReadProfile over all its
+    windows): a junction fragment gives a split read when the junction falls inside one of its
+    reads (p = min(1, 2 x read length / L)) and a discordant pair otherwise or, when inside, in
+    about half the cases (the read goes to its majority side); a sample whose aligner clips
+    nothing (end-to-end mode) cannot show the split reads, one filtered to proper pairs cannot
+    show the discordant pairs, and one with neither gives no veto at all. Against it stands the
+    background b: the scattered clips and lone discordant pairs that the sample shows per base,
+    over the same stretch.
+
     A discordant pair whose reads lie on either side of the loss counts as seen too (the fitted
-    edges can miss a subclonal loss's breakpoints by some bins). When none is seen, that
-    absence weighs against the deletion: a true one leaves no junction fragment with
-    probability exp(-lam / 2), a diploid locus always does, so the log likelihood ratio of the
-    loss falls by lam / 2. The coverage's own is z^2 / 2 (a level z standard errors from zero),
-    so the loss stands only when z^2 - lam still reaches the segment call's z_threshold^2: a
-    short dip a few standard errors deep is noise when dozens of junction reads were due, while
-    a loss deep in coverage survives a junction hidden from the aligner.
+    edges can miss a subclonal loss's breakpoints by some bins). The n reads seen are weighed
+    as Poisson counts, in fragments (half the reads): the log likelihood ratio of the loss
+    changes by (n log(1 + lam / b) - lam) / 2, which is -lam / 2 when none is seen (a true
+    deletion leaves no junction fragment with probability exp(-lam / 2)) and favours the loss
+    without limit when some are seen and the sample shows no background. The coverage's own is
+    z^2 / 2 (a level z standard errors from zero), so the loss stands only when
+    z^2 + n log(1 + lam / b) - lam still reaches the segment call's z_threshold^2: a short dip
+    a few standard errors deep is noise when dozens of junction reads were due, while a loss
+    deep in coverage survives a junction hidden from the aligner.
     ``called`` is ``segments`` with the segment calls (copy_number.call_segments).
     """
     reasons = pd.Series("", index=segments.index, dtype=object)
+    profile = sum((found.profile for found in evidence.values()), ReadProfile())
     usable = np.flatnonzero(~bins["masked"].to_numpy(dtype=bool))
     gene_col = bins["gene"].astype(str).to_numpy()
     locus = bins["kind"].isin(["exon", "intron"]).to_numpy()
@@ -400,6 +413,7 @@ def unsupported_losses(
         if window_evidence is None or not np.isfinite(window_evidence.median_fragment):
             continue
         fragment = window_evidence.median_fragment
+        shown = shown_junction_share(profile, fragment)
         in_locus = locus & (gene_col == gene)
         for k in np.flatnonzero(called["deleted"].to_numpy(dtype=bool)):
             if str(segments["junction"].iat[k] if "junction" in segments else ""):
@@ -415,7 +429,7 @@ def unsupported_losses(
                 edges.append((int(usable[position[0] - 1]), first))
             if position[1] + 1 < len(usable):
                 edges.append((last, int(usable[position[1] + 1])))
-            lam = seen = 0.0
+            lam = seen = chance = 0.0
             for left, right in edges:
                 if not (in_locus[left] and in_locus[right]):
                     continue  # an edge in the flanks: the junction need not be captured
@@ -423,17 +437,55 @@ def unsupported_losses(
                     continue  # bins apart (masked tiles, exome data): nor here
                 kept = left if left < first else right
                 length = ends[kept] - starts[kept] + 1
-                lam += share * expected[kept] * fragment / (length + fragment)
+                lam += shown * share * expected[kept] * fragment / (length + fragment)
                 seen += window_evidence.reads_near(int(starts[left]), int(ends[right]))
+                chance += background_near(
+                    profile, ends[right] - starts[left] + 1, window_evidence.max_fragment
+                )
             # A deletion containing this one leaves pairs across it even when the fitted
             # edges miss its breakpoints by some bins.
             if lam > 0:
                 seen += window_evidence.pairs_spanning(int(starts[first]), int(ends[last]))
+            if lam <= 0:
+                continue
+            if seen == 0:
+                support = -lam
+            elif chance > 0:
+                support = seen * float(np.log1p(lam / chance)) - lam
+            else:
+                continue  # reads seen where none come by chance
             z = float(called["z"].iat[k])
-            needed = float(np.sqrt(z_threshold**2 + lam))
-            if seen == 0 and lam > 0 and not z <= -needed:
+            needed_sq = z_threshold**2 - support
+            if needed_sq > 0 and not z <= -np.sqrt(needed_sq):
+                needed = float(np.sqrt(needed_sq))
+                found = (
+                    "no junction read at its edges"
+                    if seen == 0
+                    else f"{seen:.0f} junction-like reads at its edges ({chance:.1f} by chance)"
+                )
                 reasons.iat[k] = (
-                    f"no junction read at its edges where {lam:.0f} were expected "
+                    f"{found} where {lam:.0f} were expected "
                     f"(z {z:.1f}, needs {-needed:.1f} without them)"
                 )
     return reasons
+
+
+def shown_junction_share(profile: ReadProfile, fragment: float) -> float:
+    """The share of a junction's reads (split reads and discordant pairs, as reads_near counts
+    them) that a sample with this read profile can show; 1 when it shows both kinds."""
+    if profile.shows_clips and profile.shows_improper_pairs:
+        return 1.0
+    inside = min(1.0, 2.0 * profile.read_length / fragment)  # junction inside a read
+    split, discordant = inside, (1.0 - inside) + inside / 2.0
+    shown = split * profile.shows_clips + discordant * profile.shows_improper_pairs
+    return shown / (split + discordant)
+
+
+def background_near(profile: ReadProfile, stretch: float, reach: float) -> float:
+    """Scattered clips and discordant reads expected by chance where reads_near counts over a
+    stretch of reference bases (clips in it; discordant reads within `reach` of it)."""
+    if not profile.measured or not profile.bases:
+        return 0.0
+    clips = profile.clips_per_base() * stretch
+    discordant = profile.discordant_reads_per_base() * (stretch + 2.0 * reach)
+    return float(clips + discordant)

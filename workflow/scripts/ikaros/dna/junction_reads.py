@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from numbers import Integral
 from pathlib import Path
 
@@ -193,6 +193,10 @@ class _RegionReads:
     rejected: set[str]  # names of primary records that failed the filters
     right_clips: Counter  # 1-based last aligned base of right-clipped reads -> reads
     left_clips: Counter  # 1-based first aligned base of left-clipped reads -> reads
+    reads: int = 0  # primary reads that passed the filters
+    read_bases: int = 0  # their query lengths, summed
+    clipped_reads: int = 0  # of which clipped (soft or hard) by at least min_clip bases
+    improper_reads: int = 0  # of which paired, mate mapped, not a proper pair (any contig)
 
 
 def _scan(
@@ -204,6 +208,7 @@ def _scan(
     rejected: set[str] = set()
     right_clips: Counter = Counter()
     left_clips: Counter = Counter()
+    profile = _RegionReads([], {}, {}, set(), right_clips, left_clips)
     for read in alignments.fetch(contig, start - 1, end):
         flag = read.flag
         if flag & _NOT_PRIMARY:
@@ -212,16 +217,23 @@ def _scan(
             rejected.add(read.query_name)
             continue
         paired = flag & _PAIRED
+        profile.reads += 1
+        profile.read_bases += read.infer_read_length() or 0
+        if paired and not flag & (_MATE_UNMAPPED | _PROPER_PAIR):
+            profile.improper_reads += 1
         if paired and (flag & _MATE_UNMAPPED or read.next_reference_id != read.reference_id):
             continue
         cigar = read.cigartuples
         if len(cigar) > 1:
-            first = cigar[1] if cigar[0][0] == _HARD_CLIP else cigar[0]
-            last = cigar[-2] if cigar[-1][0] == _HARD_CLIP else cigar[-1]
-            if first[0] == _SOFT_CLIP and first[1] >= min_clip:
+            # A hard clip places the junction as exactly as a soft clip (the clipped bases are
+            # only missing from SEQ); both together count once, by their sum.
+            left_clip = _clipped_bases(cigar[:2])
+            right_clip = _clipped_bases(cigar[:-3:-1])
+            if left_clip >= min_clip:
                 left_clips[read.reference_start + 1] += 1
-            if last[0] == _SOFT_CLIP and last[1] >= min_clip:
+            if right_clip >= min_clip:
                 right_clips[read.reference_end] += 1
+            profile.clipped_reads += left_clip >= min_clip or right_clip >= min_clip
         if not paired:
             continue
         if flag & _PROPER_PAIR:
@@ -235,7 +247,20 @@ def _scan(
             lefts[read.query_name] = _mate_of(read)
         elif flag & _REVERSE and not flag & _MATE_REVERSE and mate_start0 < read_start0:
             rights[read.query_name] = _mate_of(read)
-    return _RegionReads(proper_lengths, lefts, rights, rejected, right_clips, left_clips)
+    profile.proper_lengths, profile.lefts, profile.rights = proper_lengths, lefts, rights
+    profile.rejected = rejected
+    return profile
+
+
+def _clipped_bases(ends: list[tuple[int, int]]) -> int:
+    """Bases clipped at one end of a read, given its CIGAR operations from that end inwards
+    (a hard clip may stand outside a soft clip)."""
+    clipped = 0
+    for operation, length in ends:
+        if operation not in (_SOFT_CLIP, _HARD_CLIP):
+            break
+        clipped += length
+    return clipped
 
 
 def _pairs(reads: _RegionReads, min_mapq: int) -> list[_Pair]:
@@ -381,6 +406,69 @@ def deletion_junctions(
     ).junctions  # fmt: skip
 
 
+# A sample "shows" clipped reads or improper pairs when at least this share of its reads, and
+# MIN_ARTEFACT_READS of them, are so. Local aligners (BWA-MEM, minimap2) clip about 1-5% of
+# reads and leave about 1% in improper pairs; an end-to-end aligner clips none, and a BAM
+# filtered to proper pairs (`samtools view -f 2`) keeps none.
+MIN_ARTEFACT_SHARE = 1e-4
+MIN_ARTEFACT_READS = 3
+
+
+@dataclass(frozen=True)
+class ReadProfile:
+    """What a sample's reads show of its aligner and library over the windows read: reads,
+    clipped reads, reads in improper pairs, and the scattered clips and discordant pairs that
+    no second read supports (the background a junction's reads are counted against)."""
+
+    reads: int = 0
+    read_bases: int = 0
+    clipped_reads: int = 0
+    improper_reads: int = 0
+    bases: int = 0  # length of the windows read
+    lone_clips: int = 0  # clip positions with a single read
+    lone_discordant: int = 0  # discordant pairs clustered with no other
+
+    def __add__(self, other: ReadProfile) -> ReadProfile:
+        return ReadProfile(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def _shows(self, count: int) -> bool:
+        return count >= max(MIN_ARTEFACT_READS, MIN_ARTEFACT_SHARE * self.reads)
+
+    @property
+    def measured(self) -> bool:
+        """Whether any read was profiled (evidence built by hand has none)."""
+        return self.reads > 0
+
+    @property
+    def shows_clips(self) -> bool:
+        """The aligner clips reads (soft or hard), so a junction leaves split reads."""
+        return not self.measured or self._shows(self.clipped_reads)
+
+    @property
+    def shows_improper_pairs(self) -> bool:
+        """Improper pairs were kept, so a junction leaves discordant pairs."""
+        return not self.measured or self._shows(self.improper_reads)
+
+    @property
+    def read_length(self) -> float:
+        return self.read_bases / self.reads if self.reads else float("nan")
+
+    def clips_per_base(self) -> float:
+        """Background clips per reference base (NaN when nothing was profiled)."""
+        return self.lone_clips / self.bases if self.bases else float("nan")
+
+    def discordant_reads_per_base(self) -> float:
+        """Background discordant pairs per base, counted at each of their two reads."""
+        return 2.0 * self.lone_discordant / self.bases if self.bases else float("nan")
+
+    def describe(self) -> str:
+        share = (lambda n: f"{100.0 * n / self.reads:.2f}%") if self.reads else (lambda n: "-")
+        return (
+            f"{self.reads} reads, {share(self.clipped_reads)} clipped, "
+            f"{share(self.improper_reads)} in improper pairs"
+        )
+
+
 @dataclass(frozen=True)
 class WindowEvidence:
     """One pass over a region: its deletion junctions and the raw junction evidence."""
@@ -390,6 +478,7 @@ class WindowEvidence:
     discordant: tuple[tuple[int, int], ...]  # (left read start, right read end) per pair
     median_fragment: float  # of the region's proper pairs (NaN without any)
     max_fragment: int
+    profile: ReadProfile = ReadProfile()
 
     def reads_near(self, start: int, end: int) -> int:
         """Clipped reads whose clip lies in [start, end], plus discordant pairs with a read
@@ -460,9 +549,10 @@ def _evidence_in(
         p for p in _pairs(reads, min_mapq) if p.right_end - p.left_start + 1 > max_fragment
     ]
     internal = canonical_name(chrom)
+    clusters = _cluster(discordant, max_fragment)
     junctions = [
         _junction(internal, cluster, reads, max_fragment)
-        for cluster in _cluster(discordant, max_fragment)
+        for cluster in clusters
         if len(cluster) >= min_pairs
     ]
     junctions = sorted(
@@ -477,4 +567,15 @@ def _evidence_in(
         if reads.proper_lengths
         else float("nan"),
         max_fragment=int(max_fragment),
+        profile=ReadProfile(
+            reads=reads.reads,
+            read_bases=reads.read_bases,
+            clipped_reads=reads.clipped_reads,
+            improper_reads=reads.improper_reads,
+            bases=end - start + 1,
+            lone_clips=sum(
+                n == 1 for clips in (reads.right_clips, reads.left_clips) for n in clips.values()
+            ),
+            lone_discordant=sum(len(cluster) == 1 for cluster in clusters),
+        ),
     )

@@ -28,7 +28,7 @@ from ikaros.dna.copy_number import REFINE_GENES, call_from_bins, settings_from_c
 from ikaros.dna.coverage import read_coverage
 from ikaros.dna.ikzf1 import Ikzf1Call, call_ikzf1
 from ikaros.dna.ikzf1plus import sample_summary
-from ikaros.dna.junction_reads import window_evidence
+from ikaros.dna.junction_reads import ReadProfile, window_evidence
 from ikaros.dna.ratio_chart import exon_ratio_chart
 from ikaros.dna.reference import build_reference, log2_ratios, read_reference
 from ikaros.dna.seg_output import seg_table, write_seg
@@ -169,6 +169,14 @@ def _window_evidence(job: SampleJob, bins: pd.DataFrame, settings: dict) -> dict
                  len(found.junctions), gene,
                  "; ".join(junction_text(j) for j in found.junctions) or "none")  # fmt: skip
         evidence[gene] = found
+    if evidence:
+        profile = sum((found.profile for found in evidence.values()), ReadProfile())
+        log.info(
+            "%s: %s over the junction windows: a deletion's split reads are %s, its "
+            "discordant pairs %s", job.sample_id, profile.describe(),
+            "expected" if profile.shows_clips else "not expected (no clipped read)",
+            "expected" if profile.shows_improper_pairs else "not expected (no improper pair)",
+        )  # fmt: skip
     return evidence
 
 
