@@ -130,12 +130,24 @@ def test_bare_contig_names_give_the_same_junctions(mixed_tumour):
         assert handle.is_open
 
 
+def background_clips(rng: random.Random, low: int, high: int, n: int, prefix: str):
+    """Pairs whose first read is soft-clipped by 20 bases at a random place: what a local
+    aligner leaves anywhere (adapters, poor ends)."""
+    reads = []
+    for k in range(n):
+        r1, r2 = pair(f"{prefix}{k}", "chr7", rng.randint(low, high), 350, READ)
+        reads += [replace(r1, cigar="130M20S"), r2]
+    return reads
+
+
 def test_pairs_without_clips_bound_the_breakpoints(tmp_path):
     rng = random.Random(5)
     # tumour fragments of 336-431 bp: (L - left + 1) + (right + READ - R)
     lefts = [L - 250, L - 200, L - 180, L - 160]
     rights = [R + 20, R + 60, R + 5, R + 120]
     reads = proper_pairs(rng, S - 9000, E + 9000, 600, "p")
+    # a local aligner's scattered clips, none in the breakpoint intervals
+    reads += background_clips(rng, S + 2000, E - 2000, 30, "b")
     for k, (left, right) in enumerate(zip(lefts, rights, strict=True)):
         reads += discordant(f"d{k}", left, right)
     bam = write_alignments(tmp_path / "pairs.bam", reads)
@@ -158,6 +170,29 @@ def test_pairs_without_clips_bound_the_breakpoints(tmp_path):
         assert junction.right_high - junction.right_low < limit
         assert junction.left_low <= junction.left_end <= junction.left_high
         assert junction.right_low <= junction.right_start <= junction.right_high
+
+
+def test_an_end_to_end_aligner_leaves_the_breakpoints_half_a_read_less_certain(tmp_path):
+    """No read of the region is clipped, so a read across the junction may have been aligned
+    whole past it: here the left reads run 40 and 70 bases past L into the deleted bases (an
+    end-to-end alignment of their minority part), yet L stays inside the interval."""
+    rng = random.Random(8)
+    reads = proper_pairs(rng, S - 9000, E + 9000, 600, "p")
+    ends = [L + 40, L + 70, L - 30, L - 90]  # last aligned base of each left read
+    rights = [R + 20, R + 60, R + 5, R + 120]
+    for k, (end, right) in enumerate(zip(ends, rights, strict=True)):
+        reads += discordant(f"d{k}", end - READ + 1, right)
+    bam = write_alignments(tmp_path / "e2e.bam", reads)
+    (junction,) = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000)
+    assert junction.left_low == max(ends) - READ // 2
+    assert junction.right_high == min(rights) + READ // 2
+    assert junction.left_low <= L <= junction.left_high
+    assert junction.right_low <= R <= junction.right_high
+    # with a local aligner's clips elsewhere the same reads would put L past the true one
+    reads += background_clips(rng, S + 2000, E - 2000, 30, "b")
+    bam = write_alignments(tmp_path / "local.bam", reads)
+    (junction,) = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000)
+    assert junction.left_low == max(ends) > L
 
 
 def test_normal_sample_with_filtered_records_has_no_junction(tmp_path):
@@ -185,7 +220,11 @@ def test_normal_sample_with_filtered_records_has_no_junction(tmp_path):
     assert deletion_junctions(bam, "chr7", S - 10_000, E + 10_000) == []
     # the data is not trivially empty: without the MAPQ filter the low-MAPQ groups are calls
     loose = deletion_junctions(bam, "chr7", S - 10_000, E + 10_000, min_mapq=0)
-    assert [j.left_low for j in loose] == [S + 10_000 * g + 80 + READ - 1 for g in (4, 5, 6)]
+    # (no read here is clipped: the certain bound is half a read less, as for an end-to-end
+    # aligner)
+    assert [j.left_low for j in loose] == [
+        S + 10_000 * g + 80 + READ - 1 - READ // 2 for g in (4, 5, 6)
+    ]
 
 
 def test_single_pair_is_not_enough_and_two_deletions_are_two_junctions(tmp_path):

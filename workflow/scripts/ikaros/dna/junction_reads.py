@@ -334,8 +334,12 @@ def _junction(
     # What is certain: L is at or after every known left-read end (or at least a left read's
     # first base), R at or before every right read's first base. What follows from
     # max_fragment: the tumour fragment (left start .. L, R .. right end) is no longer.
-    left_low = max(p.left_end if p.left_end_known else p.left_start for p in cluster)
-    right_high = min(p.right_start for p in cluster)
+    # An aligner that clips nothing (end-to-end mode) aligns a read across the junction whole
+    # on its majority side, up to half its length past L (or before R): then only that much
+    # less is certain.
+    overshoot = _end_to_end_overshoot(reads)
+    left_low = max(p.left_end if p.left_end_known else p.left_start for p in cluster) - overshoot
+    right_high = min(p.right_start for p in cluster) + overshoot
     left_high = min(p.left_start - 1 + max_fragment - (p.right_end - p.right_start + 1)
                     for p in cluster)  # fmt: skip
     right_low = max(p.right_end + 1 - max_fragment + (p.left_end - p.left_start + 1)
@@ -373,6 +377,15 @@ def _junction(
         right_exact=right_clip is not None,
         max_fragment=max_fragment,
     )
+
+
+def _end_to_end_overshoot(reads: _RegionReads) -> int:
+    """Half the mean read length when the region's reads show no clipping (ReadProfile), else
+    0: how far an end-to-end aligner may align a read past a junction."""
+    profile = ReadProfile(reads.reads, reads.read_bases, reads.clipped_reads)
+    if not profile.measured or profile.shows_clips:
+        return 0
+    return int(profile.read_length // 2)
 
 
 def deletion_junctions(
