@@ -358,6 +358,22 @@ def _clonal_plus(group: pd.DataFrame) -> dict:
     }
 
 
+def _in_forty_percent(group: pd.DataFrame) -> dict:
+    """Exact class and sensitivity over IKZF1 deletions in 40% of cells or more, and IKZF1plus
+    sensitivity (true IKZF1plus patients called so) and false IKZF1plus calls."""
+    deleted = group[(group["ikzf1_status"] == "deleted") & (group["ikzf1_fraction"] >= 0.4)]
+    plus = group["ikzf1plus"] == "true"
+    called_plus = group["call_ikzf1plus"] == "true"
+    return {
+        "fraction40_n": len(deleted),
+        "fraction40_exact": _rate(deleted["exact"].sum(), len(deleted)),
+        "fraction40_sensitivity": _rate(deleted["called_deleted"].sum(), len(deleted)),
+        "ikzf1plus_n": int(plus.sum()),
+        "ikzf1plus_sensitivity": _rate((plus & called_plus).sum(), plus.sum()),
+        "ikzf1plus_false_calls": int((~plus & called_plus).sum()),
+    }
+
+
 def headline(compared: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for depth, group in compared.groupby("depth", sort=True):
@@ -373,6 +389,7 @@ def headline(compared: pd.DataFrame) -> pd.DataFrame:
                 "clonal_blast40_n": len(core),
                 "clonal_blast40_exact": _rate(core["exact"].sum(), len(core)),
                 "clonal_blast40_sensitivity": _rate(core["called_deleted"].sum(), len(core)),
+                **_in_forty_percent(group),
                 "wildtype_n": len(wild),
                 "specificity": _rate((~wild["called_deleted"]).sum(), len(wild)),
                 "ikzf1plus_agree": group["plus_agree"].mean(),
@@ -394,6 +411,7 @@ def headline(compared: pd.DataFrame) -> pd.DataFrame:
             "clonal_blast40_n": len(core),
             "clonal_blast40_exact": _rate(core["exact"].sum(), len(core)),
             "clonal_blast40_sensitivity": _rate(core["called_deleted"].sum(), len(core)),
+            **_in_forty_percent(pooled),
             "wildtype_n": len(wild),
             "specificity": _rate((~wild["called_deleted"]).sum(), len(wild)),
             "ikzf1plus_agree": pooled["plus_agree"].mean(),

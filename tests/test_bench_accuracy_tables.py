@@ -155,3 +155,22 @@ def test_add_rna_refuses_a_patient_without_rna_call():
     rna = pd.DataFrame({"patient_id": ["P1"], "rna_status": ["wildtype"], "rna_evidence": [""]})
     with pytest.raises(RuntimeError, match="no RNA call for patients"):
         bench.add_rna(calls, rna, {})
+
+
+def test_deletions_in_forty_percent_of_cells_and_ikzf1plus_sensitivity():
+    """By hand from PATIENTS (DNA calls): in 40% of cells or more are P1 (0.6, exact), P4
+    (0.8, exact) and P8 (0.4, exact): 3 of 3 exact and found. IKZF1plus truth is set on P1,
+    P3 and P8 below and called on P1, P8 and P6 (wildtype): sensitivity 2 of 3, one false."""
+    table = compared()
+    table["exact"] = [True, False, False, True, False, False, False, True]
+    table["called_deleted"] = table["call_ikzf1_status"] == "deleted"
+    table["ikzf1plus"] = ["true", "false", "true", "false", "false", "false", "false", "true"]
+    table["call_ikzf1plus"] = ["true", "false", "false", "false", "false", "true", "false", "true"]
+    row = bench._in_forty_percent(table)
+    assert (row["fraction40_n"], row["fraction40_exact"], row["fraction40_sensitivity"]) == (
+        3,
+        1.0,
+        1.0,
+    )
+    assert row["ikzf1plus_n"] == 3 and row["ikzf1plus_sensitivity"] == pytest.approx(2 / 3)
+    assert row["ikzf1plus_false_calls"] == 1

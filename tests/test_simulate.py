@@ -276,6 +276,15 @@ def test_truth_matches_the_lesion_coordinates(build):
     design = design_cohort(settings, "big", build, "bam")
     lesions, truth = design.lesions, design.patient_truth.set_index("patient_id")
     exons = IKZF1_EXONS[build]
+    genes = GENES[build]
+    pieces = design.karyotypes
+
+    def karyotype_lost(patient_id: str, gene: str) -> int:
+        chrom, start, end = ("chr7", exons[0][0], exons[-1][1]) if gene == "IKZF1" else genes[gene]
+        over = pieces[(pieces["sample_id"] == f"{patient_id}_T") & (pieces["chrom"] == chrom)
+                      & (pieces["start"] <= end) & (pieces["end"] >= start)]  # fmt: skip
+        return int(min(2, max(0, (over["normal"] - over["copies"]).max()))) if len(over) else 0
+
     ikzf1 = lesions[lesions["gene"] == "IKZF1"]
     assert set(ikzf1["label"].str.replace(r"_(focal|7p|chr7)$", "", regex=True)) >= {
         "IKZF1_del4-7", "IKZF1_del2-7", "IKZF1_del2-8", "IKZF1_del4-8", "IKZF1_del1-8",
@@ -293,6 +302,8 @@ def test_truth_matches_the_lesion_coordinates(build):
         for s, e in exons:
             assert not (s < row.start <= e) and not (s <= row.end < e), row
         patient = truth.loc[row.patient_id]
+        if karyotype_lost(row.patient_id, "IKZF1"):
+            continue  # a monosomy 7 takes the whole gene (below)
         assert patient["ikzf1_exons_deleted"] == ",".join(map(str, hit))
         assert patient["ikzf1_class"] == (CLASS_OF.get(hit, "other") if hit else "")
         assert patient["ikzf1_status"] == ("deleted" if hit else "wildtype")
@@ -301,9 +312,17 @@ def test_truth_matches_the_lesion_coordinates(build):
             assert patient["ikzf1_focal"] == ("false" if arm else "true")
             assert arm == (row.end - row.start + 1 >= settings.focal_max_bp)
             assert patient["ikzf1_fraction"] == row.cell_fraction
-    assert (truth.loc[~truth.index.isin(ikzf1["patient_id"]), "ikzf1_status"] == "wildtype").all()
+    # A karyotype that holds IKZF1 in fewer copies than normal (monosomy 7 of hypodiploid and
+    # near-haploid clones) is a whole-gene, non-focal deletion in the blasts.
+    monosomy7 = [p for p in truth.index if karyotype_lost(p, "IKZF1")]
+    assert monosomy7, "the cohort should hold hypodiploid tumours without chromosome 7"
+    for patient_id in monosomy7:
+        patient = truth.loc[patient_id]
+        assert patient["ikzf1_class"] == "del1-8" and patient["ikzf1_focal"] == "false"
+        assert patient["ikzf1_fraction"] >= patient["blast_percent"] / 100
+    others = ~truth.index.isin(ikzf1["patient_id"]) & ~truth.index.isin(monosomy7)
+    assert (truth.loc[others, "ikzf1_status"] == "wildtype").all()
 
-    genes = GENES[build]
     par1_span = ("chrX", genes["CSF2RA"][1], genes["ASMTL"][2])
     by_patient: dict[str, list[tuple]] = {}
     for lesion in lesions.itertuples(index=False):
@@ -313,7 +332,8 @@ def test_truth_matches_the_lesion_coordinates(build):
     for patient_id, row in truth.iterrows():
         own = by_patient.get(patient_id, [])
         status = {
-            name: ("none", "mono", "bi")[min(_alleles_at_most(own, *span), 2)]
+            name: ("none", "mono", "bi")[min(_alleles_at_most(own, *span) + (
+                karyotype_lost(patient_id, name.upper()) if name != "par1" else 0), 2)]
             for name, span in [
                 ("cdkn2a", genes["CDKN2A"]), ("cdkn2b", genes["CDKN2B"]),
                 ("pax5", genes["PAX5"]), ("erg", genes["ERG"]), ("par1", par1_span),

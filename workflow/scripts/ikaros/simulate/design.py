@@ -200,6 +200,48 @@ def patient_truth(
     }
 
 
+# Genes whose copies the truth table scores, with their span (PAR1: CSF2RA .. ASMTL).
+SCORED_GENES = {"cdkn2a": "CDKN2A", "cdkn2b": "CDKN2B", "pax5": "PAX5", "erg": "ERG"}
+ALLELES = {"none": 0, "mono": 1, "bi": 2}
+
+
+def with_karyotype_losses(truth: dict, pieces: pd.DataFrame, coords, sex: str) -> dict:
+    """The patient truth with what the tumour's karyotype takes away: a gene on a chromosome
+    piece held in fewer copies than normal (a monosomy in a hypodiploid or near-haploid clone,
+    never a doubled one's copy-neutral loss of heterozygosity) loses that many alleles in every
+    blast, on top of its own lesions. For IKZF1 that is a whole-gene, non-focal deletion (del1-8)
+    in the blast fraction, as a caller reading copy number should report it; IKZF1plus follows.
+    PAR1 is scored from lesions alone (diploid in both sexes, whatever chrX does in a male)."""
+    truth = dict(truth)
+
+    def lost(chrom: str, start: int, end: int) -> int:
+        over = pieces[(pieces["chrom"] == chrom) & (pieces["start"] <= end)
+                      & (pieces["end"] >= start)]  # fmt: skip
+        if over.empty:
+            return 0
+        return int(min(2, max(0, (over["normal"] - over["copies"]).max())))
+
+    for column, gene in SCORED_GENES.items():
+        chrom, start, end, _ = coords.span(gene)
+        alleles = min(2, ALLELES[truth[column]] + lost(chrom, start, end))
+        truth[column] = ("none", "mono", "bi")[alleles]
+    chrom, start, end, _ = coords.span("IKZF1")
+    if lost(chrom, start, end):
+        truth.update(
+            ikzf1_status="deleted",
+            ikzf1_class=catalogue.ikzf1_class(tuple(range(1, 9))),
+            ikzf1_exons_deleted=",".join(str(e) for e in range(1, 9)),
+            ikzf1_focal="false",
+            ikzf1_fraction=np.nanmax([truth["ikzf1_fraction"], truth["blast_percent"] / 100]),
+        )
+    deleted = truth["ikzf1_status"] == "deleted"
+    partner = any(truth[g] != "none" for g in ("cdkn2a", "cdkn2b", "pax5", "par1"))
+    plus = deleted and partner and truth["erg"] == "none"
+    truth["ikzf1plus"] = "true" if plus else "false"
+    truth["ikzf1plus_focal"] = "true" if plus and truth["ikzf1_focal"] == "true" else "false"
+    return truth
+
+
 def _subtype(rng: np.random.Generator, labels: set[str], ikzf1_deleted: bool) -> str:
     if "ERG_intragenic" in labels and rng.random() < 0.9:
         return "DUX4"
@@ -256,6 +298,7 @@ def design_cohort(
     )
     lesion_rows: list[dict] = []
     truth_rows: list[dict] = []
+    lesion_truth_rows: list[dict] = []  # the lesions' answer alone: it drives the outcomes
     clinical_rows: list[dict] = []
     sample_rows: list[dict] = []
     piece_frames: list[pd.DataFrame] = []
@@ -300,13 +343,14 @@ def design_cohort(
             coords,
             settings.focal_max_bp,
         )
-        truth_rows.append(truth)
+        lesion_truth_rows.append(truth)
         subtype = _subtype(rng, {r["label"] for r in rows}, truth["ikzf1_status"] == "deleted")
         clinical_rows.append(_clinical(rng, truth, subtype))
         # the karyotype from a stream of its own, so that the other draws stay as they were
         kind, pieces, karyotype = tumour_karyotype(
             subtype, sex, build, _patient_rng(seed, 6, index)
         )
+        truth_rows.append(with_karyotype_losses(truth, pieces, coords, sex))
         piece_frames.append(pieces.assign(sample_id=tumour_id))
         karyotype_rows.append({"patient_id": patient_id, "sample_id": tumour_id, **karyotype})
         sample_rows.append(
@@ -360,8 +404,9 @@ def design_cohort(
     samples = samples.loc[:, columns]
 
     truth_table = pd.DataFrame(truth_rows, columns=list(PATIENT_TRUTH_COLUMNS))
+    lesion_truth = pd.DataFrame(lesion_truth_rows, columns=list(PATIENT_TRUTH_COLUMNS))
     covariates = pd.DataFrame(clinical_rows).merge(
-        truth_table[["patient_id", "ikzf1_status", "ikzf1plus"]], on="patient_id"
+        lesion_truth[["patient_id", "ikzf1_status", "ikzf1plus"]], on="patient_id"
     )
     outcomes = draw_outcomes(covariates, settings.outcomes, seed=[seed, 3])
     clinical = pd.DataFrame(clinical_rows).merge(
