@@ -256,3 +256,53 @@ def test_columns_equal_in_every_row_become_one_line_above_the_table():
     assert fold_constant_columns(one_row) == (one_row, [])  # nothing to compare a row with
     same = pd.DataFrame({"a": [1, 1], "b": ["x", "x"]})
     assert fold_constant_columns(same)[0] is same  # a table is never folded away entirely
+
+
+def test_frequencies_are_one_row_per_subtype_with_counts_and_percentages():
+    """frequency.tsv rows (section, subtype, level, n, denominator, percent) become one row per
+    subtype with "n (percent)" per alteration; a class absent in a subtype reads 0, a class
+    absent everywhere is no column, and the two-way IKZF1 class split is left to the TSV."""
+    from ikaros.relapse.report import frequency_display
+
+    rows = [
+        ("IKZF1 alteration", "all", "IKZF1 altered", 3, 8),
+        ("IKZF1 class", "all", "del4-7", 2, 8),
+        ("IKZF1 deletion class", "all", "del4-7", 2, 8),
+        ("IKZF1 deletion class", "all", "del1-8", 1, 8),
+        ("IKZF1plus", "all", "IKZF1plus", 1, 8),
+        ("IKZF1plus", "all", "IKZF1plus focal", 0, 8),
+        ("IKZF1 alteration", "BCR::ABL1", "IKZF1 altered", 1, 3),
+        ("IKZF1 class", "BCR::ABL1", "del4-7", 1, 3),
+        ("IKZF1 deletion class", "BCR::ABL1", "del4-7", 1, 3),
+        ("IKZF1plus", "BCR::ABL1", "IKZF1plus", 0, 3),
+        ("IKZF1plus", "BCR::ABL1", "IKZF1plus focal", 0, 3),
+    ]
+    frequency = pd.DataFrame(rows, columns=["section", "subtype", "level", "n", "denominator"])
+    frequency["percent"] = 100 * frequency["n"] / frequency["denominator"]
+    table = frequency_display(frequency)
+    assert list(table.columns) == [
+        "subtype", "patients", "IKZF1 altered", "del4-7", "del1-8", "IKZF1plus",
+        "IKZF1plus focal",
+    ]  # fmt: skip
+    assert table.iloc[0].tolist() == [
+        "all", 8, "3 (37.5%)", "2 (25.0%)", "1 (12.5%)", "1 (12.5%)", "0 (0.0%)"]  # fmt: skip
+    assert table.iloc[1].tolist() == [
+        "BCR::ABL1", 3, "1 (33.3%)", "1 (33.3%)", "0 (0.0%)", "0 (0.0%)", "0 (0.0%)"]  # fmt: skip
+
+
+def test_survival_is_printed_in_percent_with_one_log_rank_p_per_comparison():
+    from ikaros.relapse.report import survival_display
+
+    survival = pd.DataFrame({
+        "endpoint": ["event-free survival"] * 3, "comparison": ["IKZF1", "IKZF1", "plus"],
+        "group": ["no", "yes", "no"], "n": [76, 24, 90], "events": [9, 5, 12],
+        "horizon_years": 5, "survival": [0.8939271, 0.875, 0.9],
+        "ci_lower": [0.7989996, 0.6607553, np.nan], "ci_upper": [0.9455086, 0.9578821, np.nan],
+        "estimable": ["true", "true", "false"], "logrank_statistic": [1.02, 1.02, 0.5],
+        "logrank_df": 1, "logrank_p": [0.3125674, 0.3125674, 0.00012], "note": ["", "", "x"],
+    })  # fmt: skip
+    table = survival_display(survival)
+    assert table["survival (95% CI)"].tolist() == ["89.4% (79.9%-94.6%)", "87.5% (66.1%-95.8%)", ""]
+    assert table["log-rank P"].tolist() == ["0.31", "", "< 0.001"]
+    assert table["comparison"].tolist() == ["IKZF1", "", "plus"]
+    assert table["endpoint"].tolist() == ["event-free survival", "", ""]

@@ -50,6 +50,12 @@ def test_frequencies_count_ikzf1_alterations_within_each_subtype():
     # tokens in their documented order, undetermined last
     assert list(table.index)[:2] == ["BCR::ABL1", "BCR::ABL1-like"]
     assert list(table.index)[-1] == "undetermined"
+    # as printed: counts with one-decimal shares (1 of 7 patients is 14.3%; 2 of 2 altered)
+    from ikaros.relapse.report import subtype_frequency_display
+
+    shown = subtype_frequency_display(table.reset_index()).set_index("subtype")
+    assert shown.loc["BCR::ABL1", "patients (% of cohort)"] == "1 (14.3%)"
+    assert shown.loc["BCR::ABL1-like", "IKZF1 altered (% of subtype)"] == "2 (100.0%)"
 
 
 def test_section_marks_the_flags_research_use_and_embeds_figures():

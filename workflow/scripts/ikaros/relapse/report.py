@@ -50,7 +50,7 @@ table.patients th[aria-sort="ascending"]::after { content: " \\25B2"; }
 table.patients th[aria-sort="descending"]::after { content: " \\25BC"; }
 #patient-filter { margin: 0.5em 0; padding: 2px 4px; width: 20em; }
 .model { display: flex; flex-wrap: wrap; gap: 1.5em; align-items: flex-start; }
-.model figure { margin: 0; max-width: 430px; }
+.model figure { margin: 0; flex: 1 1 300px; max-width: 430px; }
 @media print {
   body { max-width: none; margin: 0; font-size: 11px; }
   h2 { page-break-before: always; }
@@ -191,6 +191,64 @@ def cir_display(cir: pd.DataFrame) -> pd.DataFrame:
         "SE": [_percent(v) for v in cir["se"]],
         "note": cir["note"].fillna(""),
     })  # fmt: skip
+
+
+# The frequency table's columns, in order: (section, level) -> column title. The two-way
+# "IKZF1 class" split (del4-7 / other deletion) is the deletion classes summed, so it is left
+# to the TSV.
+FREQUENCY_COLUMNS = {
+    ("IKZF1 alteration", "IKZF1 altered"): "IKZF1 altered",
+    **{("IKZF1 deletion class", c): c
+       for c in ("del4-7", "del2-7", "del2-8", "del4-8", "del1-8", "other")},
+    ("IKZF1plus", "IKZF1plus"): "IKZF1plus",
+    ("IKZF1plus", "IKZF1plus focal"): "IKZF1plus focal",
+}  # fmt: skip
+
+
+def frequency_display(frequency: pd.DataFrame) -> pd.DataFrame:
+    """One row per subtype (all patients first), one column per alteration: "n (percent)" of
+    the subtype's assessable patients, a class no patient has left out."""
+    subtypes = list(dict.fromkeys(frequency["subtype"]))
+    denominators = frequency.drop_duplicates("subtype").set_index("subtype")["denominator"]
+    counts = frequency.set_index(["subtype", "section", "level"])["n"]
+    present = set(zip(frequency["section"], frequency["level"], strict=True))
+    table = {"subtype": subtypes, "patients": [int(denominators[s]) for s in subtypes]}
+    for key, title in FREQUENCY_COLUMNS.items():
+        if key not in present:
+            continue
+        cells = []
+        for subtype in subtypes:
+            n = int(counts.get((subtype, *key), 0))
+            total = int(denominators[subtype])
+            cells.append(f"{n} ({_percent(n / total)})" if total else "")
+        table[title] = cells
+    return pd.DataFrame(table)
+
+
+def survival_display(survival: pd.DataFrame) -> pd.DataFrame:
+    """The Kaplan-Meier table as a paper prints it: survival at the horizon in percent with
+    its 95% CI, the log-rank P once per comparison."""
+    new_endpoint = survival["endpoint"] != survival["endpoint"].shift()
+    first = new_endpoint | (survival["comparison"] != survival["comparison"].shift())
+    return pd.DataFrame({
+        "endpoint": survival["endpoint"].where(new_endpoint, ""),
+        "comparison": survival["comparison"].where(first, ""),
+        "group": survival["group"], "n": survival["n"], "events": survival["events"],
+        "survival (95% CI)": [
+            f"{_percent(r.survival)} ({_percent(r.ci_lower)}-{_percent(r.ci_upper)})"
+            if _true(r.estimable) and pd.notna(r.ci_lower) else
+            (_percent(r.survival) if _true(r.estimable) else "")
+            for r in survival.itertuples(index=False)
+        ],
+        "log-rank P": [format_p(p) if f else "" for p, f in
+                       zip(survival["logrank_p"], first, strict=True)],
+        "note": survival["note"].fillna(""),
+    })  # fmt: skip
+
+
+def _true(value) -> bool:
+    """A boolean cell read from a TSV (True, "true") or written in memory."""
+    return str(value).strip().lower() == "true"
 
 
 def gray_display(gray: pd.DataFrame) -> pd.DataFrame:
@@ -446,6 +504,20 @@ def side_by_side(results: dict, name: str, validation: dict, validation_name: st
     ]
 
 
+def subtype_frequency_display(frequencies: pd.DataFrame) -> pd.DataFrame:
+    """Patients per derived subtype with their share of the cohort, and the IKZF1-altered ones
+    with their share of the subtype, one decimal."""
+    return pd.DataFrame({
+        "subtype": frequencies["subtype"],
+        "patients (% of cohort)": [f"{n} ({p:.1f}%)" for n, p in
+                                   zip(frequencies["patients"], frequencies["percent"],
+                                       strict=True)],
+        "IKZF1 altered (% of subtype)": [f"{n} ({p:.1f}%)" for n, p in
+                                         zip(frequencies["ikzf1_altered"],
+                                             frequencies["ikzf1_altered_percent"], strict=True)],
+    })  # fmt: skip
+
+
 def subtype_section(patients: pd.DataFrame, concordance: pd.DataFrame | None) -> list[str]:
     """HTML parts of the subtype section (empty without derived subtypes)."""
     if "subtype" not in patients.columns:
@@ -459,7 +531,7 @@ def subtype_section(patients: pd.DataFrame, concordance: pd.DataFrame | None) ->
         "ikaros.subtypes (defining fusions, ploidy and iAMP21, defining mutations, expression "
         "classes, an imported classifier label); each patient's evidence is in patients.tsv "
         "(subtype_evidence).</p>",
-        _table_html(frequencies),
+        _table_html(subtype_frequency_display(frequencies)),
         _figure_html("Patients and IKZF1-altered patients by derived subtype",
                      frequency_figure(frequencies)),
         _figure_html("Oncoprint: lesions by patient, grouped by derived subtype",
@@ -535,7 +607,9 @@ def build_report(
         ]
     parts += [
         "<h2>IKZF1 alteration frequencies</h2>",
-        _table_html(results["frequency"], scroll=True),
+        '<p class="note">Patients with each alteration among the assessable patients of each '
+        "subtype group.</p>",
+        _table_html(frequency_display(results["frequency"]), fold=True),
         tsv_download(results["frequency"], "frequency.tsv"),
         f"<h2>Cumulative incidence of relapse at {settings.horizon_years:g} years</h2>",
         _table_html(cir_display(results["cir"]), fold=True),
@@ -546,8 +620,8 @@ def build_report(
         "<h2>Fine-Gray models</h2>",
         *finegray_section(results["finegray"], dict(results["figures"])),
         tsv_download(results["finegray"], "finegray.tsv"),
-        "<h2>Event-free and overall survival</h2>",
-        _table_html(results["survival"], fold=True),
+        f"<h2>Event-free and overall survival at {settings.horizon_years:g} years</h2>",
+        _table_html(survival_display(results["survival"]), fold=True),
         tsv_download(results["survival"], "survival.tsv"),
     ]
     if patients is not None:

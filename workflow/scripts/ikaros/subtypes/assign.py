@@ -128,7 +128,8 @@ def analysis_subtypes(
     clinical: pd.DataFrame, patients: pd.DataFrame, column: str, source: str
 ) -> pd.DataFrame:
     """The clinical sheet with `column` set to the subtype the relapse analysis adjusts for:
-    `derived` (the patients table's subtype; the clinical one where it is undetermined),
+    `derived` (the patients table's subtype; the clinical one, spelled as a project token,
+    where it is undetermined, so that one subtype is not counted under two names),
     `derived_only` (undetermined left empty), or `clinical` (the sheet unchanged)."""
     if source == "clinical" or "subtype" not in patients.columns:
         return clinical
@@ -136,6 +137,10 @@ def analysis_subtypes(
     out = clinical.copy()
     mine = out["patient_id"].astype(str).map(derived).fillna("undetermined")
     given = out[column] if column in out.columns else pd.Series("", index=out.index)
-    fallback = given.fillna("") if source == "derived" else pd.Series("", index=out.index)
+    fallback = (
+        given.fillna("").map(normalise_subtype)
+        if source == "derived"
+        else pd.Series("", index=out.index)
+    )
     out[column] = mine.where(mine != "undetermined", fallback)
     return out
