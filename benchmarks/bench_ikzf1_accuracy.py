@@ -146,6 +146,16 @@ ALIGNERS = {
 }
 
 
+# Panel designs: the shipped panel, or a small targeted panel made of its genes' exon, intron
+# and flank tiles alone (three quarters of the bins then lie in the genes themselves).
+PANEL_DESIGNS = {
+    "full": lambda panel: panel,
+    "targeted": lambda panel: panel[panel["kind"].isin(["exon", "intron", "flank"])].reset_index(
+        drop=True
+    ),
+}
+
+
 def simulation_settings(
     seed: int, depth: float, patients: int, panel_normals: int, aligner: str = "local"
 ):
@@ -1025,6 +1035,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cnvkit-method", default="hmm", choices=["hmm", "haar"])
     parser.add_argument("--cnvkit-threshold", type=float, default=CNVKIT_FALLBACK_LOG2)
     parser.add_argument(
+        "--panel",
+        choices=sorted(PANEL_DESIGNS),
+        default="full",
+        help="the shipped panel, or its targeted part alone (genes and their flanks, no "
+        "backbone or control bins: most bins lie in the genes of interest)",
+    )
+    parser.add_argument(
         "--aligner",
         choices=sorted(ALIGNERS),
         default="local",
@@ -1057,7 +1074,7 @@ def main(argv: list[str] | None = None) -> int:
         print("CNVkit not found (cnvkit.py on PATH or /tmp/cnvkit-venv/bin): skipping CNVkit")
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    panel = read_panel(ROOT / f"resources/panel_{BUILD}.tsv")
+    panel = PANEL_DESIGNS[args.panel](read_panel(ROOT / f"resources/panel_{BUILD}.tsv"))
     gene_models = read_gene_models(ROOT / f"resources/gene_models_{BUILD}.tsv")
 
     started_all = time.perf_counter()
