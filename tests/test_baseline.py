@@ -156,3 +156,63 @@ def test_an_ambiguous_level_makes_ikzf1_not_assessable():
     call = call_ikzf1(call_from_bins("T", bins, 0.9, n_perm=200, seed=1))
     assert call.status == "not_assessable"
     assert "copy-neutral level ambiguous" in call.evidence
+
+
+# --- whole-chromosome levels of an aneuploid tumour ----------------------------------------
+
+
+def _chromosome_bins(levels: dict[str, float], per_chromosome: int = 20):
+    """Bins of chr1..chr22, ``per_chromosome`` each, at their chromosome's log2 level (0 when
+    not given) with a little noise; the segments and calls: one called loss per chromosome
+    listed in ``levels`` below zero, spanning it."""
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    rows, segments = [], []
+    for number in range(1, 23):
+        chrom = f"chr{number}"
+        level = levels.get(chrom, 0.0)
+        for k in range(per_chromosome):
+            rows.append({"chrom": chrom, "start": 1 + k * 1000, "end": 1000 + k * 1000,
+                         "log2": level + rng.normal(0, 0.02), "masked": False})  # fmt: skip
+        if level < 0:
+            segments.append({"chrom": chrom, "log2": level})
+    bins = pd.DataFrame(rows)
+    segments = pd.DataFrame(segments)
+    called = pd.DataFrame({"deleted": [True] * len(segments)})
+    return bins, segments, called
+
+
+def test_chromosomes_left_at_two_copies_in_a_hyperdiploid_clone_are_not_losses():
+    """Blasts 64%: two copies against a trisomic baseline read log2(2 / 2.64) = -0.40, one copy
+    against a disomic one log2(1.36 / 2) = -0.56. Six chromosomes (7 among them) at -0.40
+    with the other 16 gained: chr7 is two copies, not a loss."""
+    from ikaros.dna.baseline import gained_baseline_losses
+
+    disomic = {c: -0.40 for c in ("chr1", "chr7", "chr13", "chr15", "chr19", "chr20")}
+    bins, segments, called = _chromosome_bins(disomic)
+    reasons = gained_baseline_losses(segments, called, bins, 0.64)
+    assert (reasons != "").all()
+    chr7 = reasons[segments["chrom"] == "chr7"].iat[0]
+    assert chr7.startswith("chr7 reads log2 -0.40 as a whole, as do 5 other chromosomes")
+    assert "two copies beside gains in 64% blasts (-0.40), not a loss (-0.56)" in chr7
+    # the same levels at 30% blasts: -0.20 against -0.23 cannot be told apart, the losses stand
+    assert (gained_baseline_losses(segments, called, bins, 0.30) == "").all()
+    # nor without a blast percentage
+    assert (gained_baseline_losses(segments, called, bins, None) == "").all()
+
+
+def test_monosomies_of_a_hypodiploid_clone_and_a_lone_monosomy_7_stand():
+    from ikaros.dna.baseline import gained_baseline_losses
+
+    # six chromosomes at one copy in 64% of cells (-0.56), nearer the loss reading
+    monosomic = {c: -0.56 for c in ("chr3", "chr7", "chr13", "chr15", "chr16", "chr20")}
+    bins, segments, called = _chromosome_bins(monosomic)
+    assert (gained_baseline_losses(segments, called, bins, 0.64) == "").all()
+    # chr7 alone at the two-copies level: no other chromosome shares it
+    bins, segments, called = _chromosome_bins({"chr7": -0.40})
+    assert (gained_baseline_losses(segments, called, bins, 0.64) == "").all()
+    # a focal loss inside a chromosome that reads neutral as a whole
+    bins, segments, called = _chromosome_bins({c: -0.40 for c in ("chr1", "chr13", "chr15")})
+    focal = segments.iloc[:1].assign(chrom="chr7")
+    assert (gained_baseline_losses(focal, called.iloc[:1], bins, 0.64) == "").all()

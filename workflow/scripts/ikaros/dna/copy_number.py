@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ikaros.dna.baseline import gained_baseline_losses
 from ikaros.dna.breakpoints import refine_segments, unsupported_losses
 from ikaros.dna.segmentation import segment_bins
 
@@ -539,13 +540,15 @@ def call_from_bins(
         junctions,
         params.junction_min_reads,
     )
+    called = call_segments(segments, blast_fraction, params)
+    veto = gained_baseline_losses(segments, called, bins, blast_fraction)
     if junction_evidence:
-        called = call_segments(segments, blast_fraction, params)
-        veto = unsupported_losses(
+        missing = unsupported_losses(
             segments, called, bins, refine_genes, junction_evidence, params.z_threshold
         )  # fmt: skip
-        if (veto != "").any():
-            segments["veto"] = veto
+        veto = veto.where(veto != "", missing)
+    if (veto != "").any():
+        segments["veto"] = veto
     calls = call_from_segments(
         sample_id, "BAM", segments, exon_model(bins), blast_fraction, params, bins
     )
