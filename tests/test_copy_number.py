@@ -167,6 +167,26 @@ def test_call_segments_significance_and_size():
     assert called.loc[0, "call_basis"] == "z" and called.loc[4, "call_basis"] == "threshold"
 
 
+def test_a_broad_loss_must_reach_broad_z():
+    """Default SE floor 0.05 in quadrature: se 0.0427 -> 0.0658. A 10 Mb loss at log2 -0.28
+    (z -4.26) is not called (broad: z <= -5 needed), the same loss over 4 Mb is (focal:
+    -3.5), and so is a 10 Mb loss at -0.36 (z -5.47) or one whose junction the reads name."""
+    segs = _segments(
+        [
+            ("chr7", 40_000_001, 50_000_000, 300, -0.28, 0.0427),
+            ("chr7", 50_000_001, 54_000_000, 120, -0.28, 0.0427),
+            ("chr7", 60_000_001, 70_000_000, 300, -0.36, 0.0427),
+            ("chr7", 70_000_001, 80_000_000, 300, -0.28, 0.0427),
+        ]
+    )
+    segs["junction"] = ["", "", "", "chr7:70000000^80000001 (4 pairs, 6 split reads)"]
+    called = call_segments(segs, blast_fraction=0.8)
+    assert called["z"].tolist() == pytest.approx([-4.26, -4.26, -5.47, -4.26], abs=0.01)
+    assert called["deleted"].tolist() == [False, True, True, True]
+    lenient = call_segments(segs, blast_fraction=0.8, params=CallParams(broad_z=3.5))
+    assert lenient["deleted"].tolist() == [True, True, True, True]
+
+
 def test_exon_placement_gap_and_unresolved():
     called = call_segments(
         _segments(
