@@ -184,9 +184,9 @@ def _chromosome_bins(levels: dict[str, float], per_chromosome: int = 20):
 
 
 def test_chromosomes_left_at_two_copies_in_a_hyperdiploid_clone_are_not_losses():
-    """Blasts 64%: two copies against a trisomic baseline read log2(2 / 2.64) = -0.40, one copy
-    against a disomic one log2(1.36 / 2) = -0.56. Six chromosomes (7 among them) at -0.40
-    with the other 16 gained: chr7 is two copies, not a loss."""
+    """Blasts 64%: from two copies to three is a step of log2(1.32) = 0.40, from one copy to
+    two -log2(0.68) = 0.56. Six chromosomes (7 among them) at -0.40 below 16 gained ones at 0:
+    chr7 is two copies, not a loss."""
     from ikaros.dna.baseline import gained_baseline_losses
 
     disomic = {c: -0.40 for c in ("chr1", "chr7", "chr13", "chr15", "chr19", "chr20")}
@@ -195,8 +195,8 @@ def test_chromosomes_left_at_two_copies_in_a_hyperdiploid_clone_are_not_losses()
     assert (reasons != "").all()
     chr7 = reasons[segments["chrom"] == "chr7"].iat[0]
     assert chr7.startswith("chr7 reads log2 -0.40 as a whole, as do 5 other chromosomes")
-    assert "two copies beside gains in 64% blasts (-0.40), not a loss (-0.56)" in chr7
-    # the same levels at 30% blasts: -0.20 against -0.23 cannot be told apart, the losses stand
+    assert "0.40 below the 16 above them: two copies under gains in 64% blasts (step 0.40)" in chr7
+    # the same levels at 30% blasts: steps 0.20 and 0.23 cannot be told apart, the losses stand
     assert (gained_baseline_losses(segments, called, bins, 0.30) == "").all()
     # nor without a blast percentage
     assert (gained_baseline_losses(segments, called, bins, None) == "").all()
@@ -205,10 +205,18 @@ def test_chromosomes_left_at_two_copies_in_a_hyperdiploid_clone_are_not_losses()
 def test_monosomies_of_a_hypodiploid_clone_and_a_lone_monosomy_7_stand():
     from ikaros.dna.baseline import gained_baseline_losses
 
-    # six chromosomes at one copy in 64% of cells (-0.56), nearer the loss reading
-    monosomic = {c: -0.56 for c in ("chr3", "chr7", "chr13", "chr15", "chr16", "chr20")}
-    bins, segments, called = _chromosome_bins(monosomic)
+    monosomic = ("chr3", "chr7", "chr13", "chr15", "chr16", "chr20")
+    # six chromosomes at one copy in 64% of cells, centred on the disomic ones (-0.56)
+    bins, segments, called = _chromosome_bins({c: -0.56 for c in monosomic})
     assert (gained_baseline_losses(segments, called, bins, 0.64) == "").all()
+    # ten monosomies in 81% of blasts pull the centre between the levels: they read -0.49,
+    # which is where two copies under gains would read, but the disomic chromosomes lie a
+    # loss step (0.75) above them, not a gain step (0.49)
+    ten = {f"chr{n}": -0.49 for n in (2, 3, 4, 7, 13, 15, 16, 17, 20, 22)}
+    ten |= {f"chr{n}": 0.26 for n in range(1, 23) if f"chr{n}" not in ten}
+    bins, segments, called = _chromosome_bins(ten)
+    losses = called.assign(deleted=segments["log2"] < 0)
+    assert (gained_baseline_losses(segments, losses, bins, 0.81) == "").all()
     # chr7 alone at the two-copies level: no other chromosome shares it
     bins, segments, called = _chromosome_bins({"chr7": -0.40})
     assert (gained_baseline_losses(segments, called, bins, 0.64) == "").all()

@@ -120,8 +120,9 @@ def _locus_vote(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> 
 # A whole-chromosome loss shared with other chromosomes is read against the two steps that
 # could make it (see gained_baseline_losses): the chromosome's level may lie this far from the
 # median of its bins, this many other autosomes must share the level (within
-# SHARED_CHROMOSOME_LOG2), and the two readings must lie at least READING_GAP_LOG2 apart (at
-# low blast fractions they cannot be told apart, and the loss stands).
+# SHARED_CHROMOSOME_LOG2) and this many lie above it, and the two steps must differ by at
+# least READING_GAP_LOG2 (at low blast fractions they cannot be told apart, and the loss
+# stands).
 CHROMOSOME_LEVEL_LOG2 = 0.1
 SHARED_CHROMOSOME_LOG2 = 0.15
 MIN_SHARING_CHROMOSOMES = 3
@@ -138,23 +139,25 @@ def gained_baseline_losses(
 
     A high hyperdiploid clone gains most of its chromosomes; its depth is centred on the
     gained level when the gained chromosomes hold most of the control bins, and every
-    chromosome left at two copies then reads as a whole-chromosome loss. A monosomy in a
-    hypodiploid clone reads the same way, and the step tells them apart when the blast
-    fraction f is known: two copies against a trisomic baseline read log2(2 / (2 + f)),
-    one copy against a disomic one log2((2 - f) / 2), further down. A called loss is refused
-    when its level is the level of its whole chromosome (the median of the chromosome's
-    usable bins, within CHROMOSOME_LEVEL_LOG2), at least MIN_SHARING_CHROMOSOMES other
-    autosomes read the same level, the two readings lie READING_GAP_LOG2 or more apart, and
-    the level lies nearer the two-copies reading. ``called`` holds the segment calls
+    chromosome left at two copies then reads as a whole-chromosome loss. The monosomies of a
+    hypodiploid clone read as such losses too, wherever its baseline lies (on the disomic
+    chromosomes, or between them and the monosomies when these are many). What tells the two
+    apart, whatever the centring, is the step from the loss's level up to the level of the
+    chromosomes above it, given the blast fraction f: log2(1 + f/2) from two copies to three,
+    -log2(1 - f/2) from one to two. A called loss is refused when its level is the level of its
+    whole chromosome (the median of the chromosome's usable bins, within CHROMOSOME_LEVEL_LOG2),
+    at least MIN_SHARING_CHROMOSOMES other autosomes share it and as many lie above it, the two
+    steps differ by READING_GAP_LOG2 or more, and the step to the median level of the
+    chromosomes above lies nearer the gain. ``called`` holds the segment calls
     (copy_number.call_segments).
     """
     reasons = pd.Series("", index=segments.index, dtype=object)
     if blast_fraction is None or not np.isfinite(blast_fraction) or blast_fraction <= 0:
         return reasons
     f = min(float(blast_fraction), 1.0)
-    two_copies = float(np.log2(2.0 / (2.0 + f)))
-    one_copy = float(np.log2((2.0 - f) / 2.0))
-    if two_copies - one_copy < READING_GAP_LOG2:
+    gain_step = float(np.log2(1.0 + f / 2.0))
+    loss_step = float(-np.log2(1.0 - f / 2.0))
+    if loss_step - gain_step < READING_GAP_LOG2:
         return reasons
     usable = ~bins["masked"].to_numpy(dtype=bool) & autosomal(bins)
     levels = bins[usable].groupby("chrom", sort=False)["log2"].agg(["median", "size"])
@@ -163,15 +166,18 @@ def gained_baseline_losses(
         chrom, level = str(segments["chrom"].iat[k]), float(segments["log2"].iat[k])
         if chrom not in levels.index or abs(levels[chrom] - level) > CHROMOSOME_LEVEL_LOG2:
             continue
-        sharing = [c for c in levels.index
-                   if c != chrom and abs(levels[c] - level) <= SHARED_CHROMOSOME_LOG2]  # fmt: skip
-        if len(sharing) < MIN_SHARING_CHROMOSOMES:
+        others = levels.drop(chrom)
+        sharing = list(others.index[(others - level).abs() <= SHARED_CHROMOSOME_LOG2])
+        above = others[others > level + SHARED_CHROMOSOME_LOG2]
+        if len(sharing) < MIN_SHARING_CHROMOSOMES or len(above) < MIN_SHARING_CHROMOSOMES:
             continue
-        if abs(level - two_copies) < abs(level - one_copy):
+        step = float(above.median()) - level
+        if abs(step - gain_step) < abs(step - loss_step):
             shown = ", ".join(sharing[:5]) + (" ..." if len(sharing) > 5 else "")
             reasons.iat[k] = (
                 f"{chrom} reads log2 {level:+.2f} as a whole, as do {len(sharing)} other "
-                f"chromosomes ({shown}): two copies beside gains in {f:.0%} blasts "
-                f"({two_copies:+.2f}), not a loss ({one_copy:+.2f})"
+                f"chromosomes ({shown}), {step:.2f} below the {len(above)} above them: two "
+                f"copies under gains in {f:.0%} blasts (step {gain_step:.2f}), not one copy "
+                f"under two ({loss_step:.2f})"
             )
     return reasons
