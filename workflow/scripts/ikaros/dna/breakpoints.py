@@ -402,7 +402,7 @@ def unsupported_losses(
     ``called`` is ``segments`` with the segment calls (copy_number.call_segments).
     """
     reasons = pd.Series("", index=segments.index, dtype=object)
-    profile = sum((found.profile for found in evidence.values()), ReadProfile())
+    profile = ReadProfile.of(evidence)
     usable = np.flatnonzero(~bins["masked"].to_numpy(dtype=bool))
     gene_col = bins["gene"].astype(str).to_numpy()
     locus = bins["kind"].isin(["exon", "intron"]).to_numpy()
@@ -442,12 +442,11 @@ def unsupported_losses(
                 chance += background_near(
                     profile, ends[right] - starts[left] + 1, window_evidence.max_fragment
                 )
-            # A deletion containing this one leaves pairs across it even when the fitted
-            # edges miss its breakpoints by some bins.
-            if lam > 0:
-                seen += window_evidence.pairs_spanning(int(starts[first]), int(ends[last]))
             if lam <= 0:
                 continue
+            # A deletion containing this one leaves pairs across it even when the fitted
+            # edges miss its breakpoints by some bins.
+            seen += window_evidence.pairs_spanning(int(starts[first]), int(ends[last]))
             if seen == 0:
                 support = -lam
             elif chance > 0:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import astuple, dataclass
 from numbers import Integral
 from pathlib import Path
@@ -208,7 +209,7 @@ def _scan(
     rejected: set[str] = set()
     right_clips: Counter = Counter()
     left_clips: Counter = Counter()
-    profile = _RegionReads([], {}, {}, set(), right_clips, left_clips)
+    region = _RegionReads(proper_lengths, lefts, rights, rejected, right_clips, left_clips)
     for read in alignments.fetch(contig, start - 1, end):
         flag = read.flag
         if flag & _NOT_PRIMARY:
@@ -217,10 +218,10 @@ def _scan(
             rejected.add(read.query_name)
             continue
         paired = flag & _PAIRED
-        profile.reads += 1
-        profile.read_bases += read.infer_read_length() or 0
+        region.reads += 1
+        region.read_bases += read.infer_read_length() or 0
         if paired and not flag & (_MATE_UNMAPPED | _PROPER_PAIR):
-            profile.improper_reads += 1
+            region.improper_reads += 1
         if paired and (flag & _MATE_UNMAPPED or read.next_reference_id != read.reference_id):
             continue
         cigar = read.cigartuples
@@ -233,7 +234,7 @@ def _scan(
                 left_clips[read.reference_start + 1] += 1
             if right_clip >= min_clip:
                 right_clips[read.reference_end] += 1
-            profile.clipped_reads += left_clip >= min_clip or right_clip >= min_clip
+            region.clipped_reads += left_clip >= min_clip or right_clip >= min_clip
         if not paired:
             continue
         if flag & _PROPER_PAIR:
@@ -247,9 +248,7 @@ def _scan(
             lefts[read.query_name] = _mate_of(read)
         elif flag & _REVERSE and not flag & _MATE_REVERSE and mate_start0 < read_start0:
             rights[read.query_name] = _mate_of(read)
-    profile.proper_lengths, profile.lefts, profile.rights = proper_lengths, lefts, rights
-    profile.rejected = rejected
-    return profile
+    return region
 
 
 def _clipped_bases(ends: list[tuple[int, int]]) -> int:
@@ -329,15 +328,14 @@ def _best_clip(clips: Counter, low: int, high: int, anchor: int) -> tuple[int, i
 
 
 def _junction(
-    chrom: str, cluster: list[_Pair], reads: _RegionReads, max_fragment: int
+    chrom: str, cluster: list[_Pair], reads: _RegionReads, max_fragment: int, overshoot: int
 ) -> DeletionJunction:
     # What is certain: L is at or after every known left-read end (or at least a left read's
     # first base), R at or before every right read's first base. What follows from
     # max_fragment: the tumour fragment (left start .. L, R .. right end) is no longer.
     # An aligner that clips nothing (end-to-end mode) aligns a read across the junction whole
     # on its majority side, up to half its length past L (or before R): then only that much
-    # less is certain.
-    overshoot = _end_to_end_overshoot(reads)
+    # less is certain (`overshoot`, end_to_end_overshoot).
     left_low = max(p.left_end if p.left_end_known else p.left_start for p in cluster) - overshoot
     right_high = min(p.right_start for p in cluster) + overshoot
     left_high = min(p.left_start - 1 + max_fragment - (p.right_end - p.right_start + 1)
@@ -379,10 +377,9 @@ def _junction(
     )
 
 
-def _end_to_end_overshoot(reads: _RegionReads) -> int:
-    """Half the mean read length when the region's reads show no clipping (ReadProfile), else
-    0: how far an end-to-end aligner may align a read past a junction."""
-    profile = ReadProfile(reads.reads, reads.read_bases, reads.clipped_reads)
+def end_to_end_overshoot(profile: ReadProfile) -> int:
+    """Half the mean read length when the region's reads show no clipping, else 0: how far an
+    end-to-end aligner may align a read past a junction."""
     if not profile.measured or profile.shows_clips:
         return 0
     return int(profile.read_length // 2)
@@ -443,6 +440,11 @@ class ReadProfile:
 
     def __add__(self, other: ReadProfile) -> ReadProfile:
         return ReadProfile(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    @classmethod
+    def of(cls, evidence: Mapping) -> ReadProfile:
+        """A sample's profile over all its windows (gene -> WindowEvidence)."""
+        return sum((found.profile for found in evidence.values()), cls())
 
     def _shows(self, count: int) -> bool:
         return count >= max(MIN_ARTEFACT_READS, MIN_ARTEFACT_SHARE * self.reads)
@@ -563,8 +565,20 @@ def _evidence_in(
     ]
     internal = canonical_name(chrom)
     clusters = _cluster(discordant, max_fragment)
+    profile = ReadProfile(
+        reads=reads.reads,
+        read_bases=reads.read_bases,
+        clipped_reads=reads.clipped_reads,
+        improper_reads=reads.improper_reads,
+        bases=end - start + 1,
+        lone_clips=sum(
+            n == 1 for clips in (reads.right_clips, reads.left_clips) for n in clips.values()
+        ),
+        lone_discordant=sum(len(cluster) == 1 for cluster in clusters),
+    )
+    overshoot = end_to_end_overshoot(profile)
     junctions = [
-        _junction(internal, cluster, reads, max_fragment)
+        _junction(internal, cluster, reads, max_fragment, overshoot)
         for cluster in clusters
         if len(cluster) >= min_pairs
     ]
@@ -580,15 +594,5 @@ def _evidence_in(
         if reads.proper_lengths
         else float("nan"),
         max_fragment=int(max_fragment),
-        profile=ReadProfile(
-            reads=reads.reads,
-            read_bases=reads.read_bases,
-            clipped_reads=reads.clipped_reads,
-            improper_reads=reads.improper_reads,
-            bases=end - start + 1,
-            lone_clips=sum(
-                n == 1 for clips in (reads.right_clips, reads.left_clips) for n in clips.values()
-            ),
-            lone_discordant=sum(len(cluster) == 1 for cluster in clusters),
-        ),
+        profile=profile,
     )

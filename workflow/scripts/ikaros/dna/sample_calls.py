@@ -170,7 +170,7 @@ def _window_evidence(job: SampleJob, bins: pd.DataFrame, settings: dict) -> dict
                  "; ".join(junction_text(j) for j in found.junctions) or "none")  # fmt: skip
         evidence[gene] = found
     if evidence:
-        profile = sum((found.profile for found in evidence.values()), ReadProfile())
+        profile = ReadProfile.of(evidence)
         log.info(
             "%s: %s over the junction windows: a deletion's split reads are %s, its "
             "discordant pairs %s", job.sample_id, profile.describe(),

@@ -183,9 +183,7 @@ def patient_truth(
         "par1": _gene_status(losses, ("chrX", coords.span("CSF2RA")[1], coords.span("ASMTL")[2])),
         "erg": _gene_status(losses, coords.span("ERG")),
     }
-    partner = any(status[g] != "none" for g in ("cdkn2a", "cdkn2b", "pax5", "par1"))
-    plus = deleted and partner and status["erg"] == "none"
-    return {
+    return _with_ikzf1plus({
         "patient_id": patient_id,
         "blast_percent": blast_percent,
         "sex": sex,
@@ -195,9 +193,18 @@ def patient_truth(
         "ikzf1_focal": ("true" if focal else "false") if deleted else "",
         "ikzf1_fraction": fraction if deleted else np.nan,
         **status,
-        "ikzf1plus": "true" if plus else "false",
-        "ikzf1plus_focal": "true" if plus and focal else "false",
-    }
+    })  # fmt: skip
+
+
+def _with_ikzf1plus(truth: dict) -> dict:
+    """The truth row with ikzf1plus and ikzf1plus_focal set from its IKZF1 and co-deletion
+    states (an IKZF1 deletion with a CDKN2A, CDKN2B, PAX5 or PAR1 loss, and no ERG loss)."""
+    deleted = truth["ikzf1_status"] == "deleted"
+    partner = any(truth[g] != "none" for g in ("cdkn2a", "cdkn2b", "pax5", "par1"))
+    plus = deleted and partner and truth["erg"] == "none"
+    truth["ikzf1plus"] = "true" if plus else "false"
+    truth["ikzf1plus_focal"] = "true" if plus and truth["ikzf1_focal"] == "true" else "false"
+    return truth
 
 
 # Genes whose copies the truth table scores, with their span (PAR1: CSF2RA .. ASMTL).
@@ -205,7 +212,7 @@ SCORED_GENES = {"cdkn2a": "CDKN2A", "cdkn2b": "CDKN2B", "pax5": "PAX5", "erg": "
 ALLELES = {"none": 0, "mono": 1, "bi": 2}
 
 
-def with_karyotype_losses(truth: dict, pieces: pd.DataFrame, coords, sex: str) -> dict:
+def with_karyotype_losses(truth: dict, pieces: pd.DataFrame, coords) -> dict:
     """The patient truth with what the tumour's karyotype takes away: a gene on a chromosome
     piece held in fewer copies than normal (a monosomy in a hypodiploid or near-haploid clone,
     never a doubled one's copy-neutral loss of heterozygosity) loses that many alleles in every
@@ -234,12 +241,7 @@ def with_karyotype_losses(truth: dict, pieces: pd.DataFrame, coords, sex: str) -
             ikzf1_focal="false",
             ikzf1_fraction=np.nanmax([truth["ikzf1_fraction"], truth["blast_percent"] / 100]),
         )
-    deleted = truth["ikzf1_status"] == "deleted"
-    partner = any(truth[g] != "none" for g in ("cdkn2a", "cdkn2b", "pax5", "par1"))
-    plus = deleted and partner and truth["erg"] == "none"
-    truth["ikzf1plus"] = "true" if plus else "false"
-    truth["ikzf1plus_focal"] = "true" if plus and truth["ikzf1_focal"] == "true" else "false"
-    return truth
+    return _with_ikzf1plus(truth)
 
 
 def _subtype(rng: np.random.Generator, labels: set[str], ikzf1_deleted: bool) -> str:
@@ -350,7 +352,7 @@ def design_cohort(
         kind, pieces, karyotype = tumour_karyotype(
             subtype, sex, build, _patient_rng(seed, 6, index)
         )
-        truth_rows.append(with_karyotype_losses(truth, pieces, coords, sex))
+        truth_rows.append(with_karyotype_losses(truth, pieces, coords))
         piece_frames.append(pieces.assign(sample_id=tumour_id))
         karyotype_rows.append({"patient_id": patient_id, "sample_id": tumour_id, **karyotype})
         sample_rows.append(
