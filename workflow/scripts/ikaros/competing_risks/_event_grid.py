@@ -2,10 +2,11 @@
 
 For a set of rows (all of them, or one stratum) the grid holds the distinct times with a failure
 of any cause in any group and, per group, the number at risk, the failures of each cause, the
-all-cause Kaplan-Meier survival after and before each time. Arrays are laid out
-(cause, group, time) so numpy runs along time. At a grid time where a group has no failure
-its survival factor is exactly 1 and its increments exactly 0, so a group's values at its own
-failure times equal, bit for bit, those of a grid built from that group alone.
+all-cause Kaplan-Meier survival after and before each time, laid out (cause, group, time).
+The grid, the curves and Gray's test are loops compiled by numba: cmprsk's own recursions,
+which numpy could only run as many passes over temporary arrays. At a grid time where a group
+has no failure its survival factor is exactly 1 and its increments exactly 0, so a group's
+values at its own failure times equal, bit for bit, those of a grid built from that group alone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 
 @dataclass(frozen=True)
@@ -63,41 +65,62 @@ class EventGrid:
     """Per-group risk sets and Kaplan-Meier survival at the failure times of some rows."""
 
     def __init__(self, rows: SortedRows):
-        n_groups, n_kinds = rows.n_groups, rows.n_causes + 1
-        t = rows.time
-        new_time = np.ones(len(t), dtype=bool)
-        new_time[1:] = t[1:] != t[:-1]
-        rank = np.cumsum(new_time) - 1
-        n_times = int(rank[-1]) + 1 if len(t) else 0
-        # One bincount gives every (kind, group, time) count.
-        key = (rows.kind * n_groups + rows.group) * n_times + rank
-        counts = np.bincount(key, minlength=n_kinds * n_groups * n_times)
-        counts = counts.reshape(n_kinds, n_groups, n_times)
-        rows_at = counts.sum(axis=0)
-        at_risk = rows_at.sum(axis=1, keepdims=True) - np.cumsum(rows_at, axis=1) + rows_at
-        failures = counts[1:]
-        all_failures = failures.sum(axis=0)
-        keep = np.flatnonzero(all_failures.any(axis=0))  # censoring-only times shrink risk sets
-        self.time = np.take(t[new_time], keep)
-        # np.take copies in C order (broadcasting over strided views is several times slower).
-        self.n = np.take(at_risk, keep, axis=-1).astype(float)  # (G, T), number with time >= t
-        self.d = np.take(failures, keep, axis=-1).astype(float)  # (C, G, T)
-        self.d_all = np.take(all_failures, keep, axis=-1).astype(float)  # (G, T)
+        (self.time, self.n, self.d, self.d_all, self.surv, self.surv_prev) = _count_grid(
+            rows.time, rows.group, rows.kind, rows.n_groups, rows.n_causes
+        )
         self.has = self.n > 0
         self.safe_n = np.where(self.has, self.n, 1.0)  # nobody at risk: contributes nothing
-        factor = np.where(self.has, (self.n - self.d_all) / self.safe_n, 1.0)
-        self.surv = np.cumprod(factor, axis=1)
-        self.surv_prev = previous(self.surv, 1.0)
 
     @property
     def n_times(self) -> int:
         return len(self.time)
 
 
-def previous(values: np.ndarray, first: float) -> np.ndarray:
-    """Values shifted one step along the last axis (time), ``first`` at the start."""
-    out = np.empty_like(values)
-    if values.shape[-1]:
-        out[..., 0] = first
-        out[..., 1:] = values[..., :-1]
-    return out
+@njit(cache=True, nogil=True)
+def _count_grid(time, group, kind, n_groups, n_causes):
+    """One pass over time-sorted rows: the failure times, and per group the number at risk
+    (time >= t), the failures of each cause, all failures, the survival after and before t.
+
+    Times with censoring only are not kept: they only shrink the later risk sets. Counts are
+    floats (they enter every formula as such).
+    """
+    n_rows = len(time)
+    n_times, i = 0, 0  # first pass: how many distinct times have a failure
+    while i < n_rows:
+        start, has_failure = i, False
+        while i < n_rows and time[i] == time[start]:
+            has_failure = has_failure or kind[i] > 0
+            i += 1
+        n_times += has_failure
+    times = np.empty(n_times)
+    at_risk = np.empty((n_groups, n_times))
+    failures = np.zeros((n_causes, n_groups, n_times))
+    all_failures = np.zeros((n_groups, n_times))
+    remaining = np.zeros(n_groups)  # rows of each group with time >= the current time
+    for i in range(n_rows):
+        remaining[group[i]] += 1.0
+    column, i = 0, 0
+    while i < n_rows:
+        start, has_failure = i, False
+        while i < n_rows and time[i] == time[start]:
+            if kind[i] > 0:
+                has_failure = True
+                failures[kind[i] - 1, group[i], column] += 1.0
+                all_failures[group[i], column] += 1.0
+            i += 1
+        if has_failure:
+            times[column] = time[start]
+            for g in range(n_groups):
+                at_risk[g, column] = remaining[g]
+            column += 1
+        for r in range(start, i):
+            remaining[group[r]] -= 1.0
+    surv, surv_prev = np.empty_like(at_risk), np.empty_like(at_risk)
+    for g in range(n_groups):
+        s = 1.0
+        for t in range(n_times):
+            surv_prev[g, t] = s
+            if at_risk[g, t] > 0:
+                s *= (at_risk[g, t] - all_failures[g, t]) / at_risk[g, t]
+            surv[g, t] = s
+    return times, at_risk, failures, all_failures, surv, surv_prev

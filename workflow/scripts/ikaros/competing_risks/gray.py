@@ -3,18 +3,19 @@
 Per stratum, the score for group j compares its failures of the cause with those expected under
 the pooled subdistribution "risk set" R_j = n_j (1 - F_j-) / S_j-, weighted by (1 - F0-)^rho;
 scores and variances are summed over strata and the statistic is z' V^-1 z on G - 1 df. The
-variance is Gray's, with cmprsk's tie factors (METHODS.md §2). Arrays are laid out
-(groups[, groups], times) on the stratum's failure-time grid (``_event_grid``); per cause only
-the times that add a nonzero term are visited, and all causes share the cause-free arrays.
+variance is Gray's, with cmprsk's tie factors (METHODS.md §2). One compiled pass per cause runs
+over the stratum's failure-time grid (``_event_grid``), visiting only the times that add a
+nonzero term; all causes share the cause-free risk sets.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from scipy.special import chdtrc
 
-from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds, previous
+from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds
 from ikaros.competing_risks._validation import (
     CompetingRisksInputError,
     as_level_list,
@@ -41,151 +42,133 @@ def qr_rank(matrix: np.ndarray, tol: float = QR_TOLERANCE) -> int:
     return rank
 
 
-class _PooledRisk:
-    """What one stratum's test needs that does not depend on the cause (groups x grid times).
-
-    h_j = n_j / S_j- is group j's subdistribution risk set before the CIF factor, H = sum_j h_j;
-    ``cross`` holds -h_j h_k / H for k < G - 1, the off-diagonal part of a(t) before rho.
-    """
-
-    def __init__(self, grid: EventGrid):
-        self.grid = grid
-        k = grid.n.shape[0] - 1
-        # Stacked (S-, n, h, S, H S- - 1) so that one np.take per cause gathers them all at the
-        # cause's columns or at its (group, time) pairs.
-        self.by_time = np.empty((5,) + grid.n.shape)
-        surv_prev, n, h, surv, h_surv_prev_1 = self.by_time
-        surv_prev[:], n[:], surv[:] = grid.surv_prev, grid.n, grid.surv
-        h[:] = 0.0
-        np.divide(grid.n, grid.surv_prev, out=h, where=grid.has)
-        self.big_h = h.sum(axis=0)
-        np.subtract(self.big_h * grid.surv_prev, 1.0, out=h_surv_prev_1)
-        self.cross = h[:, None, :] * (h[None, :k, :] * -(1.0 / self.big_h))
-        self.alive = grid.surv > 0
-
-
 def _stratum_score(grid: EventGrid, rho: float):
     """Score (causes, G-1) and variance (causes, G-1, G-1) of one stratum."""
     n_causes, n_groups = grid.d.shape[:2]
-    k = n_groups - 1
-    score, var = np.zeros((n_causes, k)), np.zeros((n_causes, k, k))
     if grid.n_times == 0:
-        return score, var
-    risk = _PooledRisk(grid)
+        return np.zeros((n_causes, n_groups - 1)), np.zeros((n_causes, n_groups - 1, n_groups - 1))
+    return _stratum_moments(grid.n, grid.d, grid.d_all, grid.surv, grid.surv_prev, float(rho))
+
+
+@njit(cache=True, nogil=True)
+def _stratum_moments(n, d, d_all, surv, surv_prev, rho):
+    """Gray's score and variance of one stratum for every cause (cmprsk's ``crstm``).
+
+    h_j = n_j / S_j- is group j's subdistribution risk set before the CIF factor, H = sum_j h_j,
+    F0 the pooled CIF of the cause. The score sums, over the cause's failure times, observed
+    minus expected failures with R_j = h_j (1 - F_j-). The variance has a term per cause failure
+    time, with a(t) = w h_j (delta_jk - h_k / H) and c(t) the running sum of
+    a D1 / (H (1 - F0-)), and a term per (group, time) with a competing failure and S_j > 0.
+    Only those times add nonzero terms as long as every weight is finite; otherwise every time
+    and pair is visited so that NaN and inf propagate as in cmprsk.
+    """
+    n_causes, n_groups, n_times = d.shape
+    k = n_groups - 1
+    # Cause-free quantities, time-major so that one time's groups sit together.
+    h = np.zeros((n_times, n_groups))
+    big_h, minus_inv_h = np.zeros(n_times), np.empty(n_times)
+    for t in range(n_times):
+        for g in range(n_groups):
+            if n[g, t] > 0:
+                h[t, g] = n[g, t] / surv_prev[g, t]
+            big_h[t] += h[t, g]
+        minus_inv_h[t] = -(1.0 / big_h[t])
+    score, var = np.zeros((n_causes, k)), np.zeros((n_causes, k, k))
+    f0, w = np.empty(n_times), np.ones(n_times)
+    scale, big_d1 = np.zeros(n_times), np.zeros(n_times)
+    a = np.empty((n_times, n_groups, k))  # a(t), filled at the times visited
+    c_run, c_total = np.zeros((n_groups, k)), np.zeros((n_groups, k))
+    cif, u = np.zeros(n_groups), np.empty(k)
     for c in range(n_causes):
-        score[c], var[c] = _cause_score(risk, grid.d[c], rho)
+        # The cause's pooled CIF, weights and c(t) increments.
+        finite, f0_prev = True, 0.0
+        for t in range(n_times):
+            total = 0.0
+            for g in range(n_groups):
+                total += d[c, g, t]
+            big_d1[t] = total
+            if rho != 0:
+                w[t] = (1.0 - f0_prev) ** rho
+            f0[t] = f0_prev + total / big_h[t]
+            scale[t] = total / (big_h[t] * (1.0 - f0_prev)) if total > 0 else 0.0
+            finite = finite and np.isfinite(scale[t]) and np.isfinite(w[t])
+            f0_prev = f0[t]
+        # The score and the total of c(t), at the times that add a term.
+        cif[:] = 0.0
+        c_total[:, :] = 0.0
+        for t in range(n_times):
+            if finite and big_d1[t] == 0:
+                continue
+            big_r = 0.0
+            for g in range(n_groups):
+                big_r += h[t, g] * (1.0 - cif[g])
+            ratio = big_d1[t] / (big_r if big_r > 0 else 1.0)
+            for g in range(n_groups):
+                excess = d[c, g, t] - h[t, g] * (1.0 - cif[g]) * ratio
+                if g < k:
+                    score[c, g] += excess * w[t]
+                cif[g] += surv_prev[g, t] * d[c, g, t] / (n[g, t] if n[g, t] > 0 else 1.0)
+            for g in range(n_groups):
+                for m in range(k):
+                    value = h[t, g] * (h[t, m] * minus_inv_h[t]) * w[t]
+                    if g == m:
+                        value += w[t] * h[t, g]
+                    a[t, g, m] = value
+                    if finite or value != 0:
+                        c_total[g, m] += value * scale[t]
+        # The variance: per cause failure time, then per competing failure of a group.
+        c_run[:, :] = 0.0
+        for t in range(n_times):
+            d1_t, remaining_f0 = big_d1[t], 1.0 - f0[t]
+            if not finite or d1_t > 0:
+                for g in range(n_groups):
+                    for m in range(k):
+                        if finite or a[t, g, m] != 0:
+                            c_run[g, m] += a[t, g, m] * scale[t]
+                jump = d1_t / big_h[t]
+                for g in range(n_groups):
+                    s, nt = surv[g, t], n[g, t]
+                    b = 1.0 - remaining_f0 / s if s > 0 else 1.0
+                    if d1_t > 0 and nt > 0:
+                        tau = 1.0
+                        if d1_t != 1:
+                            tau = 1.0 - (d1_t - 1.0) / (big_h[t] * surv_prev[g, t] - 1.0)
+                        e = tau * surv_prev[g, t] * jump / nt
+                    else:
+                        e = 0.0
+                    for m in range(k):
+                        u[m] = a[t, g, m] + b * (c_total[g, m] - c_run[g, m])
+                    _add_outer(var[c], u, e)
+            for g in range(n_groups):
+                s, nt = surv[g, t], n[g, t]
+                d2 = d_all[g, t] - d[c, g, t]
+                selected = d2 > 0 and s > 0
+                if finite and not selected:
+                    continue
+                if selected:
+                    b2 = remaining_f0 / s
+                    tau2 = 1.0 if d2 <= 1 else (nt - d2) / (nt - 1.0 if nt > 1 else 1.0)
+                    ratio = surv_prev[g, t] / (nt if nt > 0 else 1.0)
+                    e2 = tau2 * ratio * ratio * d2
+                else:
+                    b2, e2 = 0.0, 0.0
+                for m in range(k):
+                    u[m] = b2 * (c_total[g, m] - c_run[g, m])
+                _add_outer(var[c], u, e2)
     return score, var
 
 
-class _CauseTimes:
-    """One cause's pooled quantities over all grid times, and the times that contribute.
-
-    Only some times contribute: the cause's failure times (``cols``) to the score and the first
-    variance term, (group, time) pairs with a competing failure to the second. Summing over those
-    alone gives the same sums (the others add exact zeros) as long as every weight is finite;
-    otherwise all are kept so that NaN and inf propagate exactly as in cmprsk.
-    """
-
-    def __init__(self, risk: _PooledRisk, d1_all: np.ndarray, rho: float):
-        grid = risk.grid
-        self.d1_all = d1_all
-        self.big_d1 = d1_all.sum(axis=0)
-        self.f0 = np.cumsum(self.big_d1 / risk.big_h)
-        f0_prev = previous(self.f0, 0.0)
-        self.w = (1.0 - f0_prev) ** rho if rho != 0 else None  # rho = 0: weights exactly 1
-        self.active = self.big_d1 > 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.scale = np.where(self.active, self.big_d1 / (risk.big_h * (1.0 - f0_prev)), 0.0)
-        self.d2 = grid.d_all - d1_all
-        self.sel2 = (self.d2 > 0) & risk.alive
-        self.finite = np.all(np.isfinite(self.scale)) and (
-            self.w is None or np.all(np.isfinite(self.w))
-        )
-        if self.finite:
-            self.cols = np.flatnonzero(self.active)
-            self.pair_j, self.pair_t = np.nonzero(self.sel2)
-        else:
-            self.cols = np.arange(grid.n_times)
-            self.pair_j, self.pair_t = np.divmod(np.arange(self.d2.size), grid.n_times)
-
-
-def _cause_score(risk: _PooledRisk, d1_all: np.ndarray, rho: float):
-    """Score (G-1) and variance (G-1, G-1) of one stratum for one cause (d1_all: its failures)."""
-    cause = _CauseTimes(risk, d1_all, rho)
-    at_cols = _at(risk.by_time, cause.cols)  # S-, n, h, S, H S- - 1 at the cause's failures
-    score = _score(cause, at_cols)
-    var, c_t = _cause_terms(risk, cause, at_cols)
-    return score, var + _other_cause_terms(risk, cause, c_t)
-
-
-def _score(cause: _CauseTimes, at_cols: np.ndarray) -> np.ndarray:
-    """Observed minus expected failures, R_j = h_j (1 - F_j-) the subdistribution risk set."""
-    surv_prev, n, h = at_cols[:3]
-    d1, big_d1 = _at(cause.d1_all, cause.cols), _at(cause.big_d1, cause.cols)
-    cif = np.cumsum(surv_prev * d1 / np.where(n > 0, n, 1.0), axis=1)  # changes only at cols
-    r_j = h * (1.0 - previous(cif, 0.0))
-    big_r = r_j.sum(axis=0)
-    excess = d1 - r_j * (big_d1 / np.where(big_r > 0, big_r, 1.0))
-    if cause.w is not None:
-        excess *= _at(cause.w, cause.cols)
-    return excess.sum(axis=1)[:-1]
-
-
-def _cause_terms(risk: _PooledRisk, cause: _CauseTimes, at_cols: np.ndarray):
-    """First variance term (groups at risk at the cause's failures) and c(t) at those times."""
-    surv_prev, n, h, surv, h_surv_prev_1 = at_cols
-    cols, big_d1 = cause.cols, _at(cause.big_d1, cause.cols)
-    k = h.shape[0] - 1
-    # a(t) = w h_j (delta_jk - h_k / H), symmetric; c(t) cumulates a D1 / (H (1 - F0-)),
-    # skipping entries with a = 0 (cmprsk 2.2-12's guard against 0/0 when F0- = 1).
-    diag = np.arange(k)
-    w = None if cause.w is None else _at(cause.w, cols)
-    a = _at(risk.cross, cols) if w is None else _at(risk.cross, cols) * w
-    a[diag, diag, :] += h[:k] if w is None else w * h[:k]
-    c_t = np.zeros(a.shape[:2] + (len(cols) + 1,))  # c(t) after each column, 0 before the first
-    c_inc = np.multiply(a, _at(cause.scale, cols), out=c_t[..., 1:])
-    if not cause.finite:
-        c_inc[a == 0] = 0.0
-    np.cumsum(c_inc, axis=-1, out=c_inc)  # in place: fewer fresh pages
-    # u[j, :, t] = a_j.(t) + b_j(t) (C_j. - c_j.(t)), weighted by e_j(t).
-    has, alive = n > 0, surv > 0
-    safe_n, safe_s = np.where(has, n, 1.0), np.where(alive, surv, 1.0)
-    b = np.where(alive, 1.0 - (1.0 - _at(cause.f0, cols)) / safe_s, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tau = np.where(big_d1 == 1, 1.0, 1.0 - (big_d1 - 1.0) / h_surv_prev_1)
-        jump = big_d1 / _at(risk.big_h, cols)
-        e = np.where(_at(cause.active, cols) & has, tau * surv_prev * jump / safe_n, 0.0)
-    u = np.subtract(c_t[..., -1:], c_t[..., 1:])
-    u *= b[:, None, :]
-    u += a
-    return np.einsum("jkt,jlt->kl", u * e[:, None, :], u), c_t
-
-
-def _other_cause_terms(risk: _PooledRisk, cause: _CauseTimes, c_t: np.ndarray) -> np.ndarray:
-    """Second variance term: one per (group j, time t) with a competing failure, S_j(t) > 0.
-
-    c(t) there is its value at the cause's last failure up to t.
-    """
-    k, width = c_t.shape[1], c_t.shape[-1]
-    pair_j, pair_t = cause.pair_j, cause.pair_t
-    row = (pair_j * k + np.arange(k)[:, None]) * width  # start of c_t[j, k', :] in c_t.ravel()
-    flat_c = c_t.ravel()
-    last = np.searchsorted(cause.cols, pair_t, side="right")
-    remaining = np.take(flat_c, row + (width - 1)) - np.take(flat_c, row + last)
-    pair = pair_j * risk.grid.n_times + pair_t
-    surv_prev, n, _, surv, _ = np.take(risk.by_time.reshape(5, -1), pair, axis=1)
-    safe_n, safe_s = np.where(n > 0, n, 1.0), np.where(surv > 0, surv, 1.0)
-    sel2, d2 = np.take(cause.sel2.ravel(), pair), np.take(cause.d2.ravel(), pair)
-    b2 = np.where(sel2, (1.0 - cause.f0[pair_t]) / safe_s, 0.0)
-    tau2 = np.where(d2 <= 1, 1.0, (n - d2) / np.where(n > 1, n - 1.0, 1.0))
-    e2 = np.where(sel2, tau2 * (surv_prev / safe_n) ** 2 * d2, 0.0)
-    u2 = b2 * remaining  # (G-1, pairs)
-    return np.einsum("kp,lp->kl", u2 * e2, u2)
-
-
-def _at(values: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """The given time columns (last axis); np.take is several times faster than fancy indexing."""
-    return np.take(values, columns, axis=-1)
+@njit(cache=True, nogil=True, inline="always")
+def _add_outer(var, u, e):
+    """var += (u e) u' (symmetric: the upper triangle is computed and mirrored)."""
+    k = len(u)
+    for m1 in range(k):
+        ue = u[m1] * e
+        for m2 in range(m1, k):
+            term = ue * u[m2]
+            var[m1, m2] += term
+            if m2 != m1:
+                var[m2, m1] += term
 
 
 def _stratum_grids(
