@@ -320,6 +320,12 @@ def alignment_indexes(cohort, bams):
     return [f"{bam}.bai" if cohort.simulated else alignment_index(bam) for bam in bams]
 
 
+# Batch jobs (coverage counts, copy-number calls) take half the cores, so that two run at once:
+# one job's start-up and its last, unevenly long samples overlap the other's work
+# (benchmarks/bench_cohort_scale.py measured the idle cores of one job at a time).
+BATCH_THREADS = max(1, workflow.cores // 2)
+
+
 def coverage_batches(cohort):
     """The cohort's DNA samples in sheet order, `coverage.samples_per_job` at a time."""
     samples = cohort.with_data("dna_bam")

@@ -79,6 +79,30 @@ def _count(item) -> np.ndarray:
     return index_bin_counts(sample.alignment, bins, sample.reference_fasta)
 
 
+_WORKER: dict = {}  # the cohort's reference model and settings, set once per worker
+
+
+def _init_worker(reference: pd.DataFrame, settings: dict) -> None:
+    _WORKER["reference"], _WORKER["settings"] = reference, settings
+
+
+def _segment_tumour(item) -> None:
+    """Log2 ratios and CBS segments of one tumour, written to its bins and segments tables."""
+    sample, counts = item
+    reference, settings = _WORKER["reference"], _WORKER["settings"]
+    ratios = log2_ratios(counts, reference, sheet_male(sample.sex))
+    segments = segment_bins(
+        ratios, alpha=float(settings.get("alpha", 0.01)),
+        min_width=int(settings.get("min_width", 2)), seed=int(settings.get("seed", 1)),
+        undo_z=float(settings.get("undo_z", 3.0)),
+    )  # fmt: skip
+    write_table(ratios.loc[:, list(GENOME_BIN_COLUMNS)], Path(sample.bins))
+    write_table(segments, Path(sample.segments))
+    log.info("%s: %d genome segments, library log2 %.2f, noise x%.2f", sample.sample_id,
+             len(segments), ratios.attrs.get("library_log2", np.nan),
+             ratios.attrs.get("noise_scale", np.nan))  # fmt: skip
+
+
 def genome_copy_number(
     samples: list[GenomeSample],
     build: str,
@@ -106,19 +130,9 @@ def genome_copy_number(
     )  # fmt: skip
     log.info("genome bins: %d of %s bp; %s reference from %d samples; %d bins masked",
              len(bins), size, kind, len(reference_rows), int(reference.masked.sum()))  # fmt: skip
-    for i in tumours:
-        sample = samples[i]
-        ratios = log2_ratios(counts[i], reference, sheet_male(sample.sex))
-        segments = segment_bins(
-            ratios, alpha=float(settings.get("alpha", 0.01)),
-            min_width=int(settings.get("min_width", 2)), seed=int(settings.get("seed", 1)),
-            undo_z=float(settings.get("undo_z", 3.0)),
-        )  # fmt: skip
-        write_table(ratios.loc[:, list(GENOME_BIN_COLUMNS)], Path(sample.bins))
-        write_table(segments, Path(sample.segments))
-        log.info("%s: %d genome segments, library log2 %.2f, noise x%.2f", sample.sample_id,
-                 len(segments), ratios.attrs.get("library_log2", np.nan),
-                 ratios.attrs.get("noise_scale", np.nan))  # fmt: skip
+    # Each worker normalises, segments and writes its tumours' tables.
+    tumour_items = [(samples[i], counts[i]) for i in tumours]
+    map_in_processes(_segment_tumour, tumour_items, processes, _init_worker, (reference, settings))
     matrix = bins.loc[:, ["bin_id", "chrom", "start", "end"]].copy()
     for i, sample in enumerate(samples):
         matrix[sample.sample_id] = np.round(counts[i], 1)
