@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ikaros.genome import PRIMARY_CHROMOSOMES
+
 MIN_CONTROL_BINS = 30
 MIN_LOCUS_BINS = 3
 # Half the step of a clonal single-copy loss in half the cells (log2(1 - 0.25) = -0.42):
@@ -117,67 +119,107 @@ def _locus_vote(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> 
     return Baseline(level, basis, ambiguous=bool(rivals), bins=level_bins)
 
 
-# A whole-chromosome loss shared with other chromosomes is read against the two steps that
-# could make it (see gained_baseline_losses): the chromosome's level may lie this far from the
-# median of its bins, this many other autosomes must share the level (within
-# SHARED_CHROMOSOME_LOG2) and this many lie above it, and the two steps must differ by at
-# least READING_GAP_LOG2 (at low blast fractions they cannot be told apart, and the loss
-# stands).
-CHROMOSOME_LEVEL_LOG2 = 0.1
-SHARED_CHROMOSOME_LOG2 = 0.15
+# Chromosomes at two levels are read against the two steps that could make them (see
+# two_copy_reading): more than this many autosomes must share the lower level and at least
+# this many the upper one, and the two steps must differ by at least READING_GAP_LOG2.
 MIN_SHARING_CHROMOSOMES = 3
 READING_GAP_LOG2 = 0.1
+# Chromosome levels come from the bins placed away from the genes of interest: a focal loss
+# of a panel gene (ETV6 on chr12, RB1 on chr13) would pull its chromosome's median down.
+OFF_TARGET_KINDS = ("control", "backbone")
 
 
-def gained_baseline_losses(
-    segments: pd.DataFrame,
-    called: pd.DataFrame,
-    bins: pd.DataFrame,
-    blast_fraction: float | None,
-) -> pd.Series:
-    """Why each called loss is a centring artefact of a hyperdiploid tumour ("" when it stands).
+def chromosome_levels(bins: pd.DataFrame) -> pd.Series:
+    """Median log2 of each autosome's usable off-target bins (MIN_LOCUS_BINS or more)."""
+    usable = (
+        ~bins["masked"].to_numpy(dtype=bool)
+        & autosomal(bins)
+        & np.isin(bins["kind"].to_numpy(), OFF_TARGET_KINDS)
+    )
+    levels = bins[usable].groupby("chrom", sort=False)["log2"].agg(["median", "size"])
+    return levels[levels["size"] >= MIN_LOCUS_BINS]["median"]
+
+
+def two_levels(levels: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The chromosomes split into a lower and an upper level where the split leaves the least
+    spread within the two (one-dimensional two-means); each side keeps at least one."""
+    ordered = levels.sort_values(kind="stable")
+    values = ordered.to_numpy(dtype=float)
+    best, cut = np.inf, 1
+    for k in range(1, len(values)):
+        low, high = values[:k], values[k:]
+        spread = float(((low - low.mean()) ** 2).sum() + ((high - high.mean()) ** 2).sum())
+        if spread < best:
+            best, cut = spread, k
+    return ordered.iloc[:cut], ordered.iloc[cut:]
+
+
+@dataclass(frozen=True)
+class TwoCopyReading:
+    """A tumour whose chromosomes lie at two levels a gain step apart: the lower ones hold two
+    copies under the gained ones (a high hyperdiploid clone), at ``level``."""
+
+    chromosomes: tuple[str, ...]
+    level: float
+    step: float
+    gained: int
+    blast_fraction: float
+    gain_step: float
+    loss_step: float
+
+    def reason(self, chrom: str, log2: float) -> str:
+        """Why a loss on one of the two-copy chromosomes is not called."""
+        others = [c for c in sorted(self.chromosomes, key=_genome_order) if c != chrom]
+        shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
+        return (
+            f"{chrom} and {len(others)} other chromosomes ({shown}) read log2 "
+            f"{self.level:+.2f}, {self.step:.2f} below the {self.gained} above them: two copies "
+            f"under gains in {self.blast_fraction:.0%} blasts (step {self.gain_step:.2f}), not "
+            f"one copy under two ({self.loss_step:.2f}); against two copies this segment reads "
+            f"{round(log2 - self.level, 2) + 0.0:+.2f}"
+        )
+
+
+def _genome_order(chrom: str) -> int:
+    return PRIMARY_CHROMOSOMES.index(chrom) if chrom in PRIMARY_CHROMOSOMES else 99
+
+
+def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCopyReading | None:
+    """The two-copy chromosomes of a tumour centred on its gains, or None.
 
     A high hyperdiploid clone gains most of its chromosomes; its depth is centred on the
     gained level when the gained chromosomes hold most of the control bins, and every
     chromosome left at two copies then reads as a whole-chromosome loss. The monosomies of a
     hypodiploid clone read as such losses too, wherever its baseline lies (on the disomic
     chromosomes, or between them and the monosomies when these are many). What tells the two
-    apart, whatever the centring, is the step from the loss's level up to the level of the
-    chromosomes above it, given the blast fraction f: log2(1 + f/2) from two copies to three,
-    -log2(1 - f/2) from one to two. A called loss is refused when its level is the level of its
-    whole chromosome (the median of the chromosome's usable bins, within CHROMOSOME_LEVEL_LOG2),
-    at least MIN_SHARING_CHROMOSOMES other autosomes share it and as many lie above it, the two
-    steps differ by READING_GAP_LOG2 or more, and the step to the median level of the
-    chromosomes above lies nearer the gain. ``called`` holds the segment calls
-    (copy_number.call_segments).
+    apart, whatever the centring, is the step between the two levels of the chromosomes, given
+    the blast fraction f: log2(1 + f/2) from two copies to three, -log2(1 - f/2) from one to
+    two. The chromosomes' off-target levels (``chromosome_levels``) are split in two
+    (``two_levels``); the lower group holds two copies when it has more than
+    MIN_SHARING_CHROMOSOMES chromosomes, the upper at least that many, the two steps differ by
+    READING_GAP_LOG2 or more (at low blast fractions they cannot be told apart) and the step
+    between the groups' medians lies nearer the gain.
     """
-    reasons = pd.Series("", index=segments.index, dtype=object)
     if blast_fraction is None or not np.isfinite(blast_fraction) or blast_fraction <= 0:
-        return reasons
+        return None
     f = min(float(blast_fraction), 1.0)
     gain_step = float(np.log2(1.0 + f / 2.0))
     loss_step = float(-np.log2(1.0 - f / 2.0))
-    if loss_step - gain_step < READING_GAP_LOG2:
-        return reasons
-    usable = ~bins["masked"].to_numpy(dtype=bool) & autosomal(bins)
-    levels = bins[usable].groupby("chrom", sort=False)["log2"].agg(["median", "size"])
-    levels = levels[levels["size"] >= MIN_LOCUS_BINS]["median"]
-    for k in np.flatnonzero(called["deleted"].to_numpy(dtype=bool)):
-        chrom, level = str(segments["chrom"].iat[k]), float(segments["log2"].iat[k])
-        if chrom not in levels.index or abs(levels[chrom] - level) > CHROMOSOME_LEVEL_LOG2:
-            continue
-        others = levels.drop(chrom)
-        sharing = list(others.index[(others - level).abs() <= SHARED_CHROMOSOME_LOG2])
-        above = others[others > level + SHARED_CHROMOSOME_LOG2]
-        if len(sharing) < MIN_SHARING_CHROMOSOMES or len(above) < MIN_SHARING_CHROMOSOMES:
-            continue
-        step = float(above.median()) - level
-        if abs(step - gain_step) < abs(step - loss_step):
-            shown = ", ".join(sharing[:5]) + (" ..." if len(sharing) > 5 else "")
-            reasons.iat[k] = (
-                f"{chrom} reads log2 {level:+.2f} as a whole, as do {len(sharing)} other "
-                f"chromosomes ({shown}), {step:.2f} below the {len(above)} above them: two "
-                f"copies under gains in {f:.0%} blasts (step {gain_step:.2f}), not one copy "
-                f"under two ({loss_step:.2f})"
-            )
-    return reasons
+    levels = chromosome_levels(bins)
+    if loss_step - gain_step < READING_GAP_LOG2 or len(levels) < 2 * MIN_SHARING_CHROMOSOMES + 1:
+        return None
+    lower, upper = two_levels(levels)
+    if len(lower) <= MIN_SHARING_CHROMOSOMES or len(upper) < MIN_SHARING_CHROMOSOMES:
+        return None
+    step = float(upper.median() - lower.median())
+    if abs(step - gain_step) >= abs(step - loss_step):
+        return None
+    return TwoCopyReading(
+        chromosomes=tuple(str(c) for c in lower.index),
+        level=float(lower.median()),
+        step=step,
+        gained=len(upper),
+        blast_fraction=f,
+        gain_step=gain_step,
+        loss_step=loss_step,
+    )

@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ikaros.dna.baseline import gained_baseline_losses
+from ikaros.dna.baseline import two_copy_reading
 from ikaros.dna.breakpoints import refine_segments, unsupported_losses
 from ikaros.dna.segmentation import segment_bins
 
@@ -554,7 +554,7 @@ def call_from_bins(
         params.junction_min_reads,
     )
     called = call_segments(segments, blast_fraction, params)
-    veto = gained_baseline_losses(segments, called, bins, blast_fraction)
+    veto = losses_above_two_copies(segments, called, bins, blast_fraction, params)
     if junction_evidence:
         missing = unsupported_losses(
             segments, called, bins, refine_genes, junction_evidence, params.z_threshold
@@ -567,6 +567,32 @@ def call_from_bins(
     )
     calls.attrs.update(bins.attrs)
     return calls
+
+
+def losses_above_two_copies(
+    segments: pd.DataFrame,
+    called: pd.DataFrame,
+    bins: pd.DataFrame,
+    blast_fraction: float | None,
+    params: CallParams,
+) -> pd.Series:
+    """Why each called loss on a two-copy chromosome of a tumour centred on its gains is not a
+    loss ("" when it stands): called again against the two-copy level
+    (baseline.two_copy_reading), it no longer is. A whole chromosome left at two copies reads
+    about 0 there; a real loss on it stays, as deep as a loss from two copies is."""
+    reasons = pd.Series("", index=segments.index, dtype=object)
+    reading = two_copy_reading(bins, blast_fraction)
+    if reading is None:
+        return reasons
+    shifted = segments.assign(log2=segments["log2"] - reading.level)
+    if "log2_drop1" in shifted.columns:
+        shifted["log2_drop1"] = shifted["log2_drop1"] - reading.level
+    still = call_segments(shifted, blast_fraction, params)["deleted"].to_numpy(dtype=bool)
+    on_two_copies = segments["chrom"].isin(reading.chromosomes).to_numpy()
+    for k in np.flatnonzero(called["deleted"].to_numpy(dtype=bool) & on_two_copies & ~still):
+        chrom, log2 = str(segments["chrom"].iat[k]), float(segments["log2"].iat[k])
+        reasons.iat[k] = reading.reason(chrom, log2)
+    return reasons
 
 
 SEGMENTATION_KEYS = {"alpha": float, "n_perm": int, "min_width": int, "undo_z": float, "seed": int}
