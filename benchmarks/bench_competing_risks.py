@@ -10,7 +10,9 @@ wall time and CPU time (user + system) per call in a batch of ``--calls`` calls 
 CPU-time ratio is the steadier one. It also times one Newton step (likelihood, score and
 information) of ``fine_gray`` at growing n to show the per-step cost grows like n (log n), and
 checks the two fits agree. R calls slower than ``--r-timeout`` seconds are reported as not
-finished.
+finished. Last, the start-up each side pays once per process: a fresh interpreter that loads the
+library and runs one small ``cuminc`` (Python: numba's compiled kernels read from its cache,
+after a warm-up run has written it; R: ``library(cmprsk)``).
 
 Usage: python benchmarks/bench_competing_risks.py [--sizes 1000 5000 20000] [--r-timeout 900]
        [--functions crr cuminc gray] [--repeats 5] [--calls 50] [--step-sizes 5000 20000]
@@ -144,6 +146,31 @@ def newton_step_seconds(frame: pd.DataFrame, repeats: int) -> float:
     return best_of(lambda: design.moments(beta), repeats)[0]
 
 
+STARTUP_PY = (
+    "import numpy as np; from ikaros.competing_risks import cuminc; "
+    "cuminc(np.arange(1.0, 9.0), np.array([1, 2, 0, 1, 1, 2, 0, 1]), np.arange(8) % 2)"
+)
+STARTUP_R = (
+    "suppressMessages(library(cmprsk)); "
+    "invisible(cuminc(1:8, c(1, 2, 0, 1, 1, 2, 0, 1), (0:7) %% 2))"
+)
+
+
+def startup_seconds(repeats: int) -> tuple[float, float]:
+    """Best wall time of a fresh process loading the library and running one small cuminc."""
+    commands = ([sys.executable, "-c", STARTUP_PY], ["Rscript", "-e", STARTUP_R])
+    subprocess.run(commands[0], check=True)  # writes numba's cache if it is not there yet
+    best = []
+    for command in commands:
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            times.append(time.perf_counter() - started)
+        best.append(min(times))
+    return best[0], best[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 20000])
@@ -204,6 +231,12 @@ def main() -> None:
     with pd.option_context("display.float_format", "{:.4g}".format):
         print("\nfine_gray: one Newton step (f, score, information)")
         print(pd.DataFrame(steps).to_string(index=False))
+
+    python_s, r_s = startup_seconds(args.repeats)
+    print(
+        f"\nstart-up (fresh process, library loaded, one small cuminc): ikaros {python_s:.2f} s,"
+        f" R cmprsk {r_s:.2f} s"
+    )
 
 
 if __name__ == "__main__":
