@@ -320,10 +320,11 @@ def alignment_indexes(cohort, bams):
     return [f"{bam}.bai" if cohort.simulated else alignment_index(bam) for bam in bams]
 
 
-# Batch jobs (coverage counts, copy-number calls) take half the cores, so that two run at once:
-# one job's start-up and its last, unevenly long samples overlap the other's work
-# (benchmarks/bench_cohort_scale.py measured the idle cores of one job at a time).
-BATCH_THREADS = max(1, workflow.cores // 2)
+# The jobs that work through many samples (coverage and copy-number batches, the genome bins,
+# karyotypes, variants, RNA evidence) take half the cores each, so that two run at once: one
+# job's start-up, serial steps and last, unevenly long samples overlap the other's work
+# (benchmarks/bench_cohort_scale.py found a third of the cores idle with one job at a time).
+JOB_THREADS = max(1, workflow.cores // 2)
 
 
 def coverage_batches(cohort):

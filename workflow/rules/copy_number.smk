@@ -38,7 +38,7 @@ for cohort in COHORTS.values():
                 f"logs/{cohort.name}/call_copy_number/batch_{number}.log",
             conda:
                 "../../envs/copy_number.yaml"
-            threads: BATCH_THREADS
+            threads: JOB_THREADS
             resources:
                 mem_mb=3000,
                 runtime=30,

@@ -22,7 +22,7 @@ for cohort in COHORTS.values():
                 f"logs/{cohort.name}/count_coverage/batch_{number}.log",
             conda:
                 "../../envs/coverage.yaml"
-            threads: BATCH_THREADS
+            threads: JOB_THREADS
             resources:
                 mem_mb=2000,
                 runtime=30,

@@ -19,7 +19,7 @@ for cohort in COHORTS.values():
                 f"logs/{cohort.name}/genome_copy_number.log",
             conda:
                 "../../envs/copy_number.yaml"
-            threads: workflow.cores
+            threads: JOB_THREADS
             params:
                 samples=genome_samples(cohort),
                 build=cohort.build,
@@ -45,7 +45,7 @@ for cohort in COHORTS.values():
                 f"logs/{cohort.name}/call_karyotypes.log",
             conda:
                 "../../envs/karyotype.yaml"
-            threads: workflow.cores
+            threads: JOB_THREADS
             params:
                 jobs=karyotype_jobs(cohort),
                 settings=config.get("karyotype", {}),
@@ -68,7 +68,7 @@ for cohort in COHORTS.values():
                 f"logs/{cohort.name}/call_variants.log",
             conda:
                 "../../envs/karyotype.yaml"
-            threads: workflow.cores
+            threads: JOB_THREADS
             params:
                 jobs=variant_jobs(cohort),
                 settings=config.get("variants", {}),

@@ -20,7 +20,7 @@ for cohort in [c for c in COHORTS.values() if not rna_samples(c).empty]:
             f"logs/{cohort.name}/rna_evidence.log",
         conda:
             "../../envs/rna.yaml"
-        threads: workflow.cores
+        threads: JOB_THREADS
         params:
             jobs=rna_jobs(cohort),
             build=cohort.build,
