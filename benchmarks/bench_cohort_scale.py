@@ -13,7 +13,10 @@ Snakemake recording outputs). Per step, the summed own work and the summed bookk
 (script end to "Finished") of its jobs, and the largest job's peak memory.
 
 Usage: python benchmarks/bench_cohort_scale.py [--sizes 100 300 688] [--cores 2]
-       [--out benchmarks/results/cohort_scale.tsv] [--keep DIR]
+       [--out benchmarks/results/cohort_scale.tsv] [--keep DIR] [--simulated DIR]
+
+``--simulated DIR`` takes each size's simulated cohort from a folder kept by an earlier run
+(``--keep``, same sizes and seed): its files are hard-linked, not simulated again.
 """
 
 from __future__ import annotations
@@ -123,11 +126,27 @@ def busy_seconds(intervals: list[tuple[float, float]]) -> float:
     return total
 
 
-def measure(patients: int, cores: int, seed: int, keep: Path | None) -> tuple[dict, pd.DataFrame]:
+def kept_simulation(folder: Path, name: str) -> Path:
+    """The simulated cohort ``name`` in a folder kept by an earlier run (--keep)."""
+    found = sorted(folder.glob(f"{name}_*/results/{name}/simulated/samples.tsv"))
+    if not found:
+        raise SystemExit(f"{folder}: no {name}_*/results/{name}/simulated/samples.tsv")
+    return found[-1].parent
+
+
+def measure(
+    patients: int, cores: int, seed: int, keep: Path | None, simulated: Path | None = None
+) -> tuple[dict, pd.DataFrame]:
     workdir = Path(tempfile.mkdtemp(prefix=f"scale{patients}_", dir=keep))
     config = cohort_config(patients, seed)
     name = next(iter(config["cohorts"]))
-    simulate, _ = run(workdir, config, cores, f"results/{name}/simulated/samples.tsv")
+    if simulated is None:
+        simulate, _ = run(workdir, config, cores, f"results/{name}/simulated/samples.tsv")
+    else:
+        target = workdir / "results" / name / "simulated"
+        target.parent.mkdir(parents=True)
+        shutil.copytree(kept_simulation(simulated, name), target, copy_function=os.link)
+        simulate = float("nan")
     logs_before = set((workdir / ".snakemake" / "log").glob("*.log"))
     wall, largest_process_mb = run(workdir, config, cores)
     (log,) = set((workdir / ".snakemake" / "log").glob("*.log")) - logs_before
@@ -173,11 +192,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/cohort_scale.tsv")
     parser.add_argument("--keep", type=Path, help="keep the run folders under this folder")
+    parser.add_argument(
+        "--simulated", type=Path, help="take the simulated cohorts from a folder kept by --keep"
+    )
     args = parser.parse_args()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows, steps = [], []
     for size in args.sizes:
-        row, step = measure(size, args.cores, args.seed, args.keep)
+        row, step = measure(size, args.cores, args.seed, args.keep, args.simulated)
         rows.append(row)
         steps.append(step)
         # written after every size, so a long run that is stopped keeps what it measured

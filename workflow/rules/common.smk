@@ -325,6 +325,10 @@ def alignment_indexes(cohort, bams):
 # job's start-up, serial steps and last, unevenly long samples overlap the other's work
 # (benchmarks/bench_cohort_scale.py found a third of the cores idle with one job at a time).
 JOB_THREADS = max(1, workflow.cores // 2)
+# The path to the patients table runs through the coverage batches, the reference and the
+# copy-number batches; they go first, and the genome bins, karyotypes and RNA evidence fill
+# the cores around them (otherwise a coverage batch scheduled last holds up every call).
+CALL_PATH_PRIORITY = 10
 
 
 def coverage_batches(cohort):

@@ -11,6 +11,7 @@ rule build_reference:
         reference="results/{cohort}/copy_number/reference.tsv",
     log:
         "logs/{cohort}/build_reference.log",
+    priority: CALL_PATH_PRIORITY
     conda:
         "../../envs/copy_number.yaml"
     params:
@@ -36,6 +37,7 @@ for cohort in COHORTS.values():
                 **call_outputs(batch),
             log:
                 f"logs/{cohort.name}/call_copy_number/batch_{number}.log",
+            priority: CALL_PATH_PRIORITY
             conda:
                 "../../envs/copy_number.yaml"
             threads: JOB_THREADS

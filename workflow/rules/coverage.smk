@@ -20,6 +20,7 @@ for cohort in COHORTS.values():
                 ],
             log:
                 f"logs/{cohort.name}/count_coverage/batch_{number}.log",
+            priority: CALL_PATH_PRIORITY
             conda:
                 "../../envs/coverage.yaml"
             threads: JOB_THREADS
