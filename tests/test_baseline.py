@@ -252,10 +252,11 @@ def test_two_copies_under_gains_are_read_from_the_two_levels_of_scattered_chromo
     9001, P0002 of the accuracy bench): the disomic chromosomes scatter from -0.56 to -0.13
     and the gained ones from +0.05 to +0.46 around a step of log2(1.31) = 0.39 (a loss step
     would be 0.53). Measured against the median of every chromosome above the loss's own level,
-    the step came out 0.47 and chr9 (two copies) was called lost, with CDKN2A/B and PAX5; the
-    two groups' medians give 0.42, a gain step. The exon bins of a focal ETV6 loss on chr12
-    (-0.70) do not move chr12's level: it is read from the off-target bins."""
-    from ikaros.dna.baseline import chromosome_levels, two_copy_reading, two_levels
+    the step came out 0.47 and chr9 (two copies) was called lost, with CDKN2A/B and PAX5; as
+    two levels a gain step apart they fit better than a loss step apart. The exon bins of a
+    focal ETV6 loss on chr12 (-0.70) do not move chr12's level: it is read from the off-target
+    bins."""
+    from ikaros.dna.baseline import chromosome_levels, two_copy_reading, two_level_fit
 
     disomic = {
         "chr19": -0.56,
@@ -276,8 +277,15 @@ def test_two_copies_under_gains_are_read_from_the_two_levels_of_scattered_chromo
     etv6 = bins[bins["chrom"] == "chr12"].iloc[:10].assign(kind="exon", log2=-0.70)
     bins = pd.concat([bins, etv6], ignore_index=True)
     assert chromosome_levels(bins)["chr12"] == pytest.approx(-0.28, abs=0.02)
-    lower, _ = two_levels(chromosome_levels(bins))
+    levels = chromosome_levels(bins)
+    gain_spread, _, lower = two_level_fit(levels, 0.385)
     assert set(lower.index) == set(disomic)
+    # a loss step fits worse (2.43 against 2.35), and the gain step leaves less than half of
+    # one level's spread (5.32)
+    assert gain_spread == pytest.approx(2.35, abs=0.05)
+    assert two_level_fit(levels, 0.527)[0] == pytest.approx(2.43, abs=0.05)
+    assert gain_spread < two_level_fit(levels, 0.527)[0]
+    assert float((levels - levels.median()).abs().sum()) == pytest.approx(5.32, abs=0.05)
     reading = two_copy_reading(bins, 0.612)
     assert set(reading.chromosomes) == set(disomic)
     assert reading.step == pytest.approx(0.42, abs=0.02)

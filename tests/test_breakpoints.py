@@ -429,15 +429,22 @@ def test_the_expected_junction_reads_follow_what_the_sample_shows():
     # discordant pairs only: 1/3 of 30 = 10 due, z <= -4.72 needed
     assert reasons(-5.0, _profile(clipped=0)) == ""
     assert "where 10 were expected" in reasons(-4.6, _profile(clipped=0))
-    # a few scattered clips in a sample: 1 per kb, 2.0 expected by chance over the two edges'
-    # 1,000 bp stretches; 2 seen weigh 2 log(1 + 30 / 2) - 30 = -24.5: z <= -6.06 needed
+    # a few scattered clips in a sample: 1 in 1,000 reads. The edges' 1,000 bp stretches hold
+    # 0.25 reads per base (100 fragments per 500 bp tile of 300 bp fragments: 0.125 fragments
+    # per base, two reads each), so 0.5 are expected by chance; 2 seen weigh
+    # 2 log(1 + 30 / 0.5) - 30 = -21.8: z <= -5.83 needed
     left_edge = int(bins["end"].iat[19])
     noisy = _profile(lone_clips=100)
-    assert reasons(-5.0, noisy, clips=[left_edge, left_edge - 300]) == (
-        "2 junction-like reads at its edges (2.0 by chance) where 30 were expected "
-        "(z -5.0, needs -6.1 without them)"
+    two = [left_edge, left_edge - 300]
+    assert reasons(-5.0, noisy, clips=two) == (
+        "2 junction-like reads at its edges (0.5 by chance) where 30 were expected "
+        "(z -5.0, needs -5.8 without them)"
     )
-    # 12 seen: 12 log 16 - 30 = +3.3, the loss stands
+    # the same reads read over windows ten times longer (a panel: the reads lie on the tiles
+    # alone): the chance per read, and so the refusal, is the same
+    sparse = dataclasses.replace(noisy, bases=10 * noisy.bases)
+    assert reasons(-5.0, sparse, clips=two) == reasons(-5.0, noisy, clips=two)
+    # 12 seen: 12 log 61 - 30 = +19.3, the loss stands
     assert reasons(-5.0, noisy, clips=[left_edge] * 12) == ""
     # without background one read is enough, as before
     assert reasons(-5.0, _profile(), clips=[left_edge]) == ""

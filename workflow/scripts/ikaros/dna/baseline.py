@@ -124,6 +124,9 @@ def _locus_vote(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> 
 # this many the upper one, and the two steps must differ by at least READING_GAP_LOG2.
 MIN_SHARING_CHROMOSOMES = 3
 READING_GAP_LOG2 = 0.1
+# Two levels a gain step apart must leave at most this share of the spread of one level: the
+# chromosomes of a diploid tumour scatter about one level, and any split of them fits a little.
+TWO_LEVEL_SPREAD = 0.5
 # Chromosome levels come from the bins placed away from the genes of interest: a focal loss
 # of a panel gene (ETV6 on chr12, RB1 on chr13) would pull its chromosome's median down.
 OFF_TARGET_KINDS = ("control", "backbone")
@@ -140,18 +143,23 @@ def chromosome_levels(bins: pd.DataFrame) -> pd.Series:
     return levels[levels["size"] >= MIN_LOCUS_BINS]["median"]
 
 
-def two_levels(levels: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """The chromosomes split into a lower and an upper level where the split leaves the least
-    spread within the two (one-dimensional two-means); each side keeps at least one."""
+def two_level_fit(levels: pd.Series, step: float) -> tuple[float, float, pd.Series]:
+    """Chromosome levels read as a lower level L and L + step: (sum of absolute deviations, L,
+    the chromosomes at L). Absolute, not squared: a few chromosomes that scatter far (waves
+    over their few control bins) must not choose the step. The best split lies in sorted
+    order, so every cut is tried; the cut that leaves every chromosome at L is the one-level
+    fit."""
     ordered = levels.sort_values(kind="stable")
     values = ordered.to_numpy(dtype=float)
-    best, cut = np.inf, 1
-    for k in range(1, len(values)):
-        low, high = values[:k], values[k:]
-        spread = float(((low - low.mean()) ** 2).sum() + ((high - high.mean()) ** 2).sum())
-        if spread < best:
-            best, cut = spread, k
-    return ordered.iloc[:cut], ordered.iloc[cut:]
+    best = (np.inf, np.nan, len(values))
+    for cut in range(len(values), 0, -1):  # the cut smallest at L, the others at L + step
+        shifted = values - step * (np.arange(len(values)) >= cut)
+        level = float(np.median(shifted))
+        spread = float(np.abs(shifted - level).sum())
+        if spread < best[0]:
+            best = (spread, level, cut)
+    spread, level, cut = best
+    return spread, level, ordered.iloc[:cut]
 
 
 @dataclass(frozen=True)
@@ -194,11 +202,12 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
     chromosomes, or between them and the monosomies when these are many). What tells the two
     apart, whatever the centring, is the step between the two levels of the chromosomes, given
     the blast fraction f: log2(1 + f/2) from two copies to three, -log2(1 - f/2) from one to
-    two. The chromosomes' off-target levels (``chromosome_levels``) are split in two
-    (``two_levels``); the lower group holds two copies when it has more than
-    MIN_SHARING_CHROMOSOMES chromosomes, the upper at least that many, the two steps differ by
-    READING_GAP_LOG2 or more (at low blast fractions they cannot be told apart) and the step
-    between the groups' medians lies nearer the gain.
+    two. The chromosomes' off-target levels (``chromosome_levels``) are fitted as two levels a
+    gain step apart and as two levels a loss step apart (``two_level_fit``); the lower group holds
+    two copies when the gain fit leaves less spread than the loss fit and at most
+    TWO_LEVEL_SPREAD of the one-level spread, the lower group has more than
+    MIN_SHARING_CHROMOSOMES chromosomes and the upper at least that many, and the two steps
+    differ by READING_GAP_LOG2 or more (at low blast fractions they cannot be told apart).
     """
     if blast_fraction is None or not np.isfinite(blast_fraction) or blast_fraction <= 0:
         return None
@@ -208,15 +217,18 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
     levels = chromosome_levels(bins)
     if loss_step - gain_step < READING_GAP_LOG2 or len(levels) < 2 * MIN_SHARING_CHROMOSOMES + 1:
         return None
-    lower, upper = two_levels(levels)
+    one_level = float((levels - levels.median()).abs().sum())
+    gain_spread, level, lower = two_level_fit(levels, gain_step)
+    loss_spread, _, _ = two_level_fit(levels, loss_step)
+    upper = levels.drop(lower.index)
+    if gain_spread >= loss_spread or gain_spread > TWO_LEVEL_SPREAD * one_level:
+        return None
     if len(lower) <= MIN_SHARING_CHROMOSOMES or len(upper) < MIN_SHARING_CHROMOSOMES:
         return None
     step = float(upper.median() - lower.median())
-    if abs(step - gain_step) >= abs(step - loss_step):
-        return None
     return TwoCopyReading(
         chromosomes=tuple(str(c) for c in lower.index),
-        level=float(lower.median()),
+        level=level,
         step=step,
         gained=len(upper),
         blast_fraction=f,

@@ -394,8 +394,10 @@ def unsupported_losses(
     as Poisson counts, in fragments (half the reads): the log likelihood ratio of the loss
     changes by (n log(1 + lam / b) - lam) / 2, which is -lam / 2 when none is seen (a true
     deletion leaves no junction fragment with probability exp(-lam / 2)) and favours the loss
-    without limit when some are seen and the sample shows no background. The coverage's own is
-    z^2 / 2 (a level z standard errors from zero), so the loss stands only when
+    without limit when some are seen and the sample shows no background (its lone clips and
+    discordant pairs per read, times the reads expected over the edges: ``background_near``).
+    The coverage's own is z^2 / 2 (a level z standard errors from zero), so the loss stands
+    only when
     z^2 + n log(1 + lam / b) - lam still reaches the segment call's z_threshold^2: a short dip
     a few standard errors deep is noise when dozens of junction reads were due, while a loss
     deep in coverage survives a junction hidden from the aligner.
@@ -440,7 +442,10 @@ def unsupported_losses(
                 lam += shown * share * expected[kept] * fragment / (length + fragment)
                 seen += window_evidence.reads_near(int(starts[left]), int(ends[right]))
                 chance += background_near(
-                    profile, ends[right] - starts[left] + 1, window_evidence.max_fragment
+                    profile,
+                    expected[kept] / (length + fragment),
+                    ends[right] - starts[left] + 1,
+                    window_evidence.max_fragment,
                 )
             if lam <= 0:
                 continue
@@ -480,11 +485,17 @@ def shown_junction_share(profile: ReadProfile, fragment: float) -> float:
     return shown / (split + discordant)
 
 
-def background_near(profile: ReadProfile, stretch: float, reach: float) -> float:
+def background_near(
+    profile: ReadProfile, fragments_per_base: float, stretch: float, reach: float
+) -> float:
     """Scattered clips and discordant reads expected by chance where reads_near counts over a
-    stretch of reference bases (clips in it; discordant reads within `reach` of it)."""
-    if not profile.measured or not profile.bases:
+    stretch of reference bases (clips in it; discordant reads within `reach` of it): the
+    sample's rates per read times the reads there, two per fragment at the density of the
+    neighbouring tile (``fragments_per_base``: its expected fragments over its length plus a
+    fragment, as for the junction reads)."""
+    if not profile.measured or not profile.reads:
         return 0.0
-    clips = profile.clips_per_base() * stretch
-    discordant = profile.discordant_reads_per_base() * (stretch + 2.0 * reach)
+    reads_per_base = 2.0 * fragments_per_base
+    clips = profile.clips_per_read() * reads_per_base * stretch
+    discordant = profile.discordant_per_read() * reads_per_base * (stretch + 2.0 * reach)
     return float(clips + discordant)

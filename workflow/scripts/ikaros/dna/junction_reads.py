@@ -468,13 +468,14 @@ class ReadProfile:
     def read_length(self) -> float:
         return self.read_bases / self.reads if self.reads else float("nan")
 
-    def clips_per_base(self) -> float:
-        """Background clips per reference base (NaN when nothing was profiled)."""
-        return self.lone_clips / self.bases if self.bases else float("nan")
+    def clips_per_read(self) -> float:
+        """Background clips per read (NaN when nothing was profiled). Per read, not per base
+        of the windows: on a panel the reads lie on the tiles, not spread over the windows."""
+        return self.lone_clips / self.reads if self.reads else float("nan")
 
-    def discordant_reads_per_base(self) -> float:
-        """Background discordant pairs per base, counted at each of their two reads."""
-        return 2.0 * self.lone_discordant / self.bases if self.bases else float("nan")
+    def discordant_per_read(self) -> float:
+        """Background discordant reads per read (each lone pair counted at its two reads)."""
+        return 2.0 * self.lone_discordant / self.reads if self.reads else float("nan")
 
     def describe(self) -> str:
         share = (lambda n: f"{100.0 * n / self.reads:.2f}%") if self.reads else (lambda n: "-")
