@@ -124,6 +124,7 @@ def _locus_vote(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> 
 # this many the upper one, and the two steps must differ by at least READING_GAP_LOG2.
 MIN_SHARING_CHROMOSOMES = 3
 READING_GAP_LOG2 = 0.1
+CHROMOSOME_LEVEL_LOG2 = 0.1
 # Two levels a gain step apart must leave at most this share of the spread of one level: the
 # chromosomes of a diploid tumour scatter about one level, and any split of them fits a little.
 TWO_LEVEL_SPREAD = 0.5
@@ -174,6 +175,17 @@ class TwoCopyReading:
     blast_fraction: float
     gain_step: float
     loss_step: float
+    # The two levels leave at most TWO_LEVEL_SPREAD of one level's spread: every loss on the
+    # two-copy chromosomes is read against their level. Otherwise (a diploid tumour's
+    # chromosomes also fit a small step better than a large one) only losses at their whole
+    # chromosome's level are.
+    clear: bool
+    chromosome_levels: dict[str, float]
+
+    def whole_chromosome(self, chrom: str, log2: float) -> bool:
+        """Whether a segment lies at its chromosome's level (within CHROMOSOME_LEVEL_LOG2)."""
+        level = self.chromosome_levels.get(chrom)
+        return level is not None and abs(level - log2) <= CHROMOSOME_LEVEL_LOG2
 
     def reason(self, chrom: str, log2: float) -> str:
         """Why a loss on one of the two-copy chromosomes is not called."""
@@ -204,10 +216,11 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
     the blast fraction f: log2(1 + f/2) from two copies to three, -log2(1 - f/2) from one to
     two. The chromosomes' off-target levels (``chromosome_levels``) are fitted as two levels a
     gain step apart and as two levels a loss step apart (``two_level_fit``); the lower group holds
-    two copies when the gain fit leaves less spread than the loss fit and at most
-    TWO_LEVEL_SPREAD of the one-level spread, the lower group has more than
-    MIN_SHARING_CHROMOSOMES chromosomes and the upper at least that many, and the two steps
-    differ by READING_GAP_LOG2 or more (at low blast fractions they cannot be told apart).
+    two copies when the gain fit leaves less spread than the loss fit, the lower group has more
+    than MIN_SHARING_CHROMOSOMES chromosomes and the upper at least that many, and the two steps
+    differ by READING_GAP_LOG2 or more (at low blast fractions they cannot be told apart). The
+    reading is ``clear`` when the two levels also leave at most TWO_LEVEL_SPREAD of the spread
+    of one level.
     """
     if blast_fraction is None or not np.isfinite(blast_fraction) or blast_fraction <= 0:
         return None
@@ -221,7 +234,7 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
     gain_spread, level, lower = two_level_fit(levels, gain_step)
     loss_spread, _, _ = two_level_fit(levels, loss_step)
     upper = levels.drop(lower.index)
-    if gain_spread >= loss_spread or gain_spread > TWO_LEVEL_SPREAD * one_level:
+    if gain_spread >= loss_spread:
         return None
     if len(lower) <= MIN_SHARING_CHROMOSOMES or len(upper) < MIN_SHARING_CHROMOSOMES:
         return None
@@ -234,4 +247,6 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
         blast_fraction=f,
         gain_step=gain_step,
         loss_step=loss_step,
+        clear=gain_spread <= TWO_LEVEL_SPREAD * one_level,
+        chromosome_levels={str(c): float(v) for c, v in levels.items()},
     )

@@ -579,7 +579,8 @@ def losses_above_two_copies(
     """Why each called loss on a two-copy chromosome of a tumour centred on its gains is not a
     loss ("" when it stands): called again against the two-copy level
     (baseline.two_copy_reading), it no longer is. A whole chromosome left at two copies reads
-    about 0 there; a real loss on it stays, as deep as a loss from two copies is."""
+    about 0 there; a real loss on it stays, as deep as a loss from two copies is. Unless the
+    reading is clear, only losses at their whole chromosome's level are read so."""
     reasons = pd.Series("", index=segments.index, dtype=object)
     reading = two_copy_reading(bins, blast_fraction)
     if reading is None:
@@ -591,7 +592,8 @@ def losses_above_two_copies(
     on_two_copies = segments["chrom"].isin(reading.chromosomes).to_numpy()
     for k in np.flatnonzero(called["deleted"].to_numpy(dtype=bool) & on_two_copies & ~still):
         chrom, log2 = str(segments["chrom"].iat[k]), float(segments["log2"].iat[k])
-        reasons.iat[k] = reading.reason(chrom, log2)
+        if reading.clear or reading.whole_chromosome(chrom, log2):
+            reasons.iat[k] = reading.reason(chrom, log2)
     return reasons
 
 
