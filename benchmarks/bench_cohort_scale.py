@@ -12,7 +12,7 @@ overhead is the wall time when no job is doing its own work (DAG building, job s
 Snakemake recording outputs). Per step, the summed own work and the summed bookkeeping
 (script end to "Finished") of its jobs, and the largest job's peak memory.
 
-Usage: python benchmarks/bench_cohort_scale.py [--sizes 100 300 688] [--cores 2]
+Usage: python benchmarks/bench_cohort_scale.py [--sizes 100 300 688] [--cores 2] [--depth 30]
        [--out benchmarks/results/cohort_scale.tsv] [--keep DIR] [--simulated DIR]
 
 ``--simulated DIR`` takes each size's simulated cohort from a folder kept by an earlier run
@@ -44,7 +44,7 @@ FINISHED = re.compile(r"^Finished jobid: (\d+) \(Rule: (\S+)\)$")
 PEAK = re.compile(r"resources used: peak memory (\d+) MB, CPU ([\d.]+) s$")
 
 
-def cohort_config(patients: int, seed: int) -> dict:
+def cohort_config(patients: int, seed: int, depth: int = 30) -> dict:
     name = f"scale{patients}"
     return {
         "cohorts": {
@@ -55,7 +55,7 @@ def cohort_config(patients: int, seed: int) -> dict:
                     "patients": patients,
                     "panel_normals": 20,
                     "matched_normals": 20,
-                    "depth": 30,
+                    "depth": depth,
                     "rna_fraction": 0.25,
                     "rna_only_fraction": 0.2,
                 },
@@ -135,10 +135,15 @@ def kept_simulation(folder: Path, name: str) -> Path:
 
 
 def measure(
-    patients: int, cores: int, seed: int, keep: Path | None, simulated: Path | None = None
+    patients: int,
+    cores: int,
+    seed: int,
+    keep: Path | None,
+    simulated: Path | None = None,
+    depth: int = 30,
 ) -> tuple[dict, pd.DataFrame]:
     workdir = Path(tempfile.mkdtemp(prefix=f"scale{patients}_", dir=keep))
-    config = cohort_config(patients, seed)
+    config = cohort_config(patients, seed, depth)
     name = next(iter(config["cohorts"]))
     if simulated is None:
         simulate, _ = run(workdir, config, cores, f"results/{name}/simulated/samples.tsv")
@@ -172,6 +177,7 @@ def measure(
     row = {
         "patients": patients,
         "normals": 40,
+        "depth": depth,
         "simulate_s": round(simulate, 1),
         "wall_s": round(wall, 1),
         "s_per_patient": round(wall / patients, 3),
@@ -190,6 +196,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 688])
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--seed", type=int, default=20261205)
+    parser.add_argument(
+        "--depth", type=int, default=30, help="DNA depth; lower it to reach larger cohorts sooner"
+    )
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks/results/cohort_scale.tsv")
     parser.add_argument("--keep", type=Path, help="keep the run folders under this folder")
     parser.add_argument(
@@ -199,7 +208,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows, steps = [], []
     for size in args.sizes:
-        row, step = measure(size, args.cores, args.seed, args.keep, args.simulated)
+        row, step = measure(size, args.cores, args.seed, args.keep, args.simulated, args.depth)
         rows.append(row)
         steps.append(step)
         # written after every size, so a long run that is stopped keeps what it measured
