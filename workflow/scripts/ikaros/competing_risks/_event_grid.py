@@ -68,8 +68,6 @@ class EventGrid:
         (self.time, self.n, self.d, self.d_all, self.surv, self.surv_prev) = _count_grid(
             rows.time, rows.group, rows.kind, rows.n_groups, rows.n_causes
         )
-        self.has = self.n > 0
-        self.safe_n = np.where(self.has, self.n, 1.0)  # nobody at risk: contributes nothing
 
     @property
     def n_times(self) -> int:

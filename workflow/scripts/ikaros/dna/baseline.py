@@ -168,7 +168,7 @@ class TwoCopyReading:
     """A tumour whose chromosomes lie at two levels a gain step apart: the lower ones hold two
     copies under the gained ones (a high hyperdiploid clone), at ``level``."""
 
-    chromosomes: tuple[str, ...]
+    chromosomes: tuple[str, ...]  # in genome order
     level: float
     step: float
     gained: int
@@ -189,7 +189,7 @@ class TwoCopyReading:
 
     def reason(self, chrom: str, log2: float) -> str:
         """Why a loss on one of the two-copy chromosomes is not called."""
-        others = [c for c in sorted(self.chromosomes, key=_genome_order) if c != chrom]
+        others = [c for c in self.chromosomes if c != chrom]
         shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
         return (
             f"{chrom} and {len(others)} other chromosomes ({shown}) read log2 "
@@ -198,10 +198,6 @@ class TwoCopyReading:
             f"one copy under two ({self.loss_step:.2f}); against two copies this segment reads "
             f"{round(log2 - self.level, 2) + 0.0:+.2f}"
         )
-
-
-def _genome_order(chrom: str) -> int:
-    return PRIMARY_CHROMOSOMES.index(chrom) if chrom in PRIMARY_CHROMOSOMES else 99
 
 
 def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCopyReading | None:
@@ -240,7 +236,7 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
         return None
     step = float(upper.median() - lower.median())
     return TwoCopyReading(
-        chromosomes=tuple(str(c) for c in lower.index),
+        chromosomes=tuple(sorted(lower.index, key=PRIMARY_CHROMOSOMES.index)),
         level=level,
         step=step,
         gained=len(upper),

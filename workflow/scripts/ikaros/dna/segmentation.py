@@ -120,15 +120,23 @@ class _ArcScorer:
             b = np.where(ok, inv_out / d, 0.0)
         return a, b, bool(ok.any())
 
-    def _arc_z(self, x: np.ndarray):
-        """(first row, Z of every arc starting in rows first..) per chunk with an admissible
-        arc; Z is 0 on arcs CBS may not cut."""
-        s = np.concatenate(([0.0], np.cumsum(self.w * x)))
-        s_tot = s[-1]
+    def _sums(self, x: np.ndarray) -> np.ndarray:
+        """Cumulative weighted sums of a series, 0 first (S of arc (i, j] is s_j - s_i)."""
+        return np.concatenate(([0.0], np.cumsum(self.w * x)))
+
+    def _chunks_with_arcs(self):
+        """(first row, a, b) of every chunk with an admissible arc."""
         for k, (lo, hi) in enumerate(self.chunks):
             a, b, any_ok = self._terms[k] if self.cached else self._chunk_terms(lo, hi)
             if any_ok:
-                yield lo, (s[None, :] - s[lo:hi, None]) * a - s_tot * b
+                yield lo, a, b
+
+    def _arc_z(self, x: np.ndarray):
+        """(first row, Z of every arc starting in rows first..) per chunk with an admissible
+        arc; Z is 0 on arcs CBS may not cut."""
+        s = self._sums(x)
+        for lo, a, b in self._chunks_with_arcs():
+            yield lo, (s[None, :] - s[lo : lo + len(a), None]) * a - s[-1] * b
 
     def best(self, x: np.ndarray) -> tuple[float, int, int]:
         """(|Z|, i, j) of the best arc (i, j]; (0, -1, -1) if none is admissible."""
@@ -145,13 +153,8 @@ class _ArcScorer:
     def max_stat(self, x: np.ndarray) -> float:
         """max |Z| alone (a null draw needs no position): the same Z as ``_arc_z`` in a
         compiled loop, with no temporary arrays (this runs once per null draw)."""
-        s = np.concatenate(([0.0], np.cumsum(self.w * x)))
-        best = 0.0
-        for k, (lo, hi) in enumerate(self.chunks):
-            a, b, any_ok = self._terms[k] if self.cached else self._chunk_terms(lo, hi)
-            if any_ok:
-                best = max(best, _max_abs_z(s, a, b, lo))
-        return best
+        s = self._sums(x)
+        return max((_max_abs_z(s, a, b, lo) for lo, a, b in self._chunks_with_arcs()), default=0.0)
 
 
 @njit(cache=True, nogil=True)
