@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 
 from bam_factory import ReadSpec, write_alignments
-from ikaros.rna.cohort import RNA_COHORT_OUTPUTS, RNA_SAMPLE_OUTPUTS, RnaJob, RnaSources, rna_cohort
+from ikaros.rna.cohort import (
+    RNA_COHORT_OUTPUTS,
+    RNA_SAMPLE_OUTPUTS,
+    RnaJob,
+    RnaSources,
+    rna_cohort,
+    rna_cohort_calls,
+    rna_sample_tables,
+)
 from ikaros.rna.evidence import sample_evidence
 from ikaros.rna.expression import expression_matrix, expression_table, gene_fragments
 from ikaros.rna.models import gene_models, read_transcript_models
@@ -153,3 +161,21 @@ def test_cohort_rna_simulated_then_read_back_in_two_passes(tmp_path):
     reference = pd.read_csv(cohort_outputs["reference"], sep="\t")
     assert len(reference) > 0
     assert {"reference_depth", "reference_readthrough"} <= set(reference.columns)
+
+    # The workflow's way: pass 1 in batches (here one sample each, one process), then pass 2 on
+    # the written tables; every file equals the one-job run's, byte for byte.
+    batched = tmp_path / "batched"
+    batched.mkdir()
+    moved = [
+        RnaJob(job.sample_id, job.bam, {k: str(batched / Path(v).name) for k, v in out.items()})
+        for job, out in ((job, job.outputs) for job in jobs)
+    ]
+    for job in moved:
+        rna_sample_tables([job], sources, processes=1)
+    moved_outputs = {name: str(batched / Path(v).name) for name, v in cohort_outputs.items()}
+    rna_cohort_calls(moved, moved_outputs, min_reference_samples=2, processes=2)
+    for one, many in zip(jobs, moved, strict=True):
+        for name in RNA_SAMPLE_OUTPUTS:
+            assert Path(one.outputs[name]).read_bytes() == Path(many.outputs[name]).read_bytes()
+    for name in RNA_COHORT_OUTPUTS:
+        assert Path(cohort_outputs[name]).read_bytes() == Path(moved_outputs[name]).read_bytes()

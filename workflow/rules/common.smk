@@ -711,24 +711,38 @@ def rna_sample_files(cohort, sample_id):
     }
 
 
-def rna_jobs(cohort):
-    """One record per RNA sample (ikaros.rna.cohort.RnaJob)."""
+# Pass 1 of the RNA evidence writes these per sample; pass 2 reads them and writes the rest.
+RNA_TABLES = ("junctions", "exon_coverage", "expression", "fusions")
+
+
+def rna_batches(cohort):
+    """The cohort's RNA samples in sheet order, `rna.samples_per_job` at a time."""
+    samples = rna_samples(cohort)
+    size = int(config["rna"]["samples_per_job"])
+    return [
+        samples.iloc[start : start + size] for start in range(0, len(samples), size)
+    ]
+
+
+def rna_jobs(cohort, samples=None):
+    """One record per RNA sample (ikaros.rna.cohort.RnaJob), of `samples` or the cohort's."""
+    samples = rna_samples(cohort) if samples is None else samples
     return [
         {
             "sample_id": record.sample_id,
             "bam": record.rna_bam,
             "outputs": rna_sample_files(cohort, record.sample_id),
         }
-        for record in rna_samples(cohort).itertuples(index=False)
+        for record in samples.itertuples(index=False)
     ]
 
 
-def rna_inputs(cohort):
-    bams = list(rna_samples(cohort)["rna_bam"])
-    indexes = alignment_indexes(cohort, bams)
+def rna_table_inputs(cohort, batch):
+    """A batch's RNA BAM/CRAMs, their indexes, and what every sample is read with."""
+    bams = list(batch["rna_bam"])
     inputs = {
         "bams": bams,
-        "indexes": indexes,
+        "indexes": alignment_indexes(cohort, bams),
         "models": cohort.rna_models,
         "markers": cohort.markers,
         "partners": FUSION_PARTNERS,
@@ -739,9 +753,20 @@ def rna_inputs(cohort):
     return inputs
 
 
+def rna_table_outputs(cohort, batch):
+    files = [rna_sample_files(cohort, s) for s in batch["sample_id"]]
+    return {name: [f[name] for f in files] for name in RNA_TABLES}
+
+
+def rna_evidence_inputs(cohort):
+    return rna_table_outputs(cohort, rna_samples(cohort))
+
+
 def rna_outputs(cohort):
     files = [rna_sample_files(cohort, s) for s in rna_samples(cohort)["sample_id"]]
-    outputs = {name: [f[name] for f in files] for name in RNA_FILES}
+    outputs = {
+        name: [f[name] for f in files] for name in RNA_FILES if name not in RNA_TABLES
+    }
     for name, file in RNA_COHORT_FILES.items():
         outputs[name] = f"results/{cohort.name}/rna/{file}"
     return outputs

@@ -1,11 +1,40 @@
 """RNA-seq evidence: junctions, exon coverage, expression, fusions and the RNA-only IKZF1 call.
 
-One rule per cohort with RNA BAMs, named rna_evidence_<cohort>: its two passes (every sample's
-tables, then the calls against the cohort's exon-coverage reference) need the whole cohort.
+Two passes (ikaros.rna.cohort): one rule per batch of a cohort's RNA samples
+(`rna.samples_per_job`), rna_tables_<cohort>_<batch>, reads the BAMs and writes each sample's
+junction, exon-coverage, expression and fusion tables; then one rule per cohort,
+rna_evidence_<cohort>, builds the exon-coverage reference from all of them and makes the calls.
 One rule per cohort with any RNA subtype evidence (RNA BAMs, imported fusion tables, classifier
 calls, gene count tables), rna_subtype_evidence_<cohort>: the cohort's fusion, classifier and
 marker-expression evidence, per patient.
 """
+
+for cohort in COHORTS.values():
+    for number, batch in enumerate(rna_batches(cohort), start=1):
+
+        rule:
+            name:
+                f"rna_tables_{cohort.name}_{number}"
+            input:
+                **rna_table_inputs(cohort, batch),
+            output:
+                **rna_table_outputs(cohort, batch),
+            log:
+                f"logs/{cohort.name}/rna_tables/batch_{number}.log",
+            priority: CALL_PATH_PRIORITY
+            conda:
+                "../../envs/rna.yaml"
+            threads: JOB_THREADS
+            resources:
+                mem_mb=2000,
+                runtime=60,
+            params:
+                jobs=rna_jobs(cohort, batch),
+                build=cohort.build,
+                settings=config["rna"],
+            script:
+                "../scripts/rna_tables.py"
+
 
 for cohort in [c for c in COHORTS.values() if not rna_samples(c).empty]:
 
@@ -13,17 +42,17 @@ for cohort in [c for c in COHORTS.values() if not rna_samples(c).empty]:
         name:
             f"rna_evidence_{cohort.name}"
         input:
-            **rna_inputs(cohort),
+            **rna_evidence_inputs(cohort),
         output:
             **rna_outputs(cohort),
         log:
             f"logs/{cohort.name}/rna_evidence.log",
+        priority: CALL_PATH_PRIORITY
         conda:
             "../../envs/rna.yaml"
         threads: JOB_THREADS
         params:
             jobs=rna_jobs(cohort),
-            build=cohort.build,
             settings=config["rna"],
         script:
             "../scripts/rna_evidence.py"

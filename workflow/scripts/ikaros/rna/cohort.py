@@ -1,13 +1,16 @@
 """A cohort's RNA evidence in two passes: every sample's tables, then the IKZF1 calls.
 
-Pass 1 reads each RNA BAM once over its genes (through its index) and writes its junction,
-exon-coverage and expression tables, then reads the fusion partner genes for chimeric reads
-(`fusions`) and writes its fusion calls. The cohort's exon-coverage reference (median relative depth
-and background intron readthrough per exon, `exon_coverage.reference_profile`) is then built
-from all samples, when there are at least `min_reference_samples` of them: most patients carry
-no deletion at any given exon, so the median is the normal profile. Pass 2 makes each sample's
-RNA-only IKZF1 call against that reference and draws its sashimi plot. Both passes run with a
-process pool; every result depends on the sample and the cohort only, not on the workers.
+Pass 1 (`rna_sample_tables`, any subset of samples at a time) reads each RNA BAM once over its
+genes (through its index) and writes its junction, exon-coverage and expression tables, then
+reads the fusion partner genes for chimeric reads (`fusions`) and writes its fusion calls.
+Pass 2 (`rna_cohort_calls`, the whole cohort) reads those tables back, builds the cohort's
+exon-coverage reference (median relative depth and background intron readthrough per exon,
+`exon_coverage.reference_profile`) when there are at least `min_reference_samples` samples
+(most patients carry no deletion at any given exon, so the median is the normal profile), writes
+the expression matrices, and makes each sample's RNA-only IKZF1 call against that reference with
+its sashimi plot. Pass 2 works from the written tables, so a cohort's calls are the same whether
+pass 1 ran as one job or many. Both passes run with a process pool; every result depends on the
+sample and the cohort only, not on the workers.
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ikaros.processes import map_in_processes
-from ikaros.rna.evidence import sample_tables
+from ikaros.rna.evidence import read_exon_coverage, sample_tables
 from ikaros.rna.exon_coverage import reference_profile, write_exon_coverage
-from ikaros.rna.expression import expression_matrix, write_expression
+from ikaros.rna.expression import expression_matrix, read_expression, write_expression
 from ikaros.rna.fusions import FusionSettings, read_partner_table, sample_fusions, write_fusions
 from ikaros.rna.gene_table import GeneLocator, read_genes
 from ikaros.rna.isoforms import RnaCall, RnaCallSettings, call_ikzf1_rna, write_rna_call
-from ikaros.rna.junctions import write_junction_table
+from ikaros.rna.junctions import read_junction_table, write_junction_table
 from ikaros.rna.models import gene_models, read_transcript_models
 from ikaros.rna.sashimi import plot_sashimi
 
@@ -73,7 +76,7 @@ def _init_worker(sources: RnaSources) -> None:
     _WORKER["models"] = gene_models(read_transcript_models(sources.models))
 
 
-def _tables(job: RnaJob) -> tuple[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+def _tables(job: RnaJob) -> str:
     sources: RnaSources = _WORKER["sources"]
     junctions, coverage, expression = sample_tables(
         job.bam, sources.models, sources.markers, sources.build, sources.min_mapq,
@@ -88,7 +91,15 @@ def _tables(job: RnaJob) -> tuple[str, tuple[pd.DataFrame, pd.DataFrame, pd.Data
     )  # fmt: skip
     write_fusions(fusions, job.outputs["fusions"])
     log.info("%s: %d fusion call(s)", job.sample_id, len(fusions))
-    return job.sample_id, (junctions, coverage, expression)
+    return job.sample_id
+
+
+def _read_tables(job: RnaJob) -> tuple[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    return job.sample_id, (
+        read_junction_table(job.outputs["junctions"]),
+        read_exon_coverage(job.outputs["exon_coverage"]),
+        read_expression(job.outputs["expression"]),
+    )
 
 
 def _call(task: tuple) -> tuple[str, RnaCall]:
@@ -99,22 +110,22 @@ def _call(task: tuple) -> tuple[str, RnaCall]:
     return job.sample_id, call
 
 
-def _map(function, tasks, sources: RnaSources, processes: int) -> dict:
-    return dict(map_in_processes(function, tasks, processes, _init_worker, (sources,)))
+def rna_sample_tables(jobs: list[RnaJob], sources: RnaSources, processes: int = 1) -> None:
+    """Pass 1: each sample's junction, exon-coverage, expression and fusion tables."""
+    map_in_processes(_tables, jobs, processes, _init_worker, (sources,))
 
 
-def rna_cohort(
+def rna_cohort_calls(
     jobs: list[RnaJob],
-    sources: RnaSources,
     cohort_outputs: dict,
     min_reference_samples: int = 10,
     settings: RnaCallSettings | None = None,
     processes: int = 1,
 ) -> dict[str, RnaCall]:
-    """Every sample's tables and IKZF1 call, and the cohort matrices (RNA_COHORT_OUTPUTS at
+    """Pass 2 on every sample's written tables: the cohort matrices (RNA_COHORT_OUTPUTS at
     `cohort_outputs`; the reference table is header-only when the cohort is too small for
-    one). Returns sample_id -> RNA call."""
-    tables = _map(_tables, jobs, sources, processes)
+    one) and each sample's IKZF1 call and sashimi plot. Returns sample_id -> RNA call."""
+    tables = dict(map(_read_tables, jobs))
     coverages = [tables[job.sample_id][1] for job in jobs]
     reference = None
     if len(jobs) >= min_reference_samples:
@@ -142,4 +153,17 @@ def rna_cohort(
         (job, tables[job.sample_id][0], tables[job.sample_id][1], reference, settings)
         for job in jobs
     ]
-    return _map(_call, tasks, sources, processes)
+    return dict(map_in_processes(_call, tasks, processes))
+
+
+def rna_cohort(
+    jobs: list[RnaJob],
+    sources: RnaSources,
+    cohort_outputs: dict,
+    min_reference_samples: int = 10,
+    settings: RnaCallSettings | None = None,
+    processes: int = 1,
+) -> dict[str, RnaCall]:
+    """Both passes over one set of samples (what the workflow runs as many jobs and one)."""
+    rna_sample_tables(jobs, sources, processes)
+    return rna_cohort_calls(jobs, cohort_outputs, min_reference_samples, settings, processes)
