@@ -114,87 +114,91 @@ def _tie_factor(d: float, n: float) -> float:
 
 
 @njit(cache=True, nogil=True)
-def cif_jumps(n, d, d_all, surv, surv_prev):
-    """Every (cause, group) CIF and its cmprsk variance (``cinc``) at the cause's failure times.
+def cif_curves(grid_time, n, d, d_all, surv, surv_prev, y_max):
+    """Every (cause, group) CIF and its cmprsk variance (``cinc``), in cmprsk's curve layout.
 
-    One pass per (cause, group) over the group's own failure times: there the pooled grid's
-    survival and risk set are exactly the group's. F_i = F_{i-1} + S_{i-1} d1_i / n_i; the
+    One pass per group over the group's own failure times (there the pooled grid's survival and
+    risk set are exactly the group's), all causes at once, so that the cause-free factors
+    S_{i-1}/n_i and 1/S_i are divided out once per time. F_i = F_{i-1} + S_{i-1} d1_i / n_i; the
     variance is V1 - 2 F V2 + F^2 V3 with running sums of the cause terms e1 (a - F(t) b)^2,
     a = 1 + F_i/S_i, b = 1/S_i (a = 1, b = 0 if S_i = 0), and the other-cause terms
-    e2 (F_i/S_i - F(t)/S_i)^2 (skipped when S_i = 0). Returns the grid columns, estimates and
-    variances of the jumps, cause-major then group, with each curve's start offset.
+    e2 (F_i/S_i - F(t)/S_i)^2 (skipped when S_i = 0). A curve with K jumps takes 2K + 2 places
+    (module docstring; ``y_max`` is each group's longest follow-up); curves are cause-major,
+    then group, curve i at offsets[i]:offsets[i + 1] of the returned time, estimate, variance.
     """
     n_causes, n_groups, n_times = d.shape
     offsets = np.zeros(n_causes * n_groups + 1, dtype=np.int64)
     for c in range(n_causes):
         for g in range(n_groups):
-            k = c * n_groups + g
-            offsets[k + 1] = offsets[k]
+            i = c * n_groups + g
+            jumps = 0
             for t in range(n_times):
                 if d[c, g, t] > 0:
-                    offsets[k + 1] += 1
-    columns = np.empty(offsets[-1], dtype=np.int64)
-    estimate, variance = np.empty(offsets[-1]), np.empty(offsets[-1])
-    for c in range(n_causes):
-        for g in range(n_groups):
-            out = offsets[c * n_groups + g]
-            cif, v1, v2, v3 = 0.0, 0.0, 0.0, 0.0
-            for t in range(n_times):
-                if d_all[g, t] == 0:
-                    continue  # not the group's failure time: adds nothing
-                nt, d1, s, s_prev = n[g, t], d[c, g, t], surv[g, t], surv_prev[g, t]
-                d2 = d_all[g, t] - d1
-                cif += s_prev * d1 / nt
-                e1 = s_prev * s_prev * d1 * _tie_factor(d1, nt) / (nt * nt)
-                if s > 0:
-                    e2 = s_prev * s_prev * d2 * _tie_factor(d2, nt) / (nt * nt)
-                    inv_s, ratio = 1.0 / s, cif / s
-                else:
-                    e2, inv_s, ratio = 0.0, 0.0, 0.0
+                    jumps += 1
+            offsets[i + 1] = offsets[i] + 2 * jumps + 2
+    time, estimate = np.empty(offsets[-1]), np.empty(offsets[-1])
+    variance = np.empty(offsets[-1])
+    at = np.empty(n_causes, dtype=np.int64)  # each cause's next place in the group's curve
+    cif, v1, v2, v3 = np.empty(n_causes), np.empty(n_causes), np.empty(n_causes), np.empty(n_causes)
+    for g in range(n_groups):
+        for c in range(n_causes):
+            first = offsets[c * n_groups + g]
+            time[first], estimate[first], variance[first] = 0.0, 0.0, 0.0
+            estimate[first + 1], variance[first + 1] = 0.0, 0.0
+            at[c] = first + 1
+        cif[:], v1[:], v2[:], v3[:] = 0.0, 0.0, 0.0, 0.0
+        for t in range(n_times):
+            d_any = d_all[g, t]
+            if d_any == 0:
+                continue  # not the group's failure time: adds nothing
+            nt, s = n[g, t], surv[g, t]
+            per_n = surv_prev[g, t] / nt
+            per_n2 = per_n * per_n
+            inv_s = 1.0 / s if s > 0 else 0.0
+            for c in range(n_causes):
+                d1 = d[c, g, t]
+                d2 = d_any - d1
+                cif[c] += per_n * d1
+                e1 = per_n2 * d1 * _tie_factor(d1, nt)
+                e2 = per_n2 * d2 * _tie_factor(d2, nt) if s > 0 else 0.0
+                ratio = cif[c] * inv_s
                 a1 = 1.0 + ratio
-                v1 += e2 * ratio * ratio + e1 * a1 * a1
-                v2 += e2 * ratio * inv_s + e1 * a1 * inv_s
-                v3 += e2 * inv_s * inv_s + e1 * inv_s * inv_s
-                if d1 > 0:
-                    columns[out] = t
-                    estimate[out] = cif
-                    variance[out] = v1 - v2 * (2.0 * cif) + v3 * (cif * cif)
-                    out += 1
-    return columns, estimate, variance, offsets
+                v1[c] += e2 * ratio * ratio + e1 * a1 * a1
+                v2[c] += e2 * ratio * inv_s + e1 * a1 * inv_s
+                v3[c] += e2 * inv_s * inv_s + e1 * inv_s * inv_s
+                if d1 > 0:  # the jump: time twice, the value before it, then after it
+                    i, value = at[c], v1[c] - v2[c] * (2.0 * cif[c]) + v3[c] * (cif[c] * cif[c])
+                    time[i], time[i + 1] = grid_time[t], grid_time[t]
+                    estimate[i + 1], variance[i + 1] = cif[c], value
+                    estimate[i + 2], variance[i + 2] = cif[c], value
+                    at[c] = i + 2
+        for c in range(n_causes):
+            time[at[c]] = y_max[g]  # the curve's last place: the group's longest follow-up
+    return time, estimate, variance, offsets
 
 
-def _before_after(values: np.ndarray) -> np.ndarray:
-    """[0, then (before, after) each jump, then the last value]: cmprsk's est/var layout."""
-    out = np.zeros(2 * len(values) + 2)
-    out[2:-1:2] = values
-    out[3:-1:2] = values[:-1]
-    if len(values):
-        out[-1] = values[-1]
-    return out
-
-
-def _layout(jt: np.ndarray, je: np.ndarray, jv: np.ndarray, y_max: float):
-    """cmprsk's before/after-jump vectors of length 2K + 2 ([0, y_max] without a jump)."""
-    time = np.empty(2 * len(jt) + 2)
-    time[0], time[-1] = 0.0, y_max
-    time[1:-1:2] = jt
-    time[2:-1:2] = jt
-    return time, _before_after(je), _before_after(jv)
+@njit(cache=True, nogil=True)
+def _longest_followup(time, group, n_groups):
+    """Each group's largest time, any status (where cmprsk's curves end)."""
+    y_max = np.full(n_groups, -np.inf)
+    for i in range(len(time)):
+        y_max[group[i]] = max(y_max[group[i]], time[i])
+    return y_max
 
 
 def _curves(grid: EventGrid, levels: list, causes: list, y_max: np.ndarray) -> dict:
     """Every (group, cause) curve, read off the grid at the cause's failure times."""
-    columns, estimate, variance, offsets = cif_jumps(
-        grid.n, grid.d, grid.d_all, grid.surv, grid.surv_prev
+    time, estimate, variance, offsets = cif_curves(
+        grid.time, grid.n, grid.d, grid.d_all, grid.surv, grid.surv_prev, y_max
     )
-    jump_time = grid.time[columns]
     curves: dict[tuple, CumincCurve] = {}
     for gi, glabel in enumerate(levels):
         for ci, cause in enumerate(causes):
             k = ci * len(levels) + gi
             part = slice(offsets[k], offsets[k + 1])
-            ct, ce, cv = _layout(jump_time[part], estimate[part], variance[part], y_max[gi])
-            curves[(glabel, cause)] = CumincCurve(glabel, cause, ct, ce, cv, float(y_max[gi]))
+            curves[(glabel, cause)] = CumincCurve(
+                glabel, cause, time[part], estimate[part], variance[part], float(y_max[gi])
+            )
     return curves
 
 
@@ -227,9 +231,7 @@ def cuminc(time, status, group=None, strata=None, rho=0, cencode=0) -> CumincRes
 
     rows = SortedRows.build(t, gidx, kind, sidx, len(levels), len(causes))
     grid = EventGrid(rows)
-    y_max = np.full(len(levels), -np.inf)
-    np.maximum.at(y_max, gidx, t)
-    curves = _curves(grid, levels, causes, y_max)
+    curves = _curves(grid, levels, causes, _longest_followup(rows.time, rows.group, len(levels)))
 
     if len(levels) > 1:
         tests = gray_statistics(rows, max(len(strata_levels), 1), causes, rho=rho, whole_grid=grid)

@@ -26,20 +26,41 @@ from ikaros.competing_risks._validation import (
 QR_TOLERANCE = 1e-7  # R's qr() default: a column is negligible below tol x its original norm
 
 
+@njit(cache=True, nogil=True)
 def qr_rank(matrix: np.ndarray, tol: float = QR_TOLERANCE) -> int:
     """Rank as R's ``qr()`` (LINPACK dqrdc2) decides it, scanning columns left to right."""
-    basis: list[np.ndarray] = []
+    n_rows, n_cols = matrix.shape
+    basis = np.empty((n_cols, n_rows))
     rank = 0
-    for column in matrix.T:
-        norm0 = np.linalg.norm(column)
-        residual = column.astype(float).copy()
-        for q in basis:
-            residual -= q * (q @ residual)
-        norm = np.linalg.norm(residual)
+    for j in range(n_cols):
+        residual = matrix[:, j].astype(np.float64)
+        norm0 = np.sqrt(np.sum(residual * residual))
+        for q in range(rank):
+            residual -= basis[q] * np.sum(basis[q] * residual)
+        norm = np.sqrt(np.sum(residual * residual))
         if norm >= tol * (norm0 if norm0 > 0 else 1.0) and norm > 0:
-            basis.append(residual / norm)
+            basis[rank] = residual / norm
             rank += 1
     return rank
+
+
+@njit(cache=True, nogil=True)
+def _chi_square_statistics(score: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """z' V^-1 z per cause; -1 where V is singular by R's qr() rank (cmprsk's flag, p = 1).
+
+    NaN where V or z holds an inf or NaN that the rank check let through: the compiled solve
+    refuses those, so the caller solves them with numpy (whatever LAPACK makes of them).
+    """
+    n_causes, k = score.shape
+    stats = np.empty(n_causes)
+    for c in range(n_causes):
+        if qr_rank(var[c]) < k:
+            stats[c] = -1.0
+        elif not (np.all(np.isfinite(var[c])) and np.all(np.isfinite(score[c]))):
+            stats[c] = np.nan
+        else:
+            stats[c] = np.sum(score[c] * np.linalg.solve(var[c], score[c]))
+    return stats
 
 
 def _stratum_score(grid: EventGrid, rho: float):
@@ -60,19 +81,24 @@ def _stratum_moments(n, d, d_all, surv, surv_prev, rho):
     time, with a(t) = w h_j (delta_jk - h_k / H) and c(t) the running sum of
     a D1 / (H (1 - F0-)), and a term per (group, time) with a competing failure and S_j > 0.
     Only those times add nonzero terms as long as every weight is finite; otherwise every time
-    and pair is visited so that NaN and inf propagate as in cmprsk.
+    and pair is visited so that NaN and inf propagate as in cmprsk. The cause-free factors
+    (h, 1/H, S_j-/n_j, 1/S_j) are divided out once, before the causes' passes.
     """
     n_causes, n_groups, n_times = d.shape
     k = n_groups - 1
     # Cause-free quantities, time-major so that one time's groups sit together.
-    h = np.zeros((n_times, n_groups))
-    big_h, minus_inv_h = np.zeros(n_times), np.empty(n_times)
+    h, per_n = np.zeros((n_times, n_groups)), np.empty((n_times, n_groups))
+    inv_s = np.empty((n_times, n_groups))
+    big_h, inv_h = np.zeros(n_times), np.empty(n_times)
     for t in range(n_times):
         for g in range(n_groups):
-            if n[g, t] > 0:
-                h[t, g] = n[g, t] / surv_prev[g, t]
+            nt, s = n[g, t], surv[g, t]
+            if nt > 0:
+                h[t, g] = nt / surv_prev[g, t]
             big_h[t] += h[t, g]
-        minus_inv_h[t] = -(1.0 / big_h[t])
+            per_n[t, g] = surv_prev[g, t] / (nt if nt > 0 else 1.0)
+            inv_s[t, g] = 1.0 / s if s > 0 else 0.0
+        inv_h[t] = 1.0 / big_h[t]
     score, var = np.zeros((n_causes, k)), np.zeros((n_causes, k, k))
     f0, w = np.empty(n_times), np.ones(n_times)
     scale, big_d1 = np.zeros(n_times), np.zeros(n_times)
@@ -89,7 +115,7 @@ def _stratum_moments(n, d, d_all, surv, surv_prev, rho):
             big_d1[t] = total
             if rho != 0:
                 w[t] = (1.0 - f0_prev) ** rho
-            f0[t] = f0_prev + total / big_h[t]
+            f0[t] = f0_prev + total * inv_h[t]
             scale[t] = total / (big_h[t] * (1.0 - f0_prev)) if total > 0 else 0.0
             finite = finite and np.isfinite(scale[t]) and np.isfinite(w[t])
             f0_prev = f0[t]
@@ -103,16 +129,18 @@ def _stratum_moments(n, d, d_all, surv, surv_prev, rho):
             for g in range(n_groups):
                 big_r += h[t, g] * (1.0 - cif[g])
             ratio = big_d1[t] / (big_r if big_r > 0 else 1.0)
+            wt = w[t]
             for g in range(n_groups):
-                excess = d[c, g, t] - h[t, g] * (1.0 - cif[g]) * ratio
+                d1 = d[c, g, t]
+                excess = d1 - h[t, g] * (1.0 - cif[g]) * ratio
                 if g < k:
-                    score[c, g] += excess * w[t]
-                cif[g] += surv_prev[g, t] * d[c, g, t] / (n[g, t] if n[g, t] > 0 else 1.0)
+                    score[c, g] += excess * wt
+                cif[g] += per_n[t, g] * d1
             for g in range(n_groups):
                 for m in range(k):
-                    value = h[t, g] * (h[t, m] * minus_inv_h[t]) * w[t]
+                    value = -(h[t, g] * (h[t, m] * inv_h[t])) * wt
                     if g == m:
-                        value += w[t] * h[t, g]
+                        value += wt * h[t, g]
                     a[t, g, m] = value
                     if finite or value != 0:
                         c_total[g, m] += value * scale[t]
@@ -125,30 +153,30 @@ def _stratum_moments(n, d, d_all, surv, surv_prev, rho):
                     for m in range(k):
                         if finite or a[t, g, m] != 0:
                             c_run[g, m] += a[t, g, m] * scale[t]
-                jump = d1_t / big_h[t]
+                jump = d1_t * inv_h[t]
                 for g in range(n_groups):
-                    s, nt = surv[g, t], n[g, t]
-                    b = 1.0 - remaining_f0 / s if s > 0 else 1.0
+                    nt = n[g, t]
+                    b = 1.0 - remaining_f0 * inv_s[t, g] if surv[g, t] > 0 else 1.0
                     if d1_t > 0 and nt > 0:
                         tau = 1.0
                         if d1_t != 1:
                             tau = 1.0 - (d1_t - 1.0) / (big_h[t] * surv_prev[g, t] - 1.0)
-                        e = tau * surv_prev[g, t] * jump / nt
+                        e = tau * per_n[t, g] * jump
                     else:
                         e = 0.0
                     for m in range(k):
                         u[m] = a[t, g, m] + b * (c_total[g, m] - c_run[g, m])
                     _add_outer(var[c], u, e)
             for g in range(n_groups):
-                s, nt = surv[g, t], n[g, t]
+                nt = n[g, t]
                 d2 = d_all[g, t] - d[c, g, t]
-                selected = d2 > 0 and s > 0
+                selected = d2 > 0 and surv[g, t] > 0
                 if finite and not selected:
                     continue
                 if selected:
-                    b2 = remaining_f0 / s
+                    b2 = remaining_f0 * inv_s[t, g]
                     tau2 = 1.0 if d2 <= 1 else (nt - d2) / (nt - 1.0 if nt > 1 else 1.0)
-                    ratio = surv_prev[g, t] / (nt if nt > 0 else 1.0)
+                    ratio = per_n[t, g]
                     e2 = tau2 * ratio * ratio * d2
                 else:
                     b2, e2 = 0.0, 0.0
@@ -196,12 +224,9 @@ def gray_statistics(
         z, v = _stratum_score(grid, rho)
         score += z
         var += v
-    stats = np.empty(len(causes))
-    for c in range(len(causes)):
-        if qr_rank(var[c]) < k:
-            stats[c] = -1.0  # cmprsk's flag for a singular variance (p = 1)
-        else:
-            stats[c] = score[c] @ np.linalg.solve(var[c], score[c])
+    stats = _chi_square_statistics(score, var)
+    for c in np.flatnonzero(np.isnan(stats)):
+        stats[c] = score[c] @ np.linalg.solve(var[c], score[c])
     # chi2.sf is chdtrc for statistics >= 0 and 1 below the support (the -1 flag).
     p_values = np.where(stats < 0, 1.0, chdtrc(k, np.maximum(stats, 0.0)))
     # From a dict in column order (columns= would cost a reindex); the arrays are new, so no copy.
