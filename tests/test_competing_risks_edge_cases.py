@@ -335,3 +335,38 @@ def test_unnamed_covariates_get_positional_names():
     pred = tv.predict(cov2=[[0.0], [1.0]])
     assert pred.shape == (len(tv.fail_times), 3)
     assert np.all(np.diff(pred[1].to_numpy()) >= 0)
+
+
+# --- The compiled sort and statistic ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 3000])
+def test_the_radix_sort_orders_rows_as_a_stable_sort_does(n):
+    """Times with ties, zeros and a negative zero (validated times are >= 0): the rows come back
+    in numpy's stable order, the other columns moved with their times."""
+    from ikaros.competing_risks._event_grid import _sorted_by_time
+
+    rng = np.random.default_rng(n)
+    time = np.round(rng.exponential(5.0, n), 1)
+    time[: min(2, n)] = 0.0
+    if n > 3:
+        time[3] = -0.0
+        time[4] = 1e300  # the largest exponent digits differ from the rest
+    group, kind = rng.integers(0, 3, n), rng.integers(0, 3, n)
+    order = np.argsort(time, kind="stable")
+    got = _sorted_by_time(time, group, kind, np.arange(n))
+    for column, want in zip(got, (time, group, kind, np.arange(n)), strict=True):
+        np.testing.assert_array_equal(column, want[order])
+
+
+def test_the_compiled_statistic_flags_a_singular_variance_and_leaves_nonfinite_to_numpy():
+    from ikaros.competing_risks.gray import _chi_square_statistics, qr_rank
+
+    assert qr_rank(np.array([[1.0, 2.0], [2.0, 4.0]])) == 1  # second column = 2 x first
+    assert qr_rank(np.eye(3)) == 3 and qr_rank(np.zeros((2, 2))) == 0
+    score = np.array([[1.0, 2.0], [1.0, 2.0], [1.0, np.inf]])
+    var = np.array([[[2.0, 1.0], [1.0, 2.0]], [[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [1.0, 2.0]]])
+    stats = _chi_square_statistics(score, var)
+    # [1 2] [[2 1] [1 2]]^-1 [1 2]' = [1 2] . [0, 1] = 2 (by hand)
+    assert stats[0] == pytest.approx(2.0, abs=1e-14)
+    assert stats[1] == -1.0 and np.isnan(stats[2])
