@@ -15,7 +15,8 @@ from ikaros.rna.cohort import (
     RnaJob,
     RnaSources,
     rna_cohort,
-    rna_cohort_calls,
+    rna_cohort_reference,
+    rna_ikzf1_calls,
     rna_sample_tables,
 )
 from ikaros.rna.evidence import sample_evidence
@@ -162,8 +163,8 @@ def test_cohort_rna_simulated_then_read_back_in_two_passes(tmp_path):
     assert len(reference) > 0
     assert {"reference_depth", "reference_readthrough"} <= set(reference.columns)
 
-    # The workflow's way: pass 1 in batches (here one sample each, one process), then pass 2 on
-    # the written tables; every file equals the one-job run's, byte for byte.
+    # The workflow's way: the per-sample steps in batches (here one sample each, one process),
+    # the cohort reference between them; every file equals the one-job run's, byte for byte.
     batched = tmp_path / "batched"
     batched.mkdir()
     moved = [
@@ -173,7 +174,9 @@ def test_cohort_rna_simulated_then_read_back_in_two_passes(tmp_path):
     for job in moved:
         rna_sample_tables([job], sources, processes=1)
     moved_outputs = {name: str(batched / Path(v).name) for name, v in cohort_outputs.items()}
-    rna_cohort_calls(moved, moved_outputs, min_reference_samples=2, processes=2)
+    rna_cohort_reference(moved, moved_outputs, min_reference_samples=2)
+    for job in moved:
+        rna_ikzf1_calls([job], moved_outputs["reference"])
     for one, many in zip(jobs, moved, strict=True):
         for name in RNA_SAMPLE_OUTPUTS:
             assert Path(one.outputs[name]).read_bytes() == Path(many.outputs[name]).read_bytes()

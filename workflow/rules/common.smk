@@ -711,8 +711,9 @@ def rna_sample_files(cohort, sample_id):
     }
 
 
-# Pass 1 of the RNA evidence writes these per sample; pass 2 reads them and writes the rest.
+# Step 1 of the RNA evidence writes these per sample; step 3 writes the calls.
 RNA_TABLES = ("junctions", "exon_coverage", "expression", "fusions")
+RNA_CALLS = ("ikzf1", "sashimi")
 
 
 def rna_batches(cohort):
@@ -753,23 +754,17 @@ def rna_table_inputs(cohort, batch):
     return inputs
 
 
-def rna_table_outputs(cohort, batch):
-    files = [rna_sample_files(cohort, s) for s in batch["sample_id"]]
-    return {name: [f[name] for f in files] for name in RNA_TABLES}
-
-
-def rna_evidence_inputs(cohort):
-    return rna_table_outputs(cohort, rna_samples(cohort))
-
-
-def rna_outputs(cohort):
-    files = [rna_sample_files(cohort, s) for s in rna_samples(cohort)["sample_id"]]
-    outputs = {
-        name: [f[name] for f in files] for name in RNA_FILES if name not in RNA_TABLES
+def rna_reference_outputs(cohort):
+    return {
+        name: f"results/{cohort.name}/rna/{file}"
+        for name, file in RNA_COHORT_FILES.items()
     }
-    for name, file in RNA_COHORT_FILES.items():
-        outputs[name] = f"results/{cohort.name}/rna/{file}"
-    return outputs
+
+
+def rna_sample_outputs(cohort, batch, names):
+    """The batch's per-sample files of the given kinds, a list per kind."""
+    files = [rna_sample_files(cohort, s) for s in batch["sample_id"]]
+    return {name: [f[name] for f in files] for name in names}
 
 
 def rna_calls(wildcards):

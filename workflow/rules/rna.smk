@@ -1,9 +1,11 @@
 """RNA-seq evidence: junctions, exon coverage, expression, fusions and the RNA-only IKZF1 call.
 
-Two passes (ikaros.rna.cohort): one rule per batch of a cohort's RNA samples
-(`rna.samples_per_job`), rna_tables_<cohort>_<batch>, reads the BAMs and writes each sample's
-junction, exon-coverage, expression and fusion tables; then one rule per cohort,
-rna_evidence_<cohort>, builds the exon-coverage reference from all of them and makes the calls.
+Three steps per cohort with RNA BAMs (ikaros.rna.cohort): rna_tables_<cohort>_<batch> reads a
+batch of `rna.samples_per_job` BAMs and writes each sample's junction, exon-coverage,
+expression and fusion tables; rna_reference_<cohort> builds the cohort's exon-coverage reference
+and expression matrices from all of them; rna_calls_<cohort>_<batch> makes each sample's IKZF1
+call against that reference. Batches keep the per-sample files of one job few: Snakemake's
+bookkeeping of a job grows with its outputs times its inputs.
 One rule per cohort with any RNA subtype evidence (RNA BAMs, imported fusion tables, classifier
 calls, gene count tables), rna_subtype_evidence_<cohort>: the cohort's fusion, classifier and
 marker-expression evidence, per patient.
@@ -18,7 +20,7 @@ for cohort in COHORTS.values():
             input:
                 **rna_table_inputs(cohort, batch),
             output:
-                **rna_table_outputs(cohort, batch),
+                **rna_sample_outputs(cohort, batch, RNA_TABLES),
             log:
                 f"logs/{cohort.name}/rna_tables/batch_{number}.log",
             priority: CALL_PATH_PRIORITY
@@ -35,27 +37,50 @@ for cohort in COHORTS.values():
             script:
                 "../scripts/rna_tables.py"
 
+        rule:
+            name:
+                f"rna_calls_{cohort.name}_{number}"
+            input:
+                **rna_sample_outputs(cohort, batch, ("junctions", "exon_coverage")),
+                reference=rna_reference_outputs(cohort)["reference"],
+            output:
+                **rna_sample_outputs(cohort, batch, RNA_CALLS),
+            log:
+                f"logs/{cohort.name}/rna_calls/batch_{number}.log",
+            priority: CALL_PATH_PRIORITY
+            conda:
+                "../../envs/rna.yaml"
+            threads: JOB_THREADS
+            resources:
+                mem_mb=2000,
+                runtime=30,
+            params:
+                jobs=rna_jobs(cohort, batch),
+            script:
+                "../scripts/rna_calls.py"
+
 
 for cohort in [c for c in COHORTS.values() if not rna_samples(c).empty]:
 
     rule:
         name:
-            f"rna_evidence_{cohort.name}"
+            f"rna_reference_{cohort.name}"
         input:
-            **rna_evidence_inputs(cohort),
+            **rna_sample_outputs(
+                cohort, rna_samples(cohort), ("exon_coverage", "expression")
+            ),
         output:
-            **rna_outputs(cohort),
+            **rna_reference_outputs(cohort),
         log:
-            f"logs/{cohort.name}/rna_evidence.log",
+            f"logs/{cohort.name}/rna_reference.log",
         priority: CALL_PATH_PRIORITY
         conda:
             "../../envs/rna.yaml"
-        threads: JOB_THREADS
         params:
             jobs=rna_jobs(cohort),
             settings=config["rna"],
         script:
-            "../scripts/rna_evidence.py"
+            "../scripts/rna_reference.py"
 
 
 for cohort in [c for c in COHORTS.values() if has_rna_subtype_evidence(c)]:

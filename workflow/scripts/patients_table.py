@@ -3,7 +3,7 @@
 Input
   summaries  list of one-row summary TSVs written by call_copy_number (columns
              ikaros.dna.ikzf1plus.PATIENT_COLUMNS), one per tumour sample (BAM, SEG or CNVkit)
-  rna_calls  (optional) list of one-row RNA IKZF1 call TSVs (rna_evidence_<cohort> output,
+  rna_calls  (optional) list of one-row RNA IKZF1 call TSVs (rna_calls_<cohort>_<batch> output,
              columns sample_id and ikaros.rna.isoforms.RNA_CALL_COLUMNS)
   rna_junctions (optional) the same samples' junction tables, same order (PAX5 and ERG
              exon skipping is reported in rna_pax5 and rna_erg)

@@ -1,5 +1,5 @@
 """Rule rna_tables_<cohort>_<batch>: a batch of RNA samples' junction, exon-coverage, expression
-and fusion tables (pass 1 of the RNA evidence; ikaros.rna.cohort).
+and fusion tables (step 1 of the RNA evidence; ikaros.rna.cohort).
 
 input:  bams, indexes    the batch's RNA BAM/CRAMs (spliced alignments) and their indexes
         models           resources/rna_transcript_models_{build}.tsv

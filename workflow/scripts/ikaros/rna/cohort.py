@@ -1,16 +1,18 @@
-"""A cohort's RNA evidence in two passes: every sample's tables, then the IKZF1 calls.
+"""A cohort's RNA evidence in three steps: every sample's tables, the cohort's reference, the calls.
 
-Pass 1 (`rna_sample_tables`, any subset of samples at a time) reads each RNA BAM once over its
-genes (through its index) and writes its junction, exon-coverage and expression tables, then
-reads the fusion partner genes for chimeric reads (`fusions`) and writes its fusion calls.
-Pass 2 (`rna_cohort_calls`, the whole cohort) reads those tables back, builds the cohort's
-exon-coverage reference (median relative depth and background intron readthrough per exon,
-`exon_coverage.reference_profile`) when there are at least `min_reference_samples` samples
-(most patients carry no deletion at any given exon, so the median is the normal profile), writes
-the expression matrices, and makes each sample's RNA-only IKZF1 call against that reference with
-its sashimi plot. Pass 2 works from the written tables, so a cohort's calls are the same whether
-pass 1 ran as one job or many. Both passes run with a process pool; every result depends on the
-sample and the cohort only, not on the workers.
+1. `rna_sample_tables` (any subset of samples at a time) reads each RNA BAM once over its genes
+   (through its index) and writes its junction, exon-coverage and expression tables, then reads
+   the fusion partner genes for chimeric reads (`fusions`) and writes its fusion calls.
+2. `rna_cohort_reference` (the whole cohort) reads the exon-coverage and expression tables back,
+   writes the expression matrices and the cohort's exon-coverage reference (median relative depth
+   and background intron readthrough per exon, `exon_coverage.reference_profile`) when there are
+   at least `min_reference_samples` samples: most patients carry no deletion at any given exon,
+   so the median is the normal profile.
+3. `rna_ikzf1_calls` (any subset again) makes each sample's RNA-only IKZF1 call against the
+   written reference and draws its sashimi plot.
+Each step reads what the one before wrote, so the files are the same whether a step ran as one
+job or many; steps 1 and 3 run with a process pool, and every result depends on the sample and
+the cohort only, not on the workers.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ikaros.processes import map_in_processes
-from ikaros.rna.evidence import read_exon_coverage, sample_tables
+from ikaros.rna.evidence import read_exon_coverage, read_reference_profile, sample_tables
 from ikaros.rna.exon_coverage import reference_profile, write_exon_coverage
 from ikaros.rna.expression import expression_matrix, read_expression, write_expression
 from ikaros.rna.fusions import FusionSettings, read_partner_table, sample_fusions, write_fusions
@@ -94,16 +96,10 @@ def _tables(job: RnaJob) -> str:
     return job.sample_id
 
 
-def _read_tables(job: RnaJob) -> tuple[str, tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
-    return job.sample_id, (
-        read_junction_table(job.outputs["junctions"]),
-        read_exon_coverage(job.outputs["exon_coverage"]),
-        read_expression(job.outputs["expression"]),
-    )
-
-
 def _call(task: tuple) -> tuple[str, RnaCall]:
-    job, junctions, coverage, reference, settings = task
+    job, reference, settings = task
+    junctions = read_junction_table(job.outputs["junctions"])
+    coverage = read_exon_coverage(job.outputs["exon_coverage"])
     call = call_ikzf1_rna(junctions, coverage, reference, settings)
     write_rna_call(call, job.sample_id, job.outputs["ikzf1"])
     plot_sashimi(junctions, coverage, job.outputs["sashimi"], title=f"{job.sample_id}: IKZF1")
@@ -111,48 +107,50 @@ def _call(task: tuple) -> tuple[str, RnaCall]:
 
 
 def rna_sample_tables(jobs: list[RnaJob], sources: RnaSources, processes: int = 1) -> None:
-    """Pass 1: each sample's junction, exon-coverage, expression and fusion tables."""
+    """Step 1: each sample's junction, exon-coverage, expression and fusion tables."""
     map_in_processes(_tables, jobs, processes, _init_worker, (sources,))
 
 
-def rna_cohort_calls(
-    jobs: list[RnaJob],
-    cohort_outputs: dict,
-    min_reference_samples: int = 10,
-    settings: RnaCallSettings | None = None,
-    processes: int = 1,
-) -> dict[str, RnaCall]:
-    """Pass 2 on every sample's written tables: the cohort matrices (RNA_COHORT_OUTPUTS at
-    `cohort_outputs`; the reference table is header-only when the cohort is too small for
-    one) and each sample's IKZF1 call and sashimi plot. Returns sample_id -> RNA call."""
-    tables = dict(map(_read_tables, jobs))
-    coverages = [tables[job.sample_id][1] for job in jobs]
-    reference = None
+def rna_cohort_reference(
+    jobs: list[RnaJob], cohort_outputs: dict, min_reference_samples: int = 10
+) -> None:
+    """Step 2 on every sample's written tables: the cohort matrices and the exon-coverage
+    reference (RNA_COHORT_OUTPUTS at `cohort_outputs`; the reference table is header-only when
+    the cohort is too small for one)."""
     if len(jobs) >= min_reference_samples:
-        reference = reference_profile(coverages)
+        tables = [read_exon_coverage(job.outputs["exon_coverage"]) for job in jobs]
+        reference = reference_profile(tables)
         log.info("exon-coverage reference from %d RNA samples", len(jobs))
     else:
+        reference = pd.DataFrame(
+            columns=["gene", "exon", "reference_depth", "reference_readthrough"]
+        )
         log.info(
             "%d RNA samples (< %d): calls without a cohort exon-coverage reference",
             len(jobs), min_reference_samples,
         )  # fmt: skip
-    reference_table = (
-        reference
-        if reference is not None
-        else pd.DataFrame(columns=["gene", "exon", "reference_depth", "reference_readthrough"])
-    )
-    reference_table.to_csv(cohort_outputs["reference"], sep="\t", index=False, float_format="%.6f")
-    expression = {job.sample_id: tables[job.sample_id][2] for job in jobs}
+    reference.to_csv(cohort_outputs["reference"], sep="\t", index=False, float_format="%.6f")
+    expression = {job.sample_id: read_expression(job.outputs["expression"]) for job in jobs}
     for name, column, digits in MATRICES:
         matrix = expression_matrix(expression, column)
         matrix.to_csv(
             cohort_outputs[name], sep="\t", index=False,
             float_format=f"%.{digits}f" if digits else None,
         )  # fmt: skip
-    tasks = [
-        (job, tables[job.sample_id][0], tables[job.sample_id][1], reference, settings)
-        for job in jobs
-    ]
+
+
+def rna_ikzf1_calls(
+    jobs: list[RnaJob],
+    reference_path,
+    settings: RnaCallSettings | None = None,
+    processes: int = 1,
+) -> dict[str, RnaCall]:
+    """Step 3: each sample's RNA-only IKZF1 call and sashimi plot, against the cohort reference
+    written by step 2 (uniform coverage and no readthrough background when it is header-only).
+    Returns sample_id -> RNA call."""
+    reference = read_reference_profile(reference_path)
+    reference = reference if len(reference) else None
+    tasks = [(job, reference, settings) for job in jobs]
     return dict(map_in_processes(_call, tasks, processes))
 
 
@@ -164,6 +162,7 @@ def rna_cohort(
     settings: RnaCallSettings | None = None,
     processes: int = 1,
 ) -> dict[str, RnaCall]:
-    """Both passes over one set of samples (what the workflow runs as many jobs and one)."""
+    """The three steps over one set of samples (what the workflow runs as several jobs)."""
     rna_sample_tables(jobs, sources, processes)
-    return rna_cohort_calls(jobs, cohort_outputs, min_reference_samples, settings, processes)
+    rna_cohort_reference(jobs, cohort_outputs, min_reference_samples)
+    return rna_ikzf1_calls(jobs, cohort_outputs["reference"], settings, processes)
