@@ -14,14 +14,22 @@ from bam_factory import pair, write_alignments, write_reference_fasta
 from conftest import REPO
 from ikaros.alignment_files import AlignmentFileError
 from ikaros.annotation import read_gene_spans
-from ikaros.dna.genome_copy_number import GenomeSample, genome_bins, genome_copy_number
+from ikaros.dna.genome_copy_number import (
+    GenomeSample,
+    genome_bins,
+    genome_copy_number,
+    read_genome_counts,
+    segment_genome_tumours,
+)
 from ikaros.dna.index_coverage import index_bin_counts
 from ikaros.dna.panel import read_panel
-from ikaros.karyotype.cohort import KaryotypeJob, call_karyotypes, run_job
+from ikaros.dna.reference import read_reference
+from ikaros.karyotype.cohort import KaryotypeJob, call_karyotypes, join_batch_tables, run_job
 from ikaros.simulate.design import design_cohort
 from ikaros.simulate.reads import simulate_sample_bam
 from ikaros.simulate.settings import SimulationSettings
 from ikaros.simulate.variants import simulate_tumour_vcf
+from ikaros.tables import write_table
 
 CHR21 = 46_709_983
 
@@ -134,7 +142,9 @@ def simulated_genomes(tmp_path_factory):
                      bins=str(folder / f"{t}.bins.tsv"), segments=str(folder / f"{t}.seg.tsv"))
         for t in tumours
     ]  # fmt: skip
-    counts = genome_copy_number(samples, "GRCh38", {"seed": 1})
+    counts = genome_copy_number(
+        samples, "GRCh38", folder / "counts.tsv", folder / "reference.tsv", {"seed": 1}
+    )
     return folder, design, truth, tumours, counts
 
 
@@ -189,3 +199,51 @@ def test_a_bam_that_failed_qc_gets_no_karyotype(simulated_genomes, tmp_path):
     assert (chromosomes["evidence"] == "not assessable").all()
     called = call_karyotypes([job], {}, 1, qc_failures={sample: ""}).iloc[0]
     assert called["ploidy_class"] == truth.loc[sample, "ploidy_class"] == "high_hyperdiploid"
+
+
+def test_tumours_segmented_in_batches_give_the_files_of_one_job(simulated_genomes, tmp_path):
+    """The workflow segments a cohort's tumours in batches from the written count matrix and
+    reference: one tumour per batch, in one process, writes the same bins and segments as the
+    fixture's one job with all of them."""
+    folder, design, truth, tumours, _ = simulated_genomes
+    reference = read_reference(folder / "reference.tsv")
+    for sample_id in tumours:
+        batch = [
+            GenomeSample(sample_id, "tumor", str(folder / f"{sample_id}.bam"),
+                         sex=design.true_sex[sample_id], bins=str(tmp_path / "bins.tsv"),
+                         segments=str(tmp_path / "seg.tsv"))
+        ]  # fmt: skip
+        counts = read_genome_counts(folder / "counts.tsv", [sample_id])
+        segment_genome_tumours(batch, counts, reference, {"seed": 1}, processes=1)
+        for name in ("bins", "seg"):
+            batched = (tmp_path / f"{name}.tsv").read_bytes()
+            assert batched == (folder / f"{sample_id}.{name}.tsv").read_bytes(), sample_id
+
+
+def test_karyotype_batches_join_into_the_cohort_table(simulated_genomes, tmp_path):
+    """call_karyotypes on two halves of the tumours, joined by join_batch_tables, is the table
+    of one call on all of them, cell for cell (the workflow's batches and its one table)."""
+    folder, design, truth, tumours, _ = simulated_genomes
+    jobs = [
+        KaryotypeJob(
+            sample_id=s,
+            patient_id=s[:5],
+            source="BAM",
+            segments=str(folder / f"{s}.seg.tsv"),
+            build="GRCh38",
+            gene_spans=str(REPO / "resources" / "gene_spans_GRCh38.tsv"),
+            chromosomes=str(tmp_path / f"{s}.chromosomes.tsv"),
+            arms=str(tmp_path / f"{s}.arms.tsv"),
+            sex=design.true_sex[s],
+        )  # fmt: skip
+        for s in tumours
+    ]
+    write_table(call_karyotypes(jobs, {}, 1), tmp_path / "one.tsv")
+    halves = [jobs[:1], jobs[1:]]
+    for number, half in enumerate(halves):
+        write_table(call_karyotypes(half, {}, 1), tmp_path / f"batch{number}.tsv")
+    rows = join_batch_tables(
+        [tmp_path / "batch0.tsv", tmp_path / "batch1.tsv"], tmp_path / "all.tsv"
+    )
+    assert rows == len(tumours)
+    assert (tmp_path / "all.tsv").read_bytes() == (tmp_path / "one.tsv").read_bytes()

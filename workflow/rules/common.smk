@@ -591,6 +591,24 @@ def genome_tumours(cohort):
     return [s for s in genome_samples(cohort) if s["role"] == "tumor"]
 
 
+def in_batches(items, key):
+    """`items` in order, the config's `copy_number.<key>` at a time."""
+    size = int(config["copy_number"][key])
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def genome_tables(cohort):
+    """The cohort's genome count matrix and reference model (genome_counts_<cohort>)."""
+    return {
+        "counts": f"results/{cohort.name}/genome_counts.tsv",
+        "reference": f"results/{cohort.name}/genome_reference.tsv",
+    }
+
+
+def karyotype_batch_table(cohort, number):
+    return f"results/{cohort.name}/karyotype_batches/batch_{number}.tsv"
+
+
 def karyotype_jobs(cohort):
     """One record per tumour with segments (ikaros.karyotype.cohort.KaryotypeJob)."""
     by_sample = {}

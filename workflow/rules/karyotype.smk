@@ -1,22 +1,28 @@
-"""Genome-wide karyotype (chromosome copies, ploidy class, iAMP21) and driver variants."""
+"""Genome-wide karyotype (chromosome copies, ploidy class, iAMP21) and driver variants.
+
+Per cohort: genome_counts_<cohort> counts every DNA sample's 1 Mb bins from the index and
+builds their reference; genome_segments_<cohort>_<batch> segments a batch of tumours against
+it; call_karyotypes_<cohort>_<batch> calls a batch's karyotypes and karyotype_table_<cohort>
+joins the batches' tables. Batches are `copy_number.tumours_per_job` tumours: Snakemake's
+bookkeeping of a job grows with its outputs times its inputs, so no job declares a per-tumour
+output of the whole cohort.
+"""
 
 for cohort in COHORTS.values():
     if genome_tumours(cohort):
 
         rule:
             name:
-                f"genome_copy_number_{cohort.name}"
+                f"genome_counts_{cohort.name}"
             input:
                 alignments=[s["alignment"] for s in genome_samples(cohort)],
                 indexes=alignment_indexes(
                     cohort, [s["alignment"] for s in genome_samples(cohort)]
                 ),
             output:
-                counts=f"results/{cohort.name}/genome_counts.tsv",
-                bins=[s["bins"] for s in genome_tumours(cohort)],
-                segments=[s["segments"] for s in genome_tumours(cohort)],
+                **genome_tables(cohort),
             log:
-                f"logs/{cohort.name}/genome_copy_number.log",
+                f"logs/{cohort.name}/genome_counts.log",
             conda:
                 "../../envs/copy_number.yaml"
             threads: JOB_THREADS
@@ -25,32 +31,81 @@ for cohort in COHORTS.values():
                 build=cohort.build,
                 settings=config.get("copy_number", {}),
             script:
-                "../scripts/genome_copy_number.py"
+                "../scripts/genome_counts.py"
 
-    if karyotype_jobs(cohort):
+        for number, tumours in enumerate(
+            in_batches(genome_tumours(cohort), "tumours_per_job"), start=1
+        ):
+
+            rule:
+                name:
+                    f"genome_segments_{cohort.name}_{number}"
+                input:
+                    **genome_tables(cohort),
+                output:
+                    bins=[s["bins"] for s in tumours],
+                    segments=[s["segments"] for s in tumours],
+                log:
+                    f"logs/{cohort.name}/genome_segments/batch_{number}.log",
+                conda:
+                    "../../envs/copy_number.yaml"
+                threads: JOB_THREADS
+                resources:
+                    mem_mb=2000,
+                    runtime=30,
+                params:
+                    tumours=tumours,
+                    settings=config.get("copy_number", {}),
+                script:
+                    "../scripts/genome_segments.py"
+
+    batches = in_batches(karyotype_jobs(cohort), "tumours_per_job")
+    for number, jobs in enumerate(batches, start=1):
 
         rule:
             name:
-                f"call_karyotypes_{cohort.name}"
+                f"call_karyotypes_{cohort.name}_{number}"
             input:
-                **vcf_inputs(karyotype_jobs(cohort)),
-                segments=[job["segments"] for job in karyotype_jobs(cohort)],
+                **vcf_inputs(jobs),
+                segments=[job["segments"] for job in jobs],
                 gene_spans=gene_spans(cohort),
                 qc=karyotype_qc(cohort),
             output:
-                table=f"results/{cohort.name}/karyotypes.tsv",
-                chromosomes=[job["chromosomes"] for job in karyotype_jobs(cohort)],
-                arms=[job["arms"] for job in karyotype_jobs(cohort)],
+                table=karyotype_batch_table(cohort, number),
+                chromosomes=[job["chromosomes"] for job in jobs],
+                arms=[job["arms"] for job in jobs],
             log:
-                f"logs/{cohort.name}/call_karyotypes.log",
+                f"logs/{cohort.name}/call_karyotypes/batch_{number}.log",
             conda:
                 "../../envs/karyotype.yaml"
             threads: JOB_THREADS
+            resources:
+                mem_mb=2000,
+                runtime=30,
             params:
-                jobs=karyotype_jobs(cohort),
+                jobs=jobs,
                 settings=config.get("karyotype", {}),
             script:
                 "../scripts/call_karyotypes.py"
+
+    if batches:
+
+        rule:
+            name:
+                f"karyotype_table_{cohort.name}"
+            input:
+                batches=[
+                    karyotype_batch_table(cohort, n)
+                    for n in range(1, len(batches) + 1)
+                ],
+            output:
+                table=f"results/{cohort.name}/karyotypes.tsv",
+            log:
+                f"logs/{cohort.name}/karyotype_table.log",
+            conda:
+                "../../envs/karyotype.yaml"
+            script:
+                "../scripts/karyotype_table.py"
 
     if variant_jobs(cohort):
 

@@ -1,11 +1,13 @@
-"""Rule call_karyotypes_<cohort>: every tumour's segments (and VCF SNPs) to its karyotype.
+"""Rule call_karyotypes_<cohort>_<batch>: a batch of tumours' segments (and VCF SNPs) to their
+karyotypes (karyotype_table_<cohort> joins the batches' tables).
 
 input: segments (each tumour's segments.tsv of its preferred DNA source: BAM, CNVkit, SEG),
        gene_spans (RUNX1 for iAMP21), vcfs + vcf_indexes (tumours with a `vcf`),
        qc (optional: coverage_qc.tsv, whose inferred sex stands in for an empty sheet sex
        and whose depth flags withhold a BAM tumour's karyotype)
 params: jobs (ikaros.karyotype.cohort.KaryotypeJob fields), settings (config `karyotype`)
-output: table (results/{cohort}/karyotypes.tsv), chromosomes and arms per tumour
+output: table (the batch's rows of results/{cohort}/karyotypes.tsv), chromosomes and arms
+        per tumour
 threads: worker processes
 """
 

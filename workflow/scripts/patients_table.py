@@ -7,7 +7,7 @@ Input
              columns sample_id and ikaros.rna.isoforms.RNA_CALL_COLUMNS)
   rna_junctions (optional) the same samples' junction tables, same order (PAX5 and ERG
              exon skipping is reported in rna_pax5 and rna_erg)
-  karyotypes (optional) results/{cohort}/karyotypes.tsv (call_karyotypes_<cohort>)
+  karyotypes (optional) results/{cohort}/karyotypes.tsv (karyotype_table_<cohort>)
   variant_flags (optional) results/{cohort}/variants/flags.tsv (call_variants_<cohort>)
   rna_subtype (optional) results/{cohort}/rna/subtype_evidence.tsv (rna_subtype_evidence_<cohort>)
   clinical   the clinical sheet (its optional `subtype` is reported beside the derived one)

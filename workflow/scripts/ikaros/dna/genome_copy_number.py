@@ -10,6 +10,11 @@ from the panel of normals, or from the cohort's tumours when it has too few norm
 size, sex and shared bias components) gives each tumour's log2 ratios, which the project's CBS
 (`ikaros.dna.segmentation`) cuts per chromosome arm. The segments feed the karyotype step exactly
 as SEG or CNVkit segments do.
+
+Two steps, so that a cohort's tumours can be segmented in batches: `count_genome_bins` counts
+every sample and builds the reference (the cohort's count matrix and reference tables), then
+`segment_genome_tumours` normalises and segments any subset of tumours from those two tables.
+The second step always reads the written tables, so one job and many give the same files.
 """
 
 from __future__ import annotations
@@ -24,12 +29,18 @@ import pandas as pd
 from ikaros.dna.index_coverage import index_bin_counts
 from ikaros.dna.panel import PANEL_COLUMNS
 from ikaros.dna.panel_design import CENTROMERES, UNPLACEABLE
-from ikaros.dna.reference import build_reference, log2_ratios
+from ikaros.dna.reference import (
+    Reference,
+    build_reference,
+    log2_ratios,
+    read_reference,
+    write_reference,
+)
 from ikaros.dna.segmentation import segment_bins
 from ikaros.genome import PRIMARY_CHROMOSOMES, check_build, contig_lengths
 from ikaros.processes import map_in_processes
 from ikaros.sex import sheet_male
-from ikaros.tables import write_table
+from ikaros.tables import read_tsv, write_table
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +90,12 @@ def _count(item) -> np.ndarray:
     return index_bin_counts(sample.alignment, bins, sample.reference_fasta)
 
 
+COUNT_DECIMALS = 1  # read estimates in the count matrix (what the segmentation reads)
+
 _WORKER: dict = {}  # the cohort's reference model and settings, set once per worker
 
 
-def _init_worker(reference: pd.DataFrame, settings: dict) -> None:
+def _init_worker(reference: Reference, settings: dict) -> None:
     _WORKER["reference"], _WORKER["settings"] = reference, settings
 
 
@@ -103,20 +116,23 @@ def _segment_tumour(item) -> None:
              ratios.attrs.get("noise_scale", np.nan))  # fmt: skip
 
 
-def genome_copy_number(
+def count_genome_bins(
     samples: list[GenomeSample],
     build: str,
     settings: dict | None = None,
     processes: int = 1,
-) -> pd.DataFrame:
-    """Count, normalise and segment every tumour; write each tumour's bins and segments.
+) -> tuple[pd.DataFrame, Reference]:
+    """Every sample's read estimates in the genome bins, and the reference built from them.
 
-    Returns the cohort's count matrix (bins x samples, with the bin columns) for the record.
+    Returns the cohort's count matrix (the bin columns, then one column per sample, rounded to
+    COUNT_DECIMALS) and the reference, built from the panel normals, or from the tumours when
+    there are fewer than `min_panel_normals` normals.
     """
     settings = dict(settings or {})
     size = int(settings.get("genome_bin_size", GENOME_BIN_SIZE))
     bins = genome_bins(build, size)
     counts = np.vstack(map_in_processes(_count, [(s, bins) for s in samples], processes))
+    counts = np.round(counts, COUNT_DECIMALS)
     normals = [i for i, s in enumerate(samples) if s.role == "normal"]
     tumours = [i for i, s in enumerate(samples) if s.role == "tumor"]
     min_normals = int(settings.get("min_panel_normals", 3))
@@ -130,10 +146,56 @@ def genome_copy_number(
     )  # fmt: skip
     log.info("genome bins: %d of %s bp; %s reference from %d samples; %d bins masked",
              len(bins), size, kind, len(reference_rows), int(reference.masked.sum()))  # fmt: skip
-    # Each worker normalises, segments and writes its tumours' tables.
-    tumour_items = [(samples[i], counts[i]) for i in tumours]
-    map_in_processes(_segment_tumour, tumour_items, processes, _init_worker, (reference, settings))
     matrix = bins.loc[:, ["bin_id", "chrom", "start", "end"]].copy()
     for i, sample in enumerate(samples):
-        matrix[sample.sample_id] = np.round(counts[i], 1)
+        matrix[sample.sample_id] = counts[i]
+    return matrix, reference
+
+
+def read_genome_counts(path, sample_ids: list[str]) -> pd.DataFrame:
+    """The named samples' columns of a cohort count matrix (count_genome_bins), as floats;
+    only those columns are parsed (a large cohort's matrix has thousands)."""
+    wanted = set(sample_ids)
+    table = read_tsv(
+        path, tuple(sample_ids), "genome count matrix", usecols=lambda c: c in wanted, dtype=float
+    )
+    return table.loc[:, list(sample_ids)]
+
+
+def segment_genome_tumours(
+    tumours: list[GenomeSample],
+    counts: pd.DataFrame,
+    reference: Reference,
+    settings: dict | None = None,
+    processes: int = 1,
+) -> None:
+    """Normalise and segment each tumour (its column of `counts`, bins in the reference's
+    order) against `reference`; each worker writes its tumours' bins and segments tables."""
+    items = [(sample, counts[sample.sample_id].to_numpy()) for sample in tumours]
+    setup = (reference, dict(settings or {}))
+    map_in_processes(_segment_tumour, items, processes, _init_worker, setup)
+
+
+def genome_copy_number(
+    samples: list[GenomeSample],
+    build: str,
+    counts_path,
+    reference_path,
+    settings: dict | None = None,
+    processes: int = 1,
+) -> pd.DataFrame:
+    """Both steps over one set of samples (what the workflow runs as several jobs): the count
+    matrix and reference written to their paths, every tumour's bins and segments from them.
+    Returns the count matrix."""
+    matrix, reference = count_genome_bins(samples, build, settings, processes)
+    write_table(matrix, Path(counts_path))
+    write_reference(reference, reference_path)
+    tumours = [sample for sample in samples if sample.role == "tumor"]
+    segment_genome_tumours(
+        tumours,
+        read_genome_counts(counts_path, [sample.sample_id for sample in tumours]),
+        read_reference(reference_path),
+        settings,
+        processes,
+    )
     return matrix

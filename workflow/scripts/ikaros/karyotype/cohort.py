@@ -101,3 +101,17 @@ def call_karyotypes(
     ]  # fmt: skip
     rows = map_in_processes(_run, [(job, settings) for job in jobs], processes)
     return pd.DataFrame(rows, columns=list(COHORT_COLUMNS))
+
+
+def join_batch_tables(paths: list, out_path) -> int:
+    """Batches' karyotype tables (written by `call_karyotypes` for parts of a cohort) joined in
+    order into the cohort's table, cell for cell; returns the number of tumours."""
+    tables = [
+        read_tsv(path, COHORT_COLUMNS, "karyotype batch table", dtype=str, keep_default_na=False)
+        for path in paths
+    ]
+    joined = (
+        pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=COHORT_COLUMNS)
+    )
+    write_table(joined.loc[:, list(COHORT_COLUMNS)], out_path)
+    return len(joined)
