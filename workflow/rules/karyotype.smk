@@ -23,6 +23,8 @@ for cohort in COHORTS.values():
                 **genome_tables(cohort),
             log:
                 f"logs/{cohort.name}/genome_counts.log",
+            # one job for the whole cohort that every genome batch waits for: start it early
+            priority: CALL_PATH_PRIORITY
             conda:
                 "../../envs/copy_number.yaml"
             threads: JOB_THREADS
