@@ -73,7 +73,8 @@ for cohort in COHORTS.values():
                 gene_spans=gene_spans(cohort),
                 qc=karyotype_qc(cohort),
             output:
-                table=karyotype_batch_table(cohort, number),
+                # a piece of karyotypes.tsv whose rows depend on the batch size: not a result
+                table=temp(karyotype_batch_table(cohort, number)),
                 chromosomes=[job["chromosomes"] for job in jobs],
                 arms=[job["arms"] for job in jobs],
             log:
