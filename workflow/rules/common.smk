@@ -331,13 +331,22 @@ JOB_THREADS = max(1, workflow.cores // 2)
 CALL_PATH_PRIORITY = 10
 
 
+def in_chunks(items, size):
+    """`items` (a list, or a table's rows) in order, `size` at a time."""
+    rows = items.iloc if isinstance(items, pd.DataFrame) else items
+    return [rows[start : start + size] for start in range(0, len(items), size)]
+
+
+def tumour_batches(items):
+    """Per-tumour items, `copy_number.tumours_per_job` at a time (genome, karyotype batches)."""
+    return in_chunks(items, int(config["copy_number"]["tumours_per_job"]))
+
+
 def coverage_batches(cohort):
     """The cohort's DNA samples in sheet order, `coverage.samples_per_job` at a time."""
-    samples = cohort.with_data("dna_bam")
-    size = int(config["coverage"]["samples_per_job"])
-    return [
-        samples.iloc[start : start + size] for start in range(0, len(samples), size)
-    ]
+    return in_chunks(
+        cohort.with_data("dna_bam"), int(config["coverage"]["samples_per_job"])
+    )
 
 
 def coverage_batch_inputs(cohort, batch):
@@ -502,14 +511,12 @@ def call_batches(cohort):
     """The cohort's copy-number jobs, `copy_number.tumours_per_job` tumours at a time (all of
     a tumour's DNA sources in one batch): one job's bookkeeping grows with its inputs times
     its outputs, so a whole cohort in one job grows with the square of the cohort."""
-    size = int(config["copy_number"]["tumours_per_job"])
     by_tumour = {}
     for job in call_jobs(cohort):
         by_tumour.setdefault(job["sample_id"], []).append(job)
-    tumours = list(by_tumour.values())
     return [
-        [job for jobs in tumours[start : start + size] for job in jobs]
-        for start in range(0, len(tumours), size)
+        [job for jobs in batch for job in jobs]
+        for batch in tumour_batches(list(by_tumour.values()))
     ]
 
 
@@ -589,12 +596,6 @@ def genome_samples(cohort):
 
 def genome_tumours(cohort):
     return [s for s in genome_samples(cohort) if s["role"] == "tumor"]
-
-
-def in_batches(items, key):
-    """`items` in order, the config's `copy_number.<key>` at a time."""
-    size = int(config["copy_number"][key])
-    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def genome_tables(cohort):
@@ -736,11 +737,7 @@ RNA_CALLS = ("ikzf1", "sashimi")
 
 def rna_batches(cohort):
     """The cohort's RNA samples in sheet order, `rna.samples_per_job` at a time."""
-    samples = rna_samples(cohort)
-    size = int(config["rna"]["samples_per_job"])
-    return [
-        samples.iloc[start : start + size] for start in range(0, len(samples), size)
-    ]
+    return in_chunks(rna_samples(cohort), int(config["rna"]["samples_per_job"]))
 
 
 def rna_jobs(cohort, samples=None):

@@ -36,7 +36,7 @@ for cohort in COHORTS.values():
                 "../scripts/genome_counts.py"
 
         for number, tumours in enumerate(
-            in_batches(genome_tumours(cohort), "tumours_per_job"), start=1
+            tumour_batches(genome_tumours(cohort)), start=1
         ):
 
             rule:
@@ -61,7 +61,7 @@ for cohort in COHORTS.values():
                 script:
                     "../scripts/genome_segments.py"
 
-    batches = in_batches(karyotype_jobs(cohort), "tumours_per_job")
+    batches = tumour_batches(karyotype_jobs(cohort))
     for number, jobs in enumerate(batches, start=1):
 
         rule:
