@@ -75,14 +75,8 @@ def _stratum_score(grid: EventGrid, rho: float):
 def _stratum_moments(n, d, d_all, surv, surv_prev, rho):
     """Gray's score and variance of one stratum for every cause (cmprsk's ``crstm``).
 
-    h_j = n_j / S_j- is group j's subdistribution risk set before the CIF factor, H = sum_j h_j,
-    F0 the pooled CIF of the cause. The score sums, over the cause's failure times, observed
-    minus expected failures with R_j = h_j (1 - F_j-). The variance has a term per cause failure
-    time, with a(t) = w h_j (delta_jk - h_k / H) and c(t) the running sum of
-    a D1 / (H (1 - F0-)), and a term per (group, time) with a competing failure and S_j > 0.
-    Only those times add nonzero terms as long as every weight is finite; otherwise every time
-    and pair is visited so that NaN and inf propagate as in cmprsk. The cause-free factors
-    (h, 1/H, S_j-/n_j, 1/S_j) are divided out once, before the causes' passes.
+    The cause-free factors (h, 1/H, S_j-/n_j, 1/S_j) are divided out once, before the causes'
+    passes (``_cause_moments``).
     """
     n_causes, n_groups, n_times = d.shape
     k = n_groups - 1
@@ -100,90 +94,117 @@ def _stratum_moments(n, d, d_all, surv, surv_prev, rho):
             inv_s[t, g] = 1.0 / s if s > 0 else 0.0
         inv_h[t] = 1.0 / big_h[t]
     score, var = np.zeros((n_causes, k)), np.zeros((n_causes, k, k))
+    for c in range(n_causes):
+        cause_free = (h, per_n, inv_s, big_h, inv_h)
+        _cause_moments(n, d[c], d_all, surv, surv_prev, cause_free, rho, score[c], var[c])
+    return score, var
+
+
+@njit(cache=True, nogil=True)
+def _cause_moments(n, d, d_all, surv, surv_prev, cause_free, rho, score, var):
+    """One cause's score (G-1) and variance (G-1, G-1), added into ``score`` and ``var``.
+
+    h_j = n_j / S_j- is group j's subdistribution risk set before the CIF factor, H = sum_j h_j,
+    F0 the pooled CIF of the cause. The score sums, over the cause's failure times, observed
+    minus expected failures with R_j = h_j (1 - F_j-). The variance has a term per cause failure
+    time, with a(t) = w h_j (delta_jk - h_k / H) and c(t) the running sum of
+    a D1 / (H (1 - F0-)), and a term per (group, time) with a competing failure and S_j > 0.
+    Only those times add nonzero terms as long as every weight is finite; otherwise every time
+    and pair is visited so that NaN and inf propagate as in cmprsk. a(t) is cheap and is
+    computed again in the variance pass rather than kept for every time.
+    """
+    h, per_n, inv_s, big_h, inv_h = cause_free
+    n_groups, n_times = d.shape
+    k = n_groups - 1
     f0, w = np.empty(n_times), np.ones(n_times)
     scale, big_d1 = np.zeros(n_times), np.zeros(n_times)
-    a = np.empty((n_times, n_groups, k))  # a(t), filled at the times visited
+    a = np.empty((n_groups, k))
     c_run, c_total = np.zeros((n_groups, k)), np.zeros((n_groups, k))
     cif, u = np.zeros(n_groups), np.empty(k)
-    for c in range(n_causes):
-        # The cause's pooled CIF, weights and c(t) increments.
-        finite, f0_prev = True, 0.0
-        for t in range(n_times):
-            total = 0.0
-            for g in range(n_groups):
-                total += d[c, g, t]
-            big_d1[t] = total
-            if rho != 0:
-                w[t] = (1.0 - f0_prev) ** rho
-            f0[t] = f0_prev + total * inv_h[t]
-            scale[t] = total / (big_h[t] * (1.0 - f0_prev)) if total > 0 else 0.0
-            finite = finite and np.isfinite(scale[t]) and np.isfinite(w[t])
-            f0_prev = f0[t]
-        # The score and the total of c(t), at the times that add a term.
-        cif[:] = 0.0
-        c_total[:, :] = 0.0
-        for t in range(n_times):
-            if finite and big_d1[t] == 0:
-                continue
-            big_r = 0.0
-            for g in range(n_groups):
-                big_r += h[t, g] * (1.0 - cif[g])
-            ratio = big_d1[t] / (big_r if big_r > 0 else 1.0)
-            wt = w[t]
-            for g in range(n_groups):
-                d1 = d[c, g, t]
-                excess = d1 - h[t, g] * (1.0 - cif[g]) * ratio
-                if g < k:
-                    score[c, g] += excess * wt
-                cif[g] += per_n[t, g] * d1
+    # The cause's pooled CIF, weights and c(t) increments.
+    finite, f0_prev = True, 0.0
+    for t in range(n_times):
+        total = 0.0
+        for g in range(n_groups):
+            total += d[g, t]
+        big_d1[t] = total
+        if rho != 0:
+            w[t] = (1.0 - f0_prev) ** rho
+        f0[t] = f0_prev + total * inv_h[t]
+        scale[t] = total / (big_h[t] * (1.0 - f0_prev)) if total > 0 else 0.0
+        finite = finite and np.isfinite(scale[t]) and np.isfinite(w[t])
+        f0_prev = f0[t]
+    # The score and the total of c(t), at the times that add a term.
+    for t in range(n_times):
+        if finite and big_d1[t] == 0:
+            continue
+        big_r = 0.0
+        for g in range(n_groups):
+            big_r += h[t, g] * (1.0 - cif[g])
+        ratio = big_d1[t] / (big_r if big_r > 0 else 1.0)
+        wt = w[t]
+        for g in range(n_groups):
+            d1 = d[g, t]
+            excess = d1 - h[t, g] * (1.0 - cif[g]) * ratio
+            if g < k:
+                score[g] += excess * wt
+            cif[g] += per_n[t, g] * d1
+        _fill_a(a, h[t], inv_h[t], wt)
+        for g in range(n_groups):
+            for m in range(k):
+                if finite or a[g, m] != 0:
+                    c_total[g, m] += a[g, m] * scale[t]
+    # The variance: per cause failure time, then per competing failure of a group.
+    for t in range(n_times):
+        d1_t, remaining_f0 = big_d1[t], 1.0 - f0[t]
+        if not finite or d1_t > 0:
+            _fill_a(a, h[t], inv_h[t], w[t])
             for g in range(n_groups):
                 for m in range(k):
-                    value = -(h[t, g] * (h[t, m] * inv_h[t])) * wt
-                    if g == m:
-                        value += wt * h[t, g]
-                    a[t, g, m] = value
-                    if finite or value != 0:
-                        c_total[g, m] += value * scale[t]
-        # The variance: per cause failure time, then per competing failure of a group.
-        c_run[:, :] = 0.0
-        for t in range(n_times):
-            d1_t, remaining_f0 = big_d1[t], 1.0 - f0[t]
-            if not finite or d1_t > 0:
-                for g in range(n_groups):
-                    for m in range(k):
-                        if finite or a[t, g, m] != 0:
-                            c_run[g, m] += a[t, g, m] * scale[t]
-                jump = d1_t * inv_h[t]
-                for g in range(n_groups):
-                    nt = n[g, t]
-                    b = 1.0 - remaining_f0 * inv_s[t, g] if surv[g, t] > 0 else 1.0
-                    if d1_t > 0 and nt > 0:
-                        tau = 1.0
-                        if d1_t != 1:
-                            tau = 1.0 - (d1_t - 1.0) / (big_h[t] * surv_prev[g, t] - 1.0)
-                        e = tau * per_n[t, g] * jump
-                    else:
-                        e = 0.0
-                    for m in range(k):
-                        u[m] = a[t, g, m] + b * (c_total[g, m] - c_run[g, m])
-                    _add_outer(var[c], u, e)
+                    if finite or a[g, m] != 0:
+                        c_run[g, m] += a[g, m] * scale[t]
+            jump = d1_t * inv_h[t]
             for g in range(n_groups):
                 nt = n[g, t]
-                d2 = d_all[g, t] - d[c, g, t]
-                selected = d2 > 0 and surv[g, t] > 0
-                if finite and not selected:
-                    continue
-                if selected:
-                    b2 = remaining_f0 * inv_s[t, g]
-                    tau2 = 1.0 if d2 <= 1 else (nt - d2) / (nt - 1.0 if nt > 1 else 1.0)
-                    ratio = per_n[t, g]
-                    e2 = tau2 * ratio * ratio * d2
+                b = 1.0 - remaining_f0 * inv_s[t, g] if surv[g, t] > 0 else 1.0
+                if d1_t > 0 and nt > 0:
+                    tau = 1.0
+                    if d1_t != 1:
+                        tau = 1.0 - (d1_t - 1.0) / (big_h[t] * surv_prev[g, t] - 1.0)
+                    e = tau * per_n[t, g] * jump
                 else:
-                    b2, e2 = 0.0, 0.0
+                    e = 0.0
                 for m in range(k):
-                    u[m] = b2 * (c_total[g, m] - c_run[g, m])
-                _add_outer(var[c], u, e2)
-    return score, var
+                    u[m] = a[g, m] + b * (c_total[g, m] - c_run[g, m])
+                _add_outer(var, u, e)
+        for g in range(n_groups):
+            nt = n[g, t]
+            d2 = d_all[g, t] - d[g, t]
+            selected = d2 > 0 and surv[g, t] > 0
+            if finite and not selected:
+                continue
+            if selected:
+                b2 = remaining_f0 * inv_s[t, g]
+                tau2 = 1.0 if d2 <= 1 else (nt - d2) / (nt - 1.0 if nt > 1 else 1.0)
+                ratio = per_n[t, g]
+                e2 = tau2 * ratio * ratio * d2
+            else:
+                b2, e2 = 0.0, 0.0
+            for m in range(k):
+                u[m] = b2 * (c_total[g, m] - c_run[g, m])
+            _add_outer(var, u, e2)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _fill_a(a, h_t, inv_h_t, wt):
+    """a(t) = w h_j (delta_jm - h_m / H) for groups j and the first G-1 groups m."""
+    n_groups, k = a.shape
+    for g in range(n_groups):
+        for m in range(k):
+            value = -(h_t[g] * (h_t[m] * inv_h_t)) * wt
+            if g == m:
+                value += wt * h_t[g]
+            a[g, m] = value
 
 
 @njit(cache=True, nogil=True, inline="always")
