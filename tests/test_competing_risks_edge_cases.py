@@ -370,3 +370,44 @@ def test_the_compiled_statistic_flags_a_singular_variance_and_leaves_nonfinite_t
     # [1 2] [[2 1] [1 2]]^-1 [1 2]' = [1 2] . [0, 1] = 2 (by hand)
     assert stats[0] == pytest.approx(2.0, abs=1e-14)
     assert stats[1] == -1.0 and np.isnan(stats[2])
+
+
+@pytest.mark.parametrize("n_groups", [2, 3])
+@pytest.mark.parametrize("rho", [0.0, 0.5, -1.0])
+def test_the_scalar_gray_kernel_equals_the_array_kernel(n_groups, rho):
+    """Two or three groups run on scalars; the array kernel (any G) must give the same score
+    and variance on designs with ties, a group that never fails of a cause, and risk sets that
+    empty before the last time."""
+    from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds
+    from ikaros.competing_risks.gray import (
+        _any_group_moments,
+        _cause_free,
+        _cause_moments,
+        _pooled_cif,
+    )
+
+    rng = np.random.default_rng(100 * n_groups + int(10 * rho))
+    for _ in range(20):
+        n = int(rng.integers(5, 400))
+        time = np.round(rng.exponential(3.0, n), 1)
+        group = rng.integers(0, n_groups, n)
+        status = rng.integers(0, 3, n)
+        status[(group == 0) & (status == 2)] = 1  # group 0 never fails of cause 2
+        time[group == 1] *= 0.3  # group 1's risk set empties early
+        causes, kind = cause_kinds(status, status == 0)
+        rows = SortedRows.build(time, group, kind, np.zeros(n, dtype=np.int64), n_groups,
+                                len(causes))  # fmt: skip
+        grid = EventGrid(rows)
+        cause_free = _cause_free(grid.n, grid.surv, grid.surv_prev)
+        for c in range(len(causes)):
+            args = (grid.n, grid.d[c], grid.d_all, grid.surv, grid.surv_prev, cause_free)
+            pooled = _pooled_cif(grid.d[c], cause_free[3], cause_free[4], rho)
+            assert pooled[4]  # finite weights: the scalar kernel is the one used
+            k = n_groups - 1
+            scalar = (np.zeros(k), np.zeros((k, k)))
+            _cause_moments(*args, rho, *scalar)
+            arrays = (np.zeros(k), np.zeros((k, k)))
+            _any_group_moments(*args, pooled[:4], True, *arrays)
+            np.testing.assert_allclose(scalar[0], arrays[0], rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(scalar[1], arrays[1], rtol=1e-12, atol=1e-12)
+            assert np.any(arrays[1] != 0)

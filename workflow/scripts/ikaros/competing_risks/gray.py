@@ -80,7 +80,18 @@ def _stratum_moments(n, d, d_all, surv, surv_prev, rho):
     """
     n_causes, n_groups, n_times = d.shape
     k = n_groups - 1
-    # Cause-free quantities, time-major so that one time's groups sit together.
+    cause_free = _cause_free(n, surv, surv_prev)
+    score, var = np.zeros((n_causes, k)), np.zeros((n_causes, k, k))
+    for c in range(n_causes):
+        _cause_moments(n, d[c], d_all, surv, surv_prev, cause_free, rho, score[c], var[c])
+    return score, var
+
+
+@njit(cache=True, nogil=True)
+def _cause_free(n, surv, surv_prev):
+    """h = n_j / S_j-, S_j- / n_j, 1 / S_j (0 where S_j = 0), H and 1 / H, time-major so that
+    one time's groups sit together."""
+    n_groups, n_times = n.shape
     h, per_n = np.zeros((n_times, n_groups)), np.empty((n_times, n_groups))
     inv_s = np.empty((n_times, n_groups))
     big_h, inv_h = np.zeros(n_times), np.empty(n_times)
@@ -93,11 +104,7 @@ def _stratum_moments(n, d, d_all, surv, surv_prev, rho):
             per_n[t, g] = surv_prev[g, t] / (nt if nt > 0 else 1.0)
             inv_s[t, g] = 1.0 / s if s > 0 else 0.0
         inv_h[t] = 1.0 / big_h[t]
-    score, var = np.zeros((n_causes, k)), np.zeros((n_causes, k, k))
-    for c in range(n_causes):
-        cause_free = (h, per_n, inv_s, big_h, inv_h)
-        _cause_moments(n, d[c], d_all, surv, surv_prev, cause_free, rho, score[c], var[c])
-    return score, var
+    return h, per_n, inv_s, big_h, inv_h
 
 
 @njit(cache=True, nogil=True)
@@ -110,18 +117,25 @@ def _cause_moments(n, d, d_all, surv, surv_prev, cause_free, rho, score, var):
     time, with a(t) = w h_j (delta_jk - h_k / H) and c(t) the running sum of
     a D1 / (H (1 - F0-)), and a term per (group, time) with a competing failure and S_j > 0.
     Only those times add nonzero terms as long as every weight is finite; otherwise every time
-    and pair is visited so that NaN and inf propagate as in cmprsk. a(t) is cheap and is
-    computed again in the variance pass rather than kept for every time.
+    and pair is visited so that NaN and inf propagate as in cmprsk. Two or three groups with
+    finite weights (the usual tests) run on scalars that stay in registers
+    (``_few_group_moments``), any other case on small arrays (``_any_group_moments``).
     """
-    h, per_n, inv_s, big_h, inv_h = cause_free
+    f0, w, scale, big_d1, finite = _pooled_cif(d, cause_free[3], cause_free[4], rho)
+    pooled = (f0, w, scale, big_d1)
+    if finite and d.shape[0] <= 3:
+        _few_group_moments(n, d, d_all, surv, surv_prev, cause_free, pooled, score, var)
+    else:
+        _any_group_moments(n, d, d_all, surv, surv_prev, cause_free, pooled, finite, score, var)
+
+
+@njit(cache=True, nogil=True)
+def _pooled_cif(d, big_h, inv_h, rho):
+    """The cause's pooled CIF F0, weights (1 - F0-)^rho, c(t) scale D1 / (H (1 - F0-)) and
+    failures D1 per time, and whether every weight and scale is finite."""
     n_groups, n_times = d.shape
-    k = n_groups - 1
     f0, w = np.empty(n_times), np.ones(n_times)
     scale, big_d1 = np.zeros(n_times), np.zeros(n_times)
-    a = np.empty((n_groups, k))
-    c_run, c_total = np.zeros((n_groups, k)), np.zeros((n_groups, k))
-    cif, u = np.zeros(n_groups), np.empty(k)
-    # The cause's pooled CIF, weights and c(t) increments.
     finite, f0_prev = True, 0.0
     for t in range(n_times):
         total = 0.0
@@ -134,6 +148,130 @@ def _cause_moments(n, d, d_all, surv, surv_prev, cause_free, rho, score, var):
         scale[t] = total / (big_h[t] * (1.0 - f0_prev)) if total > 0 else 0.0
         finite = finite and np.isfinite(scale[t]) and np.isfinite(w[t])
         f0_prev = f0[t]
+    return f0, w, scale, big_d1, finite
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _tie_factor_cause(d1_t, big_h_t, surv_prev_gt):
+    """cmprsk's tie factor of the cause's failures in one group's term."""
+    if d1_t == 1:
+        return 1.0
+    return 1.0 - (d1_t - 1.0) / (big_h_t * surv_prev_gt - 1.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _competing_weight(d_all_gt, d_gt, n_gt, surv_gt, per_n_gt):
+    """tau2 (S_j-/n_j)^2 d2 of a group's competing failures (0 when none or S_j = 0)."""
+    d2 = d_all_gt - d_gt
+    if d2 <= 0 or surv_gt <= 0:
+        return 0.0
+    tau2 = 1.0 if d2 <= 1 else (n_gt - d2) / (n_gt - 1.0 if n_gt > 1 else 1.0)
+    return tau2 * per_n_gt * per_n_gt * d2
+
+
+@njit(cache=True, nogil=True)
+def _few_group_moments(n, d, d_all, surv, surv_prev, cause_free, pooled, score, var):
+    """``_any_group_moments`` for two or three groups and finite weights, on scalars.
+
+    The score and c(t) are kept for the first two groups m = 0, 1 whatever G is; with two
+    groups m = 1 is the last group, whose column the test drops, so only [0] and [0, 0] are
+    added. A group that is absent (G = 2) reads as empty: h = 0, no failure, no term.
+    """
+    h, per_n, inv_s, big_h, inv_h = cause_free
+    f0, w, scale, big_d1 = pooled
+    n_groups, n_times = d.shape
+    three = n_groups == 3
+    # The score and the totals of c(t) (c_jm: group j, column m) at the cause's failure times.
+    cif0 = cif1 = cif2 = 0.0
+    z0 = z1 = 0.0
+    c00 = c01 = c10 = c11 = c20 = c21 = 0.0
+    for t in range(n_times):
+        if big_d1[t] == 0:
+            continue
+        h0, h1 = h[t, 0], h[t, 1]
+        h2 = h[t, 2] if three else 0.0
+        r0, r1, r2 = h0 * (1.0 - cif0), h1 * (1.0 - cif1), h2 * (1.0 - cif2)
+        big_r = r0 + r1 + r2
+        ratio = big_d1[t] / (big_r if big_r > 0 else 1.0)
+        wt = w[t]
+        z0 += (d[0, t] - r0 * ratio) * wt
+        z1 += (d[1, t] - r1 * ratio) * wt
+        cif0 += per_n[t, 0] * d[0, t]
+        cif1 += per_n[t, 1] * d[1, t]
+        if three:
+            cif2 += per_n[t, 2] * d[2, t]
+        p0, p1, ws = h0 * inv_h[t], h1 * inv_h[t], wt * scale[t]
+        c00 += h0 * (1.0 - p0) * ws
+        c01 -= h0 * p1 * ws
+        c10 -= h1 * p0 * ws
+        c11 += h1 * (1.0 - p1) * ws
+        c20 -= h2 * p0 * ws
+        c21 -= h2 * p1 * ws
+    # The variance; c_jm now holds c_total - c_run, lowered at each failure time of the cause.
+    v00 = v01 = v11 = 0.0
+    for t in range(n_times):
+        d1_t, remaining_f0 = big_d1[t], 1.0 - f0[t]
+        if d1_t > 0:
+            h0, h1 = h[t, 0], h[t, 1]
+            h2 = h[t, 2] if three else 0.0
+            p0, p1, wt = h0 * inv_h[t], h1 * inv_h[t], w[t]
+            a00, a01 = h0 * (1.0 - p0) * wt, -h0 * p1 * wt
+            a10, a11 = -h1 * p0 * wt, h1 * (1.0 - p1) * wt
+            a20, a21 = -h2 * p0 * wt, -h2 * p1 * wt
+            sc = scale[t]
+            c00, c01, c10, c11 = c00 - a00 * sc, c01 - a01 * sc, c10 - a10 * sc, c11 - a11 * sc
+            c20, c21 = c20 - a20 * sc, c21 - a21 * sc
+            jump = d1_t * inv_h[t]
+            for g in range(n_groups):
+                if n[g, t] <= 0:
+                    continue
+                b = 1.0 - remaining_f0 * inv_s[t, g] if surv[g, t] > 0 else 1.0
+                e = _tie_factor_cause(d1_t, big_h[t], surv_prev[g, t]) * per_n[t, g] * jump
+                if g == 0:
+                    u0, u1 = a00 + b * c00, a01 + b * c01
+                elif g == 1:
+                    u0, u1 = a10 + b * c10, a11 + b * c11
+                else:
+                    u0, u1 = a20 + b * c20, a21 + b * c21
+                v00 += e * u0 * u0
+                v01 += e * u0 * u1
+                v11 += e * u1 * u1
+        for g in range(n_groups):
+            e2 = _competing_weight(d_all[g, t], d[g, t], n[g, t], surv[g, t], per_n[t, g])
+            if e2 == 0:
+                continue
+            b2 = remaining_f0 * inv_s[t, g]
+            e2 *= b2 * b2
+            if g == 0:
+                u0, u1 = c00, c01
+            elif g == 1:
+                u0, u1 = c10, c11
+            else:
+                u0, u1 = c20, c21
+            v00 += e2 * u0 * u0
+            v01 += e2 * u0 * u1
+            v11 += e2 * u1 * u1
+    score[0] += z0
+    var[0, 0] += v00
+    if three:
+        score[1] += z1
+        var[0, 1] += v01
+        var[1, 0] += v01
+        var[1, 1] += v11
+
+
+@njit(cache=True, nogil=True)
+def _any_group_moments(n, d, d_all, surv, surv_prev, cause_free, pooled, finite, score, var):
+    """Gray's score and variance terms for any number of groups, on small arrays (see
+    ``_cause_moments``); with ``finite`` false every time and pair is visited. a(t) is cheap
+    and is computed again in the variance pass rather than kept for every time."""
+    h, per_n, inv_s, big_h, inv_h = cause_free
+    f0, w, scale, big_d1 = pooled
+    n_groups, n_times = d.shape
+    k = n_groups - 1
+    a = np.empty((n_groups, k))
+    c_run, c_total = np.zeros((n_groups, k)), np.zeros((n_groups, k))
+    cif, u = np.zeros(n_groups), np.empty(k)
     # The score and the total of c(t), at the times that add a term.
     for t in range(n_times):
         if finite and big_d1[t] == 0:
@@ -165,31 +303,18 @@ def _cause_moments(n, d, d_all, surv, surv_prev, cause_free, rho, score, var):
                         c_run[g, m] += a[g, m] * scale[t]
             jump = d1_t * inv_h[t]
             for g in range(n_groups):
-                nt = n[g, t]
+                e = 0.0
+                if d1_t > 0 and n[g, t] > 0:
+                    e = _tie_factor_cause(d1_t, big_h[t], surv_prev[g, t]) * per_n[t, g] * jump
                 b = 1.0 - remaining_f0 * inv_s[t, g] if surv[g, t] > 0 else 1.0
-                if d1_t > 0 and nt > 0:
-                    tau = 1.0
-                    if d1_t != 1:
-                        tau = 1.0 - (d1_t - 1.0) / (big_h[t] * surv_prev[g, t] - 1.0)
-                    e = tau * per_n[t, g] * jump
-                else:
-                    e = 0.0
                 for m in range(k):
                     u[m] = a[g, m] + b * (c_total[g, m] - c_run[g, m])
                 _add_outer(var, u, e)
         for g in range(n_groups):
-            nt = n[g, t]
-            d2 = d_all[g, t] - d[g, t]
-            selected = d2 > 0 and surv[g, t] > 0
-            if finite and not selected:
+            e2 = _competing_weight(d_all[g, t], d[g, t], n[g, t], surv[g, t], per_n[t, g])
+            if finite and e2 == 0:
                 continue
-            if selected:
-                b2 = remaining_f0 * inv_s[t, g]
-                tau2 = 1.0 if d2 <= 1 else (nt - d2) / (nt - 1.0 if nt > 1 else 1.0)
-                ratio = per_n[t, g]
-                e2 = tau2 * ratio * ratio * d2
-            else:
-                b2, e2 = 0.0, 0.0
+            b2 = remaining_f0 * inv_s[t, g] if e2 != 0 else 0.0
             for m in range(k):
                 u[m] = b2 * (c_total[g, m] - c_run[g, m])
             _add_outer(var, u, e2)
