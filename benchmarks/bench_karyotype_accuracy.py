@@ -5,7 +5,11 @@
 Each tumour: a karyotype of ikaros.simulate.karyotypes (kind drawn in turn), cell fraction
 U(0.4, 1) given as the blast fraction, arm-level SEG-like segments and SNP allele counts at
 40x; called with and without the SNPs. Prints, per kind, the share with the exact ploidy
-class, the counts called `undetermined` and given a wrong class, and the iAMP21 calls. The
+class, the counts called `undetermined` and given a wrong class, the tumours whose chromosome
+count is the truth's (a doubled clone's count is the doubled one: a near-haploid clone and its
+doubling have the same class but not the same losses), those whose copies are left
+undecided between the two readings and those decided with a count that is not the truth's
+(the patients table takes their losses), and the iAMP21 calls. The
 profiles come from the same mixture model as the fit: these numbers bound what the caller can
 do, they do not show it on real arrays.
 """
@@ -50,7 +54,8 @@ def main(argv=None) -> int:
                 segments, snps, _ = simulate_profile(
                     karyotype, kind, sex, purity, "GRCh38", rng, RUNX1
                 )
-                truth = TRUE_CLASS.get(kind) or ploidy_class(karyotype_count(karyotype, sex))
+                count = karyotype_count(karyotype, sex)
+                truth = TRUE_CLASS.get(kind) or ploidy_class(count)
                 for with_snps in (True, False):
                     result = call_karyotype(
                         segments, "GRCh38", snps if with_snps else None, sex, purity, RUNX1
@@ -59,14 +64,22 @@ def main(argv=None) -> int:
                     counter = tally[(kind, with_snps)]
                     counter["n"] += 1
                     counter["exact"] += s["ploidy_class"] == truth
+                    counter["count"] += s["chromosome_count"] == str(count)
+                    counter["undecided"] += s["copies_decided"] == "false"
+                    # a decided count that is not the truth's: losses taken downstream wrongly
+                    counter["wrong_decided"] += s["copies_decided"] == "true" and s[
+                        "chromosome_count"
+                    ] != str(count)
                     counter["undetermined"] += s["ploidy_class"] == "undetermined"
                     counter["wrong"] += s["ploidy_class"] not in (truth, "undetermined")
                     counter["iamp21"] += s["iamp21"] == "true"
                     counter["masked"] += "masked:" in s["ploidy_evidence"]
-    print("kind\tsnps\tn\texact_class\tundetermined\twrong_class\tiamp21_called\tmasked_named")
+    print("kind\tsnps\tn\texact_class\tundetermined\twrong_class\texact_count\t"
+          "copies_undecided\twrong_count_decided\tiamp21_called\tmasked_named")  # fmt: skip
     for (kind, with_snps), c in tally.items():
         print(f"{kind}\t{'yes' if with_snps else 'no'}\t{c['n']}\t{c['exact'] / c['n']:.3f}\t"
-              f"{c['undetermined']}\t{c['wrong']}\t{c['iamp21']}\t{c['masked']}")  # fmt: skip
+              f"{c['undetermined']}\t{c['wrong']}\t{c['count']}\t{c['undecided']}\t"
+              f"{c['wrong_decided']}\t{c['iamp21']}\t{c['masked']}")  # fmt: skip
     return 0
 
 

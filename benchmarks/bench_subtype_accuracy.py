@@ -14,7 +14,12 @@ Reported per seed and pooled:
   (the defining lesion is clonal, so it is present in that share of cells);
 - confident wrong: a defined subtype (not `undetermined`, not `B-other`) that is not the truth,
   among all patients; the target is none;
-- the confusion matrix (truth x derived), pooled over seeds.
+- the confusion matrix (truth x derived), pooled over seeds;
+- the karyotypes (ploidy class by simulated kind) and, from `patients.tsv`, the IKZF1 calls
+  against the simulator's patient truth by karyotype kind: exact class and exon set where the
+  deletion is in >= 40% of cells, wildtype called wildtype, IKZF1plus found and false. Here,
+  unlike benchmarks/bench_ikzf1_accuracy.py, the calls have the karyotype step behind them
+  (a near-haploid clone's monosomies 7 and 9).
 
 Usage: python benchmarks/bench_subtype_accuracy.py [--workdir DIR] [--seeds 1,2,3]
        [--patients 60] [--normals 8] [--min-blasts 30] [--cores 2] [--background 200000]
@@ -80,8 +85,18 @@ def run_seed(workdir: Path, seed: int, args) -> pd.DataFrame:
     karyotypes = karyotype_truth.merge(
         karyotypes, on=["sample_id", "patient_id"], suffixes=("_true", "")
     ).assign(blasts=lambda t: t["patient_id"].map(blasts), seed=seed)
+    patients = pd.read_csv(
+        workdir / f"results/{cohort}/patients.tsv", sep="\t", dtype=str, keep_default_na=False
+    )
+    truth_patients = pd.read_csv(
+        workdir / f"results/{cohort}/simulated/truth_patients.tsv", sep="\t", dtype=str,
+        keep_default_na=False,
+    )  # fmt: skip
+    kinds = karyotype_truth.set_index("patient_id")["kind"]
+    ikzf1 = truth_patients.merge(patients, on="patient_id", suffixes=("_true", ""))
+    ikzf1 = ikzf1.assign(kind=ikzf1["patient_id"].map(kinds).fillna(""), seed=seed)
     print(f"seed {seed}: {len(table)} patients, workflow {seconds:.0f} s", flush=True)
-    return table, karyotypes
+    return table, karyotypes, ikzf1
 
 
 def main() -> None:
@@ -100,8 +115,9 @@ def main() -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_subtypes_"))
     workdir.mkdir(parents=True, exist_ok=True)
     runs = [run_seed(workdir, int(seed), args) for seed in args.seeds.split(",")]
-    pooled = pd.concat([table for table, _ in runs], ignore_index=True)
-    karyotypes = pd.concat([k for _, k in runs], ignore_index=True)
+    pooled = pd.concat([table for table, _, _ in runs], ignore_index=True)
+    karyotypes = pd.concat([k for _, k, _ in runs], ignore_index=True)
+    ikzf1 = pd.concat([i for _, _, i in runs], ignore_index=True)
     pooled["exact"] = pooled["subtype"] == pooled["truth"]
     pooled["confident_wrong"] = ~pooled["exact"] & ~pooled["subtype"].isin(UNDEFINED)
     pooled.to_csv(workdir / "subtype_calls.tsv", sep="\t", index=False)
@@ -126,6 +142,8 @@ def main() -> None:
     print(missed.groupby(["truth", "subtype"]).size().to_string())
     print(f"\ncalls: {workdir / 'subtype_calls.tsv'}")
     report_karyotypes(karyotypes, args.min_blasts)
+    report_ikzf1(ikzf1)
+    ikzf1.to_csv(workdir / "ikzf1_calls.tsv", sep="\t", index=False)
 
 
 def report_karyotypes(karyotypes: pd.DataFrame, min_blasts: float) -> None:
@@ -145,6 +163,27 @@ def report_karyotypes(karyotypes: pd.DataFrame, min_blasts: float) -> None:
     calls = pd.crosstab(karyotypes["iamp21_true"], karyotypes["iamp21"])
     print("\niAMP21 (rows: truth; columns: called), all tumours:")
     print(calls.to_string())
+
+
+def report_ikzf1(ikzf1: pd.DataFrame) -> None:
+    """The patients table's IKZF1 calls against the patient truth, by karyotype kind."""
+    fraction = pd.to_numeric(ikzf1["ikzf1_fraction_true"], errors="coerce").fillna(0.0)
+    deleted = (ikzf1["ikzf1_status_true"] == "deleted") & (fraction >= 0.4)
+    wildtype = ikzf1["ikzf1_status_true"] == "wildtype"
+    exact = (ikzf1["ikzf1_class"] == ikzf1["ikzf1_class_true"]) & (
+        ikzf1["ikzf1_exons_deleted"] == ikzf1["ikzf1_exons_deleted_true"]
+    )
+    called = ikzf1["ikzf1_status"] == "deleted"
+    plus_true, plus = ikzf1["ikzf1plus_true"] == "true", ikzf1["ikzf1plus"] == "true"
+    print("\nIKZF1 (patients.tsv against the truth; deletions in >= 40% of cells), by kind:")
+    print(f"{'kind':<24}{'deleted':>8}{'exact':>7}{'wildtype':>9}{'called':>7}"
+          f"{'plus':>6}{'found':>7}{'false':>7}")  # fmt: skip
+    for kind, rows in [*ikzf1.groupby("kind"), ("all", ikzf1)]:
+        k = rows.index
+        print(f"{kind:<24}{int(deleted[k].sum()):>8}{int((deleted & exact)[k].sum()):>7}"
+              f"{int(wildtype[k].sum()):>9}{int((wildtype & called)[k].sum()):>7}"
+              f"{int(plus_true[k].sum()):>6}{int((plus_true & plus)[k].sum()):>7}"
+              f"{int((~plus_true & plus)[k].sum()):>7}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -150,3 +150,23 @@ def test_gains_of_most_chromosomes_are_not_read_as_hypodiploidy_without_snps():
     with_snps = call_karyotype(segments, "GRCh38", snps, "female", 0.4, RUNX1)
     assert with_snps.summary["ploidy_class"] == "high_hyperdiploid"
     assert with_snps.summary["chromosome_count"] == "65"
+
+
+@pytest.mark.parametrize("kind", ["near_haploid", "masked_near_haploid", "low_hypodiploid",
+                                  "masked_low_hypodiploid"])  # fmt: skip
+def test_a_clone_and_its_doubling_are_told_apart_by_the_blast_fraction(kind):
+    """Depth and allele fractions fit a hypodiploid clone and its doubling alike; with the true
+    cell fraction as the blast fraction the count is the truth's, so a doubled clone loses no
+    chromosome 7 (no IKZF1 loss downstream) and an undoubled one does. (Near-pure clones are
+    not told apart: at f = 0.95 the two readings' cell fractions differ by 0.05.)"""
+    for seed, purity, sex in ((3, 0.55, "female"), (4, 0.8, "male"), (5, 0.45, "female")):
+        karyotype, segments, snps = tumour(kind, seed, purity, sex)
+        summary = call_karyotype(segments, "GRCh38", snps, sex, purity, RUNX1).summary
+        assert summary["chromosome_count"] == str(karyotype_count(karyotype, sex)), summary
+        assert summary["copies_decided"] == "true", summary
+        lost = {c for c in summary["copy_number_changes"].split(",") if c.startswith("-")}
+        assert bool(lost) == (not kind.startswith("masked_")), summary
+    # near-pure: f = 0.96 and its doubling at 0.92 lie too close for the blasts to choose
+    karyotype, segments, snps = tumour(kind, 6, 0.96, "female")
+    summary = call_karyotype(segments, "GRCh38", snps, "female", 0.96, RUNX1).summary
+    assert summary["copies_decided"] == "false" and "undecided" in summary["ploidy_evidence"]

@@ -118,3 +118,73 @@ def test_rna_call_table_round_trip(tmp_path):
     pd.DataFrame({"x": [1]}).to_csv(tmp_path / "bad.tsv", sep="\t", index=False)
     with pytest.raises(ValueError, match="bad.tsv"):
         read_rna_call(tmp_path / "bad.tsv")
+
+
+# --- losses from the karyotype -----------------------------------------------------------------
+
+
+def karyotype(sample, changes, alleles="VCF (300 SNPs)", klass="near_haploid", purity="0.93",
+              decided="true"):  # fmt: skip
+    return {"sample_id": sample, "patient_id": sample[:-2], "allele_source": alleles,
+            "ploidy_class": klass, "karyotype_purity": purity,
+            "copy_number_changes": changes, "copies_decided": decided}  # fmt: skip
+
+
+NEAR_HAPLOID = "-1,-2,-3,-4,-5,-6,-7,-9,-11,-12,-13,-15,-16,-17,-19,-20,-22"
+
+
+def test_a_near_haploid_clone_loses_ikzf1_and_the_chr9_genes():
+    """Monosomy 7 and 9 read against the karyotype's copies: IKZF1 exons 1-8 of one allele
+    (non-focal, at the clone's cell fraction), CDKN2A, CDKN2B and PAX5 mono; IKZF1plus by its
+    definition (any-IKZF1 variant true, focal variant false); ERG (chr21 kept) unchanged."""
+    from ikaros.patients import add_karyotype_losses
+
+    table = patients_table([dna_row("P1", "wildtype")])
+    out = add_karyotype_losses(table, pd.DataFrame([karyotype("P1_T", NEAR_HAPLOID)])).iloc[0]
+    assert (out.ikzf1_status, out.ikzf1_class, out.ikzf1_exons_deleted) == (
+        "deleted", "del1-8", "1,2,3,4,5,6,7,8",
+    )  # fmt: skip
+    assert (out.ikzf1_focal, out.ikzf1_fraction, out.ikzf1_allelic) == ("false", "0.93", "mono")
+    assert (out.cdkn2a, out.cdkn2b, out.pax5, out.erg) == ("mono", "mono", "mono", "none")
+    assert (out.ikzf1plus, out.ikzf1plus_focal) == ("true", "false")
+    assert "karyotype -7 in 0.93 cells takes exons 1-8 of one allele" in out.ikzf1_evidence
+    assert "IKZF1 (-7), CDKN2A (-9), CDKN2B (-9), PAX5 (-9)" in out.notes
+
+
+def test_karyotype_losses_need_allele_data_a_class_and_decided_copies():
+    """Without SNP allele fractions, with an undetermined class, or where the blasts could not
+    tell the clone from its doubling, nothing is added."""
+    from ikaros.patients import add_karyotype_losses
+
+    table = patients_table([dna_row(p, "wildtype") for p in ("P1", "P2", "P3")])
+    karyotypes = pd.DataFrame(
+        [karyotype("P1_T", NEAR_HAPLOID, alleles=""),
+         karyotype("P2_T", NEAR_HAPLOID, klass="undetermined"),
+         karyotype("P3_T", NEAR_HAPLOID, decided="false")]
+    )  # fmt: skip
+    out = add_karyotype_losses(table, karyotypes)
+    pd.testing.assert_frame_equal(out, table)
+
+
+def test_karyotype_losses_extend_a_call_and_respect_arms_and_erg():
+    """A del4-7 with monosomy 7 has lost exons 1-8 (class del1-8, its own focality kept); a 7q
+    loss takes nothing from IKZF1 (7p); two copies of 9p lost make PAX5 biallelic; an ERG
+    loss (-21) rules IKZF1plus out."""
+    from ikaros.patients import add_karyotype_losses
+
+    rows = [
+        dna_row("P1", "deleted", "del4-7", "4,5,6,7", focal="true"),
+        dna_row("P2", "wildtype"),
+        dna_row("P3", "deleted", "del4-7", "4,5,6,7", focal="true"),
+    ]
+    karyotypes = pd.DataFrame(
+        [karyotype("P1_T", "-7"), karyotype("P2_T", "-7q,-9p,-9p"), karyotype("P3_T", "-9,-21")]
+    )
+    out = add_karyotype_losses(patients_table(rows), karyotypes).set_index("patient_id")
+    assert (out.at["P1", "ikzf1_class"], out.at["P1", "ikzf1_focal"]) == ("del1-8", "true")
+    assert out.at["P1", "ikzf1_fraction"] == "0.800"  # the DNA call's own
+    assert out.at["P2", "ikzf1_status"] == "wildtype" and out.at["P2", "pax5"] == "bi"
+    assert out.at["P2", "ikzf1plus"] == "false"  # no IKZF1 deletion
+    assert (out.at["P3", "pax5"], out.at["P3", "erg"], out.at["P3", "ikzf1plus"]) == (
+        "mono", "mono", "false",
+    )  # fmt: skip

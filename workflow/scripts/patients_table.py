@@ -7,7 +7,9 @@ Input
              columns sample_id and ikaros.rna.isoforms.RNA_CALL_COLUMNS)
   rna_junctions (optional) the same samples' junction tables, same order (PAX5 and ERG
              exon skipping is reported in rna_pax5 and rna_erg)
-  karyotypes (optional) results/{cohort}/karyotypes.tsv (karyotype_table_<cohort>)
+  karyotypes (optional) results/{cohort}/karyotypes.tsv (karyotype_table_<cohort>); the
+             losses of a karyotype with SNP allele data are added to the DNA calls first
+             (ikaros.patients.add_karyotype_losses)
   variant_flags (optional) results/{cohort}/variants/flags.tsv (call_variants_<cohort>)
   rna_subtype (optional) results/{cohort}/rna/subtype_evidence.tsv (rna_subtype_evidence_<cohort>)
   clinical   the clinical sheet (its optional `subtype` is reported beside the derived one)
@@ -45,7 +47,12 @@ import pandas as pd
 import _library_path  # noqa: F401  (this workflow's ikaros first)
 from ikaros.dna.ikzf1plus import PATIENT_COLUMNS, patients_table
 from ikaros.logs import log_to
-from ikaros.patients import RNA_REPORTED_GENES, add_rna_evidence, add_tumour_tables
+from ikaros.patients import (
+    RNA_REPORTED_GENES,
+    add_karyotype_losses,
+    add_rna_evidence,
+    add_tumour_tables,
+)
 from ikaros.relapse.groups import read_risk_groups
 from ikaros.rna.isoforms import read_rna_call
 from ikaros.rna.junctions import exon_skipping_evidence, read_junction_table
@@ -58,6 +65,15 @@ for path in snakemake.input.summaries:
     rows.extend(read_text_table(path, "copy-number summary", PATIENT_COLUMNS).to_dict("records"))
 patients = snakemake.params.get("patients", None)
 table = patients_table(rows, list(patients) if patients else None)
+
+
+def optional_table(name):
+    paths = list(snakemake.input.get(name, []))
+    return read_text_table(paths[0], name.replace("_", " ") + " table") if paths else None
+
+
+karyotypes = optional_table("karyotypes")
+table = add_karyotype_losses(table, karyotypes)
 rna_patients = dict(snakemake.params.get("rna_patients", None) or {})
 rna_calls, rna_genes = {}, {}
 call_paths = list(snakemake.input.get("rna_calls", []))
@@ -73,14 +89,8 @@ for call_path, junction_path in zip(call_paths, junction_paths, strict=True):
     }
 table = add_rna_evidence(table, rna_calls, rna_genes)
 
-
-def optional_table(name):
-    paths = list(snakemake.input.get(name, []))
-    return read_text_table(paths[0], name.replace("_", " ") + " table") if paths else None
-
-
 table = add_tumour_tables(
-    table, optional_table("karyotypes"), optional_table("variant_flags"),
+    table, karyotypes, optional_table("variant_flags"),
     optional_table("rna_subtype"),
 )  # fmt: skip
 clinical = read_text_table(snakemake.input.clinical, "clinical sheet", ("patient_id",))

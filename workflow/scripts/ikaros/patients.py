@@ -21,7 +21,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from ikaros.dna.ikzf1 import deletion_class
 from ikaros.dna.ikzf1plus import CODELETIONS, EXCLUSION, PATIENT_COLUMNS, ikzf1plus
+from ikaros.karyotype.gene_losses import IKZF1_ALL_EXONS, describe, gene_losses
 from ikaros.rna.isoforms import RnaCall, integrate
 from ikaros.rna.subtype_evidence import RNA_SUBTYPE_COLUMNS
 
@@ -60,6 +62,76 @@ PATIENTS_TABLE_COLUMNS = (
 
 def _flag(value: bool | None) -> str:
     return "" if value is None else ("true" if value else "false")
+
+
+def _karyotype_row(row: dict, karyotype: Mapping[str, str]) -> dict:
+    """One DNA row with the gene losses of the tumour's karyotype added (see
+    ``add_karyotype_losses``); the row itself when the karyotype takes none of the genes."""
+    changes = karyotype.get("copy_number_changes", "")
+    losses = gene_losses(changes)
+    out = dict(row)
+    added = []
+    fraction = karyotype.get("karyotype_purity", "")
+    lost_ikzf1 = losses.get("IKZF1", 0)
+    if lost_ikzf1 and row["ikzf1_status"] in ("wildtype", "deleted"):
+        exons = {int(e) for e in str(row["ikzf1_exons_deleted"]).split(",") if e.strip()}
+        union = sorted(exons | set(IKZF1_ALL_EXONS))
+        if union != sorted(exons):
+            if row["ikzf1_status"] == "wildtype":
+                out.update(
+                    ikzf1_status="deleted", ikzf1_focal="false", ikzf1_fraction=fraction,
+                    ikzf1_allelic="mono" if lost_ikzf1 == 1 else "bi",
+                )  # fmt: skip
+            out["ikzf1_class"] = deletion_class(union)
+            out["ikzf1_exons_deleted"] = ",".join(str(e) for e in union)
+            taken = f"karyotype {describe(changes, 'IKZF1')} in {fraction or 'the'} cells " + (
+                f"takes exons 1-8 of {'one allele' if lost_ikzf1 == 1 else 'both alleles'}"
+            )
+            out["ikzf1_evidence"] = "; ".join(e for e in (row["ikzf1_evidence"], taken) if e)
+            added.append(f"IKZF1 ({describe(changes, 'IKZF1')})")
+    for gene in (*CODELETIONS, EXCLUSION):
+        column = gene.lower()
+        if losses.get(gene) and row[column] == "none":
+            out[column] = "mono" if losses[gene] == 1 else "bi"
+            added.append(f"{gene} ({describe(changes, gene)})")
+    if not added:
+        return out
+    states = {g: out[g.lower()] or "not_assessable" for g in (*CODELETIONS, EXCLUSION)}
+    focal = {"true": True, "false": False}.get(out["ikzf1_focal"])
+    plus, plus_focal = ikzf1plus(out["ikzf1_status"], focal, states)
+    out["ikzf1plus"], out["ikzf1plus_focal"] = _flag(plus), _flag(plus_focal)
+    note = "losses from the karyotype: " + ", ".join(added)
+    out["notes"] = "; ".join(n for n in (row["notes"], note) if n)
+    return out
+
+
+def add_karyotype_losses(dna_table: pd.DataFrame, karyotypes: pd.DataFrame | None) -> pd.DataFrame:
+    """The DNA calls with the IKZF1plus genes that the tumours' chromosome and arm losses take
+    (ikaros.karyotype.gene_losses), then IKZF1plus again.
+
+    Only karyotypes that SNP allele fractions support (``allele_source`` set), whose class is
+    determined and whose copies are decided (``copies_decided``: a near-haploid clone and its
+    doubling, one copy of most chromosomes or two with LOH, fit depth and allele fractions
+    alike, and only the blast fraction can tell them apart; only the first has lost anything)
+    are read. A
+    wildtype IKZF1 becomes a non-focal whole-gene deletion at the karyotype's cell fraction; a
+    deleted one keeps its own call with the exons 1-8 added; a co-deletion gene called ``none``
+    becomes ``mono`` (``bi`` for two copies lost). A gene the calls could not resolve stays so.
+    """
+    if karyotypes is None or karyotypes.empty:
+        return dna_table
+    decided = karyotypes.get("copies_decided", pd.Series("", index=karyotypes.index))
+    supported = karyotypes[
+        (karyotypes["allele_source"].fillna("") != "")
+        & ~karyotypes["ploidy_class"].fillna("").isin(["", "undetermined"])
+        & (decided.fillna("") == "true")
+    ]
+    by_sample = supported.fillna("").set_index("sample_id").to_dict("index")
+    rows = [
+        _karyotype_row(row, by_sample[row["sample_id"]]) if row["sample_id"] in by_sample else row
+        for row in dna_table.fillna("").to_dict("records")
+    ]
+    return pd.DataFrame(rows, columns=list(dna_table.columns))
 
 
 def _integrated_row(

@@ -21,7 +21,8 @@ log-likelihoods (log2 level normal with sd `log2_sd`; SNP counts binomial) minus
 karyotype win ties: without them any profile fits at a low enough cell fraction, and at a low
 one a (4, 1) arm gives the allele fraction of a (1, 0) arm. A clone and its doubling (masked
 hypodiploidy) fit alike at different cell fractions; the undoubled one is simpler, unless the
-blast fraction rules its cell fraction out. Without SNPs, m is unknown and left out.
+blast fraction rules its cell fraction out or lies nearer the doubling's (`nearest_the_blasts`).
+Without SNPs, m is unknown and left out.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ class KaryotypeSettings:
     min_separation: float = 3.0
     # another baseline's fit scoring this close, with another class: the class is undetermined
     ambiguity_margin: float = 3.0
+    # a clone and its doubling: the blast fraction must lie this much nearer one reading's
+    # cell fraction to choose it (nearest_the_blasts)
+    doubling_margin: float = 0.05
 
     @classmethod
     def from_config(cls, settings: dict | None) -> KaryotypeSettings:
@@ -242,6 +246,64 @@ def fit_karyotype(
     others = tuple(as_fit(b, sc, *rest) for b, (sc, rest) in ranked[1:])
     baseline, (score, rest) = ranked[0]
     return as_fit(baseline, score, *rest, alternatives=others)
+
+
+def nearest_the_blasts(
+    fit: Fit, blast_fraction: float | None, settings: KaryotypeSettings
+) -> tuple[Fit, str, bool]:
+    """Between a clone and its doubling (or halving), the reading whose cell fraction is
+    nearer the blast fraction, why, and whether the blasts decided it.
+
+    A near-haploid clone at cell fraction f and its doubling at f / (2 - f) give the same
+    depth and the same allele fractions at every chromosome (one copy against two, LOH, and two
+    heterozygous copies against four): the data cannot choose, and the change penalty prefers
+    the clone with fewer changes, the undoubled one. But the doubled clone has lost nothing,
+    and the genes it seems to lose (IKZF1 with chromosome 7, CDKN2A and PAX5 with 9) matter
+    downstream. The blast fraction is the one measure that tells them apart: a doubling whose
+    data fit at least as well (within ``ambiguity_margin``, the fit's own data score the bar)
+    is taken when its cell fraction is nearer the blasts. The choice is decided when the other
+    reading lies ``doubling_margin`` further from the blasts than the chosen one; the two
+    cell fractions differ by f (1 - f) / (2 - f) (0.15 at f = 0.6, 0.08 at 0.9, 0.05 at
+    0.95), so near-pure clones stay undecided (the undoubled reading, its losses in doubt).
+    Without an alike doubling the fit stands, decided by the data."""
+    alike = []
+    for other in fit.alternatives:
+        positive = bool((fit.copies > 0).all() and (other.copies > 0).all())
+        ratio = other.copies / np.maximum(fit.copies, 1e-9)
+        doubling = positive and (np.allclose(ratio, 2.0) or np.allclose(ratio, 0.5))
+        if doubling and other.data_score >= fit.data_score - settings.ambiguity_margin:
+            alike.append(other)
+    if not alike:
+        return fit, "", True
+    if blast_fraction is None or not np.isfinite(blast_fraction):
+        return fit, "a doubling or halving fits alike and no blast fraction tells them apart", False
+    readings = sorted([fit, *alike], key=lambda r: abs(r.purity - blast_fraction))
+    best, runner_up = readings[0], readings[1]
+    gap = abs(runner_up.purity - blast_fraction) - abs(best.purity - blast_fraction)
+    decided = gap >= settings.doubling_margin
+    chosen = best if decided else fit
+    kind = "doubling" if best.baseline > fit.baseline else "halving"
+    note = (
+        (
+            f"the clone at cell fraction {fit.purity:.2f} and its {kind} at {best.purity:.2f}"
+            if best is not fit
+            else f"the clone at cell fraction {fit.purity:.2f} and its "
+            f"{'doubling' if runner_up.baseline > fit.baseline else 'halving'} at "
+            f"{runner_up.purity:.2f}"
+        )
+        + " fit the depth and allele fractions alike; "
+        + (
+            f"the one nearer the blasts ({blast_fraction:.2f}) is given"
+            if decided
+            else f"the blasts ({blast_fraction:.2f}) do not tell them apart (by less than "
+            f"{settings.doubling_margin:.2f}): the copies are the simpler reading's, its losses "
+            "undecided"
+        )
+    )
+    if chosen is fit:
+        return fit, note, decided
+    others = (fit, *(o for o in fit.alternatives if o is not chosen))
+    return replace(chosen, alternatives=others), note, decided
 
 
 def one_copy_apart(

@@ -36,6 +36,7 @@ from ikaros.karyotype.fit import (
     ArmData,
     KaryotypeSettings,
     fit_karyotype,
+    nearest_the_blasts,
     one_copy_apart,
     segment_copies,
     smallest_visible_fraction,
@@ -59,7 +60,7 @@ ARM_TABLE_COLUMNS = (
 CHROMOSOME_COLUMNS = ("chrom", "copies", "minor_copies", "state", "allele_state", "evidence")
 SUMMARY_COLUMNS = (
     "chromosome_count", "ploidy_class", "ploidy_evidence", "karyotype_purity", "iamp21",
-    "iamp21_evidence", "copy_number_changes",
+    "iamp21_evidence", "copy_number_changes", "copies_decided",
 )  # fmt: skip
 MASKED_MIN_LOH = 10
 IAMP21_MIN_COPIES = 5
@@ -160,10 +161,13 @@ def call_karyotype(
     if not data:
         return _undetermined(levels, "no chromosome arm is covered by segments")
     fit = fit_karyotype(data, settings, blast_fraction)
-    visible = smallest_visible_fraction(data, settings)
     fitted["normal"] = fitted["normal"].astype(int)
-    fitted = _with_states(fitted, fit)
     fitted["snps"] = [len(s) for s in fitted_snps]
+    reading_note, decided = "", True
+    if _hypodiploid_loh(fitted, fit):
+        fit, reading_note, decided = nearest_the_blasts(fit, blast_fraction, settings)
+    visible = smallest_visible_fraction(data, settings)
+    fitted = _with_states(fitted, fit)
     levels["snps"] = [len(s) for s in arm_snps]
     levels["mirrored_baf"] = [_mirrored_baf(s) for s in arm_snps]
     arms = levels.merge(
@@ -173,6 +177,9 @@ def call_karyotype(
     )
     chromosomes, changes = _chromosomes(fitted)
     summary = _summary(chromosomes, fit, sex, changes, settings)
+    if reading_note:
+        summary["ploidy_evidence"] += f"; {reading_note}"
+    summary["copies_decided"] = "true" if decided and summary["chromosome_count"] else "false"
     _refuse_ambiguous(summary, fit, fitted, sex, settings)
     _refuse_hypodiploid_without_alleles(summary, fit, fitted, sex, blast_fraction, settings)
     _refuse_unseen(summary, fit, fitted, blast_fraction, visible)
@@ -185,6 +192,17 @@ def call_karyotype(
         mirrored_baf=arms["mirrored_baf"].round(3),
     )[list(ARM_TABLE_COLUMNS)]
     return Karyotype(arm_table, chromosomes, summary)
+
+
+def _hypodiploid_loh(fitted: pd.DataFrame, fit) -> bool:
+    """Whether `fit` shows LOH on MASKED_MIN_LOH autosomes or more: a hypodiploid clone or its
+    doubling, whose two readings only the blast fraction tells apart (fit.nearest_the_blasts).
+    A diploid clone with a few trisomies also has a doubled reading (near tetraploid), but
+    that one is not taken on the blast fraction alone."""
+    chromosomes = _chromosomes(_with_states(fitted, fit))[0]
+    autosomes = chromosomes[chromosomes["chrom"].isin(AUTOSOMES)]
+    loh = (autosomes["minor_copies"] == 0) & (autosomes["copies"] >= 1)
+    return int(loh.fillna(False).sum()) >= MASKED_MIN_LOH
 
 
 def _with_states(fitted: pd.DataFrame, fit) -> pd.DataFrame:
