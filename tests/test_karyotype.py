@@ -166,7 +166,15 @@ def test_a_clone_and_its_doubling_are_told_apart_by_the_blast_fraction(kind):
         assert summary["copies_decided"] == "true", summary
         lost = {c for c in summary["copy_number_changes"].split(",") if c.startswith("-")}
         assert bool(lost) == (not kind.startswith("masked_")), summary
-    # near-pure: f = 0.96 and its doubling at 0.92 lie too close for the blasts to choose
-    karyotype, segments, snps = tumour(kind, 6, 0.96, "female")
-    summary = call_karyotype(segments, "GRCh38", snps, "female", 0.96, RUNX1).summary
-    assert summary["copies_decided"] == "false" and "undecided" in summary["ploidy_evidence"]
+    # near-pure clones (f = 0.96: the doubling at 0.92) may stay undecided, never decided wrong
+    undecided = 0
+    for seed in (6, 7, 8):
+        karyotype, segments, snps = tumour(kind, seed, 0.96, "female")
+        summary = call_karyotype(segments, "GRCh38", snps, "female", 0.96, RUNX1).summary
+        if summary["copies_decided"] == "false":
+            undecided += 1
+            assert "undecided" in summary["ploidy_evidence"]
+        else:
+            assert summary["chromosome_count"] == str(karyotype_count(karyotype, "female"))
+    if kind.startswith("masked_"):
+        assert undecided > 0  # the simpler, undoubled reading is not given as decided

@@ -248,62 +248,65 @@ def fit_karyotype(
     return as_fit(baseline, score, *rest, alternatives=others)
 
 
+def doubled(fit: Fit, factor: float) -> Fit | None:
+    """The exact doubling (``factor`` 2) or halving (0.5) of a reading: every arm's copies and
+    minor copies and the baseline times the factor, at the cell fraction that keeps every level
+    and allele fraction: f / (2 - f) for a doubling, 2f / (1 + f) for a halving. None where
+    the halving leaves half copies."""
+    f = fit.purity
+    if factor == 2:
+        purity = f / (2 - f)
+    elif (fit.copies % 2 == 0).all() and (fit.minor[fit.minor >= 0] % 2 == 0).all():
+        purity = 2 * f / (1 + f)
+    else:
+        return None
+    minor = np.where(fit.minor >= 0, (fit.minor * factor).astype(int), -1)
+    return replace(
+        fit, purity=float(purity), baseline=int(fit.baseline * factor),
+        copies=(fit.copies * factor).astype(int), minor=minor,
+    )  # fmt: skip
+
+
 def nearest_the_blasts(
     fit: Fit, blast_fraction: float | None, settings: KaryotypeSettings
 ) -> tuple[Fit, str, bool]:
     """Between a clone and its doubling (or halving), the reading whose cell fraction is
     nearer the blast fraction, why, and whether the blasts decided it.
 
-    A near-haploid clone at cell fraction f and its doubling at f / (2 - f) give the same
-    depth and the same allele fractions at every chromosome (one copy against two, LOH, and two
-    heterozygous copies against four): the data cannot choose, and the change penalty prefers
-    the clone with fewer changes, the undoubled one. But the doubled clone has lost nothing,
-    and the genes it seems to lose (IKZF1 with chromosome 7, CDKN2A and PAX5 with 9) matter
-    downstream. The blast fraction is the one measure that tells them apart: a doubling whose
-    data fit at least as well (within ``ambiguity_margin``, the fit's own data score the bar)
-    is taken when its cell fraction is nearer the blasts. The choice is decided when the other
-    reading lies ``doubling_margin`` further from the blasts than the chosen one; the two
-    cell fractions differ by f (1 - f) / (2 - f) (0.15 at f = 0.6, 0.08 at 0.9, 0.05 at
-    0.95), so near-pure clones stay undecided (the undoubled reading, its losses in doubt).
-    Without an alike doubling the fit stands, decided by the data."""
-    alike = []
-    for other in fit.alternatives:
-        positive = bool((fit.copies > 0).all() and (other.copies > 0).all())
-        ratio = other.copies / np.maximum(fit.copies, 1e-9)
-        doubling = positive and (np.allclose(ratio, 2.0) or np.allclose(ratio, 0.5))
-        if doubling and other.data_score >= fit.data_score - settings.ambiguity_margin:
-            alike.append(other)
-    if not alike:
-        return fit, "", True
+    A hypodiploid clone at cell fraction f and its doubling at f / (2 - f) give exactly the
+    same depth and allele fractions at every chromosome (one copy against two, LOH, and two
+    heterozygous copies against four): the data cannot choose (the fit's own scores differ only
+    by where the purity grid falls), and the change penalty prefers the clone with fewer
+    changes, the undoubled one. But the doubled clone has lost nothing, and the genes it seems
+    to lose (IKZF1 with chromosome 7, CDKN2A and PAX5 with 9) matter downstream. The blast
+    fraction is the one measure that tells them apart: the reading nearest it is taken when the
+    other lies ``doubling_margin`` further away. The two cell fractions differ by
+    f (1 - f) / (2 - f) (0.15 at f = 0.6, 0.08 at 0.9, 0.05 at 0.95), so near-pure clones
+    stay undecided (the fit's reading is kept, its losses in doubt)."""
+    readings = [r for r in (doubled(fit, 2), doubled(fit, 0.5)) if r is not None]
     if blast_fraction is None or not np.isfinite(blast_fraction):
-        return fit, "a doubling or halving fits alike and no blast fraction tells them apart", False
-    readings = sorted([fit, *alike], key=lambda r: abs(r.purity - blast_fraction))
-    best, runner_up = readings[0], readings[1]
-    gap = abs(runner_up.purity - blast_fraction) - abs(best.purity - blast_fraction)
-    decided = gap >= settings.doubling_margin
+        return fit, "a doubling fits alike and no blast fraction tells them apart", False
+    ranked = sorted([fit, *readings], key=lambda r: abs(r.purity - blast_fraction))
+    best, runner_up = ranked[0], ranked[1]
+    decided = abs(runner_up.purity - blast_fraction) - abs(best.purity - blast_fraction) >= (
+        settings.doubling_margin
+    )
     chosen = best if decided else fit
-    kind = "doubling" if best.baseline > fit.baseline else "halving"
+    other = runner_up if best is fit else best
+    kind = "doubling" if other.baseline > fit.baseline else "halving"
     note = (
-        (
-            f"the clone at cell fraction {fit.purity:.2f} and its {kind} at {best.purity:.2f}"
-            if best is not fit
-            else f"the clone at cell fraction {fit.purity:.2f} and its "
-            f"{'doubling' if runner_up.baseline > fit.baseline else 'halving'} at "
-            f"{runner_up.purity:.2f}"
-        )
-        + " fit the depth and allele fractions alike; "
+        f"the clone at cell fraction {fit.purity:.2f} and its {kind} at {other.purity:.2f} fit "
+        "the depth and allele fractions alike; "
         + (
             f"the one nearer the blasts ({blast_fraction:.2f}) is given"
             if decided
             else f"the blasts ({blast_fraction:.2f}) do not tell them apart (by less than "
-            f"{settings.doubling_margin:.2f}): the copies are the simpler reading's, its losses "
-            "undecided"
+            f"{settings.doubling_margin:.2f}): the copies are the fit's, its losses undecided"
         )
     )
     if chosen is fit:
         return fit, note, decided
-    others = (fit, *(o for o in fit.alternatives if o is not chosen))
-    return replace(chosen, alternatives=others), note, decided
+    return replace(chosen, alternatives=(fit, *fit.alternatives)), note, decided
 
 
 def one_copy_apart(

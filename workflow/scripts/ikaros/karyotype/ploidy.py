@@ -179,7 +179,10 @@ def call_karyotype(
     summary = _summary(chromosomes, fit, sex, changes, settings)
     if reading_note:
         summary["ploidy_evidence"] += f"; {reading_note}"
-    summary["copies_decided"] = "true" if decided and summary["chromosome_count"] else "false"
+    # Without allele data a clone and its doubling (or one copy more of every chromosome) read
+    # alike outside the near-diploid range: the copies are a guess there.
+    with_alleles = int(fit.has_snps.sum()) >= 10 or summary["ploidy_class"] == "near_diploid"
+    summary["copies_decided"] = _flag(decided and with_alleles and summary["chromosome_count"])
     _refuse_ambiguous(summary, fit, fitted, sex, settings)
     _refuse_hypodiploid_without_alleles(summary, fit, fitted, sex, blast_fraction, settings)
     _refuse_unseen(summary, fit, fitted, blast_fraction, visible)
@@ -192,6 +195,10 @@ def call_karyotype(
         mirrored_baf=arms["mirrored_baf"].round(3),
     )[list(ARM_TABLE_COLUMNS)]
     return Karyotype(arm_table, chromosomes, summary)
+
+
+def _flag(value) -> str:
+    return "true" if value else "false"
 
 
 def _hypodiploid_loh(fitted: pd.DataFrame, fit) -> bool:
