@@ -328,3 +328,28 @@ def test_an_unclear_two_copy_reading_refuses_only_whole_chromosome_losses():
     reasons = _refused(segments, bins, 0.542)
     assert reasons.iat[0].startswith("chr7 and ")
     assert reasons.iat[1] == ""
+
+
+def test_a_focal_dip_on_a_low_chromosome_is_read_against_that_chromosome():
+    """chr7 reads -0.20 as a whole (its control bins; blasts 37%, too few for the two-copy
+    reading). A focal dip to -0.42 (z -5.9 against 0 with SE 0.05 and the floor 0.05, but
+    -0.22 against chr7: z -3.1, under the focal threshold of 3.5) is refused; a loss to -0.70
+    (-0.50 against chr7) stands; a broad loss is not moved (broad losses have their own
+    threshold); a chromosome at -0.06 (a wave) moves nothing."""
+    from ikaros.dna.copy_number import CallParams, call_segments, focal_losses_below_their_level
+
+    bins, _ = _chromosome_bins({"chr7": -0.20, "chr9": -0.06}, per_chromosome=60)
+    segments = pd.DataFrame([
+        _segment("chr7", -0.42, 12, start=50_300_000, se=0.05),
+        _segment("chr7", -0.70, 12, start=50_400_000, se=0.05),
+        _segment("chr7", -0.45, 60, start=1, se=0.02) | {"end": 60_000_000},
+        _segment("chr9", -0.31, 12, start=21_900_000, se=0.05),
+    ])  # fmt: skip
+    params = CallParams()
+    called = call_segments(segments, 0.37, params)
+    assert called["deleted"].all()
+    local, reasons = focal_losses_below_their_level(segments, called, bins, 0.37, params)
+    assert reasons.iat[0].startswith("chr7 reads log2 -0.20 as a whole")
+    assert reasons.iat[0].endswith("this focal segment reads -0.22, no loss")
+    assert list(reasons.iloc[1:]) == ["", "", ""]
+    assert local["log2"].round(2).tolist() == [-0.22, -0.50, -0.45, -0.31]

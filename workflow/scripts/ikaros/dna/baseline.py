@@ -144,6 +144,34 @@ def chromosome_levels(bins: pd.DataFrame) -> pd.Series:
     return levels[levels["size"] >= MIN_LOCUS_BINS]["median"]
 
 
+def low_chromosome_levels(bins: pd.DataFrame, min_se: float = 2.0) -> dict[str, float]:
+    """Autosomes whose off-target bins read below the sample's copy-neutral level: chromosome
+    -> its median log2, where that lies more than CHROMOSOME_LEVEL_LOG2 and more than
+    ``min_se`` standard errors (of a median: 1.2533 x the robust SD over the square root of
+    the bins) below zero. Smaller offsets are the waves that any chromosome of these samples
+    shows (chromosome medians scatter by about 0.1 log2 in diploid tumours).
+
+    A disomic chromosome of a tumour centred on its gains, a subclonal loss of the chromosome,
+    or a residual bias along it all move every bin of the chromosome; a focal loss on it is
+    the step below that level, not below zero (``copy_number.focal_losses_below_their_level``).
+    """
+    usable = (
+        ~bins["masked"].to_numpy(dtype=bool)
+        & autosomal(bins)
+        & np.isin(bins["kind"].to_numpy(), OFF_TARGET_KINDS)
+    )
+    out = {}
+    for chrom, values in bins[usable].groupby("chrom", sort=False)["log2"]:
+        if len(values) < MIN_LOCUS_BINS:
+            continue
+        level = float(values.median())
+        spread = 1.4826 * float(np.median(np.abs(values - level)))
+        se = 1.2533 * spread / np.sqrt(len(values))
+        if level < -max(min_se * se, CHROMOSOME_LEVEL_LOG2):
+            out[str(chrom)] = level
+    return out
+
+
 def two_level_fit(levels: pd.Series, step: float) -> tuple[float, float, pd.Series]:
     """Chromosome levels read as a lower level L and L + step: (sum of absolute deviations, L,
     the chromosomes at L). Absolute, not squared: a few chromosomes that scatter far (waves
