@@ -148,7 +148,7 @@ def test_a_near_haploid_clone_loses_ikzf1_and_the_chr9_genes():
     assert (out.cdkn2a, out.cdkn2b, out.pax5, out.erg) == ("mono", "mono", "mono", "none")
     assert (out.ikzf1plus, out.ikzf1plus_focal) == ("true", "false")
     assert "karyotype -7 in 0.93 cells takes exons 1-8 of one allele" in out.ikzf1_evidence
-    assert "IKZF1 (-7), CDKN2A (-9), CDKN2B (-9), PAX5 (-9)" in out.notes
+    assert "from the karyotype: IKZF1 (-7), CDKN2A (-9), CDKN2B (-9), PAX5 (-9)" in out.notes
 
 
 def test_karyotype_losses_need_allele_data_a_class_and_decided_copies():
@@ -188,3 +188,39 @@ def test_karyotype_losses_extend_a_call_and_respect_arms_and_erg():
     assert (out.at["P3", "pax5"], out.at["P3", "erg"], out.at["P3", "ikzf1plus"]) == (
         "mono", "mono", "false",
     )  # fmt: skip
+
+
+def test_an_arm_long_loss_of_a_disomic_chromosome_7_under_gains_is_refused():
+    """High hyperdiploid, 7p at its normal copies in the karyotype (no -7 or -7p): the panel's
+    non-focal del1-8 over 59.75 Mb is chromosome 7 read against the trisomic majority, and is
+    refused (IKZF1plus with it); an 11.9 Mb loss, a focal one, or one in a near-diploid tumour
+    stands."""
+    from ikaros.patients import add_karyotype_losses
+
+    def broad(patient, extent, focal="false"):
+        row = dna_row(patient, "deleted", "del1-8", "1,2,3,4,5,6,7,8", focal=focal, plus="true")
+        row.update(cdkn2a="mono", ikzf1_loss=extent, ikzf1_evidence="BAM: exons 1-8")
+        return row
+
+    rows = [
+        broad("P1", "chr7:500001-60251000"),
+        broad("P2", "chr7:48376001-60251000"),
+        broad("P3", "chr7:500001-60251000", focal="true"),
+        broad("P4", "chr7:500001-60251000"),
+    ]
+    gains = "+4,+6,+10,+14,+17,+18,+21,+21,+X"
+    karyotypes = pd.DataFrame(
+        [karyotype("P1_T", gains, klass="high_hyperdiploid"),
+         karyotype("P2_T", gains, klass="high_hyperdiploid"),
+         karyotype("P3_T", gains, klass="high_hyperdiploid"),
+         karyotype("P4_T", "+21", klass="near_diploid")]
+    )  # fmt: skip
+    out = add_karyotype_losses(patients_table(rows), karyotypes).set_index("patient_id")
+    assert (out.at["P1", "ikzf1_status"], out.at["P1", "ikzf1_class"]) == ("wildtype", "")
+    assert out.at["P1", "ikzf1plus"] == "false" and out.at["P1", "cdkn2a"] == "mono"
+    assert "loss chr7:500001-60251000 refused: the karyotype (high_hyperdiploid" in (
+        out.at["P1", "ikzf1_evidence"]
+    )
+    assert "IKZF1 loss refused (7p at normal copies)" in out.at["P1", "notes"]
+    for patient in ("P2", "P3", "P4"):
+        assert out.at[patient, "ikzf1_status"] == "deleted", patient

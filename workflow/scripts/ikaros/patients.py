@@ -73,7 +73,19 @@ def _karyotype_row(row: dict, karyotype: Mapping[str, str]) -> dict:
     added = []
     fraction = karyotype.get("karyotype_purity", "")
     lost_ikzf1 = losses.get("IKZF1", 0)
-    if lost_ikzf1 and row["ikzf1_status"] in ("wildtype", "deleted"):
+    if _centring_loss(row, karyotype, lost_ikzf1):
+        out.update(
+            ikzf1_status="wildtype", ikzf1_class="", ikzf1_exons_deleted="", ikzf1_focal="",
+            ikzf1_fraction="", ikzf1_allelic="", ikzf1_loss="",
+        )  # fmt: skip
+        refused = (
+            f"loss {row['ikzf1_loss']} refused: the karyotype ({karyotype['ploidy_class']}, "
+            "SNP allele fractions) holds 7p at its normal copies, so an arm-long loss is the "
+            "panel's copy-neutral level sitting on the gained chromosomes"
+        )
+        out["ikzf1_evidence"] = "; ".join(e for e in (row["ikzf1_evidence"], refused) if e)
+        added.append("IKZF1 loss refused (7p at normal copies)")
+    elif lost_ikzf1 and row["ikzf1_status"] in ("wildtype", "deleted"):
         exons = {int(e) for e in str(row["ikzf1_exons_deleted"]).split(",") if e.strip()}
         union = sorted(exons | set(IKZF1_ALL_EXONS))
         if union != sorted(exons):
@@ -100,9 +112,31 @@ def _karyotype_row(row: dict, karyotype: Mapping[str, str]) -> dict:
     focal = {"true": True, "false": False}.get(out["ikzf1_focal"])
     plus, plus_focal = ikzf1plus(out["ikzf1_status"], focal, states)
     out["ikzf1plus"], out["ikzf1plus_focal"] = _flag(plus), _flag(plus_focal)
-    note = "losses from the karyotype: " + ", ".join(added)
+    note = "from the karyotype: " + ", ".join(added)
     out["notes"] = "; ".join(n for n in (row["notes"], note) if n)
     return out
+
+
+# An IKZF1 loss this long covers most of 7p (about 58 Mb in GRCh37 and GRCh38): a loss the
+# karyotype's arm-level copies would show.
+ARM_LONG_BP = 25_000_000
+# Classes whose depth is centred on gained chromosomes (most chromosomes gained).
+CENTRED_ON_GAINS = ("high_hyperdiploid", "near_triploid", "near_tetraploid")
+
+
+def _centring_loss(row: dict, karyotype: Mapping[str, str], lost_ikzf1: int) -> bool:
+    """Whether the row's IKZF1 call is an arm-long non-focal loss of a tumour centred on its
+    gains whose karyotype holds 7p at its normal copies: the panel read the disomic chromosome 7
+    against the trisomic majority."""
+    if lost_ikzf1 or row["ikzf1_status"] != "deleted" or row["ikzf1_focal"] != "false":
+        return False
+    if karyotype.get("ploidy_class", "") not in CENTRED_ON_GAINS:
+        return False
+    extent = str(row.get("ikzf1_loss", "")).rpartition(":")[2]
+    start, _, end = extent.partition("-")
+    if not (start.isdigit() and end.isdigit()):
+        return False
+    return int(end) - int(start) + 1 >= ARM_LONG_BP
 
 
 def add_karyotype_losses(dna_table: pd.DataFrame, karyotypes: pd.DataFrame | None) -> pd.DataFrame:
@@ -117,6 +151,9 @@ def add_karyotype_losses(dna_table: pd.DataFrame, karyotypes: pd.DataFrame | Non
     wildtype IKZF1 becomes a non-focal whole-gene deletion at the karyotype's cell fraction; a
     deleted one keeps its own call with the exons 1-8 added; a co-deletion gene called ``none``
     becomes ``mono`` (``bi`` for two copies lost). A gene the calls could not resolve stays so.
+    The other way round, in a tumour centred on its gains (high hyperdiploid and above) whose
+    karyotype holds 7p at its normal copies, an arm-long non-focal IKZF1 loss (ARM_LONG_BP or
+    more) is the disomic chromosome 7 read against the trisomic majority, and is refused.
     """
     if karyotypes is None or karyotypes.empty:
         return dna_table
