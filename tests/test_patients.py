@@ -218,8 +218,9 @@ def test_an_arm_long_loss_of_a_disomic_chromosome_7_under_gains_is_refused():
     out = add_karyotype_losses(patients_table(rows), karyotypes).set_index("patient_id")
     assert (out.at["P1", "ikzf1_status"], out.at["P1", "ikzf1_class"]) == ("wildtype", "")
     assert out.at["P1", "ikzf1plus"] == "false" and out.at["P1", "cdkn2a"] == "mono"
-    assert "loss chr7:500001-60251000 refused: the karyotype (high_hyperdiploid" in (
-        out.at["P1", "ikzf1_evidence"]
+    assert (
+        "loss chr7:500001-60251000 refused: the karyotype (high_hyperdiploid"
+        in (out.at["P1", "ikzf1_evidence"])
     )
     assert "IKZF1 loss refused (7p at normal copies)" in out.at["P1", "notes"]
     for patient in ("P2", "P3", "P4"):
