@@ -99,6 +99,13 @@ def cause_kinds(status: np.ndarray, censored: np.ndarray) -> tuple[list[int], np
     return np.flatnonzero(present).tolist(), kind
 
 
+@njit(cache=True, nogil=True)
+def tie_factor(d: float, n: float) -> float:
+    """Hypergeometric tie correction (n - d)/(n - 1) of d tied failures among n at risk; 1 when
+    d <= 1 (even for n = 1). The CIF variance and Gray's competing terms both use it."""
+    return 1.0 if d <= 1 else (n - d) / (n - 1.0)
+
+
 class EventGrid:
     """Per-group risk sets and Kaplan-Meier survival at the failure times of some rows."""
 

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds
+from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds, tie_factor
 from ikaros.competing_risks._validation import (
     CompetingRisksInputError,
     as_level_list,
@@ -108,12 +108,6 @@ class CumincResult:
 
 
 @njit(cache=True, nogil=True)
-def _tie_factor(d: float, n: float) -> float:
-    """Hypergeometric tie correction (n - d)/(n - 1); 1 when d <= 1 (even for n = 1)."""
-    return 1.0 if d <= 1 else (n - d) / (n - 1.0)
-
-
-@njit(cache=True, nogil=True)
 def cif_curves(grid_time, n, d, d_all, surv, surv_prev, y_max):
     """Every (cause, group) CIF and its cmprsk variance (``cinc``), in cmprsk's curve layout.
 
@@ -159,8 +153,8 @@ def cif_curves(grid_time, n, d, d_all, surv, surv_prev, y_max):
                 d1 = d[c, g, t]
                 d2 = d_any - d1
                 cif[c] += per_n * d1
-                e1 = per_n2 * d1 * _tie_factor(d1, nt)
-                e2 = per_n2 * d2 * _tie_factor(d2, nt) if s > 0 else 0.0
+                e1 = per_n2 * d1 * tie_factor(d1, nt)
+                e2 = per_n2 * d2 * tie_factor(d2, nt) if s > 0 else 0.0
                 ratio = cif[c] * inv_s
                 a1 = 1.0 + ratio
                 v1[c] += e2 * ratio * ratio + e1 * a1 * a1

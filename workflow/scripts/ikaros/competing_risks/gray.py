@@ -15,7 +15,7 @@ import pandas as pd
 from numba import njit
 from scipy.special import chdtrc
 
-from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds
+from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds, tie_factor
 from ikaros.competing_risks._validation import (
     CompetingRisksInputError,
     as_level_list,
@@ -165,8 +165,7 @@ def _competing_weight(d_all_gt, d_gt, n_gt, surv_gt, per_n_gt):
     d2 = d_all_gt - d_gt
     if d2 <= 0 or surv_gt <= 0:
         return 0.0
-    tau2 = 1.0 if d2 <= 1 else (n_gt - d2) / (n_gt - 1.0 if n_gt > 1 else 1.0)
-    return tau2 * per_n_gt * per_n_gt * d2
+    return tie_factor(d2, n_gt) * per_n_gt * per_n_gt * d2
 
 
 @njit(cache=True, nogil=True)
