@@ -348,7 +348,7 @@ def test_a_focal_dip_on_a_low_chromosome_is_read_against_that_chromosome():
     params = CallParams()
     called = call_segments(segments, 0.37, params)
     assert called["deleted"].all()
-    local, reasons = focal_losses_below_their_level(segments, called, bins, 0.37, params)
+    local, _, reasons = focal_losses_below_their_level(segments, called, bins, 0.37, params)
     assert reasons.iat[0].startswith("chr7 reads log2 -0.20 as a whole")
     assert reasons.iat[0].endswith("this focal segment reads -0.22, no loss")
     assert list(reasons.iloc[1:]) == ["", "", ""]

@@ -559,13 +559,14 @@ def call_from_bins(
     )
     called = call_segments(segments, blast_fraction, params)
     veto = losses_above_two_copies(segments, called, bins, blast_fraction, params)
-    local, low = focal_losses_below_their_level(segments, called, bins, blast_fraction, params)
+    local, called_local, low = focal_losses_below_their_level(
+        segments, called, bins, blast_fraction, params
+    )
     veto = veto.where(veto != "", low)
     if junction_evidence:
         # the junction reads weigh against the focal losses' depth below their chromosome
         missing = unsupported_losses(
-            local, call_segments(local, blast_fraction, params), bins, refine_genes,
-            junction_evidence, params.z_threshold,
+            local, called_local, bins, refine_genes, junction_evidence, params.z_threshold
         )  # fmt: skip
         veto = veto.where(veto != "", missing)
     if (veto != "").any():
@@ -583,11 +584,11 @@ def focal_losses_below_their_level(
     bins: pd.DataFrame,
     blast_fraction: float | None,
     params: CallParams,
-) -> tuple[pd.DataFrame, pd.Series]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """Focal losses read against their own chromosome where it reads low as a whole: the
     segments with every focal segment (up to ``focal_max_bp``) of such a chromosome moved up by
-    its level (baseline.low_chromosome_levels, its off-target bins), and why each called loss
-    that is no loss there is refused ("" where it stands).
+    its level (baseline.low_chromosome_levels, its off-target bins), their calls, and why each
+    called loss that is no loss there is refused ("" where it stands).
 
     A chromosome left at two copies in a tumour centred on its gains, or lost in some cells,
     reads below zero along its whole length; a short run of low bins on it then reaches the
@@ -598,21 +599,29 @@ def focal_losses_below_their_level(
     reasons = pd.Series("", index=segments.index, dtype=object)
     levels = low_chromosome_levels(bins)
     if not levels:
-        return segments, reasons
+        return segments, called, reasons
     length = segments["end"].to_numpy(dtype=float) - segments["start"].to_numpy(dtype=float) + 1
     shift = segments["chrom"].map(levels).fillna(0.0).to_numpy(dtype=float)
     shift = np.where(length <= params.focal_max_bp, shift, 0.0)
-    local = segments.assign(log2=segments["log2"] - shift)
-    if "log2_drop1" in local.columns:
-        local["log2_drop1"] = local["log2_drop1"] - shift
-    still = call_segments(local, blast_fraction, params)["deleted"].to_numpy(dtype=bool)
+    local = _moved_up(segments, shift)
+    called_local = call_segments(local, blast_fraction, params)
+    still = called_local["deleted"].to_numpy(dtype=bool)
     for k in np.flatnonzero(called["deleted"].to_numpy(dtype=bool) & (shift < 0) & ~still):
         chrom, log2 = str(segments["chrom"].iat[k]), float(segments["log2"].iat[k])
         reasons.iat[k] = (
             f"{chrom} reads log2 {shift[k]:+.2f} as a whole (its off-target bins); against that "
             f"level this focal segment reads {round(log2 - shift[k], 2) + 0.0:+.2f}, no loss"
         )
-    return local, reasons
+    return local, called_local, reasons
+
+
+def _moved_up(segments: pd.DataFrame, level) -> pd.DataFrame:
+    """The segments read against ``level`` (one value, or one per segment) instead of zero:
+    their mean, and their mean without the most extreme bin, minus it."""
+    moved = segments.assign(log2=segments["log2"] - level)
+    if "log2_drop1" in moved.columns:
+        moved["log2_drop1"] = moved["log2_drop1"] - level
+    return moved
 
 
 def losses_above_two_copies(
@@ -631,9 +640,7 @@ def losses_above_two_copies(
     reading = two_copy_reading(bins, blast_fraction)
     if reading is None:
         return reasons
-    shifted = segments.assign(log2=segments["log2"] - reading.level)
-    if "log2_drop1" in shifted.columns:
-        shifted["log2_drop1"] = shifted["log2_drop1"] - reading.level
+    shifted = _moved_up(segments, reading.level)
     still = call_segments(shifted, blast_fraction, params)["deleted"].to_numpy(dtype=bool)
     on_two_copies = segments["chrom"].isin(reading.chromosomes).to_numpy()
     for k in np.flatnonzero(called["deleted"].to_numpy(dtype=bool) & on_two_copies & ~still):
