@@ -147,10 +147,10 @@ def add_karyotype_losses(dna_table: pd.DataFrame, karyotypes: pd.DataFrame | Non
     determined and whose copies are decided (``copies_decided``: a near-haploid clone and its
     doubling, one copy of most chromosomes or two with LOH, fit depth and allele fractions
     alike, and only the blast fraction can tell them apart; only the first has lost anything)
-    are read. A
-    wildtype IKZF1 becomes a non-focal whole-gene deletion at the karyotype's cell fraction; a
-    deleted one keeps its own call with the exons 1-8 added; a co-deletion gene called ``none``
-    becomes ``mono`` (``bi`` for two copies lost). A gene the calls could not resolve stays so.
+    are read. A wildtype IKZF1 becomes a non-focal whole-gene deletion at the karyotype's cell
+    fraction; a deleted one keeps its own call with the exons 1-8 added; a co-deletion gene
+    called ``none`` becomes ``mono`` (``bi`` for two copies lost). A gene the calls could not
+    resolve stays so.
     The other way round, in a tumour centred on its gains (high hyperdiploid and above) whose
     karyotype holds 7p at its normal copies, an arm-long non-focal IKZF1 loss (ARM_LONG_BP or
     more) is the disomic chromosome 7 read against the trisomic majority, and is refused.

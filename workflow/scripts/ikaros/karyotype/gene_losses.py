@@ -26,22 +26,22 @@ GENE_ARMS = {
 IKZF1_ALL_EXONS = tuple(range(1, 9))
 
 
-def copies_lost(changes: str, chromosome: str, arm: str) -> int:
-    """Copies of one arm lost in a karyotype's change list (``-7``, ``-9p``, ``-21,-21``; as
-    ikaros.karyotype.ploidy writes ``copy_number_changes``); gains count as nothing."""
-    tokens = [token.strip() for token in str(changes).split(",") if token.strip()]
-    return sum(token in (f"-{chromosome}", f"-{chromosome}{arm}") for token in tokens)
+def losses_taking(changes: str, gene: str) -> list[str]:
+    """The changes of a karyotype's list (``-7``, ``-9p``, ``-21,-21``; as
+    ikaros.karyotype.ploidy writes ``copy_number_changes``) that take ``gene``: losses of its
+    chromosome or its arm, one per copy."""
+    chromosome, arm = GENE_ARMS[gene]
+    tokens = [token.strip() for token in str(changes).split(",")]
+    return [t for t in tokens if t in (f"-{chromosome}", f"-{chromosome}{arm}")]
 
 
 def gene_losses(changes: str) -> dict[str, int]:
     """Copies of each GENE_ARMS gene that the karyotype's losses take (genes with none left
     out)."""
-    lost = {gene: copies_lost(changes, *place) for gene, place in GENE_ARMS.items()}
+    lost = {gene: len(losses_taking(changes, gene)) for gene in GENE_ARMS}
     return {gene: copies for gene, copies in lost.items() if copies > 0}
 
 
 def describe(changes: str, gene: str) -> str:
     """The karyotype changes that take ``gene``, as written (``-7``, ``-9p,-9p``)."""
-    chromosome, arm = GENE_ARMS[gene]
-    tokens = [token.strip() for token in str(changes).split(",")]
-    return ",".join(t for t in tokens if t in (f"-{chromosome}", f"-{chromosome}{arm}"))
+    return ",".join(losses_taking(changes, gene))
