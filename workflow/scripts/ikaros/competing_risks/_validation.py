@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 _COLUMN_PREFIX = {"covariates": "x", "cov2": "cov2_"}  # names for unnamed matrix columns
 
@@ -214,6 +215,76 @@ def _clean_numeric(time, status, cencode, vectors: dict) -> CleanInput | None:
     if len(t) == 0:
         raise CompetingRisksInputError("no complete rows: every row has a missing value")
     return CleanInput(t, s, columns, positions, int(len(t_all) - len(t)))
+
+
+@dataclass(frozen=True)
+class CodedRows:
+    """Complete, valid rows of plain numeric input, coded for the streamed kernels."""
+
+    time: np.ndarray  # float64, contiguous, input order
+    cells: np.ndarray  # int32: group index * (causes + 1) + kind (0 censored, c + 1 cause c)
+    groups: list  # the group values in order (R's factor levels)
+    causes: list  # the cause codes in order
+
+
+def coded_rows(time, status, group, cencode) -> CodedRows | None:
+    """Rows coded in one compiled read, when every row is complete and valid and the group
+    holds integers in [0, 2 n); None otherwise: ``clean_input``, ``factor_levels`` and
+    ``_event_grid.cause_kinds`` then drop, check and explain, and give the same coding."""
+    t_all, s_all = _numeric_vector(time), _numeric_vector(status)
+    if t_all is None or s_all is None or len(t_all) != len(s_all) or len(t_all) == 0:
+        return None
+    if group is None:
+        g_all = np.zeros(len(t_all), dtype=np.int8)
+    else:
+        g_all = _numeric_vector(group)
+        if g_all is None or g_all.dtype.kind not in "iu" or len(g_all) != len(t_all):
+            return None
+    if not isinstance(cencode, (int, float, np.integer, np.floating)):
+        return None
+    t = np.ascontiguousarray(t_all, dtype=np.float64)
+    cells, groups, causes = _code_rows(t, s_all, g_all, float(cencode))
+    if len(groups) == 0:
+        return None
+    return CodedRows(t, cells, groups.tolist(), causes.tolist())
+
+
+@njit(cache=True, nogil=True)
+def _code_rows(time, status, group, cencode):
+    """Cells, present group values and cause codes; no groups where any row is missing or
+    invalid, or a group value or code is outside [0, 2 n) (counting tables stay small)."""
+    n, none = len(time), np.empty(0, dtype=np.int64)
+    max_code, g_min, g_max = 0.0, np.inf, -np.inf
+    for i in range(n):
+        t, code, g = time[i], float(status[i]), float(group[i])
+        if not (0 <= t < np.inf):  # NaN fails too
+            return np.empty(0, dtype=np.int32), none, none
+        if code != cencode:
+            if not (1 <= code < 2 * n and code == np.floor(code)):
+                return np.empty(0, dtype=np.int32), none, none
+            max_code = max(max_code, code)
+        g_min, g_max = min(g_min, g), max(g_max, g)
+    if g_min < 0 or g_max >= 2 * n:
+        return np.empty(0, dtype=np.int32), none, none
+    group_index = np.zeros(int(g_max) + 1, dtype=np.int64)
+    kind_of_code = np.zeros(int(max_code) + 1, dtype=np.int64)
+    for i in range(n):
+        group_index[group[i]] = 1
+        code = float(status[i])
+        if code != cencode:
+            kind_of_code[int(code)] = 1
+    groups, causes = np.flatnonzero(group_index), np.flatnonzero(kind_of_code)
+    for j in range(len(groups)):
+        group_index[groups[j]] = j
+    for j in range(len(causes)):
+        kind_of_code[causes[j]] = j + 1
+    width = len(causes) + 1
+    cells = np.empty(n, dtype=np.int32)
+    for i in range(n):
+        code = float(status[i])
+        kind = 0 if code == cencode else kind_of_code[int(code)]
+        cells[i] = group_index[group[i]] * width + kind
+    return cells, groups, causes
 
 
 def _plain(value):

@@ -22,13 +22,15 @@ import pandas as pd
 from numba import njit
 
 from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds, tie_factor
+from ikaros.competing_risks._streamed import cells_of, stream_cells, streams
 from ikaros.competing_risks._validation import (
     CompetingRisksInputError,
     as_level_list,
     clean_input,
+    coded_rows,
     factor_levels,
 )
-from ikaros.competing_risks.gray import gray_statistics
+from ikaros.competing_risks.gray import gray_statistics, streamed_tests
 
 ALL_SUBJECTS = "all"  # group label when no grouping variable is given
 
@@ -180,16 +182,13 @@ def _longest_followup(time, group, n_groups):
     return y_max
 
 
-def _curves(grid: EventGrid, levels: list, causes: list, y_max: np.ndarray) -> dict:
-    """Every (group, cause) curve, read off the grid at the cause's failure times."""
-    time, estimate, variance, offsets = cif_curves(
-        grid.time, grid.n, grid.d, grid.d_all, grid.surv, grid.surv_prev, y_max
-    )
+def _curves(levels, causes, time, estimate, variance, start, length, y_max) -> dict:
+    """Every (group, cause) curve: views of the cause-major, then group, curve arrays."""
     curves: dict[tuple, CumincCurve] = {}
     for gi, glabel in enumerate(levels):
         for ci, cause in enumerate(causes):
             k = ci * len(levels) + gi
-            part = slice(offsets[k], offsets[k + 1])
+            part = slice(start[k], start[k] + length[k])
             curves[(glabel, cause)] = CumincCurve(
                 glabel, cause, time[part], estimate[part], variance[part], float(y_max[gi])
             )
@@ -204,6 +203,15 @@ def cuminc(time, status, group=None, strata=None, rho=0, cencode=0) -> CumincRes
     ``strata`` only affects the tests. Rows with a missing value anywhere are dropped (counted in
     ``n_dropped``). With a ``group`` it must have at least two levels (Gray's test needs them).
     """
+    coded = coded_rows(time, status, group, cencode) if strata is None else None
+    if (
+        coded is not None
+        and (group is None or len(coded.groups) > 1)
+        and streams(len(coded.groups), len(coded.causes))
+    ):
+        levels = [ALL_SUBJECTS] if group is None else coded.groups
+        return _streamed_cuminc(coded.time, coded.cells, levels, coded.causes, rho)
+
     clean = clean_input(time, status, cencode, vectors={"group": group, "strata": strata})
     t, s = clean.time, clean.status
     if group is None:
@@ -222,22 +230,42 @@ def cuminc(time, status, group=None, strata=None, rho=0, cencode=0) -> CumincRes
     censored = s == cencode
     causes, kind = cause_kinds(s, censored)
     levels = as_level_list(levels)
-
-    rows = SortedRows.build(t, gidx, kind, sidx, len(levels), len(causes))
+    n_groups = len(levels)
+    if strata is None and streams(n_groups, len(causes)):
+        cells = cells_of(gidx, kind, len(causes) + 1)
+        return _streamed_cuminc(t, cells, levels, causes, rho, clean.n_dropped)
+    rows = SortedRows.build(t, gidx, kind, sidx, n_groups, len(causes))
     grid = EventGrid(rows)
-    curves = _curves(grid, levels, causes, _longest_followup(rows.time, rows.group, len(levels)))
-
-    if len(levels) > 1:
-        tests = gray_statistics(rows, max(len(strata_levels), 1), causes, rho=rho, whole_grid=grid)
-    else:
-        tests = pd.DataFrame({"cause": [], "statistic": [], "df": [], "p_value": []})
-    return CumincResult(
-        curves=curves,
-        groups=levels,
-        causes=causes,
-        tests=tests,
-        n_used=len(t),
-        n_dropped=clean.n_dropped,
-        rho=float(rho),
-        strata=as_level_list(strata_levels),
+    y_max = _longest_followup(rows.time, rows.group, n_groups)
+    time_, estimate, variance, offsets = cif_curves(
+        grid.time, grid.n, grid.d, grid.d_all, grid.surv, grid.surv_prev, y_max
     )
+    curves = _curves(levels, causes, time_, estimate, variance, offsets[:-1], np.diff(offsets),
+                     y_max)  # fmt: skip
+    n_strata = max(len(strata_levels), 1)
+    tests = _no_tests() if n_groups == 1 else gray_statistics(rows, n_strata, causes, rho, grid)
+    return CumincResult(curves, levels, causes, tests, len(t), clean.n_dropped, float(rho),
+                        as_level_list(strata_levels))  # fmt: skip
+
+
+def _streamed_cuminc(time, cells, levels: list, causes: list, rho, n_dropped=0) -> CumincResult:
+    """cuminc of complete coded rows without strata, up to three groups (``_streamed``)."""
+    n_groups = len(levels)
+    out = stream_cells(time, cells, n_groups, len(causes), rho)
+    curves = _curves(levels, causes, out.time, out.estimate, out.variance_of_estimate,
+                     out.start, out.length, out.longest_followup)  # fmt: skip
+    if n_groups == 1:
+        tests = _no_tests()
+    elif out.finite:
+        tests = streamed_tests(causes, n_groups, out.score, out.variance)
+    else:  # an infinite weight: the grid lets NaN and inf run through as cmprsk does
+        width = len(causes) + 1
+        rows = SortedRows.build(time, cells // width, cells % width, np.zeros(len(time),
+                                dtype=np.int64), n_groups, len(causes))  # fmt: skip
+        tests = gray_statistics(rows, 1, causes, rho)
+    return CumincResult(curves, levels, causes, tests, len(time), n_dropped, float(rho), [])
+
+
+def _no_tests() -> pd.DataFrame:
+    """The tests of a single group: none."""
+    return pd.DataFrame({"cause": [], "statistic": [], "df": [], "p_value": []})

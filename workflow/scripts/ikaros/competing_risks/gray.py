@@ -16,10 +16,12 @@ from numba import njit
 from scipy.special import chdtrc
 
 from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds, tie_factor
+from ikaros.competing_risks._streamed import cells_of, stream_cells, streams
 from ikaros.competing_risks._validation import (
     CompetingRisksInputError,
     as_level_list,
     clean_input,
+    coded_rows,
     factor_levels,
 )
 
@@ -356,19 +358,28 @@ def _stratum_grids(
 def gray_statistics(
     rows: SortedRows, n_strata: int, causes: list, rho=0.0, whole_grid: EventGrid | None = None
 ) -> pd.DataFrame:
-    """Gray's test per cause on sorted clean rows (strata 0..n_strata-1, all present).
+    """Gray's test per cause on sorted clean rows (strata 0..n_strata-1, all present), on the
+    grid: the path for strata, more than three groups and weights that are not finite.
 
     ``whole_grid``: a grid of all rows, if the caller built one (reused when n_strata is 1).
     """
     k = rows.n_groups - 1
-    if not causes:
-        return pd.DataFrame([], columns=["cause", "statistic", "df", "p_value"])
     score = np.zeros((len(causes), k))
     var = np.zeros((len(causes), k, k))
-    for grid in _stratum_grids(rows, n_strata, whole_grid):
-        z, v = _stratum_score(grid, rho)
-        score += z
-        var += v
+    if causes:
+        for grid in _stratum_grids(rows, n_strata, whole_grid):
+            z, v = _stratum_score(grid, rho)
+            score += z
+            var += v
+    return tests_table(causes, score, var)
+
+
+def tests_table(causes: list, score: np.ndarray, var: np.ndarray) -> pd.DataFrame:
+    """z' V^-1 z per cause on G - 1 df, with its p-value; statistic -1 and p 1 where V is
+    singular, as cmprsk reports it."""
+    k = score.shape[1]
+    if not causes:
+        return pd.DataFrame([], columns=["cause", "statistic", "df", "p_value"])
     stats = _chi_square_statistics(score, var)
     for c in np.flatnonzero(np.isnan(stats)):
         stats[c] = score[c] @ np.linalg.solve(var[c], score[c])
@@ -386,6 +397,21 @@ def gray_statistics(
     )
 
 
+def streamed_tests(causes: list, n_groups: int, score: np.ndarray, var: np.ndarray):
+    """``tests_table`` from ``_streamed.stream``'s score (causes, 2) and variance (causes, 3:
+    v00, v01, v11), of which two groups use the first column."""
+    if n_groups == 2:
+        return tests_table(causes, score[:, :1].copy(), var[:, :1, None].copy())
+    full = np.empty((len(causes), 2, 2))
+    full[:, 0, 0], full[:, 0, 1], full[:, 1, 0], full[:, 1, 1] = (
+        var[:, 0],
+        var[:, 1],
+        var[:, 1],
+        var[:, 2],
+    )
+    return tests_table(causes, score, full)
+
+
 def gray_test(time, status, group, strata=None, rho=0, cencode=0) -> pd.DataFrame:
     """Gray's K-sample test per cause: columns cause, statistic, df, p_value.
 
@@ -393,6 +419,13 @@ def gray_test(time, status, group, strata=None, rho=0, cencode=0) -> pd.DataFram
     """
     if group is None:
         raise CompetingRisksInputError("group: Gray's test needs a grouping variable")
+    coded = coded_rows(time, status, group, cencode) if strata is None else None
+    if coded is not None and len(coded.groups) > 1:
+        n_groups, n_causes = len(coded.groups), len(coded.causes)
+        if streams(n_groups, n_causes):
+            out = stream_cells(coded.time, coded.cells, n_groups, n_causes, rho, curves=False)
+            if out.finite:
+                return streamed_tests(coded.causes, n_groups, out.score, out.variance)
     clean = clean_input(time, status, cencode, vectors={"group": group, "strata": strata})
     levels, gidx = factor_levels(clean.columns["group"], "group")
     if len(levels) < 2:
@@ -407,5 +440,10 @@ def gray_test(time, status, group, strata=None, rho=0, cencode=0) -> pd.DataFram
         n_strata = len(strata_levels)
     censored = clean.status == cencode
     causes, kind = cause_kinds(clean.status, censored)
+    if n_strata == 1 and streams(len(levels), len(causes)):
+        cells = cells_of(gidx, kind, len(causes) + 1)
+        out = stream_cells(clean.time, cells, len(levels), len(causes), rho, curves=False)
+        if out.finite:
+            return streamed_tests(causes, len(levels), out.score, out.variance)
     rows = SortedRows.build(clean.time, gidx, kind, sidx, len(levels), len(causes))
     return gray_statistics(rows, n_strata, causes, rho=rho)
