@@ -340,23 +340,42 @@ def test_unnamed_covariates_get_positional_names():
 # --- The compiled sort and statistic ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("n", [1, 2, 9, 3000])
-def test_the_radix_sort_orders_rows_as_a_stable_sort_does(n):
-    """Times with ties, zeros and a negative zero (validated times are >= 0): the rows come back
-    in numpy's stable order, the other columns moved with their times."""
-    from ikaros.competing_risks._event_grid import _sorted_by_time
-
-    rng = np.random.default_rng(n)
-    time = np.round(rng.exponential(5.0, n), 1)
+def _times_to_sort(n, rng, pattern):
+    if pattern == "ties":
+        time = np.round(rng.exponential(5.0, n), 1)
+    elif pattern == "continuous":
+        time = rng.exponential(5.0, n)
+    elif pattern == "alike":  # every time alike in the top 31 bits: ordered after the passes
+        time = 1.0 + rng.integers(0, 50, n) * 1e-12
+    else:  # half of them in runs alike in the top bits, some longer than an insertion run
+        time = np.where(rng.uniform(size=n) < 0.5, 3.0 + rng.integers(0, 5, n) * 1e-13,
+                        rng.exponential(1.0, n))  # fmt: skip
     time[: min(2, n)] = 0.0
     if n > 3:
         time[3] = -0.0
         time[4] = 1e300  # the largest exponent digits differ from the rest
+    return time
+
+
+@pytest.mark.parametrize("n", [1, 2, 9, 3000])
+@pytest.mark.parametrize("pattern", ["ties", "continuous", "alike", "mixed"])
+def test_the_radix_sorts_order_rows_as_a_stable_sort_does(n, pattern):
+    """Both radix sorts give numpy's stable order with the other columns moved with their times,
+    and +0.0 for -0.0 (validated times are >= 0)."""
+    from ikaros.competing_risks._event_grid import _sorted_by_time
+    from ikaros.competing_risks._streamed import sorted_cells
+
+    rng = np.random.default_rng(n)
+    time = _times_to_sort(n, rng, pattern)
     group, kind = rng.integers(0, 3, n), rng.integers(0, 3, n)
     order = np.argsort(time, kind="stable")
     got = _sorted_by_time(time, group, kind, np.arange(n))
     for column, want in zip(got, (time, group, kind, np.arange(n)), strict=True):
         np.testing.assert_array_equal(column, want[order])
+    sorted_time, cells = sorted_cells(time, np.arange(n, dtype=np.int32))
+    np.testing.assert_array_equal(sorted_time, time[order])
+    np.testing.assert_array_equal(cells, order)
+    assert not np.signbit(sorted_time).any()
 
 
 def test_the_compiled_statistic_flags_a_singular_variance_and_leaves_nonfinite_to_numpy():
@@ -372,42 +391,122 @@ def test_the_compiled_statistic_flags_a_singular_variance_and_leaves_nonfinite_t
     assert stats[1] == -1.0 and np.isnan(stats[2])
 
 
-@pytest.mark.parametrize("n_groups", [2, 3])
-@pytest.mark.parametrize("rho", [0.0, 0.5, -1.0])
-def test_the_scalar_gray_kernel_equals_the_array_kernel(n_groups, rho):
-    """Two or three groups run on scalars; the array kernel (any G) must give the same score
-    and variance on designs with ties, a group that never fails of a cause, and risk sets that
-    empty before the last time."""
-    from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds
-    from ikaros.competing_risks.gray import (
-        _any_group_moments,
-        _cause_free,
-        _cause_moments,
-        _pooled_cif,
-    )
-
-    rng = np.random.default_rng(100 * n_groups + int(10 * rho))
-    for _ in range(20):
+def _kernel_designs(n_groups, n_causes, seed):
+    """Designs with ties, a group that never fails of one cause, a risk set that empties before
+    the last time, and censored-only times."""
+    rng = np.random.default_rng(seed)
+    for _ in range(15):
         n = int(rng.integers(5, 400))
         time = np.round(rng.exponential(3.0, n), 1)
         group = rng.integers(0, n_groups, n)
-        status = rng.integers(0, 3, n)
-        status[(group == 0) & (status == 2)] = 1  # group 0 never fails of cause 2
-        time[group == 1] *= 0.3  # group 1's risk set empties early
+        status = rng.integers(0, n_causes + 1, n)
+        if n_causes > 1:
+            status[(group == 0) & (status == 2)] = 1  # group 0 never fails of cause 2
+        if n_groups > 1:
+            time[group == 1] *= 0.3  # group 1's risk set empties early
+        yield time, status, group
+
+
+@pytest.mark.parametrize("n_groups", [1, 2, 3])
+@pytest.mark.parametrize("n_causes", [1, 2, 3])
+@pytest.mark.parametrize("rho", [0.0, 0.5, -1.0])
+def test_the_streamed_kernel_equals_the_grid_kernels(n_groups, n_causes, rho):
+    """One read of the sorted rows (curves, and Gray's score and variance split as quadratics in
+    the totals of c(t)) gives the curves of ``cif_curves`` bit for bit and the moments of the
+    grid's array kernel to rounding."""
+    from ikaros.competing_risks._event_grid import EventGrid, SortedRows, cause_kinds
+    from ikaros.competing_risks._streamed import cells_of, stream_cells
+    from ikaros.competing_risks.cuminc import _longest_followup, cif_curves
+    from ikaros.competing_risks.gray import _cause_free, _pooled_cif, _stratum_score
+
+    seed = 100 * n_groups + 10 * n_causes + int(10 * rho)
+    compared = 0
+    for time, status, group in _kernel_designs(n_groups, n_causes, seed):
         causes, kind = cause_kinds(status, status == 0)
-        rows = SortedRows.build(time, group, kind, np.zeros(n, dtype=np.int64), n_groups,
+        if not causes:
+            continue
+        rows = SortedRows.build(time, group, kind, np.zeros(len(time), dtype=np.int64), n_groups,
                                 len(causes))  # fmt: skip
         grid = EventGrid(rows)
+        y_max = _longest_followup(rows.time, rows.group, n_groups)
+        curve_time, estimate, variance, offsets = cif_curves(
+            grid.time, grid.n, grid.d, grid.d_all, grid.surv, grid.surv_prev, y_max
+        )
+        cells = cells_of(group, kind, len(causes) + 1)
+        out = stream_cells(time, cells, n_groups, len(causes), rho)
+        np.testing.assert_array_equal(out.length, np.diff(offsets))
+        for got, want in ((out.time, curve_time), (out.estimate, estimate),
+                          (out.variance_of_estimate, variance)):  # fmt: skip
+            for start, first, length in zip(out.start, offsets, out.length, strict=False):
+                np.testing.assert_array_equal(got[start : start + length],
+                                              want[first : first + length])  # fmt: skip
+        if n_groups == 1:
+            continue
         cause_free = _cause_free(grid.n, grid.surv, grid.surv_prev)
-        for c in range(len(causes)):
-            args = (grid.n, grid.d[c], grid.d_all, grid.surv, grid.surv_prev, cause_free)
-            pooled = _pooled_cif(grid.d[c], cause_free[3], cause_free[4], rho)
-            assert pooled[4]  # finite weights: the scalar kernel is the one used
-            k = n_groups - 1
-            scalar = (np.zeros(k), np.zeros((k, k)))
-            _cause_moments(*args, rho, *scalar)
-            arrays = (np.zeros(k), np.zeros((k, k)))
-            _any_group_moments(*args, pooled[:4], True, *arrays)
-            np.testing.assert_allclose(scalar[0], arrays[0], rtol=1e-12, atol=1e-12)
-            np.testing.assert_allclose(scalar[1], arrays[1], rtol=1e-12, atol=1e-12)
-            assert np.any(arrays[1] != 0)
+        finite = all(_pooled_cif(grid.d[c], cause_free[3], cause_free[4], rho)[4]
+                     for c in range(len(causes)))  # fmt: skip
+        assert out.finite == finite  # F0 can pass 1 once a group's risk set is empty
+        if not finite:
+            continue  # (1 - F0)^rho is NaN: cuminc and gray_test take the grid
+        score, var = _stratum_score(grid, rho)
+        k = n_groups - 1
+        streamed_var = out.variance[:, [0, 1, 1, 2]].reshape(-1, 2, 2)[:, :k, :k]
+        scale = np.abs(var).max()
+        np.testing.assert_allclose(out.score[:, :k], score, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(streamed_var, var, rtol=1e-10, atol=1e-12 * scale)
+        compared += bool(np.any(var != 0))
+    assert n_groups == 1 or compared >= 5
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_the_few_df_statistic_equals_the_general_one(k):
+    """The compiled statistic for one or two df (closed-form tails, 2 x 2 elimination) against
+    numba's solve and scipy's chdtrc; a singular variance gives -1 and p 1 in both."""
+    from scipy.special import chdtrc
+
+    from ikaros.competing_risks.gray import _chi_square_statistics, _few_df_statistics
+
+    rng = np.random.default_rng(k)
+    score = rng.normal(0, 5, (40, 2))
+    a = rng.normal(0, 3, (40, 2, 2))
+    full = a @ a.transpose(0, 2, 1) + 0.1 * np.eye(2)
+    full[3] = [[1.0, 2.0], [2.0, 4.0]]  # singular
+    full[5, 0, 0] = 1e-9  # a small pivot: the rows are swapped
+    full[5, 0, 1] = full[5, 1, 0] = 1e-6
+    packed = np.stack([full[:, 0, 0], full[:, 0, 1], full[:, 1, 1]], axis=1)
+    stats, p = _few_df_statistics(score, packed, k)
+    want = _chi_square_statistics(score[:, :k].copy(), full[:, :k, :k].copy())
+    np.testing.assert_allclose(stats, want, rtol=1e-12)
+    ok = want >= 0
+    np.testing.assert_allclose(p[ok], chdtrc(k, want[ok]), rtol=1e-12, atol=1e-300)
+    if k == 2:
+        assert stats[3] == -1.0 and p[3] == 1.0
+
+
+def test_coded_input_and_general_input_give_the_same_result():
+    """Integer groups and codes take the compiled coding (``coded_rows``); the same data with
+    string groups, a missing row or strata take ``clean_input`` and ``factor_levels``: the
+    same curves and tests (strata aside), in the same level order."""
+    from ikaros.competing_risks._validation import coded_rows
+
+    rng = np.random.default_rng(5)
+    n = 300
+    time = np.round(rng.exponential(3.0, n), 1)
+    status = rng.integers(0, 3, n)
+    group = rng.integers(0, 3, n) * 2 + 1  # values 1, 3, 5
+    assert coded_rows(time, status, group, 0) is not None
+    fast = cuminc(time, status, group)
+    labels = np.array(["a", "b", "c"])[(group - 1) // 2]
+    assert coded_rows(time, status, labels, 0) is None
+    general = cuminc(time, status, labels)
+    holed = cuminc(np.append(time, np.nan), np.append(status, 1), np.append(group, 1))
+    assert fast.groups == [1, 3, 5] and general.groups == ["a", "b", "c"]
+    assert holed.n_dropped == 1 and holed.groups == [1, 3, 5]
+    for other in (general, holed):
+        for (g1, cause), (g2, _) in zip(fast.curves, other.curves, strict=True):
+            np.testing.assert_array_equal(fast.curve(g1, cause).estimate,
+                                          other.curve(g2, cause).estimate)  # fmt: skip
+        pd.testing.assert_frame_equal(fast.tests, other.tests)
+    pd.testing.assert_frame_equal(fast.tests, gray_test(time, status, group))
+    one_stratum = gray_test(time, status, group, strata=np.zeros(n))
+    np.testing.assert_allclose(one_stratum.statistic, fast.tests.statistic, rtol=1e-10)

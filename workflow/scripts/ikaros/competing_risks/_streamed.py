@@ -130,12 +130,13 @@ def _cells_per_group(time, cells, n_groups, width):
             sizes[g] += per_cell[g * width + kind]
             if kind > 0:
                 failures[(kind - 1) * n_groups + g] = per_cell[g * width + kind]
-    y_max, found, i = np.full(n_groups, -1.0), 0, len(time) - 1
-    while found < n_groups:  # every group has a row: read from the end until each is seen
+    # Each group's last row, read from the end (-inf for a group without rows, as the grid has).
+    y_max, seen, i = np.full(n_groups, -np.inf), 0, len(time) - 1
+    while seen < n_groups and i >= 0:
         g = cells[i] // width
-        if y_max[g] < 0:
+        if y_max[g] == -np.inf:
             y_max[g] = time[i]
-            found += 1
+            seen += 1
         i -= 1
     return sizes, failures, y_max
 

@@ -9,8 +9,9 @@ The variance is Aalen's (1978) form with cmprsk's hypergeometric tie factor appl
 separately; written with running sums V1, V2, V3 it is V1 - 2 F V2 + F^2 V3 (METHODS.md §1.2).
 Curves follow cmprsk's layout: time = [0, t1, t1, ..., tK, tK, y_max] and the estimate/variance
 just before and after each jump, so a plot or ``timepoints`` reads them the same way R does.
-All groups and causes are computed at once from one sorted pass over the data, on each group's
-own failure times; the same grid feeds Gray's test when there are no strata.
+All groups and causes are computed at once, on each group's own failure times: for up to three
+groups while the time-sorted rows are read, with Gray's test in the same read when there are no
+strata (``_streamed``); for more groups from the failure-time grid (``cif_curves``).
 """
 
 from __future__ import annotations

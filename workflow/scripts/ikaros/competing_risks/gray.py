@@ -3,12 +3,16 @@
 Per stratum, the score for group j compares its failures of the cause with those expected under
 the pooled subdistribution "risk set" R_j = n_j (1 - F_j-) / S_j-, weighted by (1 - F0-)^rho;
 scores and variances are summed over strata and the statistic is z' V^-1 z on G - 1 df. The
-variance is Gray's, with cmprsk's tie factors (METHODS.md §2). One compiled pass per cause runs
-over the stratum's failure-time grid (``_event_grid``), visiting only the times that add a
-nonzero term; all causes share the cause-free risk sets.
+variance is Gray's, with cmprsk's tie factors (METHODS.md §2). Without strata, up to three
+groups (the usual tests) are computed while the sorted rows are read (``_streamed``); strata,
+more groups and infinite weights run here, one compiled pass per cause over each stratum's
+failure-time grid (``_event_grid``), visiting only the times that add a nonzero term; all
+causes share the cause-free risk sets.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pandas as pd
@@ -119,16 +123,11 @@ def _cause_moments(n, d, d_all, surv, surv_prev, cause_free, rho, score, var):
     time, with a(t) = w h_j (delta_jk - h_k / H) and c(t) the running sum of
     a D1 / (H (1 - F0-)), and a term per (group, time) with a competing failure and S_j > 0.
     Only those times add nonzero terms as long as every weight is finite; otherwise every time
-    and pair is visited so that NaN and inf propagate as in cmprsk. Two or three groups with
-    finite weights (the usual tests) run on scalars that stay in registers
-    (``_few_group_moments``), any other case on small arrays (``_any_group_moments``).
+    and pair is visited so that NaN and inf propagate as in cmprsk.
     """
     f0, w, scale, big_d1, finite = _pooled_cif(d, cause_free[3], cause_free[4], rho)
     pooled = (f0, w, scale, big_d1)
-    if finite and d.shape[0] <= 3:
-        _few_group_moments(n, d, d_all, surv, surv_prev, cause_free, pooled, score, var)
-    else:
-        _any_group_moments(n, d, d_all, surv, surv_prev, cause_free, pooled, finite, score, var)
+    _any_group_moments(n, d, d_all, surv, surv_prev, cause_free, pooled, finite, score, var)
 
 
 @njit(cache=True, nogil=True)
@@ -168,97 +167,6 @@ def _competing_weight(d_all_gt, d_gt, n_gt, surv_gt, per_n_gt):
     if d2 <= 0 or surv_gt <= 0:
         return 0.0
     return tie_factor(d2, n_gt) * per_n_gt * per_n_gt * d2
-
-
-@njit(cache=True, nogil=True)
-def _few_group_moments(n, d, d_all, surv, surv_prev, cause_free, pooled, score, var):
-    """``_any_group_moments`` for two or three groups and finite weights, on scalars.
-
-    The score and c(t) are kept for the first two groups m = 0, 1 whatever G is; with two
-    groups m = 1 is the last group, whose column the test drops, so only [0] and [0, 0] are
-    added. A group that is absent (G = 2) reads as empty: h = 0, no failure, no term.
-    """
-    h, per_n, inv_s, big_h, inv_h = cause_free
-    f0, w, scale, big_d1 = pooled
-    n_groups, n_times = d.shape
-    three = n_groups == 3
-    # The score and the totals of c(t) (c_jm: group j, column m) at the cause's failure times.
-    cif0 = cif1 = cif2 = 0.0
-    z0 = z1 = 0.0
-    c00 = c01 = c10 = c11 = c20 = c21 = 0.0
-    for t in range(n_times):
-        if big_d1[t] == 0:
-            continue
-        h0, h1 = h[t, 0], h[t, 1]
-        h2 = h[t, 2] if three else 0.0
-        r0, r1, r2 = h0 * (1.0 - cif0), h1 * (1.0 - cif1), h2 * (1.0 - cif2)
-        big_r = r0 + r1 + r2
-        ratio = big_d1[t] / (big_r if big_r > 0 else 1.0)
-        wt = w[t]
-        z0 += (d[0, t] - r0 * ratio) * wt
-        z1 += (d[1, t] - r1 * ratio) * wt
-        cif0 += per_n[t, 0] * d[0, t]
-        cif1 += per_n[t, 1] * d[1, t]
-        if three:
-            cif2 += per_n[t, 2] * d[2, t]
-        p0, p1, ws = h0 * inv_h[t], h1 * inv_h[t], wt * scale[t]
-        c00 += h0 * (1.0 - p0) * ws
-        c01 -= h0 * p1 * ws
-        c10 -= h1 * p0 * ws
-        c11 += h1 * (1.0 - p1) * ws
-        c20 -= h2 * p0 * ws
-        c21 -= h2 * p1 * ws
-    # The variance; c_jm now holds c_total - c_run, lowered at each failure time of the cause.
-    v00 = v01 = v11 = 0.0
-    for t in range(n_times):
-        d1_t, remaining_f0 = big_d1[t], 1.0 - f0[t]
-        if d1_t > 0:
-            h0, h1 = h[t, 0], h[t, 1]
-            h2 = h[t, 2] if three else 0.0
-            p0, p1, wt = h0 * inv_h[t], h1 * inv_h[t], w[t]
-            a00, a01 = h0 * (1.0 - p0) * wt, -h0 * p1 * wt
-            a10, a11 = -h1 * p0 * wt, h1 * (1.0 - p1) * wt
-            a20, a21 = -h2 * p0 * wt, -h2 * p1 * wt
-            sc = scale[t]
-            c00, c01, c10, c11 = c00 - a00 * sc, c01 - a01 * sc, c10 - a10 * sc, c11 - a11 * sc
-            c20, c21 = c20 - a20 * sc, c21 - a21 * sc
-            jump = d1_t * inv_h[t]
-            for g in range(n_groups):
-                if n[g, t] <= 0:
-                    continue
-                b = 1.0 - remaining_f0 * inv_s[t, g] if surv[g, t] > 0 else 1.0
-                e = _tie_factor_cause(d1_t, big_h[t], surv_prev[g, t]) * per_n[t, g] * jump
-                if g == 0:
-                    u0, u1 = a00 + b * c00, a01 + b * c01
-                elif g == 1:
-                    u0, u1 = a10 + b * c10, a11 + b * c11
-                else:
-                    u0, u1 = a20 + b * c20, a21 + b * c21
-                v00 += e * u0 * u0
-                v01 += e * u0 * u1
-                v11 += e * u1 * u1
-        for g in range(n_groups):
-            e2 = _competing_weight(d_all[g, t], d[g, t], n[g, t], surv[g, t], per_n[t, g])
-            if e2 == 0:
-                continue
-            b2 = remaining_f0 * inv_s[t, g]
-            e2 *= b2 * b2
-            if g == 0:
-                u0, u1 = c00, c01
-            elif g == 1:
-                u0, u1 = c10, c11
-            else:
-                u0, u1 = c20, c21
-            v00 += e2 * u0 * u0
-            v01 += e2 * u0 * u1
-            v11 += e2 * u1 * u1
-    score[0] += z0
-    var[0, 0] += v00
-    if three:
-        score[1] += z1
-        var[0, 1] += v01
-        var[1, 0] += v01
-        var[1, 1] += v11
 
 
 @njit(cache=True, nogil=True)
@@ -385,6 +293,10 @@ def tests_table(causes: list, score: np.ndarray, var: np.ndarray) -> pd.DataFram
         stats[c] = score[c] @ np.linalg.solve(var[c], score[c])
     # chi2.sf is chdtrc for statistics >= 0 and 1 below the support (the -1 flag).
     p_values = np.where(stats < 0, 1.0, chdtrc(k, np.maximum(stats, 0.0)))
+    return _table(causes, stats, k, p_values)
+
+
+def _table(causes: list, stats: np.ndarray, k: int, p_values: np.ndarray) -> pd.DataFrame:
     # From a dict in column order (columns= would cost a reindex); the arrays are new, so no copy.
     return pd.DataFrame(
         {
@@ -399,17 +311,58 @@ def tests_table(causes: list, score: np.ndarray, var: np.ndarray) -> pd.DataFram
 
 def streamed_tests(causes: list, n_groups: int, score: np.ndarray, var: np.ndarray):
     """``tests_table`` from ``_streamed.stream``'s score (causes, 2) and variance (causes, 3:
-    v00, v01, v11), of which two groups use the first column."""
-    if n_groups == 2:
-        return tests_table(causes, score[:, :1].copy(), var[:, :1, None].copy())
-    full = np.empty((len(causes), 2, 2))
-    full[:, 0, 0], full[:, 0, 1], full[:, 1, 0], full[:, 1, 1] = (
-        var[:, 0],
-        var[:, 1],
-        var[:, 1],
-        var[:, 2],
-    )
-    return tests_table(causes, score, full)
+    v00, v01, v11), of which two groups use the first column; compiled for these one or two
+    degrees of freedom, whose chi-square tails have closed forms."""
+    k = n_groups - 1
+    stats, p_values = _few_df_statistics(score, var, k)
+    if np.isnan(stats).any():  # a value that is not finite: numpy's solve decides
+        full = np.empty((len(causes), 2, 2))
+        full[:, 0, 0], full[:, 0, 1], full[:, 1, 0], full[:, 1, 1] = (
+            var[:, 0],
+            var[:, 1],
+            var[:, 1],
+            var[:, 2],
+        )
+        return tests_table(causes, score[:, :k].copy(), full[:, :k, :k].copy())
+    return _table(causes, stats, k, p_values)
+
+
+@njit(cache=True, nogil=True)
+def _few_df_statistics(score, var, k):
+    """z' V^-1 z and its chi-square tail on k = 1 or 2 df per cause: -1 and p 1 where V is
+    singular by R's qr() rank, NaN where a value is not finite. V is solved as LAPACK's dgesv
+    (R's solve) does for 2 x 2, by elimination with the larger first-column pivot; the tails
+    are erfc(sqrt(x / 2)) for one df and exp(-x / 2) for two."""
+    n_causes = score.shape[0]
+    stats, p_values = np.empty(n_causes), np.empty(n_causes)
+    matrix = np.empty((k, k))
+    for c in range(n_causes):
+        z0, z1 = score[c, 0], score[c, 1] if k == 2 else 0.0
+        matrix[0, 0] = var[c, 0]
+        if k == 2:
+            matrix[0, 1], matrix[1, 0], matrix[1, 1] = var[c, 1], var[c, 1], var[c, 2]
+        if not (np.all(np.isfinite(matrix)) and np.isfinite(z0) and np.isfinite(z1)):
+            stats[c] = p_values[c] = np.nan
+            continue
+        if qr_rank(matrix) < k:
+            stats[c], p_values[c] = -1.0, 1.0
+            continue
+        if k == 1:
+            stat = z0 * (z0 / matrix[0, 0])
+        else:
+            swap = abs(matrix[1, 0]) > abs(matrix[0, 0])
+            top, bottom = (1, 0) if swap else (0, 1)
+            z_top, z_bottom = (z1, z0) if swap else (z0, z1)
+            factor = matrix[bottom, 0] / matrix[top, 0]
+            x1 = (z_bottom - factor * z_top) / (matrix[bottom, 1] - factor * matrix[top, 1])
+            x0 = (z_top - matrix[top, 1] * x1) / matrix[top, 0]
+            stat = z0 * x0 + z1 * x1
+        stats[c] = stat
+        if stat < 0:
+            p_values[c] = 1.0
+        else:
+            p_values[c] = math.erfc(math.sqrt(stat / 2.0)) if k == 1 else math.exp(-stat / 2.0)
+    return stats, p_values
 
 
 def gray_test(time, status, group, strata=None, rho=0, cencode=0) -> pd.DataFrame:
