@@ -19,6 +19,9 @@ from numba import njit
 from ikaros.competing_risks._event_grid import tie_factor
 
 MAX_GROUPS = 3  # the streamed kernels hold each group's values as scalars
+# Multiply-adds may be fused (one rounding instead of two); no other fast-math licence, so NaN
+# and inf keep IEEE meaning.
+CONTRACT = {"contract"}
 RADIX_BITS = 11  # 2,048 buckets per digit: six digits over 64-bit keys, tables in L1 cache
 N_DIGITS = (64 + RADIX_BITS - 1) // RADIX_BITS
 UNSORTED_DIGITS = 3  # the low 33 bits: times alike to 1 in 2**20 are ordered after the passes
@@ -28,13 +31,13 @@ SHORT_RUN = 32  # a run of such times up to this long is put in order by inserti
 NEGATIVE_ZERO = np.uint64(1 << 63)  # -0.0's bits: the sign bit alone
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", fastmath=CONTRACT)
 def _positive_zero(key):
     """A time's bits with -0.0 read as +0.0 (the one negative value a validated time can be)."""
     return np.uint64(0) if key == NEGATIVE_ZERO else key
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def sorted_cells(time, cell):
     """Times in order with their cells: a least-significant-digit radix sort of the top bits,
     then the rows alike in those bits put in order.
@@ -50,17 +53,17 @@ def sorted_cells(time, cell):
     n = len(time)
     keys = time.view(np.uint64)
     mask = np.uint64((1 << RADIX_BITS) - 1)
-    counts = np.zeros((N_DIGITS, 1 << RADIX_BITS), dtype=np.int64)
+    counts = np.zeros((N_DIGITS - UNSORTED_DIGITS, 1 << RADIX_BITS), dtype=np.int64)
     for i in range(n):
         key = _positive_zero(keys[i])
         for p in range(UNSORTED_DIGITS, N_DIGITS):
-            counts[p, (key >> np.uint64(p * RADIX_BITS)) & mask] += 1
+            counts[p - UNSORTED_DIGITS, (key >> np.uint64(p * RADIX_BITS)) & mask] += 1
     # The first pass reads the input, later passes move between two buffers.
     source_keys, source_cells = keys, cell
     target_keys, target_cells = np.empty_like(keys), np.empty_like(cell)
     passes = 0
     for p in range(UNSORTED_DIGITS, N_DIGITS):
-        count = counts[p]
+        count = counts[p - UNSORTED_DIGITS]
         if count.max() == n:
             continue  # one digit for all rows: this pass would not move any
         total = 0
@@ -88,7 +91,7 @@ def sorted_cells(time, cell):
     return source_keys.view(np.float64), source_cells
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def _order_alike(keys, cells, low_bits):
     """Order, in place, each run of keys that agree above ``low_bits`` (the radix passes left
     them in input order): by insertion when short, by a sort of the run otherwise."""
@@ -116,7 +119,7 @@ def _order_alike(keys, cells, low_bits):
         i = last + 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def _cells_per_group(time, cells, n_groups, width):
     """Rows per group (padded to three groups), failures per (cause, group), cause-major, and
     each group's longest follow-up (its last row's time)."""
@@ -141,19 +144,23 @@ def _cells_per_group(time, cells, n_groups, width):
     return sizes, failures, y_max
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _group_step(nt, s_prev, d_all):
-    """One group at a failure time: h = n / S-, S- / n, S after it and 1 / S (0 where S = 0),
-    as ``_event_grid._count_grid`` and ``gray._cause_free`` compute them."""
-    if nt > 0:
-        s = s_prev * ((nt - d_all) / nt)
-        h, per_n = nt / s_prev, s_prev / nt
-    else:
-        s, h, per_n = s_prev, 0.0, s_prev
+@njit(cache=True, nogil=True, inline="always", fastmath=CONTRACT)
+def _group_step(nt, s_prev, inv_s_prev, d_all):
+    """One group at a failure time: h = n / S-, S- / n, S after it and 1 / S (0 where S = 0).
+    One division by n serves S- / n and S; 1 / S- is kept from the group's last step, and S
+    and 1 / S stay as they were when the group has no failure (n / n is 1 exactly, n (1 / n)
+    need not be)."""
+    if nt <= 0:
+        return 0.0, s_prev, s_prev, inv_s_prev
+    inv_n = 1.0 / nt
+    h, per_n = nt * inv_s_prev, s_prev * inv_n
+    if d_all == 0:
+        return h, per_n, s_prev, inv_s_prev
+    s = s_prev * ((nt - d_all) * inv_n)
     return h, per_n, s, (1.0 / s if s > 0 else 0.0)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", fastmath=CONTRACT)
 def _cause_term(nt, s, inv_s, s_prev, per_n, a_0, a_1, r_0, r_1, big_d1, big_h, rest, jump):
     """A group's variance term at a failure time of the cause, e u u' with u = a + b c_left,
     split for c_left = C - R: e p p' (3), e b p (2) and e b^2, with p = a - b R."""
@@ -165,7 +172,7 @@ def _cause_term(nt, s, inv_s, s_prev, per_n, a_0, a_1, r_0, r_1, big_d1, big_h, 
     return e * p0 * p0, e * p0 * p1, e * p1 * p1, eb * p0, eb * p1, eb * b
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", fastmath=CONTRACT)
 def _competing_term(d2, nt, inv_s, per_n, r_0, r_1, rest):
     """A group's term of its competing failures, w c_left c_left' with w = tau2 (S-/n)^2 d2
     b2^2, split as for ``_cause_term``: w R R' (3), -w R (2) and w."""
@@ -174,7 +181,7 @@ def _competing_term(d2, nt, inv_s, per_n, r_0, r_1, rest):
     return w * r_0 * r_0, w * r_0 * r_1, w * r_1 * r_1, -w * r_0, -w * r_1, w
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def stream(time, cells, n_groups, n_causes, rho, with_curves, with_test):
     """Curves of every (cause, group) and Gray's score and variance of every cause, in one
     read of time-sorted rows, for up to three groups.
@@ -214,6 +221,7 @@ def stream(time, cells, n_groups, n_causes, rho, with_curves, with_test):
     parts = np.zeros((n_causes, MAX_GROUPS, 6))
     n0, n1, n2 = sizes[0], sizes[1], sizes[2]
     s0 = s1 = s2 = 1.0
+    inv_s0 = inv_s1 = inv_s2 = 1.0
     finite = True
     i = 0
     while i < n:
@@ -227,9 +235,9 @@ def stream(time, cells, n_groups, n_causes, rho, with_curves, with_test):
             da1 += count[width + kind]
             da2 += count[2 * width + kind]
         if da0 + da1 + da2 > 0:
-            h0, pn0, s0_next, is0 = _group_step(n0, s0, da0)
-            h1, pn1, s1_next, is1 = _group_step(n1, s1, da1)
-            h2, pn2, s2_next, is2 = _group_step(n2, s2, da2)
+            h0, pn0, s0_next, is0 = _group_step(n0, s0, inv_s0, da0)
+            h1, pn1, s1_next, is1 = _group_step(n1, s1, inv_s1, da1)
+            h2, pn2, s2_next, is2 = _group_step(n2, s2, inv_s2, da2)
             big_h = h0 + h1 + h2
             inv_h = 1.0 / big_h
             for c in range(n_causes if with_test else 0):
@@ -324,6 +332,7 @@ def stream(time, cells, n_groups, n_causes, rho, with_curves, with_test):
                         estimate[p + 2], variance[p + 2] = f, value
                         at[j] = p + 2
             s0, s1, s2 = s0_next, s1_next, s2_next
+            inv_s0, inv_s1, inv_s2 = is0, is1, is2
         for kind in range(width):  # this time's rows leave the risk sets
             n0 -= count[kind]
             n1 -= count[width + kind]
@@ -338,7 +347,7 @@ def stream(time, cells, n_groups, n_causes, rho, with_curves, with_test):
     return curve_time, estimate, variance, start, length, y_max, score, var, finite
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def _variance_from_parts(parts, total):
     """v00, v01, v11 per cause: sum over groups of Q + L C' + C L' + M C C' (``stream``)."""
     n_causes = parts.shape[0]
@@ -380,7 +389,7 @@ def stream_cells(time, cells, n_groups: int, n_causes: int, rho, curves=True, te
                             test and n_groups > 1))  # fmt: skip
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=CONTRACT)
 def cells_of(group, kind, width):
     """Each row's cell, g (causes + 1) + kind, the one integer the sort moves."""
     cells = np.empty(len(group), dtype=np.int32)

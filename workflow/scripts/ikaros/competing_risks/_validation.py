@@ -228,9 +228,10 @@ class CodedRows:
 
 
 def coded_rows(time, status, group, cencode) -> CodedRows | None:
-    """Rows coded in one compiled read, when every row is complete and valid and the group
-    holds integers in [0, 2 n); None otherwise: ``clean_input``, ``factor_levels`` and
-    ``_event_grid.cause_kinds`` then drop, check and explain, and give the same coding."""
+    """Rows coded by a compiled kernel, when every row is complete and valid and the group
+    values and cause codes are integers below ``SMALL_CODE``; None otherwise: ``clean_input``,
+    ``factor_levels`` and ``_event_grid.cause_kinds`` then drop, check and explain, and give
+    the same coding."""
     t_all, s_all = _numeric_vector(time), _numeric_vector(status)
     if t_all is None or s_all is None or len(t_all) != len(s_all) or len(t_all) == 0:
         return None
@@ -249,30 +250,25 @@ def coded_rows(time, status, group, cencode) -> CodedRows | None:
     return CodedRows(t, cells, groups.tolist(), causes.tolist())
 
 
+SMALL_CODE = 256  # group values and cause codes below this are coded by table
+
+
 @njit(cache=True, nogil=True)
 def _code_rows(time, status, group, cencode):
-    """Cells, present group values and cause codes; no groups where any row is missing or
-    invalid, or a group value or code is outside [0, 2 n) (counting tables stay small)."""
+    """Cells, present group values and cause codes, in two reads; no groups where any row is
+    missing or invalid, or a group value or code is not in [0, SMALL_CODE)."""
     n, none = len(time), np.empty(0, dtype=np.int64)
-    max_code, g_min, g_max = 0.0, np.inf, -np.inf
+    group_index = np.zeros(SMALL_CODE, dtype=np.int64)
+    kind_of_code = np.zeros(SMALL_CODE, dtype=np.int64)
     for i in range(n):
-        t, code, g = time[i], float(status[i]), float(group[i])
-        if not (0 <= t < np.inf):  # NaN fails too
+        t, code, g = time[i], float(status[i]), group[i]
+        if not (0 <= t < np.inf) or not (0 <= g < SMALL_CODE):  # NaN fails too
             return np.empty(0, dtype=np.int32), none, none
         if code != cencode:
-            if not (1 <= code < 2 * n and code == np.floor(code)):
+            if not (1 <= code < SMALL_CODE and code == np.floor(code)):
                 return np.empty(0, dtype=np.int32), none, none
-            max_code = max(max_code, code)
-        g_min, g_max = min(g_min, g), max(g_max, g)
-    if g_min < 0 or g_max >= 2 * n:
-        return np.empty(0, dtype=np.int32), none, none
-    group_index = np.zeros(int(g_max) + 1, dtype=np.int64)
-    kind_of_code = np.zeros(int(max_code) + 1, dtype=np.int64)
-    for i in range(n):
-        group_index[group[i]] = 1
-        code = float(status[i])
-        if code != cencode:
             kind_of_code[int(code)] = 1
+        group_index[g] = 1
     groups, causes = np.flatnonzero(group_index), np.flatnonzero(kind_of_code)
     for j in range(len(groups)):
         group_index[groups[j]] = j
