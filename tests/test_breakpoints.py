@@ -124,6 +124,25 @@ def test_refine_leaves_windows_without_a_called_loss_alone():
     pd.testing.assert_frame_equal(out, segments)
 
 
+def test_refine_keeps_a_focal_loss_inside_a_broader_one():
+    """A deletion at -1.5 (bins 50..64) inside a loss at -0.5 that runs through the window
+    (a focal IKZF1 deletion on a 7p lost in some cells, or read low under gains): one interval
+    at one level would join them and hand the broader loss's exons to the focal one; the
+    losses at two depths keep CBS's cuts."""
+    x = np.full(120, -0.5)
+    x[50:65] = -1.5
+    bins = _bins(x, np.full(120, 0.09), 30, 90)
+    segments = _segments(bins, [50, 65])
+
+    def is_loss(s):
+        return call_segments(s, 0.9, CallParams())["deleted"].to_numpy(dtype=bool)
+
+    out = refine_segments(segments, bins, ["G"], is_loss)
+    assert out[["first_row", "last_row"]].values.tolist() == [[0, 49], [50, 64], [65, 119]]
+    merged = refine_segments(segments, bins, ["G"], is_loss, step_z=np.inf)
+    assert len(merged) < 3  # what the single interval would have made of it
+
+
 def test_refine_keeps_cuts_outside_the_window():
     # A loss from bin 5 (outside the window 20..59) to bin 40 (inside): the outer cut stays.
     x = np.zeros(80)

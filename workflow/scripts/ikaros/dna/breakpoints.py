@@ -258,6 +258,7 @@ def refine_segments(
     library_se: float = 0.0,
     junctions: Sequence = (),
     junction_min_reads: int = 3,
+    step_z: float = 3.0,
 ) -> pd.DataFrame:
     """Re-place the edges of a loss inside each gene's window by the single-interval fit.
 
@@ -274,6 +275,13 @@ def refine_segments(
     put them, and the window is fitted even without a CBS call: the reads name the interval
     in advance, so its coverage is tested alone (the piece carries the junction in column
     ``junction`` and ``is_loss`` may hold it to a lower z).
+
+    Without a junction, a called segment inside a window that reads ``step_z`` SEs or more
+    below a called segment running past an end of the window is a focal loss inside a
+    broader one (an IKZF1 deletion on a 7p lost in some cells, or read low under gains): a
+    single interval at one level would merge them and carry the broader loss's exons into
+    the focal one, so CBS's cuts are kept there. (Pieces of one loss that CBS cut apart
+    inside the window are still joined by the fit.)
     """
     out = segments.reset_index(drop=True)
     if len(junctions) and "junction" not in out.columns:
@@ -299,6 +307,8 @@ def refine_segments(
         var = bins["var"].to_numpy(dtype=float)[window]
         gaps = breakpoint_gaps(bins.iloc[window])
         if junction is None:
+            if _nested(out.iloc[called], window, step_z):
+                continue  # a focal loss inside a broader one: one interval would merge them
             # The loss level: that of the called segment with most bins in the window.
             in_window = [np.sum((window >= first_row[k]) & (window <= last_row[k])) for k in called]
             level = float(out["log2"].iat[int(called[int(np.argmax(in_window))])])
@@ -356,6 +366,21 @@ def refine_segments(
             ignore_index=True,
         )
     return out
+
+
+def _nested(called: pd.DataFrame, window: np.ndarray, step_z: float) -> bool:
+    """Whether a called segment inside the window reads ``step_z`` SEs deeper than a called
+    segment that runs past an end of it (a focal loss inside a broader one)."""
+    first, last = called["first_row"].to_numpy(), called["last_row"].to_numpy()
+    level, se = called["log2"].to_numpy(dtype=float), called["se"].to_numpy(dtype=float)
+    broad = (first < window[0]) | (last > window[-1])
+    inside = ~broad
+    if not broad.any() or not inside.any():
+        return False
+    depth = (level[broad][:, None] - level[inside][None, :]) / np.hypot(
+        se[broad][:, None], se[inside][None, :]
+    )
+    return bool(np.any(depth >= step_z))
 
 
 def unsupported_losses(

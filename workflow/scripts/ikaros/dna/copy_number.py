@@ -556,6 +556,7 @@ def call_from_bins(
         library_se,
         junctions,
         params.junction_min_reads,
+        step_z=undo_z,
     )
     called = call_segments(segments, blast_fraction, params)
     veto = losses_above_two_copies(segments, called, bins, blast_fraction, params)
