@@ -40,6 +40,16 @@ OUTLIER_SHARE = 0.01
 OUTLIER_DENSITY = 0.1
 
 
+# A called segment this long counts as broad (arm scale) beside a deeper one inside a gene window
+# (refine_segments keeps CBS's cuts between them; a long whole-gene loss keeps its exons either
+# way, as each of its pieces is called).
+BROAD_LOSS_BP = 1_000_000
+# A deeper piece inside it counts only with this many bins: a focal IKZF1 deletion spans its
+# exons' and introns' tiles (Delta4-7 about 30 kb), while dips of a few bins inside a 7p or
+# chromosome 7 loss are noise that the fit must go on joining to the loss.
+NESTED_MIN_BINS = 8
+
+
 @dataclass(frozen=True)
 class IntervalFit:
     """The refitted loss of one window: bins [start, stop) (window positions), its level,
@@ -276,12 +286,12 @@ def refine_segments(
     in advance, so its coverage is tested alone (the piece carries the junction in column
     ``junction`` and ``is_loss`` may hold it to a lower z).
 
-    Without a junction, a called segment inside a window that reads ``step_z`` SEs or more
-    below a called segment running past an end of the window is a focal loss inside a
-    broader one (an IKZF1 deletion on a 7p lost in some cells, or read low under gains): a
-    single interval at one level would merge them and carry the broader loss's exons into
-    the focal one, so CBS's cuts are kept there. (Pieces of one loss that CBS cut apart
-    inside the window are still joined by the fit.)
+    Without a junction, a called segment inside a window that reads ``step_z`` SEs or more below
+    a broad called segment (running past an end of the window, or ``BROAD_LOSS_BP`` long) is a
+    focal loss inside a broader one (an IKZF1 deletion on a 7p lost in some cells, or read low
+    under gains): a single interval at one level would merge them and carry the broader loss's
+    exons into the focal one, so CBS's cuts are kept there. (Pieces of one loss that CBS cut
+    apart inside the window are still joined by the fit.)
     """
     out = segments.reset_index(drop=True)
     if len(junctions) and "junction" not in out.columns:
@@ -369,12 +379,14 @@ def refine_segments(
 
 
 def _nested(called: pd.DataFrame, window: np.ndarray, step_z: float) -> bool:
-    """Whether a called segment inside the window reads ``step_z`` SEs deeper than a called
-    segment that runs past an end of it (a focal loss inside a broader one)."""
+    """Whether a called segment of ``NESTED_MIN_BINS`` or more inside the window reads
+    ``step_z`` SEs deeper than a broad called segment: one that runs past an end of the window
+    or spans ``BROAD_LOSS_BP``."""
     first, last = called["first_row"].to_numpy(), called["last_row"].to_numpy()
     level, se = called["log2"].to_numpy(dtype=float), called["se"].to_numpy(dtype=float)
-    broad = (first < window[0]) | (last > window[-1])
-    inside = ~broad
+    span = called["end"].to_numpy(dtype=float) - called["start"].to_numpy(dtype=float) + 1
+    broad = (first < window[0]) | (last > window[-1]) | (span >= BROAD_LOSS_BP)
+    inside = ~broad & (called["n_bins"].to_numpy() >= NESTED_MIN_BINS)
     if not broad.any() or not inside.any():
         return False
     depth = (level[broad][:, None] - level[inside][None, :]) / np.hypot(
