@@ -17,7 +17,7 @@ numba's compiled kernels read from its cache, after a warm-up run has written it
 ``library(cmprsk)``).
 
 Usage: python benchmarks/bench_competing_risks.py [--sizes 1000 5000 20000] [--r-timeout 900]
-       [--functions crr cuminc gray] [--repeats 5] [--calls 50] [--rounds 2]
+       [--functions crr cuminc gray] [--repeats 5] [--calls 50] [--rounds 3]
        [--step-sizes 5000 20000]
 """
 
@@ -183,7 +183,7 @@ def main() -> None:
         "--calls", type=int, default=50, help="cuminc/Gray calls per batch at n = 5,000"
     )
     parser.add_argument(
-        "--rounds", type=int, default=2, help="times each side is measured; the best counts"
+        "--rounds", type=int, default=3, help="times each side is measured; the best counts"
     )
     parser.add_argument("--r-timeout", type=float, default=900.0)
     parser.add_argument("--step-sizes", type=int, nargs="+", default=[5000, 20000, 80000, 320000])
