@@ -1,12 +1,13 @@
 """CIF curves and Gray's test streamed over time-sorted rows, without a grid (the usual case).
 
-A cuminc call without strata needs no table of risk sets: its rows, sorted once by time, are
-read twice, and the risk sets, survival and subdistribution weights of each failure time are
-kept only while that time is read. The first read gives every curve and Gray's scores with the
-totals of c(t); the second gives Gray's variance, which needs those totals. The formulas are
-those of ``cuminc.py`` and ``gray.py`` term for term; strata and infinite weights take the grid
-path (``_event_grid``, ``gray``). Each row travels through the sort as one integer, its group in
-the high bits and its kind (0 censored, c + 1 for the c-th cause) in the low 16.
+A cuminc call without strata, with up to three groups, needs no table of risk sets: its rows,
+sorted once by time, are read once, and the risk sets, survival and subdistribution weights of
+each failure time are kept only while that time is read. The read writes every curve, sums
+Gray's scores, and sums Gray's variance in parts that are quadratic in the totals of c(t),
+which are known only at the end (``stream``). The formulas are those of ``cuminc.py`` and
+``gray.py`` term for term; strata, more groups and infinite weights take the grid path
+(``_event_grid``, ``gray``). Each row travels through the sort as one integer, its cell
+g (causes + 1) + kind (kind 0 censored, c + 1 for the c-th cause).
 """
 
 from __future__ import annotations
