@@ -212,6 +212,8 @@ def main() -> None:
                 for round_ in range(1 if what == "crr" else args.rounds):
                     # Odd rounds time R first, so that neither side always follows the other.
                     for side in ("ours", "R") if round_ % 2 == 0 else ("R", "ours"):
+                        if side == "R" and r_s is None:
+                            continue  # R did not finish in an earlier round: not again
                         if side == "ours":
                             wall, cpu, value = best_of(ours[what], args.repeats, per_batch)
                             ours_s, ours_cpu = min(ours_s, wall), min(ours_cpu, cpu)
@@ -221,7 +223,7 @@ def main() -> None:
                         )
                         if wall is None:
                             r_s = r_cpu = None
-                            break
+                            continue
                         r_s, r_cpu = min(r_s, wall), min(r_cpu, cpu)
                 diff = (
                     np.max(np.abs(np.asarray(value) - r_values)) if r_values is not None else np.nan
