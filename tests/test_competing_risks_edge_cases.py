@@ -362,8 +362,7 @@ def _times_to_sort(n, rng, pattern):
 def test_the_radix_sorts_order_rows_as_a_stable_sort_does(n, pattern):
     """Both radix sorts give numpy's stable order with the other columns moved with their times,
     and +0.0 for -0.0 (validated times are >= 0)."""
-    from ikaros.competing_risks._event_grid import _sorted_by_time
-    from ikaros.competing_risks._streamed import sorted_cells
+    from ikaros.competing_risks._event_grid import _sorted_by_time, sorted_cells
 
     rng = np.random.default_rng(n)
     time = _times_to_sort(n, rng, pattern)

@@ -17,107 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from ikaros.competing_risks._event_grid import tie_factor
+from ikaros.competing_risks._event_grid import sorted_cells, tie_factor
 
 MAX_GROUPS = 3  # the streamed kernels hold each group's values as scalars
 # Multiply-adds may be fused (one rounding instead of two); no other fast-math licence, so NaN
 # and inf keep IEEE meaning.
 CONTRACT = {"contract"}
-RADIX_BITS = 11  # 2,048 buckets per digit: six digits over 64-bit keys, tables in L1 cache
-N_DIGITS = (64 + RADIX_BITS - 1) // RADIX_BITS
-UNSORTED_DIGITS = 3  # the low 33 bits: times alike to 1 in 2**20 are ordered after the passes
-SHORT_RUN = 32  # a run of such times up to this long is put in order by insertion
-
-
-NEGATIVE_ZERO = np.uint64(1 << 63)  # -0.0's bits: the sign bit alone
-
-
-@njit(cache=True, nogil=True, inline="always", fastmath=CONTRACT)
-def _positive_zero(key):
-    """A time's bits with -0.0 read as +0.0 (the one negative value a validated time can be)."""
-    return np.uint64(0) if key == NEGATIVE_ZERO else key
-
-
-@njit(cache=True, nogil=True, fastmath=CONTRACT)
-def sorted_cells(time, cell):
-    """Times in order with their cells: a least-significant-digit radix sort of the top bits,
-    then the rows alike in those bits put in order.
-
-    Times are validated finite and >= 0, and a non-negative double's bit pattern, read as an
-    unsigned integer, orders as its value does (-0.0 is read as +0.0); ``time`` must be
-    contiguous. The top three 11-bit digits (the exponent and 20 bits of the fraction) tell
-    apart times that differ by more than about 1 part in a million; each digit costs a stable
-    scatter of keys and cells (none for a digit all rows share), their counts all come from one
-    read, and times alike in those bits but not equal, which real follow-up times rarely are,
-    are ordered afterwards (``_order_alike``).
-    """
-    n = len(time)
-    keys = time.view(np.uint64)
-    mask = np.uint64((1 << RADIX_BITS) - 1)
-    counts = np.zeros((N_DIGITS - UNSORTED_DIGITS, 1 << RADIX_BITS), dtype=np.int64)
-    for i in range(n):
-        key = _positive_zero(keys[i])
-        for p in range(UNSORTED_DIGITS, N_DIGITS):
-            counts[p - UNSORTED_DIGITS, (key >> np.uint64(p * RADIX_BITS)) & mask] += 1
-    # The first pass reads the input, later passes move between two buffers.
-    source_keys, source_cells = keys, cell
-    target_keys, target_cells = np.empty_like(keys), np.empty_like(cell)
-    passes = 0
-    for p in range(UNSORTED_DIGITS, N_DIGITS):
-        count = counts[p - UNSORTED_DIGITS]
-        if count.max() == n:
-            continue  # one digit for all rows: this pass would not move any
-        total = 0
-        for digit in range(len(count)):
-            total, count[digit] = total + count[digit], total
-        shift = np.uint64(p * RADIX_BITS)
-        for i in range(n):
-            key = _positive_zero(source_keys[i])
-            digit = (key >> shift) & mask
-            at = count[digit]
-            target_keys[at], target_cells[at] = key, source_cells[i]
-            count[digit] = at + 1
-        passes += 1
-        if passes == 1:
-            source_keys, source_cells = target_keys, target_cells
-            target_keys, target_cells = np.empty_like(keys), np.empty_like(cell)
-        else:
-            source_keys, target_keys = target_keys, source_keys
-            source_cells, target_cells = target_cells, source_cells
-    if passes == 0:  # every time alike in the top digits: order them all afterwards
-        source_keys, source_cells = np.empty_like(keys), cell.copy()
-        for i in range(n):
-            source_keys[i] = _positive_zero(keys[i])
-    _order_alike(source_keys, source_cells, UNSORTED_DIGITS * RADIX_BITS)
-    return source_keys.view(np.float64), source_cells
-
-
-@njit(cache=True, nogil=True, fastmath=CONTRACT)
-def _order_alike(keys, cells, low_bits):
-    """Order, in place, each run of keys that agree above ``low_bits`` (the radix passes left
-    them in input order): by insertion when short, by a sort of the run otherwise."""
-    n, i = len(keys), 0
-    high = ~np.uint64((1 << low_bits) - 1)
-    while i < n - 1:
-        if keys[i] <= keys[i + 1]:
-            i += 1
-            continue
-        first, last = i, i + 1  # out of order: find the run of keys alike with these
-        while first > 0 and (keys[first - 1] & high) == (keys[i] & high):
-            first -= 1
-        while last + 1 < n and (keys[last + 1] & high) == (keys[i] & high):
-            last += 1
-        if last - first < SHORT_RUN:
-            for j in range(first + 1, last + 1):
-                key, value, k = keys[j], cells[j], j - 1
-                while k >= first and keys[k] > key:
-                    keys[k + 1], cells[k + 1] = keys[k], cells[k]
-                    k -= 1
-                keys[k + 1], cells[k + 1] = key, value
-        else:
-            order = np.argsort(keys[first : last + 1], kind="mergesort") + first
-            keys[first : last + 1], cells[first : last + 1] = keys[order], cells[order]
-        i = last + 1
 
 
 @njit(cache=True, nogil=True, fastmath=CONTRACT)

@@ -31,7 +31,7 @@ from ikaros.competing_risks._validation import (
     coded_rows,
     factor_levels,
 )
-from ikaros.competing_risks.gray import gray_statistics, streamed_tests
+from ikaros.competing_risks.gray import gray_statistics, unstratified_tests
 
 ALL_SUBJECTS = "all"  # group label when no grouping variable is given
 
@@ -255,15 +255,12 @@ def _streamed_cuminc(time, cells, levels: list, causes: list, rho, n_dropped=0) 
     out = stream_cells(time, cells, n_groups, len(causes), rho)
     curves = _curves(levels, causes, out.time, out.estimate, out.variance_of_estimate,
                      out.start, out.length, out.longest_followup)  # fmt: skip
-    if n_groups == 1:
-        tests = _no_tests()
-    elif out.finite:
-        tests = streamed_tests(causes, n_groups, out.score, out.variance)
-    else:  # an infinite weight: the grid lets NaN and inf run through as cmprsk does
-        width = len(causes) + 1
-        rows = SortedRows.build(time, cells // width, cells % width, np.zeros(len(time),
-                                dtype=np.int64), n_groups, len(causes))  # fmt: skip
-        tests = gray_statistics(rows, 1, causes, rho)
+    # With an infinite weight the grid lets NaN and inf run through as cmprsk does.
+    tests = (
+        _no_tests()
+        if n_groups == 1
+        else unstratified_tests(time, cells, n_groups, causes, rho, streamed=out)
+    )
     return CumincResult(curves, levels, causes, tests, len(time), n_dropped, float(rho), [])
 
 

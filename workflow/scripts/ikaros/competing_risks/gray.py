@@ -374,11 +374,7 @@ def gray_test(time, status, group, strata=None, rho=0, cencode=0) -> pd.DataFram
         raise CompetingRisksInputError("group: Gray's test needs a grouping variable")
     coded = coded_rows(time, status, group, cencode) if strata is None else None
     if coded is not None and len(coded.groups) > 1:
-        n_groups, n_causes = len(coded.groups), len(coded.causes)
-        if streams(n_groups, n_causes):
-            out = stream_cells(coded.time, coded.cells, n_groups, n_causes, rho, curves=False)
-            if out.finite:
-                return streamed_tests(coded.causes, n_groups, out.score, out.variance)
+        return unstratified_tests(coded.time, coded.cells, len(coded.groups), coded.causes, rho)
     clean = clean_input(time, status, cencode, vectors={"group": group, "strata": strata})
     levels, gidx = factor_levels(clean.columns["group"], "group")
     if len(levels) < 2:
@@ -393,10 +389,20 @@ def gray_test(time, status, group, strata=None, rho=0, cencode=0) -> pd.DataFram
         n_strata = len(strata_levels)
     censored = clean.status == cencode
     causes, kind = cause_kinds(clean.status, censored)
-    if n_strata == 1 and streams(len(levels), len(causes)):
+    if n_strata == 1:
         cells = cells_of(gidx, kind, len(causes) + 1)
-        out = stream_cells(clean.time, cells, len(levels), len(causes), rho, curves=False)
-        if out.finite:
-            return streamed_tests(causes, len(levels), out.score, out.variance)
+        return unstratified_tests(clean.time, cells, len(levels), causes, rho)
     rows = SortedRows.build(clean.time, gidx, kind, sidx, len(levels), len(causes))
     return gray_statistics(rows, n_strata, causes, rho=rho)
+
+
+def unstratified_tests(time, cells, n_groups: int, causes: list, rho, streamed=None):
+    """Gray's test of clean rows without strata, given as ``_streamed`` cells: streamed when
+    it can be (``streamed``: a ``stream_cells`` result of these rows, if the caller has one),
+    on the grid otherwise (more than three groups, no cause, or a weight that is not finite)."""
+    if streamed is None and streams(n_groups, len(causes)):
+        streamed = stream_cells(time, cells, n_groups, len(causes), rho, curves=False)
+    if streamed is not None and streamed.finite:
+        return streamed_tests(causes, n_groups, streamed.score, streamed.variance)
+    rows = SortedRows.from_cells(time, cells, n_groups, len(causes))
+    return gray_statistics(rows, 1, causes, rho)
