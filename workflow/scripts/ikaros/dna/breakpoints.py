@@ -173,12 +173,19 @@ def breakpoint_gaps(window: pd.DataFrame) -> np.ndarray:
     return allowed
 
 
-def _piece(bins: pd.DataFrame, rows: np.ndarray, split_p: float, library_se: float) -> dict:
-    """A segment row (segmentation.SEGMENT_COLUMNS) over bin rows ``rows``."""
+def _piece(
+    bins: pd.DataFrame,
+    rows: np.ndarray,
+    split_p: float,
+    library_se: float,
+    pair_cov: np.ndarray | None = None,
+) -> dict:
+    """A segment row (segmentation.SEGMENT_COLUMNS) over consecutive usable bin rows ``rows``."""
     x = bins["log2"].to_numpy(dtype=float)[rows]
     v = bins["var"].to_numpy(dtype=float)[rows]
-    mean, se = segment_summary(x, v)
-    mean_drop1, se_drop1 = without_most_extreme(x, v, mean)
+    c = None if pair_cov is None else pair_cov[rows]
+    mean, se = segment_summary(x, v, c)
+    mean_drop1, se_drop1 = without_most_extreme(x, v, mean, c)
     se = float(np.hypot(se, library_se))
     first, last = int(rows[0]), int(rows[-1])
     return {
@@ -269,11 +276,13 @@ def refine_segments(
     junctions: Sequence = (),
     junction_min_reads: int = 3,
     step_z: float = 3.0,
+    pair_cov: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Re-place the edges of a loss inside each gene's window by the single-interval fit.
 
     ``segments`` are bin-level segments (segmentation.segment_bins, SEs including
-    ``library_se``) of ``bins``; ``is_loss`` calls segments (True = deleted). A window is
+    ``library_se``) of ``bins``; ``is_loss`` calls segments (True = deleted); ``pair_cov``
+    (bin_noise.pair_covariance) enters the pieces' SEs as it entered the segments'. A window is
     refitted only when CBS already called a loss overlapping it: detection stays with the
     segmentation and the segment call, this step only moves edges. The change points of CBS
     between two bins of the window are replaced by the fitted interval's edges; those outside
@@ -359,7 +368,7 @@ def refine_segments(
             stop = starts[k + 1] if k + 1 < len(starts) else int(rows[-1]) + 1
             members = rows[(rows >= start) & (rows < stop)]
             p = float(out["split_p"].iat[lo]) if k == 0 else cuts[start]
-            pieces.append(_piece(bins, members, p, library_se))
+            pieces.append(_piece(bins, members, p, library_se, pair_cov))
         pieces = pd.DataFrame(pieces, columns=out.columns)
         if "junction" in pieces.columns:
             pieces["junction"] = ""

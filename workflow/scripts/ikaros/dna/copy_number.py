@@ -5,7 +5,9 @@ Segment call. A segment is *deleted* when its mean log2 ratio is significantly b
 ``min_bins`` bins, and its ratio is below ``1 - min_fraction / 2`` (a smaller loss is not
 worth reporting even when a very deep sample makes it significant). A segment without an SE
 (a SEG file gives only means) is called on ``seg_max_log2`` and ``min_marks`` instead.
-Every SE gets ``se_floor`` added in quadrature: the systematic uncertainty of a level
+Segment SEs count the noise that bins a fragment apart share (ikaros.dna.bin_noise, measured
+in each sample from its own coverage table and ratios); every SE gets ``se_floor`` added in
+quadrature: the systematic uncertainty of a level
 (normalisation, residual GC-like waves) does not shrink with the number of bins, so a long
 segment slightly off zero is not a deletion.
 A loss longer than ``focal_max_bp`` (an arm or chromosome loss) must reach ``broad_z``
@@ -68,6 +70,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from ikaros.dna.baseline import low_chromosome_levels, two_copy_reading
+from ikaros.dna.bin_noise import pair_covariance
 from ikaros.dna.breakpoints import refine_segments, unsupported_losses
 from ikaros.dna.segmentation import segment_bins
 
@@ -539,8 +542,18 @@ def call_from_bins(
     """
     junction_evidence = junction_evidence or {}
     junctions = [j for found in junction_evidence.values() for j in found.junctions]
+    # neighbouring bins share noise: the segments' SEs count it (bin_noise)
+    pair_cov = pair_covariance(
+        bins, bins.attrs.get("neighbour_kappa", 0.0), bins.attrs.get("neighbour_fragment", 0.0)
+    )
     segments = segment_bins(
-        bins, alpha=alpha, n_perm=n_perm, min_width=min_width, seed=seed, undo_z=undo_z
+        bins,
+        alpha=alpha,
+        n_perm=n_perm,
+        min_width=min_width,
+        seed=seed,
+        undo_z=undo_z,
+        pair_cov=pair_cov,
     )
     # A segment mean is compared with the sample's diploid level, itself known to
     # library_se: add it (fully correlated between bins, so it does not shrink with n).
@@ -557,6 +570,7 @@ def call_from_bins(
         junctions,
         params.junction_min_reads,
         step_z=undo_z,
+        pair_cov=pair_cov,
     )
     called = call_segments(segments, blast_fraction, params)
     veto = losses_above_two_copies(segments, called, bins, blast_fraction, params)

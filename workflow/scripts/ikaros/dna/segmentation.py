@@ -258,20 +258,37 @@ def cbs(
     return sorted(final)
 
 
-def segment_summary(x: np.ndarray, var: np.ndarray) -> tuple[float, float]:
+def segment_summary(
+    x: np.ndarray, var: np.ndarray, pair_cov: np.ndarray | None = None
+) -> tuple[float, float]:
     """Inverse-variance weighted mean and its SE, inflated when bins scatter more than
-    their variances say (chi-square / df above 1)."""
-    w = 1.0 / var
+    their variances say (chi-square / df above 1). ``pair_cov`` (one row per bin, column
+    k - 1 its covariance with the bin k places on; ikaros.dna.bin_noise.pair_covariance) adds
+    the noise that neighbouring bins share."""
+    return _weighted_summary(x, var, pair_cov, np.ones(len(x), dtype=bool))
+
+
+def _weighted_summary(
+    x: np.ndarray, var: np.ndarray, pair_cov: np.ndarray | None, keep: np.ndarray
+) -> tuple[float, float]:
+    w = np.where(keep, 1.0 / var, 0.0)
     total = float(np.sum(w))
     mean = float(np.sum(w * x) / total)
-    se = np.sqrt(1.0 / total)
-    if len(x) >= 3:
-        chi2 = float(np.sum(w * (x - mean) ** 2)) / (len(x) - 1)
+    spread = total
+    if pair_cov is not None:
+        for lag in range(1, min(pair_cov.shape[1], len(x) - 1) + 1):
+            spread += 2.0 * float(np.sum(w[:-lag] * w[lag:] * pair_cov[:-lag, lag - 1]))
+    se = np.sqrt(spread) / total
+    n = int(np.sum(keep))
+    if n >= 3:
+        chi2 = float(np.sum(w * (x - mean) ** 2)) / (n - 1)
         se *= np.sqrt(max(1.0, chi2))
     return mean, float(se)
 
 
-def without_most_extreme(x: np.ndarray, var: np.ndarray, mean: float) -> tuple[float, float]:
+def without_most_extreme(
+    x: np.ndarray, var: np.ndarray, mean: float, pair_cov: np.ndarray | None = None
+) -> tuple[float, float]:
     """Mean and SE of a segment after removing its most extreme bin in the direction of
     ``mean`` (largest z-score away from 0): a call must not rest on one bin. NaN when the
     segment has fewer than 2 bins."""
@@ -280,11 +297,15 @@ def without_most_extreme(x: np.ndarray, var: np.ndarray, mean: float) -> tuple[f
     z = x / np.sqrt(var) * np.sign(mean if mean != 0 else 1.0)
     keep = np.ones(len(x), dtype=bool)
     keep[int(np.argmax(z))] = False
-    return segment_summary(x[keep], var[keep])
+    return _weighted_summary(x, var, pair_cov, keep)
 
 
 def merge_weak_changes(
-    x: np.ndarray, var: np.ndarray, bounds: list[tuple[int, int, float]], min_z: float
+    x: np.ndarray,
+    var: np.ndarray,
+    bounds: list[tuple[int, int, float]],
+    min_z: float,
+    pair_cov: np.ndarray | None = None,
 ) -> list[tuple[int, int, float]]:
     """Undo change points whose two sides differ by less than ``min_z`` SEs.
 
@@ -295,7 +316,10 @@ def merge_weak_changes(
     """
     bounds = list(bounds)
     while len(bounds) > 1:
-        stats = [segment_summary(x[a:b], var[a:b]) for a, b, _ in bounds]
+        stats = [
+            segment_summary(x[a:b], var[a:b], None if pair_cov is None else pair_cov[a:b])
+            for a, b, _ in bounds
+        ]
         z = [
             abs(m1 - m2) / np.hypot(s1, s2)
             for (m1, s1), (m2, s2) in zip(stats[:-1], stats[1:], strict=True)
@@ -316,6 +340,7 @@ def segment_bins(
     seed: int = 0,
     null: str = "gaussian",
     undo_z: float = 3.0,
+    pair_cov: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Segment every chromosome arm of a log2-ratio frame (reference.log2_ratios output).
 
@@ -325,6 +350,8 @@ def segment_bins(
     start/end of its first/last bin (1-based inclusive), bin ids, row positions in ``bins``,
     number of bins, weighted mean log2 with SE, z = log2 / se, the mean and SE without the
     segment's most extreme bin (``log2_drop1``, ``se_drop1``), and the split p-value.
+    ``pair_cov`` (ikaros.dna.bin_noise.pair_covariance of ``bins``) makes the SEs count the
+    noise that neighbouring bins share.
     """
     rows = []
     chroms = bins["chrom"].to_numpy()
@@ -342,11 +369,13 @@ def segment_bins(
         x = bins["log2"].to_numpy(dtype=float)[positions]
         v = bins["var"].to_numpy(dtype=float)[positions]
         arm_seed = seed + 2 * order.get(chrom, 99) + (arm == "q")
+        c = None if pair_cov is None else pair_cov[positions]
         bounds = cbs(x, v, alpha, n_perm, min_width, arm_seed, null)
-        for lo, hi, p in merge_weak_changes(x, v, bounds, undo_z):
+        for lo, hi, p in merge_weak_changes(x, v, bounds, undo_z, c):
             first, last = positions[lo], positions[hi - 1]
-            mean, se = segment_summary(x[lo:hi], v[lo:hi])
-            mean_drop1, se_drop1 = without_most_extreme(x[lo:hi], v[lo:hi], mean)
+            part = None if c is None else c[lo:hi]
+            mean, se = segment_summary(x[lo:hi], v[lo:hi], part)
+            mean_drop1, se_drop1 = without_most_extreme(x[lo:hi], v[lo:hi], mean, part)
             rows.append(
                 {
                     "chrom": chrom,
