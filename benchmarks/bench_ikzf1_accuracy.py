@@ -25,6 +25,12 @@ Tables (TSV in --workdir, also printed):
   cnvkit_comparison.tsv  per depth with CNVkit and truth class (and all deleted patients):
                          exon-level sensitivity and precision, exact class agreement and
                          sensitivity of ikaros and CNVkit side by side; wildtype specificity.
+  codeletions.tsv        depth x co-deletion gene (CDKN2A, CDKN2B, PAX5, PAR1, ERG, and all):
+                         losses in >= 40% of cells found (mono or bi called) and with the true
+                         state, losses in fewer cells found, false calls among patients without
+                         the loss (truth: the largest cell fraction among the lesions over the
+                         gene). headline.tsv adds IKZF1plus sensitivity where the IKZF1
+                         deletion and a qualifying co-deletion are in >= 40% of cells.
   by_fraction.tsv        depth x truth class x band of the IKZF1 deletion's cell fraction
                          (<0.2, 0.2-0.35, 0.35-0.5, 0.5-0.75, >=0.75; wildtype: no band): n,
                          exact, sensitivity (wildtype: specificity), exon sensitivity; with --rna
@@ -102,6 +108,7 @@ from ikaros.rna.junctions import wilson_interval  # noqa: E402
 from ikaros.rna.models import read_transcript_models  # noqa: E402
 from ikaros.rna.simulate import RnaSimSettings, simulate_rna_bam  # noqa: E402
 from ikaros.simulate import SimulationSettings, design_cohort, simulate_cohort_bams  # noqa: E402
+from ikaros.simulate.lesions import GeneCoordinates  # noqa: E402
 
 log = logging.getLogger("bench_ikzf1_accuracy")
 
@@ -257,8 +264,25 @@ def run_ikaros(
 # --- truth ------------------------------------------------------------------
 
 
-def truth_table(design) -> pd.DataFrame:
-    """Patient truth with blast band and the clonality of the IKZF1 deletion."""
+def codeletion_fractions(lesions: pd.DataFrame, coords: GeneCoordinates) -> pd.DataFrame:
+    """Per patient, the cell fraction of each co-deletion gene's loss (``<gene>_fraction``: the
+    largest among the lesions over the span the simulator's truth reads for it, PAR1 from
+    CSF2RA to ASMTL; 0 where none)."""
+    spans = {gene: coords.span(gene.upper())[:3] for gene in CODELETION_GENES if gene != "par1"}
+    spans["par1"] = ("chrX", coords.span("CSF2RA")[1], coords.span("ASMTL")[2])
+    out = pd.DataFrame({"patient_id": pd.unique(lesions["patient_id"])})
+    for gene, (chrom, start, end) in spans.items():
+        hit = lesions[
+            (lesions["chrom"] == chrom) & (lesions["start"] <= end) & (lesions["end"] >= start)
+        ]
+        largest = hit.groupby("patient_id")["cell_fraction"].max()
+        out[f"{gene}_fraction"] = out["patient_id"].map(largest).fillna(0.0).to_numpy()
+    return out
+
+
+def truth_table(design, coords: GeneCoordinates | None = None) -> pd.DataFrame:
+    """Patient truth with blast band, the clonality of the IKZF1 deletion and, given the
+    simulator's gene coordinates, the cell fraction of each co-deletion."""
     truth = design.patient_truth.copy()
     for column in truth.columns:
         if column not in ("blast_percent", "ikzf1_fraction"):
@@ -282,6 +306,11 @@ def truth_table(design) -> pd.DataFrame:
     truth["clonality"] = np.where(
         ~deleted, "", np.where(truth["patient_id"].isin(subclonal), "subclonal", "clonal")
     )
+    if coords is not None:
+        fractions = codeletion_fractions(lesions, coords)
+        truth = truth.merge(fractions, on="patient_id", how="left")
+        columns = [f"{gene}_fraction" for gene in CODELETION_GENES]
+        truth[columns] = truth[columns].fillna(0.0)
     return truth
 
 
@@ -384,6 +413,54 @@ def _in_forty_percent(group: pd.DataFrame) -> dict:
     }
 
 
+def codeletions(compared: pd.DataFrame) -> pd.DataFrame:
+    """Per depth and co-deletion gene (and all genes): losses in >= 40% of cells found (called
+    mono or bi) and with the true allelic state, those in fewer cells found, and false calls
+    among patients without the loss. Needs the ``<gene>_fraction`` truth columns."""
+    rows = []
+    for depth, group in compared.groupby("depth", sort=True):
+        pooled = {"depth": depth, "gene": "all"}
+        for gene in CODELETION_GENES:
+            truth, call = group[gene], group[f"call_{gene}"]
+            fraction = group[f"{gene}_fraction"].astype(float)
+            lost, found = truth.isin(["mono", "bi"]), call.isin(["mono", "bi"])
+            high = lost & (fraction >= 0.4)
+            counts = {
+                "n_40": int(high.sum()),
+                "found_40": int((high & found).sum()),
+                "state_40": int((high & (call == truth)).sum()),
+                "n_below_40": int((lost & ~high).sum()),
+                "found_below_40": int((lost & ~high & found).sum()),
+                "n_none": int((truth == "none").sum()),
+                "false_calls": int(((truth == "none") & found).sum()),
+            }
+            rows.append({"depth": depth, "gene": gene, **counts})
+            for key, value in counts.items():
+                pooled[key] = pooled.get(key, 0) + value
+        rows.append(pooled)
+    table = pd.DataFrame(rows)
+    table["sensitivity_40"] = table["found_40"] / table["n_40"].where(table["n_40"] > 0)
+    table["sensitivity_below_40"] = table["found_below_40"] / table["n_below_40"].where(
+        table["n_below_40"] > 0
+    )
+    return table
+
+
+def _plus_in_forty_percent(group: pd.DataFrame) -> dict:
+    """IKZF1plus sensitivity where the IKZF1 deletion and a co-deletion that makes the patient
+    IKZF1plus (CDKN2A, CDKN2B, PAX5 or PAR1) are in >= 40% of cells."""
+    if "pax5_fraction" not in group.columns:
+        return {}
+    qualifying = [f"{gene}_fraction" for gene in ("cdkn2a", "cdkn2b", "pax5", "par1")]
+    core = group[
+        (group["ikzf1plus"] == "true")
+        & (group["ikzf1_fraction"] >= 0.4)
+        & (group[qualifying].astype(float).max(axis=1) >= 0.4)
+    ]
+    found = core["call_ikzf1plus"] == "true"
+    return {"ikzf1plus40_n": len(core), "ikzf1plus40_sensitivity": _rate(found.sum(), len(core))}
+
+
 def headline(compared: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for depth, group in compared.groupby("depth", sort=True):
@@ -405,6 +482,7 @@ def headline(compared: pd.DataFrame) -> pd.DataFrame:
                 "ikzf1plus_agree": group["plus_agree"].mean(),
                 "ikzf1plus_focal_agree": group["plus_focal_agree"].mean(),
                 **_clonal_plus(group),
+                **_plus_in_forty_percent(group),
             }
         )
     table = pd.DataFrame(rows)
@@ -427,6 +505,7 @@ def headline(compared: pd.DataFrame) -> pd.DataFrame:
             "ikzf1plus_agree": pooled["plus_agree"].mean(),
             "ikzf1plus_focal_agree": pooled["plus_focal_agree"].mean(),
             **_clonal_plus(pooled),
+            **_plus_in_forty_percent(pooled),
         }
         table = pd.concat([table.astype({"depth": object}), pd.DataFrame([total])])
     return table.reset_index(drop=True)
@@ -1000,6 +1079,8 @@ def report(compared_all, cnvkit_all, timing_rows, workdir: Path, args) -> None:
     write_and_print(
         by_fraction(compared), workdir / "by_fraction.tsv", "by IKZF1 cell-fraction band"
     )
+    if "pax5_fraction" in compared.columns:
+        write_and_print(codeletions(compared), workdir / "codeletions.tsv", "co-deletions")
     if "rna_status" in compared.columns:
         write_and_print(
             rna_accuracy(compared), workdir / "rna_accuracy.tsv", "DNA-only, RNA-only, DNA+RNA"
@@ -1117,7 +1198,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         timings = {"depth": depth, **calls.attrs["timings"]}
         timings["ikaros_total_s"] = time.perf_counter() - started
-        compared = compare(truth_table(design), calls)
+        compared = compare(truth_table(design, GeneCoordinates(BUILD, gene_models)), calls)
         compared.insert(0, "depth", depth)
         if rna is not None:
             lesions, rna_table, rna_calls = rna

@@ -174,3 +174,72 @@ def test_deletions_in_forty_percent_of_cells_and_ikzf1plus_sensitivity():
     )
     assert row["ikzf1plus_n"] == 3 and row["ikzf1plus_sensitivity"] == pytest.approx(2 / 3)
     assert row["ikzf1plus_false_calls"] == 1
+
+
+def test_codeletion_fractions_take_the_largest_loss_over_each_gene():
+    coords = bench.GeneCoordinates(bench.BUILD)
+    chrom9, cdkn2a_start, cdkn2a_end = coords.span("CDKN2A")[:3]
+    _, cdkn2b_start, cdkn2b_end = coords.span("CDKN2B")[:3]
+    _, pax5_start, pax5_end = coords.span("PAX5")[:3]
+    _, par1_start, _ = coords.span("CSF2RA")[:3]
+    lesions = pd.DataFrame(
+        [
+            # P1: both CDKN2 genes at 0.5, CDKN2A again (nested, biallelic part) at 0.3
+            ("P1", chrom9, min(cdkn2a_start, cdkn2b_start) - 10, max(cdkn2a_end, cdkn2b_end), 0.5),
+            ("P1", chrom9, cdkn2a_start, cdkn2a_end, 0.3),
+            # P1: a loss ending 1 base before PAX5 does not touch it
+            ("P1", chrom9, pax5_start - 5000, pax5_start - 1, 0.9),
+            # P2: PAX5 inside at 0.2, the PAR1 deletion at 0.6
+            ("P2", chrom9, pax5_start + 100, pax5_start + 200, 0.2),
+            ("P2", "chrX", par1_start + 10, par1_start + 50_000, 0.6),
+        ],
+        columns=["patient_id", "chrom", "start", "end", "cell_fraction"],
+    )
+    table = bench.codeletion_fractions(lesions, coords).set_index("patient_id")
+    assert table.loc["P1"].to_dict() == {
+        "cdkn2a_fraction": 0.5, "cdkn2b_fraction": 0.5, "pax5_fraction": 0.0,
+        "par1_fraction": 0.0, "erg_fraction": 0.0,
+    }  # fmt: skip
+    assert table.loc["P2"].to_dict() == {
+        "cdkn2a_fraction": 0.0, "cdkn2b_fraction": 0.0, "pax5_fraction": 0.2,
+        "par1_fraction": 0.6, "erg_fraction": 0.0,
+    }  # fmt: skip
+
+
+def test_codeletion_table_and_ikzf1plus_in_forty_percent():
+    # patient, IKZF1 fraction, ikzf1plus truth / call, then per gene (truth, call, fraction)
+    # for CDKN2A and PAX5; CDKN2B, PAR1 and ERG are none / none / 0 everywhere
+    rows = [
+        ("P1", 0.6, "true", "true", ("mono", "mono", 0.6), ("none", "none", 0.0)),
+        ("P2", 0.6, "true", "false", ("mono", "none", 0.5), ("mono", "none", 0.3)),
+        ("P3", 0.5, "true", "true", ("bi", "mono", 0.7), ("none", "mono", 0.0)),
+        ("P4", 0.3, "true", "false", ("mono", "none", 0.3), ("none", "none", 0.0)),
+        ("P5", float("nan"), "false", "false", ("none", "bi", 0.0), ("none", "none", 0.0)),
+    ]
+    frame = []
+    for pid, ikzf1, plus, called_plus, cdkn2a, pax5 in rows:
+        row = {"depth": 30, "patient_id": pid, "ikzf1_fraction": ikzf1, "ikzf1plus": plus,
+               "call_ikzf1plus": called_plus}  # fmt: skip
+        for gene in bench.CODELETION_GENES:
+            truth, call, fraction = {"cdkn2a": cdkn2a, "pax5": pax5}.get(gene, ("none", "none", 0))
+            row.update({gene: truth, f"call_{gene}": call, f"{gene}_fraction": fraction})
+        frame.append(row)
+    table = bench.codeletions(pd.DataFrame(frame)).set_index("gene")
+    # CDKN2A >= 40%: P1, P2, P3 (found P1, P3; state right only for P1); below: P4, missed;
+    # without the loss: P5, called bi
+    assert table.loc["cdkn2a", ["n_40", "found_40", "state_40"]].tolist() == [3, 2, 1]
+    assert table.loc["cdkn2a", ["n_below_40", "found_below_40"]].tolist() == [1, 0]
+    assert table.loc["cdkn2a", ["n_none", "false_calls"]].tolist() == [1, 1]
+    assert table.loc["cdkn2a", "sensitivity_40"] == pytest.approx(2 / 3)
+    # PAX5: one loss below 40% (P2, missed); P3 called without a loss among four without one
+    assert table.loc["pax5", ["n_40", "n_below_40", "n_none", "false_calls"]].tolist() == [
+        0,
+        1,
+        4,
+        1,
+    ]
+    assert math.isnan(table.loc["pax5", "sensitivity_40"])
+    assert table.loc["all", ["n_40", "found_40", "false_calls"]].tolist() == [3, 2, 2]
+    # IKZF1plus with IKZF1 and a qualifying co-deletion in >= 40%: P1, P2, P3 (P2 missed)
+    plus = bench._plus_in_forty_percent(pd.DataFrame(frame))
+    assert plus == {"ikzf1plus40_n": 3, "ikzf1plus40_sensitivity": pytest.approx(2 / 3)}
