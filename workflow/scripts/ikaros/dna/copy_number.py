@@ -6,10 +6,10 @@ Segment call. A segment is *deleted* when its mean log2 ratio is significantly b
 worth reporting even when a very deep sample makes it significant). A segment without an SE
 (a SEG file gives only means) is called on ``seg_max_log2`` and ``min_marks`` instead.
 Segment SEs count the noise that bins a fragment apart share (ikaros.dna.bin_noise, measured
-in each sample from its own coverage table and ratios); every SE gets ``se_floor`` added in
-quadrature: the systematic uncertainty of a level
-(normalisation, residual GC-like waves) does not shrink with the number of bins, so a long
-segment slightly off zero is not a deletion.
+in each sample from its own coverage table and ratios), and every SE gets ``se_floor`` added
+in quadrature: the systematic uncertainty of a level (normalisation, residual GC-like waves)
+does not shrink with the number of bins, so a long segment slightly off zero is not a
+deletion.
 A loss longer than ``focal_max_bp`` (an arm or chromosome loss) must reach ``broad_z``
 instead: its level is read against the genome-wide baseline, which regional waves and a
 centring on gained chromosomes shift by more than any SE of its many bins says (on the
