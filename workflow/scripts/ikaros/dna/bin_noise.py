@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import median_abs_deviation
 
 # Longest gap between two bins that one sequenced fragment bridges (short-read libraries).
 REACH_BP = 1000
@@ -57,7 +58,6 @@ MIN_PAIRS = 50
 # kappa exceed 1; a pair's correlation stays below MAX_RHO.
 MAX_KAPPA = 4.0
 MAX_RHO = 0.9
-MAD_TO_SD = 1.4826
 OUTLIER_SDS = 4.0
 # Variance of a standard normal truncated at +-4
 TRUNCATED_VAR = 0.99893
@@ -72,6 +72,7 @@ class NeighbourNoise:
     fragment: float
     near_pairs: int
     far_pairs: int
+    fragment_assumed: bool = False
 
     @classmethod
     def independent(cls, near_pairs: int = 0, far_pairs: int = 0) -> NeighbourNoise:
@@ -85,7 +86,8 @@ class NeighbourNoise:
             )
         return (
             f"noise shared by bins a fragment apart: kappa {self.kappa:.2f}, fragment "
-            f"{self.fragment:.0f} bp (from {self.near_pairs} near pairs)"
+            f"{self.fragment:.0f} bp{' (assumed)' if self.fragment_assumed else ''} "
+            f"(from {self.near_pairs} near pairs)"
         )
 
 
@@ -101,7 +103,7 @@ def _robust_var(values: np.ndarray) -> float:
     """Variance of the values within 4 robust SDs (MAD) of their median: nearly as precise as
     the plain variance on normal noise, and blind to the few copy-number steps."""
     centre = np.median(values)
-    spread = MAD_TO_SD * np.median(np.abs(values - centre))
+    spread = median_abs_deviation(values, scale="normal")
     kept = values[np.abs(values - centre) <= OUTLIER_SDS * spread]
     return float(np.var(kept) / TRUNCATED_VAR) if len(kept) > 1 else 0.0
 
@@ -140,9 +142,12 @@ def fragment_length(coverage: pd.DataFrame) -> float:
     return float(fragment) if 0 < fragment < REACH_BP else float("nan")
 
 
-def measure(bins: pd.DataFrame, fragment: float = DEFAULT_FRAGMENT_BP) -> NeighbourNoise:
+def measure(bins: pd.DataFrame, fragment: float = float("nan")) -> NeighbourNoise:
     """kappa of a sample's log2 ratios (``bins``: chrom, start, end, log2, var, masked) for
-    fragments of length ``fragment`` (see the module docstring)."""
+    fragments of length ``fragment`` (``fragment_length``; DEFAULT_FRAGMENT_BP when NaN, as
+    when the coverage table cannot tell it; see the module docstring)."""
+    assumed = not np.isfinite(fragment)
+    fragment = DEFAULT_FRAGMENT_BP if assumed else float(fragment)
     usable = ~bins["masked"].to_numpy(dtype=bool)
     keep, chrom, start, end = _usable_coordinates(bins, usable)
     log2 = bins["log2"].to_numpy(dtype=float)[keep]
@@ -165,13 +170,13 @@ def measure(bins: pd.DataFrame, fragment: float = DEFAULT_FRAGMENT_BP) -> Neighb
     share = overlap_share(start[j] - end[i] - 1, length[i], length[j], fragment)
     groups = np.array_split(np.argsort(share, kind="stable"), SHARE_GROUPS)
     mean_share = np.array([share[g].mean() for g in groups])
-    rho = np.array([1.0 - _robust_var(zz[j[g]] - zz[i[g]]) / far_var for g in groups])
     sizes = np.array([len(g) for g in groups], dtype=float)
     denominator = float(np.sum(sizes * mean_share**2))
     if not (far_var > 0 and denominator > 0):
         return NeighbourNoise.independent(len(i), len(far_diffs))
+    rho = np.array([1.0 - _robust_var(zz[j[g]] - zz[i[g]]) / far_var for g in groups])
     kappa = float(np.clip(np.sum(sizes * mean_share * rho) / denominator, 0.0, MAX_KAPPA))
-    return NeighbourNoise(kappa, float(fragment), len(i), len(far_diffs))
+    return NeighbourNoise(kappa, fragment, len(i), len(far_diffs), assumed)
 
 
 def pair_covariance(bins: pd.DataFrame, kappa: float, fragment: float) -> np.ndarray:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ikaros.dna import bin_noise
@@ -143,16 +142,13 @@ def _bam_log2_ratios(
         )  # fmt: skip
         extra_mask = counts[0] < float(settings.get("min_count", 10.0))
     bins = log2_ratios(tumour["fragments"].to_numpy(dtype=float), reference, male, extra_mask)
-    fragment = bin_noise.fragment_length(tumour)
-    noise = bin_noise.measure(
-        bins, fragment if np.isfinite(fragment) else bin_noise.DEFAULT_FRAGMENT_BP
-    )
+    noise = bin_noise.measure(bins, bin_noise.fragment_length(tumour))
     bins.attrs.update(neighbour_kappa=noise.kappa, neighbour_fragment=noise.fragment)
     log.info(
-        "%s: %s reference, library log2 %.3f from %s%s, noise scale %.2f; %s%s",
+        "%s: %s reference, library log2 %.3f from %s%s, noise scale %.2f; %s",
         job.sample_id, reference.kind, bins.attrs["library_log2"], bins.attrs["baseline"],
         " (ambiguous)" if bins.attrs["baseline_ambiguous"] else "", bins.attrs["noise_scale"],
-        noise.describe(), "" if np.isfinite(fragment) else " (fragment length assumed)",
+        noise.describe(),
     )  # fmt: skip
     return bins
 
