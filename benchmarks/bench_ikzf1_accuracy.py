@@ -108,6 +108,7 @@ from ikaros.rna.junctions import wilson_interval  # noqa: E402
 from ikaros.rna.models import read_transcript_models  # noqa: E402
 from ikaros.rna.simulate import RnaSimSettings, simulate_rna_bam  # noqa: E402
 from ikaros.simulate import SimulationSettings, design_cohort, simulate_cohort_bams  # noqa: E402
+from ikaros.simulate.design import codeletion_spans  # noqa: E402
 from ikaros.simulate.lesions import GeneCoordinates  # noqa: E402
 
 log = logging.getLogger("bench_ikzf1_accuracy")
@@ -266,12 +267,10 @@ def run_ikaros(
 
 def codeletion_fractions(lesions: pd.DataFrame, coords: GeneCoordinates) -> pd.DataFrame:
     """Per patient, the cell fraction of each co-deletion gene's loss (``<gene>_fraction``: the
-    largest among the lesions over the span the simulator's truth reads for it, PAR1 from
-    CSF2RA to ASMTL; 0 where none)."""
-    spans = {gene: coords.span(gene.upper())[:3] for gene in CODELETION_GENES if gene != "par1"}
-    spans["par1"] = ("chrX", coords.span("CSF2RA")[1], coords.span("ASMTL")[2])
+    largest among the lesions over the span the simulator's truth scores it on,
+    ikaros.simulate.design.codeletion_spans; 0 where none)."""
     out = pd.DataFrame({"patient_id": pd.unique(lesions["patient_id"])})
-    for gene, (chrom, start, end) in spans.items():
+    for gene, (chrom, start, end) in codeletion_spans(coords).items():
         hit = lesions[
             (lesions["chrom"] == chrom) & (lesions["start"] <= end) & (lesions["end"] >= start)
         ]

@@ -141,6 +141,15 @@ def _gene_status(losses: dict[str, list[tuple[int, int, int]]], span) -> str:
     return ("none", "mono", "bi")[min(lost, 2)]
 
 
+def codeletion_spans(coords: GeneCoordinates) -> dict[str, tuple[str, int, int]]:
+    """The span each IKZF1plus co-deletion's truth is scored over (chrom, start, end): the
+    gene's, and for the PAR1 deletion the genes it removes (CSF2RA .. ASMTL)."""
+    spans = {gene: coords.span(gene.upper())[:3] for gene in ("cdkn2a", "cdkn2b", "pax5")}
+    spans["par1"] = ("chrX", coords.span("CSF2RA")[1], coords.span("ASMTL")[2])
+    spans["erg"] = coords.span("ERG")[:3]
+    return spans
+
+
 def patient_truth(
     patient_id: str,
     blast_percent: float,
@@ -175,14 +184,7 @@ def patient_truth(
         focal = focal and length < focal_max_bp and not arm_level
         fraction = np.nanmax([fraction, float(row.cell_fraction)])
     deleted = bool(exons)
-    status = {
-        "cdkn2a": _gene_status(losses, coords.span("CDKN2A")),
-        "cdkn2b": _gene_status(losses, coords.span("CDKN2B")),
-        "pax5": _gene_status(losses, coords.span("PAX5")),
-        # The PAR1 deletion is scored over the genes it removes (CSF2RA .. ASMTL).
-        "par1": _gene_status(losses, ("chrX", coords.span("CSF2RA")[1], coords.span("ASMTL")[2])),
-        "erg": _gene_status(losses, coords.span("ERG")),
-    }
+    status = {gene: _gene_status(losses, span) for gene, span in codeletion_spans(coords).items()}
     return _with_ikzf1plus({
         "patient_id": patient_id,
         "blast_percent": blast_percent,
