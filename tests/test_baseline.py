@@ -76,6 +76,25 @@ def test_gains_of_a_minority_of_chromosomes_do_not_move_the_level():
     assert baseline.level == pytest.approx(3.0, abs=0.02)
 
 
+def test_the_scatter_of_the_agreeing_loci_beyond_counting_noise_is_measured():
+    panel = targeted_panel()
+    labels = locus_labels(panel)
+    usable = np.ones(len(panel), bool)
+    var = np.full(len(panel), 0.05**2)  # the SD of values_with's noise
+    flat = copy_neutral_level(values_with(panel, {}), panel, usable, var)
+    assert flat.spread < 0.03, flat.spread
+    assert copy_neutral_level(values_with(panel, {}), panel, usable).spread == 0.0
+    spreads = []
+    for seed in range(20):
+        # every locus off by a wave of its own, N(0, 0.1)
+        names = sorted(set(labels))
+        waves = np.random.default_rng(seed).normal(0.0, 0.1, len(names))
+        shifts = dict(zip(names, waves, strict=True))
+        spreads.append(copy_neutral_level(values_with(panel, shifts, seed=seed), panel,
+                                          usable, var).spread)  # fmt: skip
+    assert 0.07 < np.median(spreads) < 0.13, spreads
+
+
 def test_a_panel_split_between_two_disagreeing_arms_is_ambiguous():
     panel = targeted_panel()
     on_7_and_9 = panel["chrom"].isin(["chr7", "chr9", "chrX", "chrY"]).to_numpy()

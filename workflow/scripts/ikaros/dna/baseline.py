@@ -16,6 +16,14 @@ neutral and its flanks as gains. So:
   the tiles around it), then by the most arms among all loci; a whole-chromosome gain (as in
   high hyperdiploidy) takes a minority of the arms. A level that ties another on both
   counts is *ambiguous* (the higher is kept): the calls that depend on it are not made.
+
+A level voted by a few loci is known only as well as they agree: given the bins' variances,
+the vote also measures how far the agreeing loci scatter around it beyond their counting
+noise (``Baseline.spread``: capture and GC waves that the panel of normals did not remove)
+and says so in its basis. The calls do not use it yet: a loss with no edge inside the tiles
+of its loci (a whole gene and its flanks) is told from such a wave only by its depth, and
+counting the scatter into its SE traded co-deletions for specificity on the simulated
+targeted panels.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ from ikaros.genome import PRIMARY_CHROMOSOMES
 
 MIN_CONTROL_BINS = 30
 MIN_LOCUS_BINS = 3
+# Loci that must agree on the level before their scatter around it is measured.
+MIN_SPREAD_LOCI = 3
 # Half the step of a clonal single-copy loss in half the cells (log2(1 - 0.25) = -0.42):
 # loci closer than this are read as the same copy number.
 SHARED_LEVEL_LOG2 = 0.25
@@ -42,6 +52,9 @@ class Baseline:
     basis: str
     ambiguous: bool = False
     bins: np.ndarray | None = None  # the bins whose values set the level
+    # Locus vote with variances only: the SD of the agreeing loci around the level beyond
+    # their counting noise.
+    spread: float = 0.0
 
 
 def autosomal(panel: pd.DataFrame) -> np.ndarray:
@@ -68,8 +81,11 @@ def chromosome_arms(panel: pd.DataFrame) -> np.ndarray:
     return np.where(named, chrom + arm, chrom)
 
 
-def copy_neutral_level(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> Baseline:
-    """The copy-neutral level of one sample's per-bin ``values`` (log2 depth minus bias)."""
+def copy_neutral_level(
+    values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray, var: np.ndarray | None = None
+) -> Baseline:
+    """The copy-neutral level of one sample's per-bin ``values`` (log2 depth minus bias);
+    ``var``, the bins' variances, lets a locus vote measure its spread."""
     values = np.asarray(values, dtype=float)
     usable = np.asarray(usable, dtype=bool) & np.isfinite(values) & autosomal(panel)
     control = usable & (panel["kind"].to_numpy() == "control")
@@ -78,10 +94,12 @@ def copy_neutral_level(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarr
                         bins=control)  # fmt: skip
     if not usable.any():
         raise ValueError("no usable autosomal bin to set the copy-neutral level")
-    return _locus_vote(values, panel, usable)
+    return _locus_vote(values, panel, usable, var)
 
 
-def _locus_vote(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> Baseline:
+def _locus_vote(
+    values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray, var: np.ndarray | None
+) -> Baseline:
     labels = locus_labels(panel)
     arms = chromosome_arms(panel)
     frame = pd.DataFrame({"locus": labels[usable], "arm": arms[usable], "value": values[usable]})
@@ -116,7 +134,23 @@ def _locus_vote(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> 
     basis = f"{members.sum()} of {len(loci)} loci on {score[chosen][1]} chromosome arm(s) ({shown})"
     if rivals:
         basis += f"; as many arms agree on log2 {medians[rivals[0]] - level:+.2f} from it"
-    return Baseline(level, basis, ambiguous=bool(rivals), bins=level_bins)
+    spread = _spread(medians[members], names, labels, usable, var)
+    if spread > 0:
+        basis += f"; they scatter by log2 {spread:.2f} beyond counting noise"
+    return Baseline(level, basis, ambiguous=bool(rivals), bins=level_bins, spread=spread)
+
+
+def _spread(votes: np.ndarray, names: list, labels: np.ndarray, usable: np.ndarray, var) -> float:
+    """SD of the agreeing loci's votes beyond their counting noise (0 with fewer than
+    MIN_SPREAD_LOCI of them or without variances): each vote is a median of its bins, with
+    variance about pi/2 x their mean variance / their number."""
+    if var is None or len(votes) < MIN_SPREAD_LOCI:
+        return 0.0
+    counting = []
+    for name in names:
+        own = usable & (labels == name)
+        counting.append(np.pi / 2.0 * np.mean(var[own]) / own.sum())
+    return float(np.sqrt(max(np.var(votes, ddof=1) - np.mean(counting), 0.0)))
 
 
 # Chromosomes at two levels are read against the two steps that could make them (see

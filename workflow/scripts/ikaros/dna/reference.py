@@ -512,7 +512,11 @@ def log2_ratios(
         masked |= extra_mask
     if not (~masked & autosomal_bins(panel)).any():
         raise CoverageError("every autosomal bin is masked; cannot estimate library size")
-    baseline = copy_neutral_level(logc - reference.log2_expected, panel, ~masked)
+    # the level once for the expected depths, whose counting variances then weigh the vote
+    first = copy_neutral_level(logc - reference.log2_expected, panel, ~masked)
+    mu = np.power(2.0, reference.log2_expected + first.level - sex_adjustment(panel, male))
+    var = reference.excess_var + 1.0 / (LN2_SQ * (mu + PSEUDOCOUNT)) + reference.ref_var
+    baseline = copy_neutral_level(logc - reference.log2_expected, panel, ~masked, var)
     size, norm = baseline.level, baseline.bins
     expected_log2 = reference.log2_expected + size - sex_adjustment(panel, male)
     mu = np.power(2.0, expected_log2)
@@ -540,6 +544,7 @@ def log2_ratios(
         male=bool(male),
         baseline=baseline.basis,
         baseline_ambiguous=baseline.ambiguous,
+        baseline_spread=baseline.spread,
     )
     return out
 
