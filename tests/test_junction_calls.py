@@ -220,3 +220,39 @@ def _unprofiled(module):
         return {g: dataclasses.replace(e, profile=ReadProfile()) for g, e in real(*args).items()}
 
     return evidence
+
+
+def test_each_tumour_writes_how_its_ratios_were_normalised_and_how_noisy_they_are(
+    simulated, tmp_path
+):
+    """noise.tsv of the BAM route: the simulator draws fragments of 300 +- 50 bp (truncated),
+    which the coverage table must give back; a failed BAM and the cohort table keep the
+    columns with the measurements empty."""
+    out, reference = simulated
+    paths = []
+    for sample_id, coverage in (("T0", out / "T0.tsv"), ("T9", tmp_path / "T9.tsv")):
+        if sample_id == "T9":  # thinned to 6x: fails QC
+            table = read_coverage(out / "T0.tsv")
+            thin = {"fragments": table["fragments"] // 5, "mean_depth": table["mean_depth"] / 5}
+            write_coverage(table.assign(**thin), coverage)
+        outputs = {name: str(tmp_path / f"{sample_id}.{name}") for name in
+                   sample_calls.SAMPLE_OUTPUTS}  # fmt: skip
+        job = SampleJob(
+            sample_id=sample_id, patient_id="P0", coverage=str(coverage), matched_normal=None,
+            blast_percent=60.0, sex="female", outputs=outputs,
+            gene_models=str(REPO / "resources/gene_models_GRCh38.tsv"),
+        )  # fmt: skip
+        settings = {"seed": 1, "n_perm": 200, "qc": {}}
+        bins, calls, ikzf1, summary = call_sample(job, reference, settings)
+        sample_calls.write_sample_calls(job, bins, calls, ikzf1, summary)
+        paths.append(outputs["noise"])
+    table = sample_calls.noise_table(paths)
+    assert list(table.columns) == list(sample_calls.NOISE_COLUMNS)
+    called, failed = table.iloc[0], table.iloc[1]
+    assert (called["sample_id"], called["dna_source"]) == ("T0", "BAM")
+    assert 240 < float(called["fragment_bp"]) < 330 and called["fragment_assumed"] == "false"
+    assert 0.3 < float(called["neighbour_kappa"]) < 3.0
+    assert float(called["noise_scale"]) >= 1.0 and float(called["library_se"]) > 0
+    assert called["baseline"].endswith("control bins") and called["baseline_ambiguous"] == "false"
+    assert failed["sample_id"] == "T9" and failed["dna_source"] == "BAM"
+    assert failed[["library_log2", "noise_scale", "fragment_bp", "baseline"]].eq("").all()

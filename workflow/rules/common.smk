@@ -399,6 +399,8 @@ def all_outputs():
     for cohort in COHORTS.values():
         if not cohort.with_data("dna_bam").empty:
             outputs.append(f"results/{cohort.name}/qc/coverage_qc.tsv")
+        if call_jobs(cohort):
+            outputs.append(f"results/{cohort.name}/qc/copy_number_noise.tsv")
         outputs.append(f"results/{cohort.name}/patients.tsv")
         outputs.append(f"results/{cohort.name}/report.html")
         if cohort.simulated:
@@ -441,6 +443,7 @@ CALL_FILES = {
     "exons": "exons.tsv",
     "genes": "genes.tsv",
     "summary": "summary.tsv",
+    "noise": "noise.tsv",
     "seg": "segments.seg",
     "chart": "exon_ratios.png",
 }
@@ -553,6 +556,10 @@ def call_outputs(jobs):
 
 def call_summaries(wildcards):
     return [job["outputs"]["summary"] for job in call_jobs(cohort_of(wildcards))]
+
+
+def call_noise_tables(wildcards):
+    return [job["outputs"]["noise"] for job in call_jobs(cohort_of(wildcards))]
 
 
 # --- karyotype and variant inputs ---------------------------------------------

@@ -215,6 +215,8 @@ def write_bundle(
         "".join(f"{file_digest(workdir / path)}  {path}\n" for path in checked)
     )
     targets = [f"results/{cohort}/report.html", f"results/{cohort}/patients.tsv"]
+    # the QC tables feed no other result: named, so that the rerun makes them to be checked
+    targets += [str(path.relative_to(workdir)) for path in sorted(results.glob("qc/*.tsv"))]
     (outdir / "reproduce.sh").write_text(_reproduce_script(record, targets))
     (outdir / "reproduce.sh").chmod(0o755)
     return record

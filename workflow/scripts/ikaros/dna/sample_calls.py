@@ -12,8 +12,10 @@ alteration and the one-row summary that the patients table is built from:
   file or a CNVkit .cns (with its .cnr for standard errors) go straight to the exon and gene
   calls, which say `unresolved` where the segments are too coarse to decide an exon.
 
-`write_sample_calls` writes its files. `call_cohort` does both for many samples with a process
-pool, so a cohort pays the library's import cost once.
+`write_sample_calls` writes its files, among them a one-row table of how the sample's ratios
+were normalised and how noisy they are (`noise_row`, NOISE_COLUMNS; `noise_table` joins a
+cohort's). `call_cohort` does both for many samples with a process pool, so a cohort pays the
+library's import cost once.
 """
 
 from __future__ import annotations
@@ -43,13 +45,28 @@ from ikaros.dna.segment_inputs import (
 from ikaros.processes import map_in_processes
 from ikaros.qc import QcThresholds, depth_failure
 from ikaros.sex import sheet_male
-from ikaros.tables import write_table
+from ikaros.tables import read_text_table, write_table
 
 log = logging.getLogger(__name__)
 
-SAMPLE_OUTPUTS = ("bins", "segments", "exons", "genes", "summary", "seg", "chart")
+SAMPLE_OUTPUTS = ("bins", "segments", "exons", "genes", "summary", "noise", "seg", "chart")
 SOURCES = ("BAM", "CNVkit", "SEG")
 BIN_COLUMNS = ("bin_id", "chrom", "start", "end", "log2", "var", "masked")
+# The BAM route's normalisation and noise (ikaros.dna.reference, ikaros.dna.bin_noise), one
+# row per sample; empty for the segment routes and for a BAM that failed QC.
+NOISE_COLUMNS = (
+    "sample_id",
+    "dna_source",
+    "library_log2",
+    "library_se",
+    "baseline",
+    "baseline_ambiguous",
+    "baseline_spread",
+    "noise_scale",
+    "neighbour_kappa",
+    "fragment_bp",
+    "fragment_assumed",
+)
 
 
 @dataclass(frozen=True)
@@ -143,7 +160,11 @@ def _bam_log2_ratios(
         extra_mask = counts[0] < float(settings.get("min_count", 10.0))
     bins = log2_ratios(tumour["fragments"].to_numpy(dtype=float), reference, male, extra_mask)
     noise = bin_noise.measure(bins, bin_noise.fragment_length(tumour))
-    bins.attrs.update(neighbour_kappa=noise.kappa, neighbour_fragment=noise.fragment)
+    bins.attrs.update(
+        neighbour_kappa=noise.kappa,
+        neighbour_fragment=noise.fragment,
+        neighbour_fragment_assumed=noise.fragment_assumed,
+    )
     log.info(
         "%s: %s reference, library log2 %.3f from %s%s, noise scale %.2f; %s",
         job.sample_id, reference.kind, bins.attrs["library_log2"], bins.attrs["baseline"],
@@ -197,6 +218,35 @@ def _seg_segments(path: str, sample_id: str) -> pd.DataFrame:
     return by_sample[sample_id]
 
 
+def noise_row(sample_id: str, calls) -> dict:
+    """The NOISE_COLUMNS row of one sample's calls (from the attrs its ratios carry)."""
+    attrs = calls.attrs
+    row = dict.fromkeys(NOISE_COLUMNS, "")
+    row.update(sample_id=sample_id, dna_source=calls.source)
+    if "library_log2" not in attrs:
+        return row
+    row.update(
+        library_log2=attrs["library_log2"],
+        library_se=attrs["library_se"],
+        baseline=attrs["baseline"],
+        baseline_ambiguous=bool(attrs["baseline_ambiguous"]),
+        baseline_spread=attrs.get("baseline_spread", 0.0),
+        noise_scale=attrs["noise_scale"],
+        neighbour_kappa=attrs.get("neighbour_kappa", ""),
+        fragment_bp=attrs.get("neighbour_fragment", ""),
+        fragment_assumed=bool(attrs.get("neighbour_fragment_assumed", False)),
+    )
+    return row
+
+
+def noise_table(paths) -> pd.DataFrame:
+    """A cohort's noise rows (the samples' noise.tsv files) in one table."""
+    rows = [read_text_table(path, "copy-number noise table", NOISE_COLUMNS) for path in paths]
+    if not rows:
+        return pd.DataFrame(columns=list(NOISE_COLUMNS))
+    return pd.concat(rows, ignore_index=True).loc[:, list(NOISE_COLUMNS)]
+
+
 def write_sample_calls(job: SampleJob, bins, calls, ikzf1, summary: dict) -> None:
     """The sample's tables, IGV SEG and exon ratio chart at `job.outputs`."""
     outputs = job.outputs
@@ -205,6 +255,7 @@ def write_sample_calls(job: SampleJob, bins, calls, ikzf1, summary: dict) -> Non
     write_table(calls.exons, outputs["exons"])
     write_table(calls.genes, outputs["genes"])
     write_table(pd.DataFrame([summary]), outputs["summary"])
+    write_table(pd.DataFrame([noise_row(job.sample_id, calls)]), outputs["noise"])
     write_seg([seg_table(job.sample_id, calls.segments)], outputs["seg"])
     title = f"{job.sample_id} ({calls.source}): IKZF1 {ikzf1.status} {ikzf1.deletion_class}"
     exon_ratio_chart(
