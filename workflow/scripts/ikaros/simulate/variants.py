@@ -164,4 +164,6 @@ def simulate_cohort_vcfs(
         if isinstance(r.vcf, str) and r.vcf
     ]  # fmt: skip
     truths = [t for t in map_in_processes(_simulate_one, jobs, processes) if len(t)]
-    return pd.concat([pd.DataFrame(columns=list(TRUTH_COLUMNS)), *truths], ignore_index=True)
+    if not truths:
+        return pd.DataFrame(columns=list(TRUTH_COLUMNS))
+    return pd.concat(truths, ignore_index=True)
