@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ikaros.dna.baseline import copy_neutral_level, locus_labels
+from ikaros.dna.baseline import copy_neutral_level, locus_labels, with_spread
 from ikaros.dna.copy_number import call_from_bins
 from ikaros.dna.ikzf1 import call_ikzf1
 from ikaros.dna.reference import build_reference, log2_ratios
@@ -81,17 +81,25 @@ def test_the_scatter_of_the_agreeing_loci_beyond_counting_noise_is_measured():
     labels = locus_labels(panel)
     usable = np.ones(len(panel), bool)
     var = np.full(len(panel), 0.05**2)  # the SD of values_with's noise
-    flat = copy_neutral_level(values_with(panel, {}), panel, usable, var)
+    flat_values = values_with(panel, {})
+    flat = with_spread(copy_neutral_level(flat_values, panel, usable), flat_values, panel,
+                       usable, var)  # fmt: skip
     assert flat.spread < 0.03, flat.spread
-    assert copy_neutral_level(values_with(panel, {}), panel, usable).spread == 0.0
+    # a level from control bins has no loci that agree on it: returned as it is
+    full = make_panel()
+    control_values = values_with(full, {})
+    control = copy_neutral_level(control_values, full, np.ones(len(full), bool))
+    assert with_spread(control, control_values, full, np.ones(len(full), bool),
+                       np.full(len(full), 0.05**2)) is control  # fmt: skip
     spreads = []
     for seed in range(20):
         # every locus off by a wave of its own, N(0, 0.1)
         names = sorted(set(labels))
         waves = np.random.default_rng(seed).normal(0.0, 0.1, len(names))
         shifts = dict(zip(names, waves, strict=True))
-        spreads.append(copy_neutral_level(values_with(panel, shifts, seed=seed), panel,
-                                          usable, var).spread)  # fmt: skip
+        values = values_with(panel, shifts, seed=seed)
+        baseline = copy_neutral_level(values, panel, usable)
+        spreads.append(with_spread(baseline, values, panel, usable, var).spread)
     assert 0.07 < np.median(spreads) < 0.13, spreads
 
 

@@ -18,7 +18,7 @@ neutral and its flanks as gains. So:
   counts is *ambiguous* (the higher is kept): the calls that depend on it are not made.
 
 A level voted by a few loci is known only as well as they agree: given the bins' variances,
-the vote also measures how far the agreeing loci scatter around it beyond their counting
+``with_spread`` measures how far the agreeing loci scatter around it beyond their counting
 noise (``Baseline.spread``: capture and GC waves that the panel of normals did not remove)
 and says so in its basis. The calls do not use it yet: a loss with no edge inside the tiles
 of its loci (a whole gene and its flanks) is told from such a wave only by its depth, and
@@ -28,7 +28,7 @@ targeted panels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -52,8 +52,9 @@ class Baseline:
     basis: str
     ambiguous: bool = False
     bins: np.ndarray | None = None  # the bins whose values set the level
-    # Locus vote with variances only: the SD of the agreeing loci around the level beyond
-    # their counting noise.
+    agreeing: tuple[str, ...] = ()  # a locus vote's loci that share the level
+    # set by with_spread: the SD of the agreeing loci around the level beyond their counting
+    # noise
     spread: float = 0.0
 
 
@@ -81,25 +82,24 @@ def chromosome_arms(panel: pd.DataFrame) -> np.ndarray:
     return np.where(named, chrom + arm, chrom)
 
 
-def copy_neutral_level(
-    values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray, var: np.ndarray | None = None
-) -> Baseline:
-    """The copy-neutral level of one sample's per-bin ``values`` (log2 depth minus bias);
-    ``var``, the bins' variances, lets a locus vote measure its spread."""
+def _voting_bins(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> np.ndarray:
+    return np.asarray(usable, dtype=bool) & np.isfinite(values) & autosomal(panel)
+
+
+def copy_neutral_level(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> Baseline:
+    """The copy-neutral level of one sample's per-bin ``values`` (log2 depth minus bias)."""
     values = np.asarray(values, dtype=float)
-    usable = np.asarray(usable, dtype=bool) & np.isfinite(values) & autosomal(panel)
+    usable = _voting_bins(values, panel, usable)
     control = usable & (panel["kind"].to_numpy() == "control")
     if control.sum() >= MIN_CONTROL_BINS:
         return Baseline(float(np.median(values[control])), f"{control.sum()} control bins",
                         bins=control)  # fmt: skip
     if not usable.any():
         raise ValueError("no usable autosomal bin to set the copy-neutral level")
-    return _locus_vote(values, panel, usable, var)
+    return _locus_vote(values, panel, usable)
 
 
-def _locus_vote(
-    values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray, var: np.ndarray | None
-) -> Baseline:
+def _locus_vote(values: np.ndarray, panel: pd.DataFrame, usable: np.ndarray) -> Baseline:
     labels = locus_labels(panel)
     arms = chromosome_arms(panel)
     frame = pd.DataFrame({"locus": labels[usable], "arm": arms[usable], "value": values[usable]})
@@ -134,23 +134,35 @@ def _locus_vote(
     basis = f"{members.sum()} of {len(loci)} loci on {score[chosen][1]} chromosome arm(s) ({shown})"
     if rivals:
         basis += f"; as many arms agree on log2 {medians[rivals[0]] - level:+.2f} from it"
-    spread = _spread(medians[members], names, labels, usable, var)
-    if spread > 0:
-        basis += f"; they scatter by log2 {spread:.2f} beyond counting noise"
-    return Baseline(level, basis, ambiguous=bool(rivals), bins=level_bins, spread=spread)
+    return Baseline(level, basis, ambiguous=bool(rivals), bins=level_bins,
+                    agreeing=tuple(names))  # fmt: skip
 
 
-def _spread(votes: np.ndarray, names: list, labels: np.ndarray, usable: np.ndarray, var) -> float:
-    """SD of the agreeing loci's votes beyond their counting noise (0 with fewer than
-    MIN_SPREAD_LOCI of them or without variances): each vote is a median of its bins, with
-    variance about pi/2 x their mean variance / their number."""
-    if var is None or len(votes) < MIN_SPREAD_LOCI:
-        return 0.0
-    counting = []
-    for name in names:
+def with_spread(
+    baseline: Baseline,
+    values: np.ndarray,
+    panel: pd.DataFrame,
+    usable: np.ndarray,
+    var: np.ndarray,
+) -> Baseline:
+    """``baseline`` (of these ``values``) with the SD of its agreeing loci's medians beyond
+    their counting noise, said in its basis; unchanged with fewer than MIN_SPREAD_LOCI of
+    them. Each median has a variance of about pi/2 x its bins' mean variance / their number."""
+    if len(baseline.agreeing) < MIN_SPREAD_LOCI:
+        return baseline
+    values = np.asarray(values, dtype=float)
+    usable = _voting_bins(values, panel, usable)
+    labels = locus_labels(panel)
+    votes, counting = [], []
+    for name in baseline.agreeing:
         own = usable & (labels == name)
+        votes.append(np.median(values[own]))
         counting.append(np.pi / 2.0 * np.mean(var[own]) / own.sum())
-    return float(np.sqrt(max(np.var(votes, ddof=1) - np.mean(counting), 0.0)))
+    spread = float(np.sqrt(max(np.var(votes, ddof=1) - np.mean(counting), 0.0)))
+    if not spread > 0:
+        return baseline
+    basis = f"{baseline.basis}; they scatter by log2 {spread:.2f} beyond counting noise"
+    return replace(baseline, basis=basis, spread=spread)
 
 
 # Chromosomes at two levels are read against the two steps that could make them (see

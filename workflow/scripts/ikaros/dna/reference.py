@@ -53,7 +53,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ikaros.dna.baseline import copy_neutral_level
+from ikaros.dna.baseline import copy_neutral_level, with_spread
 from ikaros.dna.panel import PANEL_COLUMNS, validate_panel
 
 REFERENCE_KINDS = ("matched_normal", "panel_of_normals", "cohort")
@@ -512,16 +512,13 @@ def log2_ratios(
         masked |= extra_mask
     if not (~masked & autosomal_bins(panel)).any():
         raise CoverageError("every autosomal bin is masked; cannot estimate library size")
-    # the level once for the expected depths, whose counting variances then weigh the vote
-    first = copy_neutral_level(logc - reference.log2_expected, panel, ~masked)
-    mu = np.power(2.0, reference.log2_expected + first.level - sex_adjustment(panel, male))
-    var = reference.excess_var + 1.0 / (LN2_SQ * (mu + PSEUDOCOUNT)) + reference.ref_var
-    baseline = copy_neutral_level(logc - reference.log2_expected, panel, ~masked, var)
+    baseline = copy_neutral_level(logc - reference.log2_expected, panel, ~masked)
     size, norm = baseline.level, baseline.bins
     expected_log2 = reference.log2_expected + size - sex_adjustment(panel, male)
     mu = np.power(2.0, expected_log2)
     ratio = logc - size - reference.log2_expected
     var = reference.excess_var + 1.0 / (LN2_SQ * (mu + PSEUDOCOUNT)) + reference.ref_var
+    baseline = with_spread(baseline, logc - reference.log2_expected, panel, ~masked, var)
     ratio = remove_components(ratio, var, reference.component_matrix(), ~masked)
     z = ratio / np.sqrt(var)
     scale = noise_scale(z, panel, masked)
