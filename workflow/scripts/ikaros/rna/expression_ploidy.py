@@ -5,7 +5,9 @@ normalised to counts per million over the protein-coding genes; genes expressed 
 (median CPM >= `min_median_cpm`) and placed on a chromosome arm are kept. Each gene's log2 CPM
 is taken relative to its median over the cohort (the diploid reference: most patients of a
 cohort are near diploid for any given chromosome), and each sample is centred on the median of
-its autosomal genes. An arm's level is the median over its genes; its standard error
+its autosomal genes. The median is then taken again without each sample's arms that read more
+than `reference_arm_log2` off it: high hyperdiploid clones share their gains, and a cohort
+median over them reads those gains small. An arm's level is the median over its genes; its standard error
 1.2533 x SD / sqrt(n) (that of a median), from at least `min_genes_per_arm` genes.
 
 Expression follows copy number less than fully (dosage compensation): a trisomy in every cell
@@ -42,6 +44,9 @@ class ExpressionPloidySettings:
     min_genes_per_arm: int = 20
     dosage_slope: float = 0.8
     log2_sd: float = 0.08  # arm noise beyond the standard error, in copy-number log2 units
+    # an arm further than this from the first-pass reference (expression log2) is left out of
+    # the second: half the shift of a trisomy in half the cells at dosage_slope 0.8
+    reference_arm_log2: float = 0.13
 
 
 def gene_arms(genes: pd.DataFrame, build: str) -> pd.Series:
@@ -68,10 +73,20 @@ def relative_expression(
         g for g in cpm.index[expressed] if g in arms.index and not str(arms[g]).startswith("chrY")
     ]
     logs = np.log2(cpm.loc[keep] + 0.5)
-    ratios = logs.sub(logs.median(axis=1), axis=0)
     autosomal = [g for g in keep if arms[g][:-1] in AUTOSOMES]
-    ratios = ratios - ratios.loc[autosomal].median(axis=0)
-    return ratios, arms[keep]
+    ratios = _centred(logs.sub(logs.median(axis=1), axis=0), autosomal)
+    # Second pass: the reference without each sample's arms that read off it. High hyperdiploid
+    # clones gain the same chromosomes (21, 6, 14, 18 in most), so a cohort median over them
+    # is pulled up and their gains read small.
+    arm_levels = ratios.groupby(arms[keep]).median()
+    off = arm_levels.abs() > settings.reference_arm_log2
+    masked = logs.mask(off.reindex(arms[keep].to_numpy()).set_axis(keep, axis=0))
+    reference = masked.median(axis=1).fillna(logs.median(axis=1))
+    return _centred(logs.sub(reference, axis=0), autosomal), arms[keep]
+
+
+def _centred(ratios: pd.DataFrame, autosomal: list[str]) -> pd.DataFrame:
+    return ratios - ratios.loc[autosomal].median(axis=0)
 
 
 def arm_segments(

@@ -3,9 +3,10 @@
 Karyotype kinds and how they are drawn (chromosome frequencies from the literature):
 
 - ``diploid``: 46 chromosomes, all heterozygous;
-- ``high_hyperdiploid``: 51-67 chromosomes, gains drawn from the recurrent ones weighted by their
-  frequency (X, 4, 6, 10, 14, 17, 18, 21 most often; tetrasomy 21 in most cases; Paulsson and
-  Johansson, Genes Chromosomes Cancer 2009), the rest heterozygous;
+- ``high_hyperdiploid``: 51-67 chromosomes, each recurrent gain drawn on its own with the frequency
+  it has in 182 St. Jude cases (Raimondi et al., Leukemia 1996; the nonrandom gains X, 4, 6, 10,
+  14, 17, 18 and 21 of Paulsson and Johansson, Genes Chromosomes Cancer 2009; tetrasomy 21 in
+  most cases), a clone outside 51-67 drawn again, the rest heterozygous;
 - ``near_haploid`` (24-30) and ``low_hypodiploid`` (31-39): monosomies with LOH, retaining the
   chromosomes most often kept disomic (near haploid: 14, 18, 21, X, 10, 8; low hypodiploid:
   1, 5, 6, 8, 10, 11, 12, 14, 18, 19, 21, 22, X; Holmfeldt et al., Nat Genet 2013);
@@ -40,12 +41,20 @@ TRUE_CLASS = {
     "low_hypodiploid": "low_hypodiploid", "masked_near_haploid": "near_haploid",
     "masked_low_hypodiploid": "low_hypodiploid",
 }  # fmt: skip
-# weights of extra copies in high hyperdiploidy (relative frequency of each gain)
+# How often a high hyperdiploid clone gains each chromosome: the ten gains Raimondi et al.
+# (Leukemia 1996) count in 182 St. Jude cases of 51-67 chromosomes, and the rarer ones
+# (HYPERDIPLOID_RARE_GAINS) that their ten leave out, so each under 26%.
 HYPERDIPLOID_GAINS = {
-    "chr21": 10, "chrX": 9, "chr14": 8, "chr6": 8, "chr18": 7, "chr4": 7, "chr17": 6,
-    "chr10": 6, "chr8": 3, "chr5": 2, "chr11": 2, "chr12": 1, "chr2": 1, "chr3": 1,
-    "chr9": 1, "chr16": 1, "chr22": 1,
+    "chr21": 0.97, "chr6": 0.86, "chrX": 0.81, "chr14": 0.80, "chr4": 0.76, "chr18": 0.68,
+    "chr17": 0.68, "chr10": 0.56, "chr8": 0.34, "chr5": 0.26,
 }  # fmt: skip
+HYPERDIPLOID_RARE_GAINS = ("chr2", "chr3", "chr9", "chr11", "chr12", "chr16", "chr22")
+# One frequency for the rare gains, set so that the drawn clones have 51-55 chromosomes as often
+# as Raimondi's did (105 of 168, 63%; with 0.2 the draw gives 63%).
+HYPERDIPLOID_RARE_GAIN = 0.2
+# A gained chromosome 21 is tetrasomic in most cases (Paulsson and Johansson 2009).
+TETRASOMY_21 = 0.8
+HYPERDIPLOID_COUNTS = (51, 67)
 NEAR_HAPLOID_KEPT = ("chr14", "chr18", "chr21", "chrX", "chr10", "chr8")
 LOW_HYPODIPLOID_KEPT = (
     "chr1", "chr5", "chr6", "chr8", "chr10", "chr11", "chr12", "chr14", "chr18", "chr19",
@@ -72,24 +81,7 @@ def design_karyotype(kind: str, sex: str, rng: np.random.Generator) -> dict[str,
     if kind in ("diploid", "iamp21"):
         return base
     if kind == "high_hyperdiploid":
-        target = int(rng.integers(51, 68))
-        names = list(HYPERDIPLOID_GAINS)
-        karyotype = dict(base)
-        extra = {n: 0 for n in names}
-        extra["chr21"] = 2 if rng.random() < 0.8 else 1
-        total = 46 + sum(extra.values())
-        while total < target:
-            open_ = [n for n in names if extra[n] < (2 if n in ("chr21", "chrX") else 1)]
-            # the highest counts need a second extra copy of other chromosomes too
-            open_ = open_ or [n for n in names if extra[n] < 2]
-            w = np.array([HYPERDIPLOID_GAINS[n] for n in open_], dtype=float)
-            pick = open_[int(rng.choice(len(open_), p=w / w.sum()))]
-            extra[pick] += 1
-            total += 1
-        for name, k in extra.items():
-            copies, minor = karyotype[name]
-            karyotype[name] = (copies + k, max(minor, 1) if copies + k >= 2 else minor)
-        return karyotype
+        return _hyperdiploid(base, sex, rng)
     doubled = kind.startswith("masked_")
     core = kind.removeprefix("masked_")
     kept_pool = NEAR_HAPLOID_KEPT if core == "near_haploid" else LOW_HYPODIPLOID_KEPT
@@ -105,6 +97,28 @@ def design_karyotype(kind: str, sex: str, rng: np.random.Generator) -> dict[str,
             copies, minor = 2 * copies, 2 * minor
         karyotype[chrom] = (copies, minor)
     return karyotype
+
+
+def _hyperdiploid(
+    base: dict[str, tuple[int, int]], sex: str, rng: np.random.Generator
+) -> dict[str, tuple[int, int]]:
+    """A high hyperdiploid karyotype: each gain drawn with its frequency, until the clone has
+    HYPERDIPLOID_COUNTS chromosomes."""
+    frequency = HYPERDIPLOID_GAINS | dict.fromkeys(HYPERDIPLOID_RARE_GAINS, HYPERDIPLOID_RARE_GAIN)
+    names = list(frequency)
+    low, high = HYPERDIPLOID_COUNTS
+    while True:
+        gained = rng.random(len(names)) < np.array([frequency[n] for n in names])
+        extra = {n: int(g) for n, g in zip(names, gained, strict=True)}
+        if extra["chr21"] and rng.random() < TETRASOMY_21:
+            extra["chr21"] += 1
+        # a gained pair keeps both parents' copies; a male's gained X is one X twice
+        karyotype = {
+            name: (copies + extra.get(name, 0), minor)
+            for name, (copies, minor) in base.items()
+        }
+        if low <= karyotype_count(karyotype, sex) <= high:
+            return karyotype
 
 
 def karyotype_count(karyotype: dict[str, tuple[int, int]], sex: str) -> int:
