@@ -67,7 +67,8 @@ def test_simulated_hyperdiploid_gains_follow_the_published_frequencies():
     parent."""
     rng = np.random.default_rng(5)
     published = {"chr21": 0.97, "chr6": 0.86, "chrX": 0.81, "chr14": 0.80, "chr4": 0.76,
-                 "chr18": 0.68, "chr17": 0.68, "chr10": 0.56, "chr8": 0.34, "chr5": 0.26}  # fmt: skip
+                 "chr18": 0.68, "chr17": 0.68, "chr10": 0.56, "chr8": 0.34,
+                 "chr5": 0.26}  # fmt: skip
     draws = [(sex, design_karyotype("high_hyperdiploid", sex, rng))
              for sex in ("female", "male") for _ in range(1500)]  # fmt: skip
     counts = np.array([karyotype_count(k, sex) for sex, k in draws])

@@ -7,8 +7,9 @@ is taken relative to its median over the cohort (the diploid reference: most pat
 cohort are near diploid for any given chromosome), and each sample is centred on the median of
 its autosomal genes. The median is then taken again without each sample's arms that read more
 than `reference_arm_log2` off it: high hyperdiploid clones share their gains, and a cohort
-median over them reads those gains small. An arm's level is the median over its genes; its standard error
-1.2533 x SD / sqrt(n) (that of a median), from at least `min_genes_per_arm` genes.
+median over them reads those gains small. An arm's level is the median over its genes; its
+standard error 1.2533 x SD / sqrt(n) (that of a median), from at least `min_genes_per_arm`
+genes.
 
 Expression follows copy number less than fully (dosage compensation): a trisomy in every cell
 moves expression by about `dosage_slope` x log2(3/2). Arm levels are divided by the slope and

@@ -114,8 +114,7 @@ def _hyperdiploid(
             extra["chr21"] += 1
         # a gained pair keeps both parents' copies; a male's gained X is one X twice
         karyotype = {
-            name: (copies + extra.get(name, 0), minor)
-            for name, (copies, minor) in base.items()
+            name: (copies + extra.get(name, 0), minor) for name, (copies, minor) in base.items()
         }
         if low <= karyotype_count(karyotype, sex) <= high:
             return karyotype
