@@ -6,11 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ikaros.karyotype.ploidy import Karyotype
 from ikaros.rna.expression_evidence import read_marker_sets
-from ikaros.rna.expression_ploidy import ExpressionPloidySettings, expression_karyotypes
+from ikaros.rna.expression_ploidy import (
+    ExpressionPloidySettings,
+    expression_karyotypes,
+    one_x_short,
+)
 from ikaros.rna.gene_table import read_genes
 from ikaros.simulate.expression import simulate_profiles
 from ikaros.simulate.karyotypes import design_karyotype, simulate_profile
@@ -88,3 +93,24 @@ def test_a_small_cohort_has_no_reference(genes):
         counts, genes, "GRCh38", settings=ExpressionPloidySettings(min_cohort=10)
     )
     assert set(results.values()) == {"a cohort of 6 count tables (< 10) gives no diploid reference"}
+
+
+def karyotype_of(count: int, klass: str) -> Karyotype:
+    summary = {"ploidy_class": klass, "chromosome_count": str(count), "ploidy_evidence": "e"}
+    return Karyotype(arms=pd.DataFrame(), chromosomes=pd.DataFrame(), summary=summary)
+
+
+@pytest.mark.parametrize(
+    "count, klass, expected",
+    [(50, "near_diploid", "undetermined"), (49, "near_diploid", "near_diploid"),
+     (51, "high_hyperdiploid", "high_hyperdiploid"), (67, "high_hyperdiploid", "undetermined"),
+     (30, "near_haploid", "undetermined"), (50, "undetermined", "undetermined")],
+)  # fmt: skip
+def test_a_count_one_x_short_of_another_class_is_undetermined(count, klass, expected):
+    # expression does not show a gained X: 50 chromosomes may be 51 (high hyperdiploid), 67 may
+    # be 68 (near triploid), 30 may be 31 (low hypodiploid)
+    summary = one_x_short(karyotype_of(count, klass)).summary
+    assert summary["ploidy_class"] == expected
+    changed = expected != klass
+    assert (f"{count + 1} chromosomes" in summary["ploidy_evidence"]) == changed
+    assert summary["chromosome_count"] == str(count)

@@ -124,11 +124,11 @@ def expression_karyotypes(
             segments, build, snps.get(sample), sexes.get(sample, ""), blasts.get(sample),
             settings=karyotype_settings,
         )  # fmt: skip
-        results[sample] = _one_x_short(karyotype)
+        results[sample] = one_x_short(karyotype)
     return results
 
 
-def _one_x_short(karyotype: Karyotype) -> Karyotype:
+def one_x_short(karyotype: Karyotype) -> Karyotype:
     """`undetermined` where one more X would change the class. All X chromosomes of a cell but
     one are inactivated, so expression does not follow a gained X; and most high hyperdiploid
     clones gain one (81% of 182 cases, Raimondi et al., Leukemia 1996): a count from expression
