@@ -305,6 +305,14 @@ def truth_table(design, coords: GeneCoordinates | None = None) -> pd.DataFrame:
     truth["clonality"] = np.where(
         ~deleted, "", np.where(truth["patient_id"].isin(subclonal), "subclonal", "clonal")
     )
+    # the tumour's karyotype kind (a near-haploid clone's monosomy 7 is read from the panel
+    # alone, without the karyotype step's SNP allele fractions)
+    kinds = (
+        design.karyotype_truth.set_index("patient_id")["kind"]
+        if len(design.karyotype_truth)
+        else pd.Series(dtype=object)
+    )
+    truth["karyotype"] = truth["patient_id"].map(kinds).fillna("").astype(str)
     if coords is not None:
         fractions = codeletion_fractions(lesions, coords)
         truth = truth.merge(fractions, on="patient_id", how="left")

@@ -77,3 +77,18 @@ def test_runs_pool_by_variant_and_over_the_full_panels_read_styles(tmp_path):
     pooled = table.loc[("full, all read styles", 30)]
     assert pooled[["fraction40_n", "fraction40_exact", "wildtype_n"]].tolist() == [4, 3, 3]
     assert ("all variants", 30) in table.index
+
+
+def test_the_patients_behind_the_shortfalls_are_listed(tmp_path):
+    runs = {
+        ("full", "local", 1): written_and_read(compared(RUN_A), tmp_path / "a.tsv"),
+        ("targeted", "local", 2): written_and_read(compared(RUN_B), tmp_path / "b.tsv"),
+        ("full", "local", 3): written_and_read(compared(RUN_A, depth=20), tmp_path / "c.tsv"),
+    }
+    misses = variants.miss_table(runs)
+    # A P2: a deletion in 50% of cells without its exact class; B P3: wildtype called deleted;
+    # B P1 (30% of cells) is no shortfall of the 40% measure, and the 20x run is below 30x
+    listed = misses[["variant", "seed", "patient_id", "error"]].values.tolist()
+    assert listed == [["full local", 1, "P2", "miss"], ["targeted local", 2, "P3", "false"]]
+    assert list(misses.columns) == list(variants.MISS_COLUMNS)
+    assert misses["karyotype"].isna().all()  # runs made before the bench recorded it
