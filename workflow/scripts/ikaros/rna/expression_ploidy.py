@@ -132,10 +132,17 @@ def one_x_short(karyotype: Karyotype) -> Karyotype:
     """`undetermined` where one more X would change the class. All X chromosomes of a cell but
     one are inactivated, so expression does not follow a gained X; and most high hyperdiploid
     clones gain one (81% of 182 cases, Raimondi et al., Leukemia 1996): a count from expression
-    may be an X short."""
+    may be an X short. Where the X reads gained all the same (genes that escape inactivation),
+    the count has it."""
     summary = karyotype.summary
     count = str(summary.get("chromosome_count", ""))
     if not count.isdigit() or summary.get("ploidy_class") in ("", "undetermined"):
+        return karyotype
+    chromosomes = karyotype.chromosomes
+    if (
+        len(chromosomes)
+        and ((chromosomes["chrom"] == "chrX") & (chromosomes["state"] == "gain")).any()
+    ):
         return karyotype
     if ploidy_class(int(count)) == ploidy_class(int(count) + 1):
         return karyotype
