@@ -404,10 +404,20 @@ def _clonal_plus(group: pd.DataFrame) -> dict:
     }
 
 
+def deleted_in_forty_percent(group: pd.DataFrame) -> pd.Series:
+    """The patients whose true IKZF1 deletion is in 40% of cells or more (the headline's)."""
+    return (group["ikzf1_status"] == "deleted") & (group["ikzf1_fraction"] >= 0.4)
+
+
+def wildtype(group: pd.DataFrame) -> pd.Series:
+    """The patients whose IKZF1 is truly wildtype (the specificity's denominator)."""
+    return group["ikzf1_status"] == "wildtype"
+
+
 def _in_forty_percent(group: pd.DataFrame) -> dict:
     """Exact class and sensitivity over IKZF1 deletions in 40% of cells or more, and IKZF1plus
     sensitivity (true IKZF1plus patients called so) and false IKZF1plus calls."""
-    deleted = group[(group["ikzf1_status"] == "deleted") & (group["ikzf1_fraction"] >= 0.4)]
+    deleted = group[deleted_in_forty_percent(group)]
     plus = group["ikzf1plus"] == "true"
     called_plus = group["call_ikzf1plus"] == "true"
     return {
@@ -476,7 +486,7 @@ def headline(compared: pd.DataFrame) -> pd.DataFrame:
             & (group["clonality"] == "clonal")
             & (group["blast_percent"] >= 40)
         ]
-        wild = group[group["ikzf1_status"] == "wildtype"]
+        wild = group[wildtype(group)]
         rows.append(
             {
                 "depth": depth,

@@ -144,10 +144,11 @@ def one_x_short(karyotype: Karyotype) -> Karyotype:
         and ((chromosomes["chrom"] == "chrX") & (chromosomes["state"] == "gain")).any()
     ):
         return karyotype
-    if ploidy_class(int(count)) == ploidy_class(int(count) + 1):
+    with_x = int(count) + 1
+    if ploidy_class(int(count)) == ploidy_class(with_x):
         return karyotype
     reason = (
-        f"; {int(count) + 1} chromosomes ({ploidy_class(int(count) + 1)}) with a gained X, "
+        f"; {with_x} chromosomes ({ploidy_class(with_x)}) with a gained X, "
         "which expression does not show (X inactivation)"
     )
     summary = summary | {
