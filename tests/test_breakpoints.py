@@ -495,3 +495,86 @@ def test_no_loss_is_refused_where_the_locus_is_not_tiled_end_to_end():
     segments, called = _one_loss(_locus_bins(), 24, 30)
     reasons = unsupported_losses(segments, called, _locus_bins(), ["G"], {"G": _evidence()}, 3.5)
     assert reasons.iat[1] != ""
+
+
+def _clip_evidence(right=(), left=(), lone_clips=1_000):
+    """Evidence of a window whose reads hold the given clips (position, reads) by direction,
+    from a sample of 100,000 150-bp reads with ``lone_clips`` scattered ones."""
+    from ikaros.dna.junction_reads import WindowEvidence
+
+    return WindowEvidence(
+        junctions=[], clip_positions=(), discordant=(), median_fragment=300.0, max_fragment=600,
+        profile=_profile(clipped=lone_clips, improper=0, lone_clips=lone_clips),
+        right_clips=tuple(right), left_clips=tuple(left),
+    )  # fmt: skip
+
+
+def test_clipped_reads_piled_at_one_base_place_the_edges_of_a_called_loss():
+    # As test_a_junction_pins_the_edges_where_the_coverage_cannot, in a BAM of proper pairs
+    # only (no discordant pair, so no junction): three reads right-clipped after base 39,800
+    # and three left-clipped before 69,900 put both edges right in every draw whose loss the
+    # coverage calls (the clips never make a call), where the coverage alone misplaces one in
+    # some. Single clips there (as scattered clips fall) weigh
+    # nothing, and a window without clips is fitted as before.
+    from ikaros.dna.breakpoints import clip_weights
+
+    rng = np.random.default_rng(21)
+    free_exact = piled_exact = called = 0
+    for _ in range(20):
+        x, var, _ = planted(120, 40, 70, -0.4, 0.3, rng)
+        bins = _bins(x, var, 30, 90)
+        segments = _segments(bins, [40, 70])
+        free = refine_segments(segments, bins, ["G"], _is_loss())
+        piled = refine_segments(
+            segments, bins, ["G"], _is_loss(),
+            evidence={"G": _clip_evidence([(39_800, 3)], [(69_900, 3)])},
+        )  # fmt: skip
+        single = refine_segments(
+            segments, bins, ["G"], _is_loss(),
+            evidence={"G": _clip_evidence([(39_800, 1)], [(69_900, 1)])},
+        )  # fmt: skip
+        pd.testing.assert_frame_equal(single, free)
+        lost = piled[_is_loss()(piled)]
+        called += bool(len(lost))
+        piled_exact += lost[["first_row", "last_row"]].values.tolist() == [[40, 69]]
+        free_lost = free[_is_loss()(free)]
+        free_exact += free_lost[["first_row", "last_row"]].values.tolist() == [[40, 69]]
+    assert called >= 18
+    assert piled_exact == called
+    assert free_exact < called - 2
+    # by hand: window bins 30..89, a pile of 3 at 39,800 falls before window bin 10 (bin 40,
+    # midpoint 40,250); log1p((1 - 2^-0.4) x 65 / 0.005) = 8.05 per read, averaged over the
+    # 1,000 bases between the midpoints of bins 39 and 40
+    window = _bins(np.zeros(60), np.full(60, 0.09), 0, 60).assign(
+        start=lambda b: b["start"] + 30_000, end=lambda b: b["end"] + 30_000
+    )
+    start_weight, stop_weight = clip_weights(window, _clip_evidence([(39_800, 3)]), -0.4)
+    per_read = np.log1p((1 - 2**-0.4) * 65 / 0.005)
+    expected = np.logaddexp(np.log(1000), np.log(np.expm1(3 * per_read))) - np.log(1000)
+    assert start_weight[10] == pytest.approx(expected)
+    assert np.count_nonzero(start_weight) == 1 and not stop_weight.any()
+    # reads that show no clipping (end-to-end aligner) weigh nothing, nor does a gain
+    unmeasured = _clip_evidence([(39_800, 3)], lone_clips=0)
+    assert not clip_weights(window, unmeasured, 0.2)[0].any()
+
+
+def test_a_pile_of_split_reads_at_an_edge_stands_for_the_junction():
+    # A sample with many scattered clips (20% of reads): two clips near the loss's left edge
+    # at different bases are what chance gives there, and the loss at z -5 is refused; the
+    # same two reads clipped at one base, in the direction a junction there leaves, are its
+    # split reads, and it stands. Clipped the other way, they do not count.
+    from ikaros.dna.breakpoints import unsupported_losses
+
+    bins = _locus_bins()
+    segments, called = _one_loss(bins, 20, 22, z=-5.0)
+    left_edge = int(bins["end"].iat[19])
+
+    def reasons(right=(), left=()):
+        evidence = _clip_evidence(right, left, lone_clips=20_000)
+        clips = [p for p, n in (*right, *left) for _ in range(n)]
+        evidence = dataclasses.replace(evidence, clip_positions=tuple(sorted(clips)))
+        return unsupported_losses(segments, called, bins, ["G"], {"G": evidence}, 3.5)
+
+    assert "2 junction-like reads" in reasons([(left_edge - 100, 1), (left_edge + 50, 1)]).iat[1]
+    assert (reasons([(left_edge - 100, 2)]) == "").all()
+    assert reasons(left=[(left_edge - 100, 2)]).iat[1] != ""

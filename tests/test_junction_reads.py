@@ -410,3 +410,19 @@ def test_the_read_profile_counts_clipped_reads_and_improper_pairs(tmp_path):
     from ikaros.dna.junction_reads import ReadProfile
 
     assert ReadProfile().shows_clips and ReadProfile().shows_improper_pairs
+
+
+def test_window_evidence_keeps_the_clips_by_direction_and_base(mixed_tumour):
+    """The junction's split reads lie at its two bases, each side in its own direction: right
+    clips at L (110M40S, 120M30S, 100M50S), left clips at R; the noise clip beside each and
+    the 5-base clips (below min_clip) do not join them."""
+    from ikaros.dna.junction_reads import window_evidence
+
+    bam, _, (_, n_left, n_right) = mixed_tumour
+    evidence = window_evidence(bam, "chr7", S - 10_000, E + 10_000)
+    assert dict(evidence.right_clips) == {L: n_left, L + 30: 1}
+    assert dict(evidence.left_clips) == {R: n_right, R - 30: 1}
+    assert evidence.largest_pile(L - 500, L + 500, "left") == n_left
+    assert evidence.largest_pile(R - 500, R + 500, "right") == n_right
+    # a left edge is read from right clips only
+    assert evidence.largest_pile(R - 500, R + 500, "left") == 0

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ikaros.dna.junction_reads import ReadProfile
+from ikaros.dna.junction_reads import MIN_CLIP, ReadProfile
 from ikaros.dna.segmentation import segment_summary, without_most_extreme
 
 # Share of bins that follow neither level (a few reads, a mapping artefact) and their flat
@@ -39,6 +39,12 @@ from ikaros.dna.segmentation import segment_summary, without_most_extreme
 OUTLIER_SHARE = 0.01
 OUTLIER_DENSITY = 0.1
 
+
+# Clipped reads at one base that weigh where an edge lies. A single clip is as likely to be one
+# of the scattered clips (on the simulated 30x proper-pair BAMs about one per two bins of the
+# IKZF1 window) as a junction's, and its weight (about 3 log units wherever it falls) moved the
+# edges of true losses onto stray clips; two at one base almost never come by chance.
+MIN_PILE_READS = 2
 
 # A called segment this long counts as broad (arm scale) beside a deeper one inside a gene window
 # (refine_segments keeps CBS's cuts between them; a long whole-gene loss keeps its exons either
@@ -100,6 +106,8 @@ def fit_interval(
     open_stop: bool = False,
     allowed_start: np.ndarray | None = None,
     allowed_stop: np.ndarray | None = None,
+    start_weight: np.ndarray | None = None,
+    stop_weight: np.ndarray | None = None,
 ) -> IntervalFit | None:
     """Single-loss fit of one window (bins in genomic order); None without any negative bin.
 
@@ -108,7 +116,9 @@ def fit_interval(
     = before bin k) says where a breakpoint may lie; by default anywhere. ``allowed_start``
     / ``allowed_stop`` (same shape) restrict the first / second breakpoint alone, e.g. to
     where junction reads put it. ``open_start`` / ``open_stop`` fix the loss to run on past
-    the window's first / last bin.
+    the window's first / last bin. ``start_weight`` / ``stop_weight`` (same shape) add log
+    likelihood ratios of the first / second breakpoint lying at each position, from reads
+    that point there (clip_weights).
     """
     x = np.asarray(x, dtype=float)
     var = np.asarray(var, dtype=float)
@@ -128,6 +138,10 @@ def fit_interval(
     llr = _robust_loglik(x, level, sd) - _robust_loglik(x, 0.0, sd)
     c = np.concatenate(([0.0], np.cumsum(llr)))
     loglik = c[None, :] - c[:, None]
+    if start_weight is not None:
+        loglik = loglik + np.asarray(start_weight, dtype=float)[:, None]
+    if stop_weight is not None:
+        loglik = loglik + np.asarray(stop_weight, dtype=float)[None, :]
     upper = np.triu(np.ones((n + 1, n + 1), dtype=bool), k=1)
     if allowed is not None:
         allowed = np.asarray(allowed, dtype=bool)
@@ -252,6 +266,58 @@ def junction_gaps(window_bins: pd.DataFrame, junction) -> tuple[np.ndarray, np.n
     return start_ok, stop_ok
 
 
+def clip_weights(
+    window_bins: pd.DataFrame, evidence, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Log likelihood ratios, per breakpoint position of a window (n + 1 each, k = before bin
+    k), that the loss's first / second breakpoint lies there, from the window's clipped reads
+    (junction_reads.WindowEvidence): a read right-clipped after base L says that a deletion
+    may start at L + 1, one left-clipped before base R that it may end at R - 1.
+
+    With d read starts per base, a loss at ``level`` leaves about
+    mu = share x d x (read length - 2 min clip) / 2 split reads on each side of its junction,
+    all clipped at the same base (share = 1 - 2^level, the derived chromosome's share of the
+    copies), while scattered clips of one direction fall on a given base at
+    b = (lone clips per read) / 2 x d. A breakpoint at base p rather than at a base without
+    clips multiplies the likelihood of the clips by (1 + mu / b)^n_p, n_p the reads clipped
+    there; d cancels. A breakpoint position k stands for the bases between the midpoints of
+    bins k - 1 and k (a bin is lost when its midpoint is deleted), with a flat prior over them,
+    so its weight is the log of that factor averaged over them: one clip in a stretch of
+    hundreds of bases weighs little, two or more at one base decide. These weights only move
+    the edges of a loss that the coverage calls (refine_segments); they never make one.
+    Without clipped reads (end-to-end aligners) every weight is 0.
+    """
+    n = len(window_bins)
+    start_weight, stop_weight = np.zeros(n + 1), np.zeros(n + 1)
+    profile = evidence.profile
+    if not (level < 0) or not profile.measured or n == 0:
+        return start_weight, stop_weight
+    starts = window_bins["start"].to_numpy(dtype=float)
+    ends = window_bins["end"].to_numpy(dtype=float)
+    mids = (starts + ends) / 2
+    stretch = np.maximum(np.diff(np.concatenate(([starts[0] - 1], mids, [ends[-1]]))), 1.0)
+    spanning = max(profile.read_length - 2.0 * MIN_CLIP, 0.0) / 2.0
+    background = max(profile.lone_clips, 1) / profile.reads / 2.0
+    per_read = float(np.log1p((1.0 - 2.0**level) * spanning / background))
+    for clips, weight, side in (
+        (evidence.right_clips, start_weight, "right"),
+        (evidence.left_clips, stop_weight, "left"),
+    ):
+        terms: dict[int, list[float]] = {}
+        for position, reads in clips:
+            if reads < MIN_PILE_READS:
+                continue
+            gap = int(np.searchsorted(mids, position, side=side))
+            # log((1 + mu / b)^n - 1), in logs: n can be large
+            log_factor = reads * per_read
+            excess = log_factor + float(np.log1p(-np.exp(-log_factor)))
+            terms.setdefault(gap, []).append(excess)
+        for gap, excesses in terms.items():
+            base = np.log(stretch[gap])
+            weight[gap] = float(np.logaddexp.reduce([base, *excesses]) - base)
+    return start_weight, stop_weight
+
+
 def _extend_to_junction(pieces: pd.DataFrame, carrying: np.ndarray, junction) -> None:
     """Stretch the loss's pieces to the deletion the reads name (up to their neighbours):
     an exon whose bin is masked or missing between the loss's last bin and the junction is
@@ -277,6 +343,7 @@ def refine_segments(
     junction_min_reads: int = 3,
     step_z: float = 3.0,
     pair_cov: np.ndarray | None = None,
+    evidence: Mapping | None = None,
 ) -> pd.DataFrame:
     """Re-place the edges of a loss inside each gene's window by the single-interval fit.
 
@@ -300,7 +367,11 @@ def refine_segments(
     focal loss inside a broader one (an IKZF1 deletion on a 7p lost in some cells, or read low
     under gains): a single interval at one level would merge them and carry the broader loss's
     exons into the focal one, so CBS's cuts are kept there. (Pieces of one loss that CBS cut
-    apart inside the window are still joined by the fit.)
+    apart inside the window are still joined by the fit.) There the reads of each gene's window
+    (``evidence``: gene -> junction_reads.WindowEvidence) still weigh where each edge lies, by
+    the piles of clipped reads a breakpoint leaves even without discordant pairs (a BAM
+    filtered to proper pairs, or an edge whose other side lies outside the tiles:
+    clip_weights).
     """
     out = segments.reset_index(drop=True)
     if len(junctions) and "junction" not in out.columns:
@@ -331,12 +402,17 @@ def refine_segments(
             # The loss level: that of the called segment with most bins in the window.
             in_window = [np.sum((window >= first_row[k]) & (window <= last_row[k])) for k in called]
             level = float(out["log2"].iat[int(called[int(np.argmax(in_window))])])
+            found = (evidence or {}).get(gene)
+            weights = (None, None)
+            if found is not None:
+                weights = clip_weights(bins.iloc[window], found, level)
             # A called loss that already runs past an end of the window (a 7p or whole-gene
             # loss) keeps that end: the window cannot tell where it lies.
             fit = fit_interval(
                 x, var, level, gaps,
                 open_start=bool(first_row[called[0]] < window[0]),
                 open_stop=bool(last_row[called[-1]] > window[-1]),
+                start_weight=weights[0], stop_weight=weights[1],
             )  # fmt: skip
         else:
             start_ok, stop_ok = junction_gaps(bins.iloc[window], junction)
@@ -435,6 +511,10 @@ def unsupported_losses(
     background b: the scattered clips and lone discordant pairs that the sample shows per base,
     over the same stretch.
 
+    Split reads piled at one base of an edge, in the direction a junction there leaves
+    (MIN_PILE_READS or more), stand for the junction itself: scattered clips almost never
+    share a base, so the loss stands as one that carries a junction does.
+
     A discordant pair whose reads lie on either side of the loss counts as seen too (the fitted
     edges can miss a subclonal loss's breakpoints by some bins). The n reads seen are weighed
     as Poisson counts, in fragments (half the reads): the log likelihood ratio of the loss
@@ -478,12 +558,18 @@ def unsupported_losses(
             if position[1] + 1 < len(usable):
                 edges.append((last, int(usable[position[1] + 1])))
             lam = seen = chance = 0.0
+            piled = False
             for left, right in edges:
                 if not (in_locus[left] and in_locus[right]):
                     continue  # an edge in the flanks: the junction need not be captured
                 if starts[right] - ends[left] - 1 > fragment:
                     continue  # bins apart (masked tiles, exome data): nor here
                 kept = left if left < first else right
+                side = "left" if kept == left else "right"
+                piled |= (
+                    window_evidence.largest_pile(int(starts[left]), int(ends[right]), side)
+                    >= MIN_PILE_READS
+                )
                 length = ends[kept] - starts[kept] + 1
                 lam += shown * share * expected[kept] * fragment / (length + fragment)
                 seen += window_evidence.reads_near(int(starts[left]), int(ends[right]))
@@ -493,8 +579,8 @@ def unsupported_losses(
                     ends[right] - starts[left] + 1,
                     window_evidence.max_fragment,
                 )
-            if lam <= 0:
-                continue
+            if lam <= 0 or piled:
+                continue  # no junction due, or its split reads seen piled at one base
             # A deletion containing this one leaves pairs across it even when the fitted
             # edges miss its breakpoints by some bins.
             seen += window_evidence.pairs_spanning(int(starts[first]), int(ends[last]))

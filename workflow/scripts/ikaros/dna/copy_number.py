@@ -46,7 +46,9 @@ way round, a loss whose edges both lie in the tiled locus but where none of the 
 it would leave is seen must be deeper in coverage by as much evidence as that absence weighs
 (z^2 at least z_threshold^2 plus the junction reads expected from its cell fraction and the
 local depth) or it is refused (column ``veto``): a deletion always has a junction, a run of
-low bins need not.
+low bins need not. Without a junction (a BAM filtered to proper pairs keeps no discordant
+pair), split reads clipped at one base still place an edge of a loss the coverage calls, and
+stand for its junction against that veto (breakpoints.clip_weights, MIN_PILE_READS).
 
 Exon call. Exons are placed on the segments by genomic position. An exon covered by segments
 takes their state (deleted when deleted segments cover at least half of its bases). An exon
@@ -571,6 +573,7 @@ def call_from_bins(
         params.junction_min_reads,
         step_z=undo_z,
         pair_cov=pair_cov,
+        evidence=junction_evidence,
     )
     called = call_segments(segments, blast_fraction, params)
     veto = losses_above_two_copies(segments, called, bins, blast_fraction, params)

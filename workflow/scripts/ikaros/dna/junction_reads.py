@@ -33,8 +33,9 @@ failed the filters does not count.
 Deletions shorter than a fragment produce no discordant pairs and are not found here.
 
 `window_evidence` returns the junctions together with the raw evidence of the same pass (clip
-positions, discordant pair spans, the median fragment), so that a caller can also ask how many
-junction reads lie near a breakpoint that coverage alone proposes (none, for a noise dip).
+positions, also by direction with their reads, discordant pair spans, the median fragment), so
+that a caller can also ask how many junction reads lie near a breakpoint that coverage alone
+proposes (none, for a noise dip), or where split reads pile up without any discordant pair.
 """
 
 from __future__ import annotations
@@ -422,6 +423,8 @@ def deletion_junctions(
 # filtered to proper pairs (`samtools view -f 2`) keeps none.
 MIN_ARTEFACT_SHARE = 1e-4
 MIN_ARTEFACT_READS = 3
+# Clips shorter than this are ignored (window_evidence's default min_clip).
+MIN_CLIP = 10
 
 
 @dataclass(frozen=True)
@@ -495,6 +498,10 @@ class WindowEvidence:
     median_fragment: float  # of the region's proper pairs (NaN without any)
     max_fragment: int
     profile: ReadProfile = ReadProfile()
+    # (position, reads) of the clips by direction: right clips at the read's last aligned
+    # base (where a deletion's left side ends), left clips at its first (where it resumes)
+    right_clips: tuple[tuple[int, int], ...] = ()
+    left_clips: tuple[tuple[int, int], ...] = ()
 
     def reads_near(self, start: int, end: int) -> int:
         """Clipped reads whose clip lies in [start, end], plus discordant pairs with a read
@@ -508,6 +515,12 @@ class WindowEvidence:
             if start - reach <= left <= end + reach or start - reach <= right <= end + reach
         )
         return n
+
+    def largest_pile(self, start: int, end: int, side: str) -> int:
+        """The most reads clipped at one base in [start, end], right clips (``side`` "left":
+        a deletion's left edge) or left clips ("right")."""
+        clips = self.right_clips if side == "left" else self.left_clips
+        return max((n for position, n in clips if start <= position <= end), default=0)
 
     def pairs_spanning(self, start: int, end: int) -> int:
         """Discordant pairs whose reads lie on either side of [start, end]: the pairs a
@@ -523,7 +536,7 @@ def window_evidence(
     *,
     min_mapq: int = 20,
     min_pairs: int = 1,
-    min_clip: int = 10,
+    min_clip: int = MIN_CLIP,
     max_fragment: int | None = None,
     reference_fasta: str | None = None,
 ) -> WindowEvidence:
@@ -596,4 +609,6 @@ def _evidence_in(
         else float("nan"),
         max_fragment=int(max_fragment),
         profile=profile,
+        right_clips=tuple(sorted(reads.right_clips.items())),
+        left_clips=tuple(sorted(reads.left_clips.items())),
     )
