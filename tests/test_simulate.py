@@ -285,6 +285,24 @@ def test_truth_matches_the_lesion_coordinates(build):
                       & (pieces["start"] <= end) & (pieces["end"] >= start)]  # fmt: skip
         return int(min(2, max(0, (over["normal"] - over["copies"]).max()))) if len(over) else 0
 
+    STATES = ("none", "mono", "bi")
+
+    def below_normal(patient_id: str, span: tuple, lesion_alleles: int) -> int:
+        """Alleles under the normal copies once the lesions take theirs from the blasts'
+        copies (a male's PAR1: his chrX copies plus his chrY's, of two)."""
+        chrom, start, end = span
+        over = pieces[(pieces["sample_id"] == f"{patient_id}_T") & (pieces["chrom"] == chrom)
+                      & (pieces["start"] <= end) & (pieces["end"] >= start)]  # fmt: skip
+        if not len(over):
+            return min(lesion_alleles, 2)
+        worst = 0
+        for piece in over.itertuples(index=False):
+            copies, normal = piece.copies, piece.normal
+            if chrom == "chrX" and start < 2_800_000 and normal == 1:
+                copies, normal = copies + 1, 2
+            worst = max(worst, normal - (copies - min(lesion_alleles, copies)))
+        return min(worst, 2)
+
     ikzf1 = lesions[lesions["gene"] == "IKZF1"]
     assert set(ikzf1["label"].str.replace(r"_(focal|7p|chr7)$", "", regex=True)) >= {
         "IKZF1_del4-7", "IKZF1_del2-7", "IKZF1_del2-8", "IKZF1_del4-8", "IKZF1_del1-8",
@@ -332,8 +350,7 @@ def test_truth_matches_the_lesion_coordinates(build):
     for patient_id, row in truth.iterrows():
         own = by_patient.get(patient_id, [])
         status = {
-            name: ("none", "mono", "bi")[min(_alleles_at_most(own, *span) + (
-                karyotype_lost(patient_id, name.upper()) if name != "par1" else 0), 2)]
+            name: STATES[below_normal(patient_id, span, _alleles_at_most(own, *span))]
             for name, span in [
                 ("cdkn2a", genes["CDKN2A"]), ("cdkn2b", genes["CDKN2B"]),
                 ("pax5", genes["PAX5"]), ("erg", genes["ERG"]), ("par1", par1_span),
@@ -806,3 +823,85 @@ def test_vcfs_go_to_dna_tumours_only_and_hold_the_drawn_drivers(tmp_path):
         expected = truth[truth["sample_id"] == row.sample_id]
         assert sorted(found["protein_change"]) == sorted(expected["protein_change"])
     assert len(truth) >= 1
+
+
+def _pieces(rows):
+    return pd.DataFrame(rows, columns=["chrom", "start", "end", "copies", "minor", "normal"])
+
+
+def test_copy_ratio_counts_the_copies_a_lesion_leaves_on_the_blasts_karyotype():
+    """Copies per cell over two, by hand: blasts (80% of cells) with a trisomy 9, a monosomy
+    7 and, in a male, a gained chrX; lesions in 60% of cells."""
+    from ikaros.simulate.reads import CopyRatio, KaryotypeRatio
+
+    pieces = _pieces([
+        ("chr9", 1, 138_000_000, 3, 1, 2), ("chr7", 1, 159_000_000, 1, 0, 2),
+        ("chrX", 1, 156_000_000, 2, 0, 1),
+    ])  # fmt: skip
+    karyotype = KaryotypeRatio(pieces, 0.8)
+    lesions = pd.DataFrame(
+        [("chr9", 1_000, 2_000, "mono", 0.6), ("chr9", 5_000, 6_000, "bi", 0.6),
+         ("chr7", 1_000, 2_000, "mono", 0.6), ("chrX", 1_000_000, 1_100_000, "mono", 0.6),
+         ("chr2", 1_000, 2_000, "mono", 0.6)],
+        columns=["chrom", "start", "end", "allelic", "cell_fraction"],
+    )  # fmt: skip
+    ratio = CopyRatio("GRCh38", "male", lesions)
+    at = np.array([1_500, 5_500, 50_000])
+    # trisomy 9: 0.8 x 3 + 0.2 x 2 = 2.8 copies; a monoallelic loss takes one from 60%
+    np.testing.assert_allclose(
+        ratio("chr9", at, karyotype), [(2.8 - 0.6) / 2, (2.8 - 1.2) / 2, 1.4]
+    )
+    # monosomy 7: 0.8 + 0.4 = 1.2 copies; the loss takes the last copy of 60% of the cells
+    np.testing.assert_allclose(ratio("chr7", at[[0, 2]], karyotype), [0.3, 0.6])
+    # his PAR1: chrX's 2 (blasts) or 1 copies plus chrY's one: 0.8 x 3 + 0.2 x 2 = 2.8, and
+    # the PAR1 loss leaves 2.2; outside PAR1, 0.8 x 2 + 0.2 x 1 = 1.8
+    np.testing.assert_allclose(
+        ratio("chrX", np.array([1_050_000, 1_500_000, 5_000_000]), karyotype),
+        [1.1, 1.4, 0.9],
+    )
+    # a diploid chromosome and no karyotype at all: 1 - f/2 under the loss, as before
+    np.testing.assert_allclose(ratio("chr2", at[[0, 2]], karyotype), [0.7, 1.0])
+    np.testing.assert_allclose(ratio("chr9", at[[0, 2]]), [0.7, 1.0])
+    # fragments are drawn at the highest ratio: the male's PAR1 at 1.4
+    assert karyotype.highest == pytest.approx(1.4)
+
+
+def test_the_truth_reads_the_karyotype_under_the_lesions_as_copies_below_normal():
+    from ikaros.simulate.design import with_karyotype_losses
+    from ikaros.simulate.lesions import GeneCoordinates
+
+    coords = GeneCoordinates("GRCh38")
+    base = {
+        "patient_id": "P1", "blast_percent": 80.0, "sex": "male", "ikzf1_status": "deleted",
+        "ikzf1_class": "del4-7", "ikzf1_exons_deleted": "4,5,6,7", "ikzf1_focal": "true",
+        "ikzf1_fraction": 0.8, "cdkn2a": "mono", "cdkn2b": "bi", "pax5": "mono",
+        "par1": "mono", "erg": "none",
+    }  # fmt: skip
+    # trisomy 9 and a gained X in a male: the monoallelic losses leave normal copies (none),
+    # the biallelic one leaves one copy (mono); with only the PAX5 loss gone IKZF1plus stays
+    gained = _pieces([("chr9", 1, 138_000_000, 3, 1, 2), ("chrX", 1, 156_000_000, 2, 0, 1)])
+    truth = with_karyotype_losses(base, gained, coords)
+    assert [truth[g] for g in ("cdkn2a", "cdkn2b", "pax5", "par1")] == [
+        "none",
+        "mono",
+        "none",
+        "none",
+    ]
+    assert truth["ikzf1plus"] == "true"
+    # disomic 9 and a single X: as the lesions say
+    normal = _pieces([("chr9", 1, 138_000_000, 2, 1, 2), ("chrX", 1, 156_000_000, 1, 0, 1)])
+    truth = with_karyotype_losses(base, normal, coords)
+    assert [truth[g] for g in ("cdkn2a", "cdkn2b", "pax5", "par1")] == [
+        "mono",
+        "bi",
+        "mono",
+        "mono",
+    ]
+    # monosomy 9 and 7: one allele more lost everywhere, IKZF1 whole
+    lost = _pieces([("chr9", 1, 138_000_000, 1, 0, 2), ("chr7", 1, 159_000_000, 1, 0, 2)])
+    truth = with_karyotype_losses({**base, "cdkn2b": "none"}, lost, coords)
+    assert [truth[g] for g in ("cdkn2a", "cdkn2b", "pax5")] == ["bi", "mono", "bi"]
+    assert truth["ikzf1_class"] == "del1-8" and truth["ikzf1_focal"] == "false"
+    # a gained chromosome without a lesion loses nothing
+    truth = with_karyotype_losses({**base, "cdkn2a": "none", "cdkn2b": "none"}, gained, coords)
+    assert (truth["cdkn2a"], truth["cdkn2b"]) == ("none", "none")

@@ -209,33 +209,48 @@ def _with_ikzf1plus(truth: dict) -> dict:
     return truth
 
 
-# Genes whose copies the truth table scores, with their span (PAR1: CSF2RA .. ASMTL).
+# Genes whose copies the truth table scores against the karyotype, with their span
 SCORED_GENES = {"cdkn2a": "CDKN2A", "cdkn2b": "CDKN2B", "pax5": "PAX5", "erg": "ERG"}
 ALLELES = {"none": 0, "mono": 1, "bi": 2}
 
 
 def with_karyotype_losses(truth: dict, pieces: pd.DataFrame, coords) -> dict:
-    """The patient truth with what the tumour's karyotype takes away: a gene on a chromosome
-    piece held in fewer copies than normal (a monosomy in a hypodiploid or near-haploid clone,
-    never a doubled one's copy-neutral loss of heterozygosity) loses that many alleles in every
-    blast, on top of its own lesions. For IKZF1 that is a whole-gene, non-focal deletion (del1-8)
-    in the blast fraction, as a caller reading copy number should report it; IKZF1plus follows.
-    PAR1 is scored from lesions alone (diploid in both sexes, whatever chrX does in a male)."""
+    """The patient truth with the tumour's karyotype under its lesions, read as copies below
+    normal (as MLPA, which defined IKZF1plus, reads them; ikaros.simulate.reads.CopyRatio
+    draws the reads so). A co-deletion gene on a chromosome piece held in fewer copies than
+    normal (a monosomy in a hypodiploid or near-haploid clone, never a doubled one's
+    copy-neutral loss of heterozygosity) loses that many alleles more than its lesions take;
+    on a gained piece its lesions take only what falls below normal (a monoallelic loss on a
+    trisomy leaves the two normal copies: none; a biallelic one leaves one: mono). A male's
+    PAR1 holds his chrX copies and his chrY's one, of two normal.
+
+    For IKZF1 a loss by the karyotype is a whole-gene, non-focal deletion (del1-8) in the blast
+    fraction, as a caller reading copy number should report it; IKZF1plus follows. IKZF1
+    lesions on a gained chromosome 7 keep their truth (no simulated clone gains chromosome 7)."""
     truth = dict(truth)
 
-    def lost(chrom: str, start: int, end: int) -> int:
+    def below_normal(chrom: str, start: int, end: int, lesion_alleles: int, par: bool = False):
         over = pieces[(pieces["chrom"] == chrom) & (pieces["start"] <= end)
                       & (pieces["end"] >= start)]  # fmt: skip
         if over.empty:
-            return 0
-        return int(min(2, max(0, (over["normal"] - over["copies"]).max())))
+            return lesion_alleles
+        copies = over["copies"].to_numpy(dtype=int)
+        normal = over["normal"].to_numpy(dtype=int)
+        if par:  # a male's chrY PAR1 on top of his chrX
+            copies, normal = copies + (normal == 1), np.full(len(normal), 2)
+        left = copies - np.minimum(lesion_alleles, copies)
+        return int(min(2, max(0, (normal - left).max())))
 
     for column, gene in SCORED_GENES.items():
         chrom, start, end, _ = coords.span(gene)
-        alleles = min(2, ALLELES[truth[column]] + lost(chrom, start, end))
+        alleles = below_normal(chrom, start, end, ALLELES[truth[column]])
         truth[column] = ("none", "mono", "bi")[alleles]
+    chrom, start, end = codeletion_spans(coords)["par1"]
+    truth["par1"] = ("none", "mono", "bi")[
+        below_normal(chrom, start, end, ALLELES[truth["par1"]], par=True)
+    ]
     chrom, start, end, _ = coords.span("IKZF1")
-    if lost(chrom, start, end):
+    if below_normal(chrom, start, end, 0):
         truth.update(
             ikzf1_status="deleted",
             ikzf1_class=catalogue.ikzf1_class(tuple(range(1, 9))),

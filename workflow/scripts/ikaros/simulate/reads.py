@@ -11,11 +11,12 @@ its window (the bin padded by half a fragment, or half-way to a neighbouring bin
 - capture_b (lognormal, mean 1, sd `capture_sd`) and the GC-like covariate gc_b are drawn from a
   hash of (seed, bin_id): shared by every sample and independent of the rest of the panel.
 - library_s ~ U(1 - spread, 1 + spread); bias_sb = exp(slope_s x gc_b), slope_s ~ N(0, bias_sd).
-- Each fragment is then kept with probability equal to the sample's copy ratio at its midpoint:
-  1 - sum(cell_fraction x alleles_lost / 2) over its lesions (at most 1 - the largest
-  cell_fraction: no cell loses more than two copies), times the sex dose (male chrX
-  outside the pseudo-autosomal regions and chrY at 1/2; chrY PARs and female chrY at 0, because
-  PAR reads align to chrX).
+- Each fragment is then kept with probability equal to the sample's copy ratio at its midpoint
+  (CopyRatio): the copies per cell over 2, from the sex (male chrX outside the
+  pseudo-autosomal regions and chrY at one copy; chrY PARs and female chrY at none, because
+  PAR reads align to chrX), the blasts' karyotype and the lesions, each taking its alleles from
+  its cell fraction (1 - sum(cell_fraction x alleles_lost / 2) on a diploid chromosome; no
+  cell loses more copies than it holds).
 
 Deletions have junctions: a fragment whose midpoint lies outside a loss but whose span reaches
 into it comes, with probability cell_fraction x alleles lost / 2, from the derived chromosome,
@@ -109,11 +110,17 @@ def sample_seed(seed: int, sample_id: str) -> np.random.SeedSequence:
 
 
 class CopyRatio:
-    """A sample's expected copy ratio along the genome (sex dose times lesion losses).
+    """A sample's expected copy ratio along the genome: its copies per cell over the two of a
+    diploid autosome.
 
-    Overlapping losses add up (a small loss nested in a larger one makes a homozygous
-    deletion) but never below 1 - f for the largest cell fraction f among them: cells cannot
-    lose more than their two copies.
+    A normal cell holds N copies (2; on a male's chrX outside the pseudo-autosomal regions, and
+    his chrY, 1; chrY's PARs 0, because PAR reads align to chrX). A tumour's blasts (fraction b
+    of the cells) hold C copies where its karyotype (KaryotypeRatio) says so, N elsewhere; a
+    male's PAR1 holds his chrX copies plus his chrY's one. A lesion takes a (1 mono, 2 bi) of
+    the blasts' copies from a fraction f of the cells, never more than they hold, and
+    overlapping lesions never more than C in the largest f among them. So a loss on a gained
+    chromosome leaves copies (a monoallelic loss on a trisomy leaves two) and one on a monosomy
+    takes the last.
     """
 
     def __init__(self, build: str, sex: str, lesions: pd.DataFrame):
@@ -121,56 +128,76 @@ class CopyRatio:
         self.male = sex == "male"
         self.losses = [
             (row.chrom, int(row.start), int(row.end), float(row.cell_fraction),
-             1.0 if row.allelic == "bi" else 0.5)
+             2.0 if row.allelic == "bi" else 1.0)
             for row in lesions.itertuples(index=False)
         ]  # fmt: skip
 
-    def __call__(self, chrom: str, pos: np.ndarray) -> np.ndarray:
+    def __call__(
+        self, chrom: str, pos: np.ndarray, karyotype: KaryotypeRatio | None = None
+    ) -> np.ndarray:
         """Copy ratio at 1-based positions `pos` of `chrom`."""
-        ratio = np.ones(len(pos))
+        normal = np.full(len(pos), 2.0)
+        in_par = np.zeros(len(pos), dtype=bool)
         if chrom in ("chrX", "chrY"):
-            in_par = np.zeros(len(pos), dtype=bool)
             for start, end in self.par[chrom]:
                 in_par |= (pos >= start) & (pos <= end)
             if chrom == "chrY":
-                ratio[:] = 0.5 if self.male else 0.0
-                ratio[in_par] = 0.0
+                normal[:] = 1.0 if self.male else 0.0
+                normal[in_par] = 0.0
             elif self.male:
-                ratio[~in_par] = 0.5
+                normal[~in_par] = 1.0
+        blasts, fraction = normal.copy(), 0.0
+        if karyotype is not None and chrom != "chrY":
+            copies = karyotype.copies(chrom, pos)
+            placed = np.isfinite(copies)
+            # a male's PAR1 is his chrX copies and his chrY's one
+            extra = (in_par & placed).astype(float) if chrom == "chrX" and self.male else 0.0
+            blasts = np.where(placed, copies + extra, normal)
+            fraction = karyotype.cell_fraction
         lost = np.zeros(len(pos))
-        most_cells = np.zeros(len(pos))
-        for l_chrom, start, end, fraction, share in self.losses:
+        most = np.zeros(len(pos))
+        for l_chrom, start, end, f, alleles in self.losses:
             if l_chrom == chrom:
                 inside = (pos >= start) & (pos <= end)
-                lost[inside] += fraction * share
-                most_cells[inside] = np.maximum(most_cells[inside], fraction)
-        return np.clip(ratio * (1 - np.minimum(lost, most_cells)), 0.0, 1.0)
+                lost[inside] += f * np.minimum(alleles, blasts[inside])
+                most[inside] = np.maximum(most[inside], f)
+        held = fraction * blasts + (1.0 - fraction) * normal
+        return np.maximum(held - np.minimum(lost, most * blasts), 0.0) / 2.0
 
 
 class KaryotypeRatio:
-    """A tumour's copy ratio from its karyotype: (f x copies + (1 - f) x normal) / normal in
-    each copy piece (ikaros.simulate.karyotypes.copy_pieces), 1 outside them."""
+    """A tumour's karyotype along the genome: the blasts' copies in each copy piece
+    (ikaros.simulate.karyotypes.copy_pieces; NaN outside them) and the blast fraction. Its
+    ``highest`` is the largest copy ratio the pieces give (at least 1), at which fragments are
+    drawn before CopyRatio thins them."""
 
     def __init__(self, pieces: pd.DataFrame | None, cell_fraction: float):
         self.pieces = {}
+        self.cell_fraction = float(cell_fraction)
+        highest = [1.0]
         if pieces is not None and len(pieces):
-            f = float(cell_fraction)
-            ratio = (f * pieces["copies"] + (1 - f) * pieces["normal"]) / pieces["normal"]
-            for chrom, mine in pieces.assign(ratio=ratio).groupby("chrom", sort=False):
+            f = self.cell_fraction
+            for chrom, mine in pieces.groupby("chrom", sort=False):
+                copies = mine["copies"].to_numpy(float)
+                normal = mine["normal"].to_numpy(float)
+                # a male's PAR1: his chrY's copy on top of his chrX's
+                extra = np.where(normal == 1, 1.0, 0.0) if chrom == "chrX" else 0.0
+                held = f * (copies + extra) + (1 - f) * (normal + extra)
+                highest.append(float(np.max(held)) / 2.0)
                 self.pieces[chrom] = (
-                    mine["start"].to_numpy(np.int64), mine["end"].to_numpy(np.int64),
-                    mine["ratio"].to_numpy(float),
+                    mine["start"].to_numpy(np.int64), mine["end"].to_numpy(np.int64), copies,
                 )  # fmt: skip
-        self.highest = max([1.0, *(float(r.max()) for _, _, r in self.pieces.values())])
+        self.highest = max(highest)
 
-    def __call__(self, chrom: str, pos: np.ndarray) -> np.ndarray:
-        ratio = np.ones(len(pos))
+    def copies(self, chrom: str, pos: np.ndarray) -> np.ndarray:
+        """The blasts' copies at 1-based positions `pos` (NaN outside the pieces)."""
+        copies = np.full(len(pos), np.nan)
         if chrom in self.pieces:
             starts, ends, levels = self.pieces[chrom]
             k = np.searchsorted(starts, pos, side="right") - 1
             inside = (k >= 0) & (pos <= ends[np.maximum(k, 0)])
-            ratio[inside] = levels[k[inside]]
-        return ratio
+            copies[inside] = levels[k[inside]]
+        return copies
 
 
 def _fragment_lengths(rng: np.random.Generator, n: int, s: SimulationSettings) -> np.ndarray:
@@ -260,11 +287,7 @@ def simulate_fragments(
     keep_probability = np.empty(len(midpoints))
     for chrom in pd.unique(chroms):
         mask = chroms == chrom
-        keep_probability[mask] = (
-            copy_ratio(chrom, midpoints[mask])
-            * karyotype(chrom, midpoints[mask])
-            / karyotype.highest
-        )
+        keep_probability[mask] = copy_ratio(chrom, midpoints[mask], karyotype) / karyotype.highest
     keep = rng.random(len(midpoints)) < keep_probability
     midpoints, chroms = midpoints[keep], chroms[keep]
     dup_weight, mapq_weight = dup_weight[keep], mapq_weight[keep]
