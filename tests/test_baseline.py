@@ -268,10 +268,25 @@ def test_monosomies_of_a_hypodiploid_clone_and_a_lone_monosomy_7_stand():
     # chr7 alone at the two-copies level: no other chromosome shares it
     bins, segments = _chromosome_bins({"chr7": -0.40})
     assert (_refused(segments, bins, 0.64) == "").all()
-    # a focal loss inside a chromosome that reads neutral as a whole
+
+
+def test_a_loss_on_a_gained_chromosome_counts_only_below_two_copies():
+    """chr9 among the 18 gained chromosomes (level 0) of a clone with four at two copies
+    (-0.40, 64% blasts): a CDKN2A loss of one of its three copies leaves two and reads -0.40,
+    no copy below normal (the truth of MLPA, which defines IKZF1plus); a loss of two of the
+    three leaves one, -0.40 + log2(0.68) = -0.96 against 0 and -0.56 against two copies, and
+    stands."""
     bins, _ = _chromosome_bins({c: -0.40 for c in ("chr1", "chr13", "chr15", "chr19")})
-    focal = pd.DataFrame([_segment("chr7", -0.40, 30)])
-    assert (_refused(focal, bins, 0.64) == "").all()
+    focal = pd.DataFrame([_segment("chr9", -0.40, 30, start=21_000_000, se=0.05),
+                          _segment("chr9", -0.96, 30, start=22_000_000, se=0.05)])  # fmt: skip
+    reasons = _refused(focal, bins, 0.64)
+    assert reasons.iat[0].startswith("chr9 reads +0.00, gained over the 4 two-copy chromosomes")
+    assert reasons.iat[0].endswith(
+        "this segment reads +0.00: the gain taken back, no copy below two"
+    )
+    assert reasons.iat[1] == ""
+    # at 30% blasts the gain and loss steps cannot be told apart: both stand
+    assert (_refused(focal, bins, 0.30) == "").all()
 
 
 def test_two_copies_under_gains_are_read_from_the_two_levels_of_scattered_chromosomes():

@@ -268,6 +268,16 @@ class TwoCopyReading:
         level = self.chromosome_levels.get(chrom)
         return level is not None and abs(level - log2) <= CHROMOSOME_LEVEL_LOG2
 
+    def reason_on_gain(self, chrom: str, log2: float) -> str:
+        """Why a loss on a gained chromosome that leaves two copies is not called."""
+        level = round(self.chromosome_levels.get(chrom, float("nan")), 2) + 0.0
+        return (
+            f"{chrom} reads {level:+.2f}, gained over "
+            f"the {len(self.chromosomes)} two-copy chromosomes at {self.level:+.2f} "
+            f"({self.blast_fraction:.0%} blasts); against two copies this segment reads "
+            f"{round(log2 - self.level, 2) + 0.0:+.2f}: the gain taken back, no copy below two"
+        )
+
     def reason(self, chrom: str, log2: float) -> str:
         """Why a loss on one of the two-copy chromosomes is not called."""
         others = [c for c in self.chromosomes if c != chrom]

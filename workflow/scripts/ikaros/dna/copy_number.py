@@ -653,7 +653,10 @@ def losses_above_two_copies(
     loss ("" when it stands): called again against the two-copy level
     (baseline.two_copy_reading), it no longer is. A whole chromosome left at two copies reads
     about 0 there; a real loss on it stays, as deep as a loss from two copies is. Unless the
-    reading is clear, only losses at their whole chromosome's level are read so."""
+    reading is clear, only losses at their whole chromosome's level are read so. Where it is
+    clear, a loss on a gained chromosome is read against two copies as well: one that leaves two
+    of three copies is no copy below normal (as MLPA, which defines IKZF1plus, reads it), one
+    that leaves one is a loss."""
     reasons = pd.Series("", index=segments.index, dtype=object)
     reading = two_copy_reading(bins, blast_fraction)
     if reading is None:
@@ -661,10 +664,14 @@ def losses_above_two_copies(
     shifted = _moved_up(segments, reading.level)
     still = call_segments(shifted, blast_fraction, params)["deleted"].to_numpy(dtype=bool)
     on_two_copies = segments["chrom"].isin(reading.chromosomes).to_numpy()
-    for k in np.flatnonzero(called["deleted"].to_numpy(dtype=bool) & on_two_copies & ~still):
+    gained = [c for c in reading.chromosome_levels if c not in reading.chromosomes]
+    on_gained = segments["chrom"].isin(gained).to_numpy() & reading.clear
+    for k in np.flatnonzero(called["deleted"].to_numpy(dtype=bool) & ~still):
         chrom, log2 = str(segments["chrom"].iat[k]), float(segments["log2"].iat[k])
-        if reading.clear or reading.whole_chromosome(chrom, log2):
+        if on_two_copies[k] and (reading.clear or reading.whole_chromosome(chrom, log2)):
             reasons.iat[k] = reading.reason(chrom, log2)
+        elif on_gained[k]:
+            reasons.iat[k] = reading.reason_on_gain(chrom, log2)
     return reasons
 
 
