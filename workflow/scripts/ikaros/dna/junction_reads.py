@@ -80,6 +80,8 @@ _MC_ALIGNED = re.compile(r"(\d+)[MDN=X]")
 # (longer than the fragments of usual short-read DNA libraries, far shorter than any deletion
 # that removes an exon's worth of bins) is used instead.
 MAD_FACTOR = 10
+# Clips shorter than this are ignored (the default min_clip).
+MIN_CLIP = 10
 MIN_MEDIAN_FACTOR = 1.5
 MIN_PROPER_PAIRS = 30
 FALLBACK_MAX_FRAGMENT = 1000
@@ -394,7 +396,7 @@ def deletion_junctions(
     *,
     min_mapq: int = 20,
     min_pairs: int = 2,
-    min_clip: int = 10,
+    min_clip: int = MIN_CLIP,
     max_fragment: int | None = None,
     reference_fasta: str | None = None,
 ) -> list[DeletionJunction]:
@@ -423,8 +425,6 @@ def deletion_junctions(
 # filtered to proper pairs (`samtools view -f 2`) keeps none.
 MIN_ARTEFACT_SHARE = 1e-4
 MIN_ARTEFACT_READS = 3
-# Clips shorter than this are ignored (window_evidence's default min_clip).
-MIN_CLIP = 10
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,12 @@ import pandas as pd
 from ikaros.genome import check_build
 from ikaros.outcome_simulation import draw_outcomes
 from ikaros.simulate import lesions as catalogue
-from ikaros.simulate.karyotypes import KARYOTYPE_TRUTH_COLUMNS, PIECE_COLUMNS, tumour_karyotype
+from ikaros.simulate.karyotypes import (
+    KARYOTYPE_TRUTH_COLUMNS,
+    PIECE_COLUMNS,
+    par1_copies,
+    tumour_karyotype,
+)
 from ikaros.simulate.lesions import GeneCoordinates, Lesion
 from ikaros.simulate.settings import SimulationSettings
 
@@ -236,8 +241,8 @@ def with_karyotype_losses(truth: dict, pieces: pd.DataFrame, coords) -> dict:
             return lesion_alleles
         copies = over["copies"].to_numpy(dtype=int)
         normal = over["normal"].to_numpy(dtype=int)
-        if par:  # a male's chrY PAR1 on top of his chrX
-            copies, normal = copies + (normal == 1), np.full(len(normal), 2)
+        if par:
+            copies, normal = par1_copies(copies, normal)
         left = copies - np.minimum(lesion_alleles, copies)
         return int(min(2, max(0, (normal - left).max())))
 

@@ -157,6 +157,14 @@ def _log2(f, copies, normal):
 PIECE_COLUMNS = ("chrom", "start", "end", "copies", "minor", "normal")
 
 
+def par1_copies(copies: np.ndarray, normal: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(copies, normal copies) of PAR1 given chrX pieces' copies and normal copies: a male's
+    (normal 1) holds his chrY's copy on top of his chrX's, of two normal; a female's is her
+    chrX's."""
+    male = np.asarray(normal) == 1
+    return np.asarray(copies) + male, np.where(male, 2, np.asarray(normal))
+
+
 def copy_pieces(
     karyotype: dict[str, tuple[int, int]],
     kind: str,

@@ -60,6 +60,7 @@ from pysam.libcbgzf import BGZFile
 
 from ikaros.genome import contig_lengths
 from ikaros.processes import map_in_processes
+from ikaros.simulate.karyotypes import par1_copies
 from ikaros.simulate.lesions import PSEUDOAUTOSOMAL
 from ikaros.simulate.settings import SimulationSettings
 
@@ -180,9 +181,10 @@ class KaryotypeRatio:
             for chrom, mine in pieces.groupby("chrom", sort=False):
                 copies = mine["copies"].to_numpy(float)
                 normal = mine["normal"].to_numpy(float)
-                # a male's PAR1: his chrY's copy on top of his chrX's
-                extra = np.where(normal == 1, 1.0, 0.0) if chrom == "chrX" else 0.0
-                held = f * (copies + extra) + (1 - f) * (normal + extra)
+                held = f * copies + (1 - f) * normal
+                if chrom == "chrX":  # PAR1 holds more than the rest of the X in a male
+                    par_copies, par_normal = par1_copies(copies, normal)
+                    held = np.maximum(held, f * par_copies + (1 - f) * par_normal)
                 highest.append(float(np.max(held)) / 2.0)
                 self.pieces[chrom] = (
                     mine["start"].to_numpy(np.int64), mine["end"].to_numpy(np.int64), copies,
