@@ -71,6 +71,16 @@ Usage: python benchmarks/bench_ikzf1_accuracy.py [--seed 9001] [--depths 10,20,3
        [--patients 150] [--panel-normals 10] [--processes 2] [--workdir benchmarks/out/accuracy]
        [--cnvkit PATH | --no-cnvkit] [--cnvkit-depths 20] [--cnvkit-method hmm]
        [--cnvkit-threshold -0.2] [--rna] [--rna-fragments-per-tpm-kb 15] [--no-junctions]
+       [--karyotype]
+
+Karyotype step (--karyotype): every tumour also gets a VCF (the simulator's germline SNPs,
+allele counts following its karyotype; drawn from streams of their own, so the BAMs and the
+panel calls are the same as without), and the workflow's karyotype step runs behind the panel:
+genome-wide 1 Mb bins read from each BAM's index with their reference from the panel normals,
+CBS, and the karyotype fit of depth and allele fractions (ikaros.karyotype). The calls with the
+karyotype's losses added (ikaros.patients.add_karyotype_losses, as the patients table adds them:
+a near-haploid clone's monosomies 7 and 9) are scored in patients_compared_karyotype.tsv and
+headline_karyotype.tsv; the other tables stay the panel's own.
 
 Deletion junctions (on by default): each tumour's BAM is read over the IKZF1, PAX5 and ERG
 windows for discordant pairs and split reads (ikaros.dna.junction_reads), as the workflow does;
@@ -95,12 +105,19 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
 
-from ikaros.annotation import read_gene_models  # noqa: E402
+from ikaros.annotation import read_gene_models, read_gene_spans  # noqa: E402
 from ikaros.dna.coverage import count_coverage, read_coverage, write_coverage  # noqa: E402
+from ikaros.dna.genome_copy_number import (  # noqa: E402
+    GenomeSample,
+    count_genome_bins,
+    segment_genome_tumours,
+)
 from ikaros.dna.ikzf1 import deletion_class  # noqa: E402
 from ikaros.dna.panel import read_panel  # noqa: E402
 from ikaros.dna.reference import build_reference, stack_coverage, write_reference  # noqa: E402
 from ikaros.dna.sample_calls import SAMPLE_OUTPUTS, SampleJob, call_cohort  # noqa: E402
+from ikaros.karyotype.cohort import KaryotypeJob, call_karyotypes  # noqa: E402
+from ikaros.patients import add_karyotype_losses  # noqa: E402
 from ikaros.rna.evidence import sample_evidence  # noqa: E402
 from ikaros.rna.exon_coverage import reference_profile  # noqa: E402
 from ikaros.rna.isoforms import RnaCall, call_ikzf1_rna, integrate  # noqa: E402
@@ -110,6 +127,7 @@ from ikaros.rna.simulate import RnaSimSettings, simulate_rna_bam  # noqa: E402
 from ikaros.simulate import SimulationSettings, design_cohort, simulate_cohort_bams  # noqa: E402
 from ikaros.simulate.design import codeletion_spans  # noqa: E402
 from ikaros.simulate.lesions import GeneCoordinates  # noqa: E402
+from ikaros.simulate.variants import simulate_cohort_vcfs  # noqa: E402
 
 log = logging.getLogger("bench_ikzf1_accuracy")
 
@@ -165,8 +183,15 @@ PANEL_DESIGNS = {
 
 
 def simulation_settings(
-    seed: int, depth: float, patients: int, panel_normals: int, aligner: str = "local"
+    seed: int,
+    depth: float,
+    patients: int,
+    panel_normals: int,
+    aligner: str = "local",
+    vcfs: bool = False,
 ):
+    """The simulator's settings of one run; ``vcfs`` gives every tumour a VCF (drawn from
+    streams of their own, so the BAMs are the same with and without)."""
     return SimulationSettings.from_config(
         {
             "seed": seed,
@@ -175,6 +200,7 @@ def simulation_settings(
             "matched_normals": 0,
             "depth": depth,
             "ikzf1_rate": 0.5,
+            "vcf_fraction": 1.0 if vcfs else 0.0,
             **ALIGNERS[aligner],
         }
     )
@@ -260,6 +286,75 @@ def run_ikaros(
     )
     summaries.attrs["timings"] = timings
     return summaries
+
+
+def run_karyotypes(design, seed: int, cohort_dir: Path, processes: int) -> pd.DataFrame:
+    """The workflow's karyotype step behind the panel calls, for tumours with a BAM and a
+    VCF: each tumour's VCF (germline SNPs whose allele counts follow its karyotype,
+    ikaros.simulate.variants), every sample's genome-wide 1 Mb bins read from its BAM index
+    and their reference from the panel normals (genome_counts), each tumour's CBS segments
+    (genome_segments), and the karyotype fit of depth and allele fractions (call_karyotypes).
+    Returns the karyotypes table (results/<cohort>/karyotypes.tsv); timings in attrs."""
+    started = time.perf_counter()
+    samples = design.samples
+    spans_path = ROOT / f"resources/gene_spans_{BUILD}.tsv"
+    simulate_cohort_vcfs(
+        samples, read_gene_spans(spans_path), BUILD, seed, processes,
+        karyotypes=design.karyotypes, true_sex=design.true_sex,
+    )  # fmt: skip
+    vcf_s = time.perf_counter() - started
+    genome_dir = cohort_dir / "karyotype"
+    records = []
+    for record in samples.itertuples(index=False):
+        tumour = record.role == "tumor"
+        folder = genome_dir / record.sample_id
+        if tumour:
+            folder.mkdir(parents=True, exist_ok=True)
+        records.append(
+            GenomeSample(
+                sample_id=record.sample_id,
+                role=record.role,
+                alignment=record.dna_bam,
+                sex="" if pd.isna(record.sex) else record.sex,
+                bins=str(folder / "genome_bins.tsv") if tumour else None,
+                segments=str(folder / "genome_segments.tsv") if tumour else None,
+            )
+        )
+    counts, reference = count_genome_bins(records, BUILD, {}, processes)
+    tumours = [r for r in records if r.role == "tumor"]
+    segment_genome_tumours(tumours, counts, reference, {}, processes)
+    genome_s = time.perf_counter() - started - vcf_s
+    by_id = samples.set_index("sample_id")
+    jobs = [
+        KaryotypeJob(
+            sample_id=t.sample_id,
+            patient_id=by_id.at[t.sample_id, "patient_id"],
+            source="BAM",
+            segments=t.segments,
+            build=BUILD,
+            gene_spans=str(spans_path),
+            chromosomes=str(genome_dir / t.sample_id / "chromosomes.tsv"),
+            arms=str(genome_dir / t.sample_id / "arms.tsv"),
+            vcf=by_id.at[t.sample_id, "vcf"],
+            sex=t.sex,
+            blast_percent=by_id.at[t.sample_id, "blast_percent"],
+        )
+        for t in tumours
+    ]
+    karyotypes = call_karyotypes(jobs, {}, processes)
+    karyotypes.to_csv(genome_dir / "karyotypes.tsv", sep="\t", index=False, na_rep="")
+    karyotypes.attrs["timings"] = {
+        "vcf_simulate_s": vcf_s,
+        "genome_bins_s": genome_s,
+        "karyotype_s": time.perf_counter() - started - vcf_s - genome_s,
+    }
+    kinds = design.karyotype_truth.set_index("sample_id")["kind"]
+    table = pd.crosstab(karyotypes["sample_id"].map(kinds), karyotypes["ploidy_class"])
+    log.info(
+        "  karyotypes (simulated kind -> ploidy class): %s",
+        {kind: {k: n for k, n in row.items() if n} for kind, row in table.to_dict("index").items()},
+    )
+    return karyotypes
 
 
 # --- truth ------------------------------------------------------------------
@@ -1085,6 +1180,17 @@ def _number(text: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+def report_karyotype(karyotype_all, workdir: Path) -> None:
+    """The calls with the karyotype step's losses added: their per-patient table and headline."""
+    compared = pd.concat(karyotype_all, ignore_index=True)
+    keep = [c for c in compared.columns if c not in ("true_exons", "called_exons")]
+    path = workdir / "patients_compared_karyotype.tsv"
+    compared[keep].to_csv(path, sep="\t", index=False, na_rep="")
+    write_and_print(
+        headline(compared), workdir / "headline_karyotype.tsv", "headline, with the karyotype step"
+    )
+
+
 def report(compared_all, cnvkit_all, timing_rows, workdir: Path, args) -> None:
     """Write and print every table from the depths done so far."""
     compared = pd.concat(compared_all, ignore_index=True)
@@ -1151,6 +1257,13 @@ def main(argv: list[str] | None = None) -> int:
         help="call from coverage alone (no deletion junctions from the tumours' reads)",
     )
     parser.add_argument(
+        "--karyotype",
+        action="store_true",
+        help="also give every tumour a VCF, run the karyotype step (genome bins from the BAM "
+        "index, SNP allele fractions) and score the calls with its losses added, as the "
+        "patients table does (patients_compared_karyotype.tsv, headline_karyotype.tsv)",
+    )
+    parser.add_argument(
         "--rna",
         action="store_true",
         help="also simulate an RNA BAM per tumour (once per run) and score RNA-only and DNA+RNA",
@@ -1176,7 +1289,7 @@ def main(argv: list[str] | None = None) -> int:
     gene_models = read_gene_models(ROOT / f"resources/gene_models_{BUILD}.tsv")
 
     started_all = time.perf_counter()
-    compared_all, cnvkit_all, timing_rows = [], [], []
+    compared_all, cnvkit_all, karyotype_all, timing_rows = [], [], [], []
     rna = None
     if args.rna:
         # RNA does not depend on DNA depth (the design is the same at every depth): once per run
@@ -1203,7 +1316,7 @@ def main(argv: list[str] | None = None) -> int:
         log.info("%s: %d patients, %d panel normals, seed %d", label, args.patients,
                  args.panel_normals, args.seed)  # fmt: skip
         settings = simulation_settings(
-            args.seed, depth, args.patients, args.panel_normals, args.aligner
+            args.seed, depth, args.patients, args.panel_normals, args.aligner, args.karyotype
         )
         design = design_cohort(
             settings, cohort=label, build=BUILD, bam_dir=cohort_dir / "bams",
@@ -1215,8 +1328,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         timings = {"depth": depth, **calls.attrs["timings"]}
         timings["ikaros_total_s"] = time.perf_counter() - started
-        compared = compare(truth_table(design, GeneCoordinates(BUILD, gene_models)), calls)
+        truth = truth_table(design, GeneCoordinates(BUILD, gene_models))
+        compared = compare(truth, calls)
         compared.insert(0, "depth", depth)
+        if args.karyotype:
+            karyotypes = run_karyotypes(design, args.seed, cohort_dir, args.processes)
+            timings.update(karyotypes.attrs["timings"])
+            with_karyotype = compare(truth, add_karyotype_losses(calls, karyotypes))
+            with_karyotype.insert(0, "depth", depth)
+            karyotype_all.append(with_karyotype)
         if rna is not None:
             lesions, rna_table, rna_calls = rna
             if not design.lesions.reset_index(drop=True).equals(lesions):
@@ -1239,6 +1359,8 @@ def main(argv: list[str] | None = None) -> int:
         if not final:
             print(f"\n-------- tables after depth {depth:g} (final tables follow the last depth)")
         report(compared_all, cnvkit_all, timing_rows, workdir, args)
+        if karyotype_all:
+            report_karyotype(karyotype_all, workdir)
     print(f"\ntotal wall time {time.perf_counter() - started_all:.1f} s")
     return 0
 

@@ -17,6 +17,10 @@ IKZF1plus patients (n, found), false IKZF1plus calls, co-deletion losses in >= 4
 (n, found, with the true allelic state) and false co-deletion calls among the patients without
 the loss (of n_none). Counts, not rates, so that rows add up and every rate can be rechecked.
 
+With --karyotype every run also scores its calls with the workflow's karyotype step behind
+the panel (bench_ikzf1_accuracy.py --karyotype: a VCF per tumour, genome bins from the BAM
+index), and variants_karyotype.tsv and misses_karyotype.tsv are the same tables for those calls.
+
 misses.tsv lists the patients behind the shortfalls at 30x or more, one row each: every IKZF1
 deletion in >= 40% of cells not called with its exact class ("miss") and every wildtype
 tumour called deleted ("false"), with its variant, seed, blast percentage, karyotype kind, the
@@ -165,7 +169,7 @@ def run_one(panel: str, aligner: str, seed: int, depths: str, args, out: Path) -
         "--depths", depths, "--patients", str(args.patients),
         "--panel-normals", str(args.panel_normals), "--processes", str(args.processes),
         "--no-cnvkit", "--panel", panel, "--aligner", aligner, "--workdir", str(out),
-    ]  # fmt: skip
+    ] + (["--karyotype"] if args.karyotype else [])  # fmt: skip
     with open(out.with_suffix(".log"), "w") as log:
         subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
     if not args.keep_bams:
@@ -187,26 +191,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=HERE / "out/ikzf1_variants")
     parser.add_argument("--reuse", action="store_true", help="keep runs that are complete")
     parser.add_argument("--keep-bams", action="store_true", help="keep the simulated BAMs")
+    parser.add_argument(
+        "--karyotype",
+        action="store_true",
+        help="also run the karyotype step behind the panel (a VCF per tumour) and score the "
+        "calls with its losses added: variants_karyotype.tsv, misses_karyotype.tsv",
+    )
     args = parser.parse_args(argv)
 
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     variants = [tuple(v.split(":")) for v in args.variants.split(";") if v.strip()]
     workdir = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    runs = {}
+    # the panel's own calls, and with --karyotype the calls with the karyotype's losses added
+    scorings = {"": "patients_compared.tsv"}
+    if args.karyotype:
+        scorings["_karyotype"] = "patients_compared_karyotype.tsv"
+    runs = {suffix: {} for suffix in scorings}
     for panel, aligner, depths in variants:
         for seed in seeds:
             out = workdir / f"{panel}_{aligner}_{seed}"
-            compared = out / "patients_compared.tsv"
-            if not (args.reuse and compared.exists()):
+            if not (args.reuse and all((out / name).exists() for name in scorings.values())):
                 print(f"running {out.name} at {depths}x", flush=True)
                 run_one(panel, aligner, seed, depths, args, out)
-            runs[(panel, aligner, seed)] = read_compared(compared)
-    table = variant_table(runs)
-    accuracy.write_and_print(table, workdir / "variants.tsv", "by variant")
-    misses = miss_table(runs)
-    misses.to_csv(workdir / "misses.tsv", sep="\t", index=False, na_rep="")
-    print(f"\n{len(misses)} patients behind the shortfalls: {workdir / 'misses.tsv'}")
+            for suffix, name in scorings.items():
+                runs[suffix][(panel, aligner, seed)] = read_compared(out / name)
+    for suffix in scorings:
+        title = "by variant" + (", with the karyotype step" if suffix else "")
+        accuracy.write_and_print(
+            variant_table(runs[suffix]), workdir / f"variants{suffix}.tsv", title
+        )
+        misses = miss_table(runs[suffix])
+        path = workdir / f"misses{suffix}.tsv"
+        misses.to_csv(path, sep="\t", index=False, na_rep="")
+        print(f"\n{len(misses)} patients behind the shortfalls: {path}")
     return 0
 
 

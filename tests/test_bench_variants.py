@@ -92,3 +92,24 @@ def test_the_patients_behind_the_shortfalls_are_listed(tmp_path):
     assert listed == [["full local", 1, "P2", "miss"], ["targeted local", 2, "P3", "false"]]
     assert list(misses.columns) == list(variants.MISS_COLUMNS)
     assert misses["karyotype"].isna().all()  # runs made before the bench recorded it
+
+
+def test_with_the_karyotype_step_each_scoring_is_pooled_from_its_own_tables(tmp_path):
+    # one run, complete for --reuse: the panel's calls (RUN_A) and, with the karyotype's
+    # losses added, calls in which A P2 is exact as well
+    run = tmp_path / "full_local_1"
+    run.mkdir()
+    accuracy.write_and_print(compared(RUN_A), run / "patients_compared.tsv", "panel")
+    fixed = [(*row[:3], True, *row[4:]) if row[0] == "P2" else row for row in RUN_A]
+    accuracy.write_and_print(
+        compared(fixed), run / "patients_compared_karyotype.tsv", "with the karyotype"
+    )
+    argv = ["--workdir", str(tmp_path), "--seeds", "1", "--variants", "full:local:30"]
+    assert variants.main([*argv, "--reuse", "--karyotype"]) == 0
+    panel = pd.read_csv(tmp_path / "variants.tsv", sep="\t").iloc[0]
+    karyotype = pd.read_csv(tmp_path / "variants_karyotype.tsv", sep="\t").iloc[0]
+    assert (panel["fraction40_n"], panel["fraction40_exact"]) == (2, 1)
+    assert (karyotype["fraction40_n"], karyotype["fraction40_exact"]) == (2, 2)
+    listed = pd.read_csv(tmp_path / "misses.tsv", sep="\t")["patient_id"].tolist()
+    assert listed == ["P2"]
+    assert pd.read_csv(tmp_path / "misses_karyotype.tsv", sep="\t").empty
