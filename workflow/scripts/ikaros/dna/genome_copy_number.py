@@ -147,9 +147,7 @@ def count_genome_bins(
     log.info("genome bins: %d of %s bp; %s reference from %d samples; %d bins masked",
              len(bins), size, kind, len(reference_rows), int(reference.masked.sum()))  # fmt: skip
     # one frame of all sample columns at once: a column at a time fragments a cohort's frame
-    per_sample = pd.DataFrame(
-        counts.T, columns=[s.sample_id for s in samples], index=bins.index
-    )
+    per_sample = pd.DataFrame(counts.T, columns=[s.sample_id for s in samples], index=bins.index)
     matrix = pd.concat([bins.loc[:, ["bin_id", "chrom", "start", "end"]], per_sample], axis=1)
     return matrix, reference
 
