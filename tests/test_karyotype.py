@@ -199,3 +199,28 @@ def test_a_clone_and_its_doubling_are_told_apart_by_the_blast_fraction(kind):
             assert summary["chromosome_count"] == str(karyotype_count(karyotype, "female"))
     if kind.startswith("masked_"):
         assert undecided > 0  # the simpler, undoubled reading is not given as decided
+
+
+def test_a_loss_of_one_arm_is_named_by_its_arm():
+    """A diploid tumour (80% blasts) that lost one copy of 9p and one of 7q in all blasts:
+    depth log2(1 - 0.4) and the kept allele at 1 / (2 - 0.8) of the reads of its
+    heterozygous SNPs on those arms. The changes are -7q and -9p, not -7 and -9: a 7q loss
+    takes no IKZF1 (7p12.2), and only 9p's loss takes CDKN2A/B and PAX5."""
+    from ikaros.karyotype.gene_losses import gene_losses
+
+    _, segments, snps = tumour("diploid", 4, 0.8)
+    for chrom, arm in (("chr9", 0), ("chr7", 1)):  # segments are per arm, p then q
+        index = segments.index[segments["chrom"] == chrom][arm]
+        segments.loc[index, "log2"] = np.log2(1 - 0.8 / 2)
+        start, end = segments.loc[index, ["start", "end"]]
+        het = (
+            (snps["chrom"] == chrom) & snps["pos"].between(start, end)
+            & (snps["ref_reads"] > 0) & (snps["alt_reads"] > 0)
+        )  # fmt: skip
+        depth = snps.loc[het, "ref_reads"] + snps.loc[het, "alt_reads"]
+        snps.loc[het, "alt_reads"] = np.round(depth / (2 - 0.8)).astype(int)
+        snps.loc[het, "ref_reads"] = depth - snps.loc[het, "alt_reads"]
+    result = call_karyotype(segments, "GRCh38", snps, "female", 0.8, RUNX1)
+    changes = result.summary["copy_number_changes"]
+    assert changes == "-7q,-9p"
+    assert gene_losses(changes) == {"CDKN2A": 1, "CDKN2B": 1, "PAX5": 1}

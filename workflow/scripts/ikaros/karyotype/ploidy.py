@@ -110,7 +110,8 @@ def _mirrored_baf(snps: pd.DataFrame) -> float:
 
 
 def _change_label(chrom: str, arms: pd.DataFrame) -> list[str]:
-    """`+4`, `+21,+21`, `-7`, `+1q`, `-9p` for one chromosome's assessed arms."""
+    """`+4`, `+21,+21`, `-7`, `+1q`, `-9p` for one chromosome's assessed arms (all of them:
+    a change of one arm alone is named by its arm)."""
     name = chrom[3:]
     deltas = {r.arm: int(r.copies) - r.normal for r in arms.itertuples(index=False)}
     values = set(deltas.values())
@@ -319,9 +320,7 @@ def _chromosomes(fitted: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
              main["allele_state"], evidence)
         )  # fmt: skip
         changes.extend(
-            _change_label(chrom, mine[mine["copies"] != mine["normal"]])
-            if (mine["copies"] != mine["normal"]).any()
-            else []
+            _change_label(chrom, mine) if (mine["copies"] != mine["normal"]).any() else []
         )
     table = pd.DataFrame(rows, columns=list(CHROMOSOME_COLUMNS))
     return table.astype({"copies": "Int64", "minor_copies": "Int64"}), changes
