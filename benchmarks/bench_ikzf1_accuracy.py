@@ -74,8 +74,9 @@ Usage: python benchmarks/bench_ikzf1_accuracy.py [--seed 9001] [--depths 10,20,3
        [--karyotype]
 
 Karyotype step (--karyotype): every tumour also gets a VCF (the simulator's germline SNPs,
-allele counts following its karyotype; drawn from streams of their own, so the BAMs and the
-panel calls are the same as without), and the workflow's karyotype step runs behind the panel:
+allele counts following its karyotype and lesions; drawn from streams of their own, so the
+BAMs and the panel calls are the same as without), and the workflow's karyotype step runs
+behind the panel:
 genome-wide 1 Mb bins read from each BAM's index with their reference from the panel normals,
 CBS, and the karyotype fit of depth and allele fractions (ikaros.karyotype). The calls with the
 karyotype's losses added (ikaros.patients.add_karyotype_losses, as the patients table adds them:
@@ -300,7 +301,7 @@ def run_karyotypes(design, seed: int, cohort_dir: Path, processes: int) -> pd.Da
     spans_path = ROOT / f"resources/gene_spans_{BUILD}.tsv"
     simulate_cohort_vcfs(
         samples, read_gene_spans(spans_path), BUILD, seed, processes,
-        karyotypes=design.karyotypes, true_sex=design.true_sex,
+        karyotypes=design.karyotypes, true_sex=design.true_sex, lesions=design.lesions,
     )  # fmt: skip
     vcf_s = time.perf_counter() - started
     genome_dir = cohort_dir / "karyotype"

@@ -899,3 +899,33 @@ def test_the_truth_reads_the_karyotype_under_the_lesions_as_copies_below_normal(
     # a gained chromosome without a lesion loses nothing
     truth = with_karyotype_losses({**base, "cdkn2a": "none", "cdkn2b": "none"}, gained, coords)
     assert states(truth, ("cdkn2a", "cdkn2b")) == ["none", "none"]
+
+
+def test_snps_under_a_lesion_lose_the_alleles_it_takes():
+    """The minor allele's share of a heterozygous SNP's reads, by hand, at 80% blasts: a
+    disomic region reads 1/2; a monoallelic loss in 60% of cells leaves (1 - 0.6) / (2 - 0.6)
+    of the reads to the lost allele; a nested second loss in the same cells leaves it to the
+    normal cells and the blasts outside the 60% (1/2 again, of fewer reads); a trisomy (3
+    copies, 1 minor) reads (0.8 + 0.2) / (2.4 + 0.4) and with the loss (its minor copy)
+    0.4 / 2.2; a loss in a subclone leaves both alleles to the blasts outside it."""
+    from ikaros.simulate.karyotypes import minor_allele_share
+
+    lesions = pd.DataFrame(
+        [("chr9", 1_000, 9_000, "mono", 0.6), ("chr9", 4_000, 5_000, "mono", 0.6),
+         ("chr7", 1_000, 9_000, "mono", 0.6)],
+        columns=["chrom", "start", "end", "allelic", "cell_fraction"],
+    )  # fmt: skip
+    at = np.array([500, 2_000, 4_500])
+    np.testing.assert_allclose(
+        minor_allele_share("chr9", at, 2, 1, 0.8, lesions), [0.5, 0.4 / 1.4, 0.5]
+    )
+    np.testing.assert_allclose(minor_allele_share("chr9", at, 2, 1, 0.8), [0.5, 0.5, 0.5])
+    np.testing.assert_allclose(
+        minor_allele_share("chr7", at, 3, 1, 0.8, lesions), [1.0 / 2.8, 0.4 / 2.2, 0.4 / 2.2]
+    )
+    # a subclone: the loss in 30% of cells, the other 50% of blasts and the normal 20% keep
+    # both alleles: (0.5 + 0.2) / (0.3 + 1.0 + 0.4)
+    subclonal = lesions.assign(cell_fraction=0.3)
+    np.testing.assert_allclose(
+        minor_allele_share("chr9", at[:2], 2, 1, 0.8, subclonal.head(1)), [0.5, 0.7 / 1.7]
+    )

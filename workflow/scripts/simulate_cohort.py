@@ -102,7 +102,7 @@ os.replace(partial, outputs.truth_rna)
 variant_truth = simulate_cohort_vcfs(
     design.samples, read_gene_spans(snakemake.input.gene_spans), params.build, settings.seed,
     snakemake.threads, karyotypes=design.karyotypes, true_sex=design.true_sex,
-    subtypes=clinical_subtypes,
+    subtypes=clinical_subtypes, lesions=design.lesions,
 )  # fmt: skip
 write_table(design.karyotype_truth, outputs.truth_karyotypes)
 partial = f"{outputs.truth_variants}.partial"

@@ -207,9 +207,12 @@ def simulate_profile(
     mean_depth: float = 40.0,
     het_fraction: float = 0.6,
     pieces: pd.DataFrame | None = None,
+    lesions: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple]]:
     """(segments, SNP allele counts, truth rows of the arms) of one tumour; `pieces`
-    (copy_pieces) when the tumour's genome is already drawn.
+    (copy_pieces) when the tumour's genome is already drawn. `lesions` (the tumour's rows of
+    the design's lesions: chrom, start, end, allelic, cell_fraction) take their alleles from
+    the SNPs under them (``minor_allele_share``); the segments follow the pieces alone.
 
     The sample's log2 zero is its median arm level, as a SEG file centred on the median has it.
     """
@@ -232,8 +235,9 @@ def simulate_profile(
         het = rng.random(n) < het_fraction
         if piece.normal == 1:
             het[:] = False
-        f = purity
-        beta = (f * piece.minor + (1 - f)) / (f * piece.copies + 2 * (1 - f))
+        beta = minor_allele_share(
+            piece.chrom, positions, piece.copies, piece.minor, purity, lesions
+        )
         p = np.where(rng.random(n) < 0.5, beta, 1 - beta)
         alt = np.where(het, rng.binomial(depth, p), rng.binomial(depth, 0.99))
         keep = alt > 0  # a caller reports no variant without alternate reads
@@ -246,6 +250,49 @@ def simulate_profile(
         snps,
         list(frame[["chrom", "start", "end", "copies", "minor"]].itertuples(index=False)),
     )
+
+
+def minor_allele_share(
+    chrom: str,
+    positions: np.ndarray,
+    copies: int,
+    minor: int,
+    purity: float,
+    lesions: pd.DataFrame | None = None,
+) -> np.ndarray:
+    """The share of a heterozygous SNP's reads from the blasts' minor allele at each position.
+
+    Normal cells (1 - purity) hold one copy of each allele; the blasts ``copies``, ``minor``
+    of them the minor allele. A lesion over a position takes its alleles (one, or two when
+    biallelic) from its cell fraction of the cells, the minor allele's copies first (a
+    monoallelic loss of a disomic region leaves the other allele alone: loss of
+    heterozygosity), never more than the cells hold; lesions at one position lie in the same
+    cells as far as their fractions allow (a nested loss in the cells of the larger one).
+    """
+    mine = lesions[lesions["chrom"] == chrom] if lesions is not None else None
+    fractions = [] if mine is None else [min(float(f), purity) for f in mine["cell_fraction"]]
+    cuts = sorted({0.0, purity, *fractions})
+    n = len(positions)
+    total = np.full(n, 2.0 * (1.0 - purity))
+    minor_reads = np.full(n, 1.0 - purity)
+    # the blasts as slices of cells, each under the lesions whose fraction reaches it
+    for low, high in zip(cuts[:-1], cuts[1:], strict=True):
+        minor_left = np.full(n, float(minor))
+        major_left = np.full(n, float(copies - minor))
+        for lesion, fraction in zip(
+            [] if mine is None else mine.itertuples(index=False), fractions, strict=True
+        ):
+            if fraction < high:
+                continue
+            inside = (positions >= lesion.start) & (positions <= lesion.end)
+            taken = 2.0 if lesion.allelic == "bi" else 1.0
+            from_minor = np.minimum(taken, minor_left)
+            from_major = np.minimum(taken - from_minor, major_left)
+            minor_left = np.where(inside, minor_left - from_minor, minor_left)
+            major_left = np.where(inside, major_left - from_major, major_left)
+        total += (high - low) * (minor_left + major_left)
+        minor_reads += (high - low) * minor_left
+    return minor_reads / np.maximum(total, 1e-12)
 
 
 def write_snp_vcf(path: str | Path, sample: str, snps: pd.DataFrame, build: str) -> Path:

@@ -122,16 +122,18 @@ def simulate_tumour_vcf(
     path: str | Path, patient_id: str, sample_id: str, sex: str, cell_fraction: float,
     seed: int, index: int, spans: pd.DataFrame, build: str,
     pieces: pd.DataFrame | None = None, defining: bool = True,
+    lesions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Write one tumour's VCF; return its driver truth (TRUTH_COLUMNS). `pieces` (the
-    design's copy pieces of the tumour) set the SNP allele fractions; without, diploid."""
+    design's copy pieces of the tumour) and `lesions` (its rows of the design's lesions) set
+    the SNP allele fractions; without either, diploid."""
     rng = np.random.default_rng([seed, 7, index])
     karyotype = design_karyotype("diploid", sex, rng)
     runx1 = spans[(spans["gene"] == "RUNX1") & (spans["kind"] == "gene")].iloc[0]
     _, snps, _ = simulate_profile(
         karyotype, "diploid", sex, cell_fraction, build, rng,
         (str(runx1["chrom"]), int(runx1["start"]), int(runx1["end"])),
-        pieces=pieces if pieces is not None and len(pieces) else None,
+        pieces=pieces if pieces is not None and len(pieces) else None, lesions=lesions,
     )  # fmt: skip
     drivers = draw_drivers(patient_id, sample_id, cell_fraction, rng, spans, build, defining)
     write_tumour_vcf(path, sample_id, snps, build, drivers)
@@ -145,21 +147,23 @@ def _simulate_one(job: tuple) -> pd.DataFrame:
 def simulate_cohort_vcfs(
     samples: pd.DataFrame, spans: pd.DataFrame, build: str, seed: int, processes: int = 1,
     karyotypes: pd.DataFrame | None = None, true_sex: dict[str, str] | None = None,
-    subtypes: dict[str, str] | None = None,
+    subtypes: dict[str, str] | None = None, lesions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:  # fmt: skip
     """Every sheet row's `vcf` written; the cohort's driver truth (TRUTH_COLUMNS).
     `karyotypes` (the design's copy pieces, with sample_id) and `true_sex` make the SNPs
     follow each tumour's karyotype; without them a tumour is diploid and, where the sheet's
-    sex is empty, female (its SNPs on chrX heterozygous). With `subtypes` (patient_id ->
+    sex is empty, female (its SNPs on chrX heterozygous); `lesions` (the design's) take their
+    alleles from the SNPs under them, as from the reads. With `subtypes` (patient_id ->
     simulated subtype, none of which a hotspot defines) no tumour carries a SUBTYPE_DEFINING
     hotspot."""
     true_sex = true_sex or {}
     by_sample = dict(tuple(karyotypes.groupby("sample_id"))) if karyotypes is not None else {}
+    lesions_of = dict(tuple(lesions.groupby("sample_id"))) if lesions is not None else {}
     jobs = [
         (r.vcf, r.patient_id, r.sample_id,
          true_sex.get(r.sample_id) or (r.sex if isinstance(r.sex, str) else "female"),
          float(r.blast_percent) / 100, seed, index, spans, build, by_sample.get(r.sample_id),
-         subtypes is None)
+         subtypes is None, lesions_of.get(r.sample_id))
         for index, r in enumerate(samples.itertuples(index=False))
         if isinstance(r.vcf, str) and r.vcf
     ]  # fmt: skip
