@@ -423,3 +423,35 @@ def test_a_focal_dip_on_a_low_chromosome_is_read_against_that_chromosome():
     assert reasons.iat[0].endswith("this focal segment reads -0.22, no loss")
     assert list(reasons.iloc[1:]) == ["", "", ""]
     assert local["log2"].round(2).tolist() == [-0.22, -0.50, -0.45, -0.31]
+
+
+def test_a_chrX_at_the_two_copy_level_holds_its_normal_copies_under_gains():
+    """P0069 of the variant bench (seed 9002): a male high hyperdiploid clone, 94% blasts, X
+    not gained. Twelve autosomes read -0.32 at two copies under ten gained ones, and his X
+    (one copy, read against a male's one) reads -0.33 with them: a segment over PAR1 and Xp
+    at -0.36 (z -4.8) is its normal copies, not a PAR1 loss, while a loss to -0.90 stands. The
+    same X a gain step up (a gained X) is not read so."""
+    from ikaros.dna.baseline import two_copy_reading
+
+    two = ("chr1", "chr3", "chr5", "chr7", "chr9", "chr11", "chr12", "chr13", "chr15", "chr16",
+           "chr19", "chr20")  # fmt: skip
+    levels = {c: (-0.32 if c in two else 0.24) for c in (f"chr{n}" for n in range(1, 23))}
+    bins, _ = _chromosome_bins(levels)
+    x_bins = bins[bins["chrom"] == "chr1"].assign(chrom="chrX", log2=-0.33)
+    with_x = pd.concat([bins, x_bins], ignore_index=True)
+    reading = two_copy_reading(with_x, 0.94)
+    assert reading is not None and reading.clear and reading.normal_x
+    segments = pd.DataFrame([
+        _segment("chrX", -0.36, 123, start=50_001, se=0.07),
+        _segment("chrX", -0.90, 40, start=60_000_001, se=0.07),
+    ])  # fmt: skip
+    reasons = _refused(segments, with_x, 0.94)
+    assert reasons.iat[0].startswith("chrX reads -0.33, with the 12 two-copy chromosomes at -0.32")
+    assert reasons.iat[0].endswith("its normal copies under gains; against them this segment "
+                                   "reads -0.04")  # fmt: skip
+    assert reasons.iat[1] == ""
+    # without chrX's off-target bins, or with it gained, the PAR1 segment stands
+    assert (_refused(segments, bins, 0.94) == "").all()
+    gained_x = pd.concat([bins, x_bins.assign(log2=0.25)], ignore_index=True)
+    assert not two_copy_reading(gained_x, 0.94).normal_x
+    assert (_refused(segments, gained_x, 0.94) == "").all()

@@ -186,13 +186,14 @@ USUALLY_GAINED = ("chr4", "chr6", "chr10", "chr14", "chr17", "chr18", "chr21")
 OFF_TARGET_KINDS = ("control", "backbone")
 
 
-def chromosome_levels(bins: pd.DataFrame) -> pd.Series:
-    """Median log2 of each autosome's usable off-target bins (MIN_LOCUS_BINS or more)."""
-    usable = (
-        ~bins["masked"].to_numpy(dtype=bool)
-        & autosomal(bins)
-        & np.isin(bins["kind"].to_numpy(), OFF_TARGET_KINDS)
+def chromosome_levels(bins: pd.DataFrame, autosomes_only: bool = True) -> pd.Series:
+    """Median log2 of each autosome's usable off-target bins (MIN_LOCUS_BINS or more); with
+    ``autosomes_only`` False, of chrX's too (its bins are read against the sample's sex)."""
+    usable = ~bins["masked"].to_numpy(dtype=bool) & np.isin(
+        bins["kind"].to_numpy(), OFF_TARGET_KINDS
     )
+    if autosomes_only:
+        usable &= autosomal(bins)
     levels = bins[usable].groupby("chrom", sort=False)["log2"].agg(["median", "size"])
     return levels[levels["size"] >= MIN_LOCUS_BINS]["median"]
 
@@ -262,6 +263,9 @@ class TwoCopyReading:
     # chromosome's level are.
     clear: bool
     chromosome_levels: dict[str, float]
+    # chrX where it reads at the two-copy level, not a gain step above: it holds its normal
+    # copies (a male's one X, a female's two) under the gains
+    normal_x: bool = False
 
     def whole_chromosome(self, chrom: str, log2: float) -> bool:
         """Whether a segment lies at its chromosome's level (within CHROMOSOME_LEVEL_LOG2)."""
@@ -276,6 +280,20 @@ class TwoCopyReading:
             f"the {len(self.chromosomes)} two-copy chromosomes at {self.level:+.2f} "
             f"({self.blast_fraction:.0%} blasts); against two copies this segment reads "
             f"{round(log2 - self.level, 2) + 0.0:+.2f}: the gain taken back, no copy below two"
+        )
+
+    def at_normal_copies(self, chrom: str) -> bool:
+        """Whether a chromosome holds its normal copies under the gains."""
+        return chrom in self.chromosomes or (chrom == "chrX" and self.normal_x)
+
+    def reason_on_x(self, log2: float) -> str:
+        """Why a loss on a chrX that reads with the two-copy chromosomes is not called."""
+        level = round(self.chromosome_levels["chrX"], 2) + 0.0
+        return (
+            f"chrX reads {level:+.2f}, with the {len(self.chromosomes)} two-copy chromosomes "
+            f"at {self.level:+.2f}, {self.step:.2f} below the {self.gained} gained ones "
+            f"({self.blast_fraction:.0%} blasts): its normal copies under gains; against them "
+            f"this segment reads {round(log2 - self.level, 2) + 0.0:+.2f}"
         )
 
     def reason(self, chrom: str, log2: float) -> str:
@@ -331,6 +349,12 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
     if 2 * sum(c in lower.index for c in USUALLY_GAINED) > len(USUALLY_GAINED):
         return None
     step = float(upper.median() - lower.median())
+    # chrX is left out of the fit (its copies depend on the sex and on gains of X alone)
+    x_level = chromosome_levels(bins, autosomes_only=False).get("chrX")
+    normal_x = x_level is not None and abs(float(x_level) - level) < step / 2.0
+    all_levels = {str(c): float(v) for c, v in levels.items()}
+    if x_level is not None:
+        all_levels["chrX"] = float(x_level)
     return TwoCopyReading(
         chromosomes=tuple(sorted(lower.index, key=PRIMARY_CHROMOSOMES.index)),
         level=level,
@@ -340,5 +364,6 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
         gain_step=gain_step,
         loss_step=loss_step,
         clear=gain_spread <= TWO_LEVEL_SPREAD * one_level,
-        chromosome_levels={str(c): float(v) for c, v in levels.items()},
+        chromosome_levels=all_levels,
+        normal_x=normal_x,
     )

@@ -656,20 +656,27 @@ def losses_above_two_copies(
     reading is clear, only losses at their whole chromosome's level are read so. Where it is
     clear, a loss on a gained chromosome is read against two copies as well: one that leaves two
     of three copies is no copy below normal (as MLPA, which defines IKZF1plus, reads it), one
-    that leaves one is a loss."""
+    that leaves one is a loss. A chrX that reads with the two-copy chromosomes holds its normal
+    copies under the gains, and its losses (PAR1) are read against their level too."""
     reasons = pd.Series("", index=segments.index, dtype=object)
     reading = two_copy_reading(bins, blast_fraction)
     if reading is None:
         return reasons
     shifted = _moved_up(segments, reading.level)
     still = call_segments(shifted, blast_fraction, params)["deleted"].to_numpy(dtype=bool)
-    on_two_copies = segments["chrom"].isin(reading.chromosomes).to_numpy()
-    gained = [c for c in reading.chromosome_levels if c not in reading.chromosomes]
-    on_gained = segments["chrom"].isin(gained).to_numpy() & reading.clear
+    chroms = segments["chrom"].astype(str)
+    on_normal = chroms.map(reading.at_normal_copies).to_numpy(dtype=bool)
+    # a gained chrX is left alone: its normal copies depend on the sex
+    gained = [
+        c for c in reading.chromosome_levels if c != "chrX" and not reading.at_normal_copies(c)
+    ]
+    on_gained = chroms.isin(gained).to_numpy() & reading.clear
     for k in np.flatnonzero(called["deleted"].to_numpy(dtype=bool) & ~still):
-        chrom, log2 = str(segments["chrom"].iat[k]), float(segments["log2"].iat[k])
-        if on_two_copies[k] and (reading.clear or reading.whole_chromosome(chrom, log2)):
-            reasons.iat[k] = reading.reason(chrom, log2)
+        chrom, log2 = chroms.iat[k], float(segments["log2"].iat[k])
+        if on_normal[k] and (reading.clear or reading.whole_chromosome(chrom, log2)):
+            reasons.iat[k] = (
+                reading.reason_on_x(log2) if chrom == "chrX" else reading.reason(chrom, log2)
+            )
         elif on_gained[k]:
             reasons.iat[k] = reading.reason_on_gain(chrom, log2)
     return reasons
