@@ -169,7 +169,7 @@ def test_call_segments_significance_and_size():
 
 def test_a_broad_loss_must_reach_broad_z():
     """Default SE floor 0.05 in quadrature: se 0.0427 -> 0.0658. A 10 Mb loss at log2 -0.28
-    (z -4.26) is not called (broad: z <= -5 needed), the same loss over 4 Mb is (focal:
+    (z -4.26) is not called (broad: z <= -4.5 needed), the same loss over 4 Mb is (focal:
     -3.5), and so is a 10 Mb loss at -0.36 (z -5.47) or one whose junction the reads name."""
     segs = _segments(
         [
