@@ -455,3 +455,25 @@ def test_a_chrX_at_the_two_copy_level_holds_its_normal_copies_under_gains():
     gained_x = pd.concat([bins, x_bins.assign(log2=0.25)], ignore_index=True)
     assert not two_copy_reading(gained_x, 0.94).normal_x
     assert (_refused(segments, gained_x, 0.94) == "").all()
+
+
+def test_a_segment_is_at_its_chromosomes_level_within_two_standard_errors_of_it():
+    """The same seed 9002 P0069 at 30x: its two-copy reading is not clear, so only segments at
+    their chromosome's level are read against two copies. His one X reads -0.22 from 29
+    scattered control bins (SE 0.08); the PAR1 segment at -0.36 lies 0.13 from it, within two
+    SEs, and is his X's level; against an X read as well as an autosome (SE 0.02) it lies
+    beyond the 0.1 that any chromosome's level wobbles, and is not."""
+    from ikaros.dna.baseline import TwoCopyReading
+
+    def reading(x_se):
+        return TwoCopyReading(
+            chromosomes=("chr1",), level=-0.32, step=0.52, gained=10, blast_fraction=0.94,
+            gain_step=0.55, loss_step=0.92, clear=False,
+            chromosome_levels={"chr1": -0.32, "chrX": -0.22},
+            chromosome_ses={"chr1": 0.03, "chrX": x_se}, normal_x=True,
+        )  # fmt: skip
+
+    assert reading(0.08).whole_chromosome("chrX", -0.355)
+    assert not reading(0.02).whole_chromosome("chrX", -0.355)
+    assert reading(0.08).whole_chromosome("chr1", -0.40)
+    assert not reading(0.08).whole_chromosome("chr1", -0.45)

@@ -186,44 +186,45 @@ USUALLY_GAINED = ("chr4", "chr6", "chr10", "chr14", "chr17", "chr18", "chr21")
 OFF_TARGET_KINDS = ("control", "backbone")
 
 
-def chromosome_levels(bins: pd.DataFrame, autosomes_only: bool = True) -> pd.Series:
-    """Median log2 of each autosome's usable off-target bins (MIN_LOCUS_BINS or more); with
-    ``autosomes_only`` False, of chrX's too (its bins are read against the sample's sex)."""
+def chromosome_level_table(bins: pd.DataFrame, autosomes_only: bool = True) -> pd.DataFrame:
+    """Per autosome (and chrX unless ``autosomes_only``; its bins are read against the sample's
+    sex) with MIN_LOCUS_BINS or more usable off-target bins: the median log2 of those bins
+    (``level``) and its standard error (``se``: 1.2533 x their robust SD over the square root
+    of their number)."""
     usable = ~bins["masked"].to_numpy(dtype=bool) & np.isin(
         bins["kind"].to_numpy(), OFF_TARGET_KINDS
     )
     if autosomes_only:
         usable &= autosomal(bins)
-    levels = bins[usable].groupby("chrom", sort=False)["log2"].agg(["median", "size"])
-    return levels[levels["size"] >= MIN_LOCUS_BINS]["median"]
-
-
-def low_chromosome_levels(bins: pd.DataFrame, min_se: float = 2.0) -> dict[str, float]:
-    """Autosomes whose off-target bins read below the sample's copy-neutral level: chromosome
-    -> its median log2, where that lies more than CHROMOSOME_LEVEL_LOG2 and more than
-    ``min_se`` standard errors (of a median: 1.2533 x the robust SD over the square root of
-    the bins) below zero. Smaller offsets are the waves that any chromosome of these samples
-    shows (chromosome medians scatter by about 0.1 log2 in diploid tumours).
-
-    A disomic chromosome of a tumour centred on its gains, a subclonal loss of the chromosome,
-    or a residual bias along it all move every bin of the chromosome; a focal loss on it is
-    the step below that level, not below zero (``copy_number.focal_losses_below_their_level``).
-    """
-    usable = (
-        ~bins["masked"].to_numpy(dtype=bool)
-        & autosomal(bins)
-        & np.isin(bins["kind"].to_numpy(), OFF_TARGET_KINDS)
-    )
-    out = {}
+    rows = {}
     for chrom, values in bins[usable].groupby("chrom", sort=False)["log2"]:
         if len(values) < MIN_LOCUS_BINS:
             continue
         level = float(values.median())
         spread = 1.4826 * float(np.median(np.abs(values - level)))
-        se = 1.2533 * spread / np.sqrt(len(values))
-        if level < -max(min_se * se, CHROMOSOME_LEVEL_LOG2):
-            out[str(chrom)] = level
-    return out
+        rows[str(chrom)] = (level, 1.2533 * spread / np.sqrt(len(values)))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["level", "se"])
+
+
+def chromosome_levels(bins: pd.DataFrame, autosomes_only: bool = True) -> pd.Series:
+    """The ``level`` of chromosome_level_table: each chromosome's off-target median log2."""
+    return chromosome_level_table(bins, autosomes_only)["level"]
+
+
+def low_chromosome_levels(bins: pd.DataFrame, min_se: float = 2.0) -> dict[str, float]:
+    """Autosomes whose off-target bins read below the sample's copy-neutral level: chromosome
+    -> its median log2, where that lies more than CHROMOSOME_LEVEL_LOG2 and more than
+    ``min_se`` standard errors (chromosome_level_table) below zero. Smaller offsets are the
+    waves that any chromosome of these samples shows (chromosome medians scatter by about 0.1
+    log2 in diploid tumours).
+
+    A disomic chromosome of a tumour centred on its gains, a subclonal loss of the chromosome,
+    or a residual bias along it all move every bin of the chromosome; a focal loss on it is
+    the step below that level, not below zero (``copy_number.focal_losses_below_their_level``).
+    """
+    table = chromosome_level_table(bins)
+    low = table[table["level"] < -np.maximum(min_se * table["se"], CHROMOSOME_LEVEL_LOG2)]
+    return {str(chrom): float(level) for chrom, level in low["level"].items()}
 
 
 def two_level_fit(levels: pd.Series, step: float) -> tuple[float, float, pd.Series]:
@@ -263,14 +264,20 @@ class TwoCopyReading:
     # chromosome's level are.
     clear: bool
     chromosome_levels: dict[str, float]
+    # the levels' standard errors (chromosome_level_table)
+    chromosome_ses: dict[str, float]
     # chrX where it reads at the two-copy level, not a gain step above: it holds its normal
     # copies (a male's one X, a female's two) under the gains
     normal_x: bool = False
 
     def whole_chromosome(self, chrom: str, log2: float) -> bool:
-        """Whether a segment lies at its chromosome's level (within CHROMOSOME_LEVEL_LOG2)."""
+        """Whether a segment lies at its chromosome's level: within CHROMOSOME_LEVEL_LOG2, or
+        within two standard errors of a level read from few or noisy bins (a male's one X)."""
         level = self.chromosome_levels.get(chrom)
-        return level is not None and abs(level - log2) <= CHROMOSOME_LEVEL_LOG2
+        if level is None:
+            return False
+        tolerance = max(CHROMOSOME_LEVEL_LOG2, 2.0 * self.chromosome_ses.get(chrom, 0.0))
+        return abs(level - log2) <= tolerance
 
     def reason_on_gain(self, chrom: str, log2: float) -> str:
         """Why a loss on a gained chromosome that leaves two copies is not called."""
@@ -350,7 +357,8 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
         return None
     step = float(upper.median() - lower.median())
     # chrX is left out of the fit (its copies depend on the sex and on gains of X alone)
-    x_level = chromosome_levels(bins, autosomes_only=False).get("chrX")
+    table = chromosome_level_table(bins, autosomes_only=False)
+    x_level = table["level"].get("chrX")
     normal_x = x_level is not None and abs(float(x_level) - level) < step / 2.0
     all_levels = {str(c): float(v) for c, v in levels.items()}
     if x_level is not None:
@@ -365,5 +373,6 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
         loss_step=loss_step,
         clear=gain_spread <= TWO_LEVEL_SPREAD * one_level,
         chromosome_levels=all_levels,
+        chromosome_ses={c: float(table["se"][c]) for c in all_levels},
         normal_x=normal_x,
     )
