@@ -1181,12 +1181,16 @@ def _number(text: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+def write_compared(compared: pd.DataFrame, path: Path) -> None:
+    """A per-patient table without the exon-set helper columns."""
+    keep = [c for c in compared.columns if c not in ("true_exons", "called_exons")]
+    compared[keep].to_csv(path, sep="\t", index=False, na_rep="")
+
+
 def report_karyotype(karyotype_all, workdir: Path) -> None:
     """The calls with the karyotype step's losses added: their per-patient table and headline."""
     compared = pd.concat(karyotype_all, ignore_index=True)
-    keep = [c for c in compared.columns if c not in ("true_exons", "called_exons")]
-    path = workdir / "patients_compared_karyotype.tsv"
-    compared[keep].to_csv(path, sep="\t", index=False, na_rep="")
+    write_compared(compared, workdir / "patients_compared_karyotype.tsv")
     write_and_print(
         headline(compared), workdir / "headline_karyotype.tsv", "headline, with the karyotype step"
     )
@@ -1195,8 +1199,7 @@ def report_karyotype(karyotype_all, workdir: Path) -> None:
 def report(compared_all, cnvkit_all, timing_rows, workdir: Path, args) -> None:
     """Write and print every table from the depths done so far."""
     compared = pd.concat(compared_all, ignore_index=True)
-    keep = [c for c in compared.columns if c not in ("true_exons", "called_exons")]
-    compared[keep].to_csv(workdir / "patients_compared.tsv", sep="\t", index=False, na_rep="")
+    write_compared(compared, workdir / "patients_compared.tsv")
     write_and_print(by_class(compared), workdir / "accuracy_by_class.tsv", "ikaros by class")
     write_and_print(by_depth(compared), workdir / "accuracy_by_depth.tsv", "ikaros by depth")
     write_and_print(headline(compared), workdir / "headline.tsv", "headline")

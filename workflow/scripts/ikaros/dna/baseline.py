@@ -206,9 +206,9 @@ def chromosome_level_table(bins: pd.DataFrame, autosomes_only: bool = True) -> p
     return pd.DataFrame.from_dict(rows, orient="index", columns=["level", "se"])
 
 
-def chromosome_levels(bins: pd.DataFrame, autosomes_only: bool = True) -> pd.Series:
-    """The ``level`` of chromosome_level_table: each chromosome's off-target median log2."""
-    return chromosome_level_table(bins, autosomes_only)["level"]
+def chromosome_levels(bins: pd.DataFrame) -> pd.Series:
+    """The ``level`` of chromosome_level_table: each autosome's off-target median log2."""
+    return chromosome_level_table(bins)["level"]
 
 
 def low_chromosome_levels(bins: pd.DataFrame, min_se: float = 2.0) -> dict[str, float]:
@@ -342,7 +342,10 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
     f = min(float(blast_fraction), 1.0)
     gain_step = float(np.log2(1.0 + f / 2.0))
     loss_step = float(-np.log2(1.0 - f / 2.0))
-    levels = chromosome_levels(bins)
+    # the sex chromosomes are left out of the fit (their copies depend on the sex and on gains
+    # of X alone); chrX is read against the fit's two-copy level below
+    table = chromosome_level_table(bins, autosomes_only=False)
+    levels = table["level"].drop(["chrX", "chrY"], errors="ignore")
     if loss_step - gain_step < READING_GAP_LOG2 or len(levels) < 2 * MIN_SHARING_CHROMOSOMES + 1:
         return None
     one_level = float((levels - levels.median()).abs().sum())
@@ -356,8 +359,6 @@ def two_copy_reading(bins: pd.DataFrame, blast_fraction: float | None) -> TwoCop
     if 2 * sum(c in lower.index for c in USUALLY_GAINED) > len(USUALLY_GAINED):
         return None
     step = float(upper.median() - lower.median())
-    # chrX is left out of the fit (its copies depend on the sex and on gains of X alone)
-    table = chromosome_level_table(bins, autosomes_only=False)
     x_level = table["level"].get("chrX")
     normal_x = x_level is not None and abs(float(x_level) - level) < step / 2.0
     all_levels = {str(c): float(v) for c, v in levels.items()}

@@ -269,8 +269,8 @@ def minor_allele_share(
     heterozygosity), never more than the cells hold; lesions at one position lie in the same
     cells as far as their fractions allow (a nested loss in the cells of the larger one).
     """
-    mine = lesions[lesions["chrom"] == chrom] if lesions is not None else None
-    fractions = [] if mine is None else [min(float(f), purity) for f in mine["cell_fraction"]]
+    mine = [] if lesions is None else list(lesions[lesions["chrom"] == chrom].itertuples())
+    fractions = [min(float(lesion.cell_fraction), purity) for lesion in mine]
     cuts = sorted({0.0, purity, *fractions})
     n = len(positions)
     total = np.full(n, 2.0 * (1.0 - purity))
@@ -279,9 +279,7 @@ def minor_allele_share(
     for low, high in zip(cuts[:-1], cuts[1:], strict=True):
         minor_left = np.full(n, float(minor))
         major_left = np.full(n, float(copies - minor))
-        for lesion, fraction in zip(
-            [] if mine is None else mine.itertuples(index=False), fractions, strict=True
-        ):
+        for lesion, fraction in zip(mine, fractions, strict=True):
             if fraction < high:
                 continue
             inside = (positions >= lesion.start) & (positions <= lesion.end)
