@@ -224,3 +224,67 @@ def test_a_loss_of_one_arm_is_named_by_its_arm():
     changes = result.summary["copy_number_changes"]
     assert changes == "-7q,-9p"
     assert gene_losses(changes) == {"CDKN2A": 1, "CDKN2B": 1, "PAX5": 1}
+
+
+def _with_9p_loss(segments, snps, cell_fraction):
+    """One copy of 9p lost (with its minor allele) in `cell_fraction` of the cells: depth
+    log2(1 - cell_fraction / 2), the kept allele at 1 / (2 - cell_fraction) of the reads of the
+    arm's heterozygous SNPs."""
+    segments, snps = segments.copy(), snps.copy()
+    index = segments.index[segments["chrom"] == "chr9"][0]  # per arm, p first
+    segments.loc[index, "log2"] = np.log2(1 - cell_fraction / 2)
+    start, end = segments.loc[index, ["start", "end"]]
+    het = (
+        (snps["chrom"] == "chr9") & snps["pos"].between(start, end)
+        & (snps["ref_reads"] > 0) & (snps["alt_reads"] > 0)
+    )  # fmt: skip
+    depth = snps.loc[het, "ref_reads"] + snps.loc[het, "alt_reads"]
+    snps.loc[het, "alt_reads"] = np.round(depth / (2 - cell_fraction)).astype(int)
+    snps.loc[het, "ref_reads"] = depth - snps.loc[het, "alt_reads"]
+    return segments, snps
+
+
+def test_change_support_by_hand():
+    """An arm without SNPs at log2 -0.3, read as one copy of two at cell fraction 0.5: one copy
+    expects log2(0.75) = -0.415, two copies 0; with the level SD 0.06 the support is
+    0.5 (0.3 / 0.06)^2 - 0.5 (0.115 / 0.06)^2 = 10.66. An arm at its normal state has none."""
+    from ikaros.karyotype.fit import ArmData, Fit, KaryotypeSettings, change_support
+
+    empty = np.array([], dtype=int)
+    arms = [ArmData(-0.3, 2, np.nan, empty, empty), ArmData(0.01, 2, np.nan, empty, empty)]
+    fit = Fit(
+        purity=0.5, baseline=2, shift=0.0, copies=np.array([1, 2]), minor=np.array([-1, -1]),
+        score=0.0, has_snps=np.array([False, False]), runner_up_baseline=None,
+        runner_up_margin=np.inf,
+    )  # fmt: skip
+    support = change_support(arms, fit, KaryotypeSettings(log2_sd=0.06))
+    expected = 0.5 * (0.3 / 0.06) ** 2 - 0.5 * ((np.log2(0.75) + 0.3) / 0.06) ** 2
+    assert support == pytest.approx([expected, 0.0], abs=1e-9)
+    assert expected == pytest.approx(10.66, abs=0.01)
+
+
+def test_a_change_its_arm_barely_supports_is_not_listed():
+    """A diploid tumour of 25% blasts with a shallow 9p imbalance, as a loss in 28% of cells
+    makes (depth -0.22 log2, allele fractions 0.44/0.56): the fit reads -9p at cell fraction
+    0.18, one copy with LOH, but the arm's own data fit that only 5.1 log-likelihood units
+    better than two copies, so -9p is not listed and takes no CDKN2A/B or PAX5 (it was, with
+    them). The same loss in 60% of cells of a 60%-blast tumour is listed."""
+    from ikaros.karyotype.gene_losses import gene_losses
+
+    _, segments, snps = tumour("diploid", 4, 0.25)
+    segments, snps = _with_9p_loss(segments, snps, 0.28)
+    weak = call_karyotype(segments, "GRCh38", snps, "male", 0.25, RUNX1)
+    arm = weak.arms[(weak.arms["chrom"] == "chr9") & (weak.arms["arm"] == "p")].iloc[0]
+    assert (arm["copies"], arm["minor_copies"]) == (1, 0)  # the fit's reading stays
+    assert 3 < arm["change_support"] < 6
+    assert weak.summary["copy_number_changes"] == ""
+    assert "not listed as changes" in weak.summary["ploidy_evidence"]
+    assert "-9p (5.1)" in weak.summary["ploidy_evidence"]
+
+    _, segments, snps = tumour("diploid", 4, 0.6)
+    segments, snps = _with_9p_loss(segments, snps, 0.6)
+    clear = call_karyotype(segments, "GRCh38", snps, "male", 0.6, RUNX1)
+    assert clear.summary["copy_number_changes"] == "-9p"
+    assert gene_losses(clear.summary["copy_number_changes"]) == {
+        "CDKN2A": 1, "CDKN2B": 1, "PAX5": 1,
+    }  # fmt: skip

@@ -55,6 +55,9 @@ class KaryotypeSettings:
     # a trisomy must move the median arm this many noise SDs in the tumour's cells (the blast
     # fraction, else the fitted one, else one half) for the count to be given
     min_separation: float = 3.0
+    # a change is listed (and its genes taken as lost) only where its arm's own data fit it
+    # this many log-likelihood units better than the arm's normal state (change_support)
+    min_change_support: float = 6.0
     # another baseline's fit scoring this close, with another class: the class is undetermined
     ambiguity_margin: float = 3.0
     # a clone and its doubling: the blast fraction must lie this much nearer one reading's
@@ -246,6 +249,32 @@ def fit_karyotype(
     others = tuple(as_fit(b, sc, *rest) for b, (sc, rest) in ranked[1:])
     baseline, (score, rest) = ranked[0]
     return as_fit(baseline, score, *rest, alternatives=others)
+
+
+def change_support(arms: list[ArmData], fit: Fit, settings: KaryotypeSettings) -> np.ndarray:
+    """Per arm: how much better its own data (level and SNP allele counts) fit its state than
+    its normal state (its normal copies, one of two of the minor allele), in log-likelihood
+    units at the fit's cell fraction and shift; 0 for an arm at its normal state.
+
+    The fit chooses the cell fraction and shift that explain all arms together, so in a tumour
+    of few changes it may choose a low cell fraction at which an arm's noise passes for a
+    change: an arm that its own data barely prefer changed is the coin toss of that choice."""
+    support = np.zeros(len(arms))
+    sd = arm_sd(arms, settings)
+    grid = np.array([fit.purity])
+    for i, arm in enumerate(arms):
+        copies = np.array([fit.copies[i], arm.normal_copies])
+        minor = np.array([fit.minor[i], 1])
+        if copies[0] == copies[1] and (not fit.has_snps[i] or minor[0] == 1):
+            continue
+        expected = fit.expected_log2(copies, np.full(2, arm.normal_copies))
+        loglik = -0.5 * ((arm.log2 - expected) / sd[i]) ** 2
+        if fit.has_snps[i]:
+            alt, depth = subsample(arm.alt_reads, arm.depth, settings.max_snps_per_arm)
+            snps = ArmData(arm.log2, 2, np.nan, alt, depth)
+            loglik = loglik + _snp_loglik(snps, grid, copies, minor, settings)[0]
+        support[i] = float(loglik[0] - loglik[1])
+    return support
 
 
 def doubled(fit: Fit, factor: float) -> Fit | None:

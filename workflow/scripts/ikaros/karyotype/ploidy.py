@@ -35,6 +35,7 @@ from ikaros.karyotype.arms import arm_levels, assign_snps
 from ikaros.karyotype.fit import (
     ArmData,
     KaryotypeSettings,
+    change_support,
     fit_karyotype,
     nearest_the_blasts,
     one_copy_apart,
@@ -55,7 +56,7 @@ HYPODIPLOID = ("near_haploid", "low_hypodiploid", "high_hypodiploid")
 AUTOSOMES = PRIMARY_CHROMOSOMES[:22]
 ARM_TABLE_COLUMNS = (
     "chrom", "arm", "log2", "covered_fraction", "snps", "mirrored_baf", "copies",
-    "minor_copies", "state", "allele_state",
+    "minor_copies", "state", "allele_state", "change_support",
 )  # fmt: skip
 CHROMOSOME_COLUMNS = ("chrom", "copies", "minor_copies", "state", "allele_state", "evidence")
 SUMMARY_COLUMNS = (
@@ -169,15 +170,21 @@ def call_karyotype(
         fit, reading_note, decided = nearest_the_blasts(fit, blast_fraction, settings)
     visible = smallest_visible_fraction(data, settings)
     fitted = _with_states(fitted, fit)
+    fitted["change_support"] = change_support(data, fit, settings)
     levels["snps"] = [len(s) for s in arm_snps]
     levels["mirrored_baf"] = [_mirrored_baf(s) for s in arm_snps]
     arms = levels.merge(
-        fitted[["chrom", "arm", "copies", "minor_copies", "state", "allele_state"]],
+        fitted[
+            ["chrom", "arm", "copies", "minor_copies", "state", "allele_state", "change_support"]
+        ],
         on=["chrom", "arm"],
         how="left",
     )
-    chromosomes, changes = _chromosomes(fitted)
+    chromosomes, _ = _chromosomes(fitted)
+    changes, weak_note = _supported_changes(fitted, settings)
     summary = _summary(chromosomes, fit, sex, changes, settings)
+    if weak_note:
+        summary["ploidy_evidence"] += f"; {weak_note}"
     if reading_note:
         summary["ploidy_evidence"] += f"; {reading_note}"
     # Without allele data a clone and its doubling (or one copy more of every chromosome) read
@@ -194,6 +201,7 @@ def call_karyotype(
         log2=arms["log2"].round(4),
         covered_fraction=arms["covered_fraction"].round(3),
         mirrored_baf=arms["mirrored_baf"].round(3),
+        change_support=arms["change_support"].round(2),
     )[list(ARM_TABLE_COLUMNS)]
     return Karyotype(arm_table, chromosomes, summary)
 
@@ -222,6 +230,33 @@ def _with_states(fitted: pd.DataFrame, fit) -> pd.DataFrame:
         for c, m, n in zip(out["copies"], out["minor_copies"], out["normal"], strict=True)
     ]
     return out
+
+
+def _supported_changes(fitted: pd.DataFrame, settings) -> tuple[list[str], str]:
+    """The copy-number changes of the arms whose own data support them by at least
+    `min_change_support` log-likelihood units (fit.change_support), and a note naming the
+    others. Those stay in the copies and the count, but the changes list, from which the
+    patients table takes gene losses (-7, -9p), leaves them out: at the cell fraction the fit
+    chose for a tumour of few changes, an arm's noise can pass for a change."""
+    support = fitted["change_support"].to_numpy(dtype=float)
+    changed = fitted["copies"].to_numpy() != fitted["normal"].to_numpy()
+    weak = changed & (support < settings.min_change_support)
+    listed = fitted.assign(copies=np.where(weak, fitted["normal"], fitted["copies"]))
+    changes = _chromosomes(listed)[1]
+    if not weak.any():
+        return changes, ""
+    named = ", ".join(
+        f"{_signed(int(r.copies) - int(r.normal))}{r.chrom[3:]}{r.arm} ({r.change_support:.1f})"
+        for r in fitted[weak].itertuples(index=False)
+    )
+    return changes, (
+        f"not listed as changes, their arms' own data supporting them by less than "
+        f"{settings.min_change_support:g} log-likelihood units: {named}"
+    )
+
+
+def _signed(delta: int) -> str:
+    return ("+" if delta > 0 else "-") * abs(delta)
 
 
 def _refuse_ambiguous(summary, fit, fitted, sex, settings) -> None:
@@ -430,7 +465,13 @@ def withheld_karyotype(segments: pd.DataFrame, build: str, reason: str) -> Karyo
 
 def _undetermined(levels: pd.DataFrame, reason: str) -> Karyotype:
     arms = levels.assign(
-        snps=0, mirrored_baf=np.nan, copies=pd.NA, minor_copies=pd.NA, state="", allele_state=""
+        snps=0,
+        mirrored_baf=np.nan,
+        change_support=np.nan,
+        copies=pd.NA,
+        minor_copies=pd.NA,
+        state="",
+        allele_state="",
     )
     chromosomes = pd.DataFrame(
         [(c, pd.NA, pd.NA, "", "", "not assessable") for c in PRIMARY_CHROMOSOMES],
