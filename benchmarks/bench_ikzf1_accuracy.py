@@ -163,8 +163,9 @@ MODES = {
 
 
 # What the aligner leaves of a deletion's junction reads (ikaros.simulate.SimulationSettings):
-# a local aligner's split reads and discordant pairs, an end-to-end aligner's discordant pairs
-# only, a BAM filtered to proper pairs (split reads only), or neither.
+# a local aligner's split reads (with supplementary alignments and SA tags, as BWA-MEM writes
+# them) and discordant pairs, an end-to-end aligner's discordant pairs only, a BAM filtered to
+# proper pairs (split reads only), or neither.
 ALIGNERS = {
     "local": {},
     "end_to_end": {"split_reads": False},

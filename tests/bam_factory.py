@@ -55,6 +55,7 @@ class ReadSpec:
     mate_chrom: str | None = None
     mate_start: int = 0
     tlen: int = 0
+    tags: str = ""  # further SAM fields (TAG:TYPE:VALUE, tab-separated)
 
 
 def single(
@@ -176,6 +177,7 @@ def _sam_line(read: ReadSpec, chr_prefix: bool, sequence: str) -> str:
             str(read.tlen),
             sequence,
             "*",
+            *([read.tags] if read.tags else []),
         )
     )
 

@@ -25,6 +25,7 @@ from ikaros.dna.junction_reads import (
     DeletionJunction,
     deletion_junctions,
     estimate_max_fragment,
+    window_evidence,
 )
 
 READ = 150
@@ -426,3 +427,58 @@ def test_window_evidence_keeps_the_clips_by_direction_and_base(mixed_tumour):
     assert evidence.largest_pile(R - 500, R + 500, "right") == n_right
     # a left edge is read from right clips only
     assert evidence.largest_pile(R - 500, R + 500, "left") == 0
+
+
+def _split_read_pairs(left: int, right: int, prefix: str, sa_strand: str = "", sa_contig="chr7"):
+    """Two proper pairs of a deletion (L = left, R = right) in a BAM filtered to proper
+    pairs: a forward read aligned up to L, its last 40 bases aligned from R (SA tag, and the
+    hard-clipped supplementary record), and a reverse read aligned from R whose first 45 bases
+    end at L. `sa_strand` overrides the SA strand, `sa_contig` its contig."""
+    a1, a2 = pair(f"{prefix}a", "chr7", left - 300, 0, READ, mate_start=left - 109)
+    b1, b2 = pair(f"{prefix}b", "chr7", right, 0, READ, mate_start=right + 200)
+    forward, reverse = sa_strand or "+", sa_strand or "-"
+    return [
+        a1,
+        replace(a2, cigar="110M40S", tags=f"SA:Z:{sa_contig},{right},{reverse},110S40M,60,0;"),
+        replace(a2, start=right, length=40, cigar="110H40M", flag=a2.flag | SUPPLEMENTARY,
+                tags=f"SA:Z:chr7,{left - 109},-,110M40S,60,0;"),
+        replace(b1, cigar="45S105M", tags=f"SA:Z:{sa_contig},{left - 44},{forward},45M105S,60,0;"),
+        replace(b1, start=left - 44, length=45, cigar="45M105H", flag=b1.flag | SUPPLEMENTARY,
+                tags=f"SA:Z:chr7,{right},+,45S105M,60,0;"),
+        b2,
+    ]  # fmt: skip
+
+
+def test_split_reads_whose_sa_tags_name_both_breakpoints_give_a_junction_without_pairs(tmp_path):
+    """Without any discordant pair (a BAM filtered to proper pairs), two split reads whose SA
+    tags name the same L and R give the deletion, base-exact; each read counts once on each
+    side (its own clip, and its SA alignment's: the supplementary records are skipped)."""
+    rng = random.Random(11)
+    background = proper_pairs(rng, S - 5000, E + 5000, 400, "p")
+    bam = write_alignments(tmp_path / "sa.bam", background + _split_read_pairs(L, R, "s"))
+    found = window_evidence(bam, "chr7", S - 4000, E + 4000)
+    assert [(j.left_end, j.right_start, j.pairs, j.sa_reads) for j in found.junctions] == [
+        (L, R, 0, 2)
+    ]
+    junction = found.junctions[0]
+    assert (junction.left_split_reads, junction.right_split_reads) == (2, 2)
+    assert junction.left_exact and junction.right_exact
+    assert found.largest_pile(L - 10, L + 10, "left") == 2
+    assert found.largest_pile(R - 10, R + 10, "right") == 2
+
+
+@pytest.mark.parametrize("change", ["one read", "other strand", "other contig"])
+def test_split_reads_that_do_not_agree_on_a_deletion_give_none(tmp_path, change):
+    """One split read alone, or SA alignments on the other strand (an inversion's) or on
+    another contig (a translocation's), name no deletion."""
+    rng = random.Random(11)
+    background = proper_pairs(rng, S - 5000, E + 5000, 400, "p")
+    if change == "one read":
+        reads = _split_read_pairs(L, R, "s")[:3]
+    elif change == "other strand":
+        swapped = str.maketrans("+-", "-+")
+        reads = [replace(r, tags=r.tags.translate(swapped)) for r in _split_read_pairs(L, R, "s")]
+    else:
+        reads = _split_read_pairs(L, R, "s", sa_contig="chr8")
+    bam = write_alignments(tmp_path / "sa.bam", background + reads)
+    assert window_evidence(bam, "chr7", S - 4000, E + 4000).junctions == []

@@ -732,6 +732,46 @@ def test_an_end_to_end_aligner_clips_nothing_and_a_proper_pair_filter_keeps_no_d
             assert read.reference_start + 1 == end + 1
 
 
+def test_split_reads_carry_supplementary_alignments_that_name_the_other_breakpoint(tmp_path):
+    """As BWA-MEM writes them: a split read whose clip is 20 bases or more has a hard-clipped
+    supplementary record across the junction, and the two name each other in SA tags; the
+    primary's SA names the first base after the loss (right clip) or the alignment ending at
+    the last base before it (left clip). Without supplementary_alignments there are none."""
+    chrom, start, end = JUNCTION_LOSS
+    bam = _junction_bam(tmp_path, "mono", 0.8, 60)
+    with pysam.AlignmentFile(str(bam)) as handle:
+        records = [
+            read
+            for region in ((start - 1000, start + 1000), (end - 1000, end + 1000))
+            for read in handle.fetch(chrom, *region)
+            if read.has_tag("SA")
+        ]
+    primaries = {r.query_name + str(r.is_read1): r for r in records if not r.is_supplementary}
+    supplementary = {r.query_name + str(r.is_read1): r for r in records if r.is_supplementary}
+    assert len(primaries) >= 5
+    for read in primaries.values():
+        contig, position, strand, cigar, mapq, _ = read.get_tag("SA").rstrip(";").split(",")
+        assert (contig, strand, mapq) == (chrom, "-" if read.is_reverse else "+", "60")
+        (first_op, first_len), (last_op, last_len) = read.cigartuples
+        assert (first_len if first_op == 4 else last_len) >= 20  # BWA-MEM's seed and more
+        if last_op == 4:  # aligned up to the loss; the rest aligns from its first base after
+            assert read.reference_end == start - 1
+            assert (int(position), cigar) == (end + 1, f"{first_len}S{last_len}M")
+        else:  # aligned from the first base after; the first bases end before the loss
+            assert (int(position) + first_len - 1, cigar) == (start - 1, f"{first_len}M{last_len}S")
+        other = supplementary[read.query_name + str(read.is_read1)]
+        assert other.reference_start + 1 == int(position)
+        assert {op for op, _ in other.cigartuples} == {0, 5}  # hard-clipped
+        assert other.get_tag("SA").split(",")[1] == str(read.reference_start + 1)
+        assert other.flag & 0xFFF & ~0x800 == read.flag & 0xFFF
+    for read in _near_edges(bam):  # shorter clips hold no seed: no supplementary alignment
+        if len(read.cigartuples) > 1 and not read.has_tag("SA"):
+            assert min(length for _, length in read.cigartuples) < 20
+    plain = _junction_bam(tmp_path, "mono", 0.8, 60, supplementary_alignments=False)
+    with pysam.AlignmentFile(str(plain)) as handle:
+        assert not [r for r in handle.fetch(chrom, start - 1000, end + 1000) if r.has_tag("SA")]
+
+
 def test_a_clonal_biallelic_loss_leaves_only_junction_fragments_across_its_edges(tmp_path):
     chrom, start, end = JUNCTION_LOSS
     bam = _junction_bam(tmp_path, "bi", 1.0, 60)

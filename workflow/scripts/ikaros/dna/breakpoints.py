@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ikaros.dna.junction_reads import MIN_CLIP, ReadProfile
+from ikaros.dna.junction_reads import MIN_CLIP, MIN_SA_READS, ReadProfile
 from ikaros.dna.segmentation import segment_summary, without_most_extreme
 
 # Share of bins that follow neither level (a few reads, a mapping artefact) and their flat
@@ -224,7 +224,9 @@ def junction_text(junction) -> str:
     """How a junction is reported: chrom:last retained base^first retained base (reads)."""
     return (
         f"{junction.chrom}:{junction.left_end}^{junction.right_start} "
-        f"({junction.pairs} pairs, {junction.split_reads} split reads)"
+        f"({junction.pairs} pairs, {junction.split_reads} split reads"
+        + (f", {junction.sa_reads} naming both ends" if junction.sa_reads else "")
+        + ")"
     )
 
 
@@ -235,12 +237,15 @@ def _midpoints(bins: pd.DataFrame) -> np.ndarray:
 
 def _window_junction(junctions: Sequence, window_bins: pd.DataFrame, min_reads: int):
     """The best-supported deletion junction that removes at least one bin of the window
-    (by bin midpoint), with at least one discordant pair and `min_reads` reads in all."""
+    (by bin midpoint), with at least one discordant pair or MIN_SA_READS split reads whose SA
+    tags name both its breakpoints, and `min_reads` reads in all."""
     chrom = str(window_bins["chrom"].iat[0])
     mids = _midpoints(window_bins)
     best = None
     for junction in junctions:
-        if junction.chrom != chrom or junction.pairs < 1:
+        if junction.chrom != chrom:
+            continue
+        if junction.pairs < 1 and junction.sa_reads < MIN_SA_READS:
             continue
         if junction.pairs + junction.split_reads < min_reads:
             continue

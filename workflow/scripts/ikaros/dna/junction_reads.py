@@ -16,13 +16,23 @@ leaves two kinds of evidence in a paired-end DNA BAM/CRAM:
   right, it starts exactly at R with a left clip (``40S110M``). The clip position is therefore
   base-exact, whether its mate is on the same side (a proper pair) or across the deletion.
 
+- SA tags: a local aligner (BWA-MEM, minimap2) also aligns a split read's clipped part when it
+  is long enough, as a supplementary record on the junction's other side, and names it in the
+  primary's SA tag (``SA:Z:chr7,50395487,+,107S43M,60,0;``). A right-clipped read ending at L
+  whose SA alignment on the same contig and strand starts after L with a left clip names both
+  breakpoints, L and R = the SA position; a left-clipped read starting at R whose SA alignment
+  ends before R with a right clip likewise. Such a read also counts as clipped at the other
+  breakpoint (the supplementary record itself, like every non-primary record, is skipped, so
+  that each read counts once per side).
+
 Discordant pairs are clustered into candidate deletions (left read starts within max_fragment of
 the cluster's first pair, and likewise the mate starts); a cluster with at least `min_pairs`
 pairs gives the breakpoint intervals, and within each interval the clip position with the most
 reads (ties: the one nearest the pairs' own evidence, then the smaller position) fixes the
 breakpoint exactly. Without a clip in an interval, the breakpoint's best estimate is the
-interval's middle. Supplementary alignments and SA tags are not used: clipped primary reads
-carry the same position.
+interval's middle. Split reads whose SA tags name the same two breakpoints, MIN_SA_READS or
+more, give a deletion of their own where no pair cluster names it (a BAM filtered to proper
+pairs keeps no discordant pair, but keeps the split reads whose mates lie on their own side).
 
 Only the requested region is read, through the index, in one pass. A mate outside the region is
 known by its position alone (RNEXT/PNEXT); its aligned length comes from its MC tag when present,
@@ -43,7 +53,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, field, replace
 from numbers import Integral
 from pathlib import Path
 
@@ -85,6 +95,9 @@ MIN_CLIP = 10
 MIN_MEDIAN_FACTOR = 1.5
 MIN_PROPER_PAIRS = 30
 FALLBACK_MAX_FRAGMENT = 1000
+# Split reads whose SA tags name the same two breakpoints that make a deletion without any
+# discordant pair: two reads agreeing to the base on both ends do not come by chance.
+MIN_SA_READS = 2
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,7 @@ class DeletionJunction:
     left_exact: bool
     right_exact: bool
     max_fragment: int  # the fragment-length limit used for this region
+    sa_reads: int = 0  # split reads whose SA tag names both breakpoints (left_end, right_start)
 
     @property
     def deleted_start(self) -> int:
@@ -197,6 +211,7 @@ class _RegionReads:
     rejected: set[str]  # names of primary records that failed the filters
     right_clips: Counter  # 1-based last aligned base of right-clipped reads -> reads
     left_clips: Counter  # 1-based first aligned base of left-clipped reads -> reads
+    split_junctions: Counter = field(default_factory=Counter)  # (L, R) named by SA -> reads
     reads: int = 0  # primary reads that passed the filters
     read_bases: int = 0  # their query lengths, summed
     clipped_reads: int = 0  # of which clipped (soft or hard) by at least min_clip bases
@@ -238,6 +253,14 @@ def _scan(
             if right_clip >= min_clip:
                 right_clips[read.reference_end] += 1
             region.clipped_reads += left_clip >= min_clip or right_clip >= min_clip
+            if (left_clip >= min_clip or right_clip >= min_clip) and read.has_tag("SA"):
+                named = _sa_junction(read, contig, left_clip, right_clip, min_mapq, min_clip)
+                if named is not None:
+                    region.split_junctions[named] += 1
+                    if right_clip >= min_clip:  # the supplementary part starts at R
+                        left_clips[named[1]] += 1
+                    else:  # it ends at L
+                        right_clips[named[0]] += 1
         if not paired:
             continue
         if flag & _PROPER_PAIR:
@@ -252,6 +275,48 @@ def _scan(
         elif flag & _REVERSE and not flag & _MATE_REVERSE and mate_start0 < read_start0:
             rights[read.query_name] = _mate_of(read)
     return region
+
+
+_SA_CIGAR = re.compile(r"(\d+)([MIDNSHP=X])")
+
+
+def _sa_junction(
+    read: pysam.AlignedSegment,
+    contig: str,
+    left_clip: int,
+    right_clip: int,
+    min_mapq: int,
+    min_clip: int,
+) -> tuple[int, int] | None:
+    """(L, R) of the deletion that a clipped read's first SA alignment names (module
+    docstring), or None when it names none: another contig or strand, low MAPQ, or a
+    geometry other than a deletion's."""
+    first = str(read.get_tag("SA")).split(";", 1)[0].split(",")
+    if len(first) < 6 or first[0] != contig or not first[1].isdigit() or not first[4].isdigit():
+        return None
+    if (first[2] == "-") != read.is_reverse or int(first[4]) < min_mapq:
+        return None
+    operations = [(int(n), op) for n, op in _SA_CIGAR.findall(first[3])]
+    if not operations:
+        return None
+    start = int(first[1])
+    end = start + sum(n for n, op in operations if op in "MDN=X") - 1
+    if right_clip >= min_clip and _end_clip(operations) >= min_clip and start > read.reference_end:
+        return read.reference_end, start
+    if left_clip >= min_clip and _end_clip(operations[::-1]) >= min_clip:
+        if end < read.reference_start + 1:
+            return end, read.reference_start + 1
+    return None
+
+
+def _end_clip(operations: list[tuple[int, str]]) -> int:
+    """Bases clipped (soft or hard) at the end of a parsed CIGAR that `operations` start at."""
+    clipped = 0
+    for length, operation in operations:
+        if operation not in "SH":
+            break
+        clipped += length
+    return clipped
 
 
 def _clipped_bases(ends: list[tuple[int, int]]) -> int:
@@ -378,6 +443,32 @@ def _junction(
         right_exact=right_clip is not None,
         max_fragment=max_fragment,
     )
+
+
+def _with_split_junctions(
+    chrom: str, junctions: list[DeletionJunction], reads: _RegionReads, max_fragment: int
+) -> list[DeletionJunction]:
+    """The pair clusters' junctions with their SA-named split reads counted, and a junction
+    for every (L, R) that MIN_SA_READS split reads name and no cluster does."""
+    named = {(j.left_end, j.right_start) for j in junctions}
+    out = [
+        replace(j, sa_reads=reads.split_junctions.get((j.left_end, j.right_start), 0))
+        for j in junctions
+    ]
+    for (left_end, right_start), count in sorted(reads.split_junctions.items()):
+        if count < MIN_SA_READS or (left_end, right_start) in named:
+            continue
+        left_split, right_split = reads.right_clips[left_end], reads.left_clips[right_start]
+        out.append(
+            DeletionJunction(
+                chrom=chrom, left_end=left_end, right_start=right_start, left_low=left_end,
+                left_high=left_end, right_low=right_start, right_high=right_start, pairs=0,
+                split_reads=left_split + right_split, left_split_reads=left_split,
+                right_split_reads=right_split, left_exact=True, right_exact=True,
+                max_fragment=max_fragment, sa_reads=count,
+            )
+        )  # fmt: skip
+    return out
 
 
 def end_to_end_overshoot(profile: ReadProfile) -> int:
@@ -596,6 +687,7 @@ def _evidence_in(
         for cluster in clusters
         if len(cluster) >= min_pairs
     ]
+    junctions = _with_split_junctions(internal, junctions, reads, max_fragment)
     junctions = sorted(
         junctions, key=lambda j: (j.left_end, j.right_start, j.left_low, j.right_high)
     )

@@ -22,10 +22,14 @@ Deletions have junctions: a fragment whose midpoint lies outside a loss but whos
 into it comes, with probability cell_fraction x alleles lost / 2, from the derived chromosome,
 where its outside part joins the sequence beyond the loss's other edge (junction_fragments). An
 aligner maps a read crossing the junction to the side holding most of its bases with the rest
-soft-clipped (CIGAR `aM bS` or `aS bM`, clip exactly at the junction, no supplementary record),
-and a pair whose reads land on the two sides is discordant (no proper-pair flag, outer span the
-loss plus the fragment). These come from their own random stream, so every other read of the
-sample is the same as without them.
+soft-clipped (CIGAR `aM bS` or `aS bM`, clip exactly at the junction), and a pair whose reads
+land on the two sides is discordant (no proper-pair flag, outer span the loss plus the
+fragment). As BWA-MEM does, a clipped part of SUPPLEMENTARY_MIN_BASES or more is aligned too:
+a supplementary record on the junction's other side (CIGAR `aH bM` or `aM bH`, flag 0x800,
+the primary's mate fields), the two naming each other in SA tags
+(`SA:Z:chr7,50321456,+,90S60M,60,0;`); `supplementary_alignments` false leaves them out.
+These come from their own random stream, so every other read of the sample is the same as
+without them.
 
 Aligner and library artefacts, from a third stream: `soft_clip_fraction` of the primary reads
 are soft-clipped by 10-40 bases at one end anywhere (adapters, poor ends), and
@@ -51,6 +55,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +76,9 @@ PAIRED, PROPER_PAIR, REVERSE, MATE_REVERSE = 0x1, 0x2, 0x10, 0x20
 READ1, READ2, SECONDARY, QCFAIL, DUPLICATE, SUPPLEMENTARY = 0x40, 0x80, 0x100, 0x200, 0x400, 0x800
 
 NAME_DIGITS = 9
+# A split read's clipped part is aligned as a supplementary record when it is at least this
+# long: BWA-MEM needs a seed of 19 bases (its -k) to place it, and a few more to report it.
+SUPPLEMENTARY_MIN_BASES = 20
 
 
 def _hash_normals(seed: int, keys: pd.Series, salt: str) -> np.ndarray:
@@ -401,14 +409,19 @@ def _junction_records(
     first_name: int,
     split_reads: bool = True,
     improper_pairs: bool = True,
+    supplementary_alignments: bool = True,
 ):
-    """Read pairs of junction fragments: (whole-read records, soft-clipped records).
+    """Read pairs of junction fragments: (whole-read records, soft-clipped records, split
+    reads with their supplementary alignments).
 
     An aligner maps a read that crosses the junction to the side holding most of its bases
     and soft-clips the rest; the pair is discordant (not a proper pair, outer span the loss
     plus the fragment) when its two reads land on opposite sides. Without `split_reads` the
     crossing read is aligned whole from where its majority side puts it (end-to-end mode);
-    without `improper_pairs` the discordant pairs are left out.
+    without `improper_pairs` the discordant pairs are left out. With
+    `supplementary_alignments`, a clipped read whose clip is SUPPLEMENTARY_MIN_BASES or more
+    leaves the soft-clipped records for the third, which holds it and its supplementary
+    alignment (`_split_alignments`).
     """
     r = read_length
     a = junctions["left_part"].to_numpy(dtype=np.int64)
@@ -459,6 +472,8 @@ def _junction_records(
         "mate_pos": np.concatenate([second_pos, first_pos]) - 1,
         "tlen": np.concatenate([span, -span]),
         "name": np.concatenate([name, name]),
+        "junction_left": np.concatenate([junction_left, junction_left]),
+        "junction_right": np.concatenate([junction_right, junction_right]),
     }
     clip_before = np.concatenate([first_clip_before, second_clip_before])
     match = np.concatenate([first_match, second_match])
@@ -472,15 +487,65 @@ def _junction_records(
             clip_after[pair_kept],
         )
     clipped = (clip_before > 0) | (clip_after > 0)
-    whole = {key: value[~clipped] for key, value in reads.items()}
-    parts = {key: value[clipped] for key, value in reads.items()}
+    split = (
+        np.maximum(clip_before, clip_after) >= SUPPLEMENTARY_MIN_BASES
+        if supplementary_alignments
+        else np.zeros(len(clipped), dtype=bool)
+    )
+    position_only = ("junction_left", "junction_right")
+    whole = {k: v[~clipped] for k, v in reads.items() if k not in position_only}
+    parts = {k: v[clipped & ~split] for k, v in reads.items() if k not in position_only}
     ops = np.where(
         (clip_before > 0)[:, None],
         np.stack([clip_before << 4 | CIGAR_SOFT_CLIP, match << 4 | CIGAR_MATCH], axis=1),
         np.stack([match << 4 | CIGAR_MATCH, clip_after << 4 | CIGAR_SOFT_CLIP], axis=1),
     )
-    parts["cigar"] = ops[clipped].astype(np.uint32)
-    return whole, parts
+    parts["cigar"] = ops[clipped & ~split].astype(np.uint32)
+    chosen = {k: v[split] for k, v in reads.items()}
+    return (
+        whole,
+        parts,
+        _split_alignments(chosen, clip_before[split], match[split], clip_after[split]),
+    )
+
+
+def _split_alignments(reads: dict, clip_before, match, clip_after) -> list[dict]:
+    """Each split read (soft-clipped at a junction) and its supplementary alignment: the
+    clipped bases aligned on the junction's other side, hard-clipped, flagged 0x800 with the
+    primary's pair fields; each names the other in an SA tag (rname,pos,strand,CIGAR,MAPQ,NM;
+    the CIGAR with soft clips, as BWA-MEM writes it)."""
+    out = []
+    for k in range(len(reads["tid"])):
+        tid, pos0, flag = int(reads["tid"][k]), int(reads["pos"][k]), int(reads["flag"][k])
+        before, m, after = int(clip_before[k]), int(match[k]), int(clip_after[k])
+        if after:  # aligned left of the junction; the rest from its first retained base on
+            other_pos0 = int(reads["junction_right"][k]) - 1
+            primary_sa, other_sa = f"{m}S{after}M", f"{m}M{after}S"
+            other_ops = [(m, CIGAR_HARD_CLIP), (after, CIGAR_MATCH)]
+        else:  # aligned right of it; the first bases end at the last retained base before
+            other_pos0 = int(reads["junction_left"][k]) - before
+            primary_sa, other_sa = f"{before}M{m}S", f"{before}S{m}M"
+            other_ops = [(before, CIGAR_MATCH), (m, CIGAR_HARD_CLIP)]
+        primary_ops = (
+            [(m, CIGAR_MATCH), (after, CIGAR_SOFT_CLIP)]
+            if after
+            else [(before, CIGAR_SOFT_CLIP), (m, CIGAR_MATCH)]
+        )
+        strand = "-" if flag & REVERSE else "+"
+        shared = {
+            "tid": tid, "mapq": int(reads["mapq"][k]), "mate_tid": int(reads["mate_tid"][k]),
+            "mate_pos": int(reads["mate_pos"][k]), "tlen": int(reads["tlen"][k]),
+            "name": int(reads["name"][k]),
+        }  # fmt: skip
+        out.append(
+            {**shared, "pos": pos0, "flag": flag, "cigar": primary_ops,
+             "sa": (tid, other_pos0 + 1, strand, primary_sa)}
+        )  # fmt: skip
+        out.append(
+            {**shared, "pos": other_pos0, "flag": flag | SUPPLEMENTARY,
+             "cigar": other_ops, "sa": (tid, pos0 + 1, strand, other_sa)}
+        )  # fmt: skip
+    return out
 
 
 def _reg2bin(beg: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -649,7 +714,7 @@ def _header_bytes(build: str, sample_id: str) -> bytes:
     return b"".join(out)
 
 
-CIGAR_MATCH, CIGAR_SOFT_CLIP = 0, 4
+CIGAR_MATCH, CIGAR_SOFT_CLIP, CIGAR_HARD_CLIP = 0, 4, 5
 
 
 def _encoded_records(records: dict, cigars: np.ndarray, sample_id: str) -> np.ndarray:
@@ -697,22 +762,57 @@ def _encoded_records(records: dict, cigars: np.ndarray, sample_id: str) -> np.nd
     return out
 
 
-def _record_bytes(records: dict, clipped: dict, read_length: int, sample_id: str) -> bytes:
-    """The BAM body: whole-read alignments (`<read_length>M`) and soft-clipped ones
-    (`clipped`, two CIGAR ops each: junction reads and background clips) merged in
-    coordinate order."""
+def _tagged_record(record: dict, contigs: list[str], sample_id: str) -> bytes:
+    """One BAM record (SAMv1 section 4.2: no SEQ/QUAL) with RG and SA tags."""
+    tid, other_pos, strand, other_cigar = record["sa"]
+    name = f"r{record['name']:0{NAME_DIGITS}d}".encode() + b"\x00"
+    aligned = sum(n for n, op in record["cigar"] if op == CIGAR_MATCH)
+    pos = record["pos"]
+    body = struct.pack(
+        "<iiBBHHHIiii", record["tid"], pos, len(name), record["mapq"],
+        int(_reg2bin(np.array([pos]), np.array([pos + aligned]))[0]), len(record["cigar"]),
+        record["flag"], 0, record["mate_tid"], record["mate_pos"], record["tlen"],
+    )  # fmt: skip
+    body += name + b"".join(struct.pack("<I", n << 4 | op) for n, op in record["cigar"])
+    body += b"RGZ" + sample_id.encode() + b"\x00"
+    body += b"SAZ" + f"{contigs[tid]},{other_pos},{strand},{other_cigar},60,0;".encode() + b"\x00"
+    return struct.pack("<i", len(body)) + body
+
+
+def _record_bytes(
+    records: dict,
+    clipped: dict,
+    read_length: int,
+    sample_id: str,
+    split: list[dict] = (),
+    contigs: list[str] = (),
+) -> bytes:
+    """The BAM body: whole-read alignments (`<read_length>M`), soft-clipped ones (`clipped`,
+    two CIGAR ops each: junction reads and background clips) and the split reads with their
+    supplementary alignments (`split`, with SA tags) merged in coordinate order."""
     whole = _encoded_records(
         records,
         np.full((len(records["tid"]), 1), read_length << 4 | CIGAR_MATCH, dtype=np.uint32),
         sample_id,
     )
     parts = _encoded_records(clipped, clipped["cigar"], sample_id)
+    others = sorted(
+        [
+            ((int(r["ref_id"]) << 32) | int(r["pos"]), 0, r.tobytes())
+            for r in parts
+        ] + [
+            ((r["tid"] << 32) | r["pos"], (r["name"] << 12) | r["flag"],
+             _tagged_record(r, contigs, sample_id))
+            for r in split
+        ],
+        key=lambda item: item[:2],
+    )  # fmt: skip
     whole_key = (whole["ref_id"].astype(np.int64) << 32) | whole["pos"]
-    part_key = (parts["ref_id"].astype(np.int64) << 32) | parts["pos"]
-    cut = np.searchsorted(whole_key, part_key, side="right")
+    cut = np.searchsorted(whole_key, np.array([key for key, _, _ in others], dtype=np.int64),
+                          side="right")  # fmt: skip
     chunks, previous = [], 0
-    for index, record in zip(cut, parts, strict=True):
-        chunks += [whole[previous:index].tobytes(), record.tobytes()]
+    for index, (_, _, record) in zip(cut, others, strict=True):
+        chunks += [whole[previous:index].tobytes(), record]
         previous = index
     chunks.append(whole[previous:].tobytes())
     return b"".join(chunks)
@@ -735,9 +835,9 @@ def write_sample_bam(
     records = _records(fragments, rng, settings, build)
     first_junction_name = int(records["name"].max(initial=-1)) + 1
     records, clipped = _library_artefacts(records, sample_id, settings, build)
-    whole, junction_clipped = _junction_records(
+    whole, junction_clipped, split = _junction_records(
         fragments.attrs["junctions"], settings.read_length, first_junction_name,
-        settings.split_reads, settings.improper_pairs,
+        settings.split_reads, settings.improper_pairs, settings.supplementary_alignments,
     )  # fmt: skip
     for key in records:
         records[key] = np.concatenate([records[key], whole[key]])
@@ -750,13 +850,18 @@ def write_sample_bam(
         # Compression level 1: much faster than the default, files ~12% larger.
         with BGZFile(str(tmp), "wb1") as handle:
             handle.write(_header_bytes(build, sample_id))
-            handle.write(_record_bytes(records, clipped, settings.read_length, sample_id))
+            handle.write(
+                _record_bytes(
+                    records, clipped, settings.read_length, sample_id, split,
+                    list(contig_lengths(build)),
+                )
+            )  # fmt: skip
         pysam.index(str(tmp), f"{out_bam}.bai")
         os.replace(tmp, out_bam)
     finally:
         if tmp.exists():
             tmp.unlink()
-    return len(records["tid"]) + len(clipped["tid"])
+    return len(records["tid"]) + len(clipped["tid"]) + len(split)
 
 
 def simulate_sample_bam(

@@ -44,11 +44,15 @@ class SimulationSettings:
     # reads anywhere (adapters, low-quality ends) and every library has chimeric pairs whose
     # mates align to another chromosome. split_reads false: an end-to-end aligner (no soft
     # clip at all; a read across a deletion's junction is aligned whole, mismatching). Without
-    # improper_pairs the BAM was filtered to proper pairs (`samtools view -f 2`).
+    # improper_pairs the BAM was filtered to proper pairs (`samtools view -f 2`). With
+    # supplementary_alignments a split read's clipped part is aligned too, as BWA-MEM does
+    # when it holds a seed (reads.SUPPLEMENTARY_MIN_BASES): a hard-clipped supplementary
+    # record across the junction, both records naming each other in an SA tag.
     soft_clip_fraction: float = 0.01
     chimeric_fraction: float = 0.002
     split_reads: bool = True
     improper_pairs: bool = True
+    supplementary_alignments: bool = True
     # transcriptome: share of patients with an RNA-seq BAM of their tumour, the share of those
     # without genome data (RNA only), and the RNA library size (fragments per TPM-like unit
     # and kilobase of transcript; 15 is about a 30 M fragment library)
