@@ -578,3 +578,24 @@ def test_a_pile_of_split_reads_at_an_edge_stands_for_the_junction():
     assert "2 junction-like reads" in reasons([(left_edge - 100, 1), (left_edge + 50, 1)]).iat[1]
     assert (reasons([(left_edge - 100, 2)]) == "").all()
     assert reasons(left=[(left_edge - 100, 2)]).iat[1] != ""
+
+
+def test_a_sample_showing_one_kind_of_junction_read_needs_fewer_of_them():
+    """Reads of 150 bases, fragments of 300: every junction lies inside one of a junction
+    fragment's reads, which a local aligner shows as a split read and, half the time, also as
+    a discordant pair (share 1.5 reads per fragment). An end-to-end aligner's BAM shows the
+    pairs alone, 0.5 / 1.5 = 1/3 of them: three reads become one, and the floor of two holds.
+    With fragments of 600 a junction lies inside a read half the time and the pairs show
+    0.75 / 1.25 = 0.6: five reads become three. A BAM with both kinds, or no measured read
+    (evidence built by hand), keeps the setting."""
+    from ikaros.dna.breakpoints import junction_reads_needed
+
+    both = {"IKZF1": _evidence(profile=_profile())}
+    pairs_only = {"IKZF1": _evidence(profile=_profile(clipped=0))}
+    long_fragments = {"IKZF1": _evidence(median_fragment=600.0, profile=_profile(clipped=0))}
+    assert junction_reads_needed(3, both) == 3
+    assert junction_reads_needed(3, {"IKZF1": _evidence()}) == 3
+    assert junction_reads_needed(3, pairs_only) == 2
+    assert junction_reads_needed(5, pairs_only) == 2
+    assert junction_reads_needed(5, long_fragments) == 3
+    assert junction_reads_needed(3, {"IKZF1": _evidence(median_fragment=np.nan)}) == 3

@@ -361,11 +361,12 @@ def refine_segments(
     the window stay, and every piece is summarised anew. Segments elsewhere are unchanged.
 
     ``junctions`` (ikaros.dna.junction_reads.DeletionJunction) are deletions seen in the reads. A
-    junction that removes bins of a window (at least one discordant pair and
-    ``junction_min_reads`` pairs and split reads) confines the breakpoints to where its reads
-    put them, and the window is fitted even without a CBS call: the reads name the interval
-    in advance, so its coverage is tested alone (the piece carries the junction in column
-    ``junction`` and ``is_loss`` may hold it to a lower z).
+    junction that removes bins of a window (at least one discordant pair, or two split reads
+    whose SA tags name both its ends, and ``junction_min_reads`` pairs and split reads; see
+    junction_reads_needed for a sample that shows one kind only) confines the breakpoints to
+    where its reads put them, and the window is fitted even without a CBS call: the reads name
+    the interval in advance, so its coverage is tested alone (the piece carries the junction in
+    column ``junction`` and ``is_loss`` may hold it to a lower z).
 
     Without a junction, a called segment inside a window that reads ``step_z`` SEs or more below
     a broad called segment (running past an end of the window, or ``BROAD_LOSS_BP`` long) is a
@@ -609,6 +610,25 @@ def unsupported_losses(
                     f"(z {z:.1f}, needs {-needed:.1f} without them)"
                 )
     return reasons
+
+
+# A junction always needs this many reads, whatever the sample shows: one discordant pair alone
+# is as often a stray (a chimera, a mapping artefact) as a junction.
+MIN_JUNCTION_READS = 2
+
+
+def junction_reads_needed(min_reads: int, evidence: Mapping) -> int:
+    """The reads a junction needs in a sample (`min_reads` for one that shows both kinds, split
+    reads and discordant pairs), scaled by the share of a junction's reads the sample can show
+    (shown_junction_share; evidence: gene -> junction_reads.WindowEvidence), and never under
+    MIN_JUNCTION_READS. An end-to-end aligner's BAM shows a junction only by its discordant
+    pairs, about a third of the reads a local aligner's shows: two pairs there weigh what
+    three reads weigh in a BAM with both kinds."""
+    fragments = [e.median_fragment for e in evidence.values() if np.isfinite(e.median_fragment)]
+    if not fragments:
+        return min_reads
+    share = shown_junction_share(ReadProfile.of(evidence), float(np.median(fragments)))
+    return max(MIN_JUNCTION_READS, min(min_reads, int(np.ceil(min_reads * share))))
 
 
 def shown_junction_share(profile: ReadProfile, fragment: float) -> float:

@@ -44,7 +44,10 @@ Deletion junctions seen in the reads (ikaros.dna.junction_reads: discordant pair
 pin these edges to where the reads put them, and a loss whose interval the reads name is
 called at ``junction_z`` (1.5) instead of ``z_threshold``: the hypothesis comes from the reads,
 not from a search over the coverage, and needs at least ``junction_min_reads`` pairs and split
-reads, one of them a discordant pair; the coverage then only has to confirm a loss (a
+reads, one of them a discordant pair (or two split reads whose SA tags name both ends); a sample
+that can show only one kind of junction read (an end-to-end aligner's BAM: discordant pairs
+alone) needs as many fewer as it shows fewer, but two at least (breakpoints.junction_reads_needed);
+the coverage then only has to confirm a loss (a
 deletion-type junction with no drop in depth is an artefact, or a balanced event). The other
 way round, a loss whose edges both lie in the tiled locus but where none of the junction reads
 it would leave is seen must be deeper in coverage by as much evidence as that absence weighs
@@ -77,7 +80,7 @@ from scipy.stats import norm
 
 from ikaros.dna.baseline import low_chromosome_levels, two_copy_reading
 from ikaros.dna.bin_noise import pair_covariance
-from ikaros.dna.breakpoints import refine_segments, unsupported_losses
+from ikaros.dna.breakpoints import junction_reads_needed, refine_segments, unsupported_losses
 from ikaros.dna.segmentation import segment_bins
 
 EXON_STATES = ("deleted", "not_deleted", "unresolved", "not_assessable")
@@ -574,7 +577,9 @@ def call_from_bins(
         lambda s: call_segments(s, blast_fraction, params)["deleted"].to_numpy(dtype=bool),
         library_se,
         junctions,
-        params.junction_min_reads,
+        junction_reads_needed(params.junction_min_reads, junction_evidence)
+        if junction_evidence
+        else params.junction_min_reads,
         step_z=undo_z,
         pair_cov=pair_cov,
         evidence=junction_evidence,
