@@ -209,33 +209,24 @@ def test_a_loss_of_one_arm_is_named_by_its_arm():
     from ikaros.karyotype.gene_losses import gene_losses
 
     _, segments, snps = tumour("diploid", 4, 0.8)
-    for chrom, arm in (("chr9", 0), ("chr7", 1)):  # segments are per arm, p then q
-        index = segments.index[segments["chrom"] == chrom][arm]
-        segments.loc[index, "log2"] = np.log2(1 - 0.8 / 2)
-        start, end = segments.loc[index, ["start", "end"]]
-        het = (
-            (snps["chrom"] == chrom) & snps["pos"].between(start, end)
-            & (snps["ref_reads"] > 0) & (snps["alt_reads"] > 0)
-        )  # fmt: skip
-        depth = snps.loc[het, "ref_reads"] + snps.loc[het, "alt_reads"]
-        snps.loc[het, "alt_reads"] = np.round(depth / (2 - 0.8)).astype(int)
-        snps.loc[het, "ref_reads"] = depth - snps.loc[het, "alt_reads"]
+    for chrom, arm in (("chr9", "p"), ("chr7", "q")):
+        segments, snps = _with_arm_loss(segments, snps, chrom, arm, 0.8)
     result = call_karyotype(segments, "GRCh38", snps, "female", 0.8, RUNX1)
     changes = result.summary["copy_number_changes"]
     assert changes == "-7q,-9p"
     assert gene_losses(changes) == {"CDKN2A": 1, "CDKN2B": 1, "PAX5": 1}
 
 
-def _with_9p_loss(segments, snps, cell_fraction):
-    """One copy of 9p lost (with its minor allele) in `cell_fraction` of the cells: depth
+def _with_arm_loss(segments, snps, chrom, arm, cell_fraction):
+    """One copy of an arm lost (with its minor allele) in `cell_fraction` of the cells: depth
     log2(1 - cell_fraction / 2), the kept allele at 1 / (2 - cell_fraction) of the reads of the
     arm's heterozygous SNPs."""
     segments, snps = segments.copy(), snps.copy()
-    index = segments.index[segments["chrom"] == "chr9"][0]  # per arm, p first
+    index = segments.index[segments["chrom"] == chrom]["pq".index(arm)]  # per arm, p then q
     segments.loc[index, "log2"] = np.log2(1 - cell_fraction / 2)
     start, end = segments.loc[index, ["start", "end"]]
     het = (
-        (snps["chrom"] == "chr9") & snps["pos"].between(start, end)
+        (snps["chrom"] == chrom) & snps["pos"].between(start, end)
         & (snps["ref_reads"] > 0) & (snps["alt_reads"] > 0)
     )  # fmt: skip
     depth = snps.loc[het, "ref_reads"] + snps.loc[het, "alt_reads"]
@@ -272,7 +263,7 @@ def test_a_change_its_arm_barely_supports_is_not_listed():
     from ikaros.karyotype.gene_losses import gene_losses
 
     _, segments, snps = tumour("diploid", 4, 0.25)
-    segments, snps = _with_9p_loss(segments, snps, 0.28)
+    segments, snps = _with_arm_loss(segments, snps, "chr9", "p", 0.28)
     weak = call_karyotype(segments, "GRCh38", snps, "male", 0.25, RUNX1)
     arm = weak.arms[(weak.arms["chrom"] == "chr9") & (weak.arms["arm"] == "p")].iloc[0]
     assert (arm["copies"], arm["minor_copies"]) == (1, 0)  # the fit's reading stays
@@ -282,7 +273,7 @@ def test_a_change_its_arm_barely_supports_is_not_listed():
     assert "-9p (5.1)" in weak.summary["ploidy_evidence"]
 
     _, segments, snps = tumour("diploid", 4, 0.6)
-    segments, snps = _with_9p_loss(segments, snps, 0.6)
+    segments, snps = _with_arm_loss(segments, snps, "chr9", "p", 0.6)
     clear = call_karyotype(segments, "GRCh38", snps, "male", 0.6, RUNX1)
     assert clear.summary["copy_number_changes"] == "-9p"
     assert gene_losses(clear.summary["copy_number_changes"]) == {

@@ -1,4 +1,5 @@
-"""Opening BAM/CRAM files safely: index present, build checked, reads present.
+"""Opening BAM/CRAM files safely: index present, build checked, reads present; and the CIGAR
+strings that SA and MC tags hold, parsed.
 
 Everything here reads the header, the index and a few hundred records, so it is cheap enough
 to run for every sample at workflow parse time.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,18 @@ IKZF1_PROBE_START = 50_300_000  # 0-based; IKZF1 starts near 50.3 Mb of chr7 in 
 # in RNA-seq alignments (STAR, HISAT2) a fifth to a half of the reads are spliced.
 MAX_SPLICED_SHARE = 0.02
 MIN_SPLICED_READS = 5
+_CIGAR = re.compile(r"(\d+)([MIDNSHP=X])")
+REFERENCE_OPS = frozenset("MDN=X")  # CIGAR operations that consume reference bases
+
+
+def parse_cigar(text: str) -> list[tuple[str, int]]:
+    """A CIGAR string (as an SA or MC tag holds it) as (operation, length) pairs."""
+    return [(op, int(n)) for n, op in _CIGAR.findall(text)]
+
+
+def reference_length(cigar: list[tuple[str, int]]) -> int:
+    """The reference bases that an alignment of this parsed CIGAR spans."""
+    return sum(n for op, n in cigar if op in REFERENCE_OPS)
 
 
 class AlignmentFileError(ValueError):

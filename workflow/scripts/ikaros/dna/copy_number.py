@@ -577,9 +577,7 @@ def call_from_bins(
         lambda s: call_segments(s, blast_fraction, params)["deleted"].to_numpy(dtype=bool),
         library_se,
         junctions,
-        junction_reads_needed(params.junction_min_reads, junction_evidence)
-        if junction_evidence
-        else params.junction_min_reads,
+        junction_reads_needed(params.junction_min_reads, junction_evidence),
         step_z=undo_z,
         pair_cov=pair_cov,
         evidence=junction_evidence,

@@ -50,7 +50,6 @@ proposes (none, for a noise dip), or where split reads pile up without any disco
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import astuple, dataclass, field, replace
@@ -60,7 +59,13 @@ from pathlib import Path
 import numpy as np
 import pysam
 
-from ikaros.alignment_files import AlignmentFileError, open_alignment_file
+from ikaros.alignment_files import (
+    REFERENCE_OPS,
+    AlignmentFileError,
+    open_alignment_file,
+    parse_cigar,
+    reference_length,
+)
 from ikaros.genome import canonical_name, header_contig
 
 # SAM flag bits used here
@@ -79,7 +84,6 @@ _NOT_PRIMARY = _SECONDARY | _SUPPLEMENTARY
 _FAILED_RECORD = _UNMAPPED | _QCFAIL | _DUPLICATE
 _SOFT_CLIP = 4
 _HARD_CLIP = 5
-_MC_ALIGNED = re.compile(r"(\d+)[MDN=X]")
 
 # Fragment-length limit when the caller gives none: median + MAD_FACTOR x MAD of the region's
 # proper-pair TLENs. A normal library's fragment lengths are unimodal with a tail of a few MADs,
@@ -184,8 +188,8 @@ def _resolve_contig(alignments: pysam.AlignmentFile, chrom: str, source: str) ->
 
 
 def _aligned_length_of_cigar(cigar: str) -> int | None:
-    lengths = _MC_ALIGNED.findall(cigar)
-    return sum(int(n) for n in lengths) if lengths else None
+    lengths = [n for op, n in parse_cigar(cigar) if op in REFERENCE_OPS]
+    return sum(lengths) if lengths else None
 
 
 def _mate_of(read: pysam.AlignedSegment) -> _Mate:
@@ -277,9 +281,6 @@ def _scan(
     return region
 
 
-_SA_CIGAR = re.compile(r"(\d+)([MIDNSHP=X])")
-
-
 def _sa_junction(
     read: pysam.AlignedSegment,
     contig: str,
@@ -296,11 +297,11 @@ def _sa_junction(
         return None
     if (first[2] == "-") != read.is_reverse or int(first[4]) < min_mapq:
         return None
-    operations = [(int(n), op) for n, op in _SA_CIGAR.findall(first[3])]
+    operations = parse_cigar(first[3])
     if not operations:
         return None
     start = int(first[1])
-    end = start + sum(n for n, op in operations if op in "MDN=X") - 1
+    end = start + reference_length(operations) - 1
     if right_clip >= min_clip and _end_clip(operations) >= min_clip and start > read.reference_end:
         return read.reference_end, start
     if left_clip >= min_clip and _end_clip(operations[::-1]) >= min_clip:
@@ -309,10 +310,10 @@ def _sa_junction(
     return None
 
 
-def _end_clip(operations: list[tuple[int, str]]) -> int:
+def _end_clip(operations: list[tuple[str, int]]) -> int:
     """Bases clipped (soft or hard) at the end of a parsed CIGAR that `operations` start at."""
     clipped = 0
-    for length, operation in operations:
+    for operation, length in operations:
         if operation not in "SH":
             break
         clipped += length

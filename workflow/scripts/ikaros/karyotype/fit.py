@@ -121,8 +121,10 @@ def purity_grid(settings: KaryotypeSettings, blast_fraction: float | None) -> np
 
 
 def _snp_loglik(arm: ArmData, grid, copies, minor, settings) -> np.ndarray:
-    """Log-likelihood of the arm's SNP counts for every (purity, state): shape (f, states)."""
-    k, n = arm.alt_reads.astype(float), arm.depth.astype(float)
+    """Log-likelihood of the arm's SNP counts (at most `max_snps_per_arm` of them, evenly
+    spaced) for every (purity, state): shape (f, states)."""
+    alt, depth = subsample(arm.alt_reads, arm.depth, settings.max_snps_per_arm)
+    k, n = alt.astype(float), depth.astype(float)
     log_choose = gammaln(n + 1) - gammaln(k + 1) - gammaln(n - k + 1)
     f = grid[:, None]
     beta = (f * minor + (1 - f)) / np.maximum(f * copies + 2 * (1 - f), 1e-9)
@@ -201,10 +203,7 @@ def fit_karyotype(
     snp_ll = np.zeros((n_arms, len(grid), len(copies)))
     for i, arm in enumerate(arms):
         if has_snps[i]:
-            alt, depth = subsample(arm.alt_reads, arm.depth, settings.max_snps_per_arm)
-            snp_ll[i] = _snp_loglik(
-                ArmData(arm.log2, 2, np.nan, alt, depth), grid, copies, minor, settings
-            )
+            snp_ll[i] = _snp_loglik(arm, grid, copies, minor, settings)
     # without SNPs the minor allele is unknown: score each copy number once (m = 0 stands in)
     no_snp_state = minor == 0
     levels = np.array([a.log2 for a in arms])
@@ -270,9 +269,7 @@ def change_support(arms: list[ArmData], fit: Fit, settings: KaryotypeSettings) -
         expected = fit.expected_log2(copies, np.full(2, arm.normal_copies))
         loglik = -0.5 * ((arm.log2 - expected) / sd[i]) ** 2
         if fit.has_snps[i]:
-            alt, depth = subsample(arm.alt_reads, arm.depth, settings.max_snps_per_arm)
-            snps = ArmData(arm.log2, 2, np.nan, alt, depth)
-            loglik = loglik + _snp_loglik(snps, grid, copies, minor, settings)[0]
+            loglik = loglik + _snp_loglik(arm, grid, copies, minor, settings)[0]
         support[i] = float(loglik[0] - loglik[1])
     return support
 

@@ -36,7 +36,6 @@ the reading frame from the coding spans of the two models, and a confidence:
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ikaros.alignment_files import open_alignment_file
+from ikaros.alignment_files import open_alignment_file, parse_cigar, reference_length
 from ikaros.genome import header_contig, verify_header_build
 from ikaros.rna.gene_table import Gene, GeneLocator
 from ikaros.rna.models import GeneModel
@@ -80,9 +79,7 @@ FUSION_COLUMNS = (
 )
 # unmapped, secondary, QC fail, duplicate (supplementary segments are the point here)
 SKIP_FLAGS = 0x4 | 0x100 | 0x200 | 0x400
-_REFERENCE_OPS = frozenset("MDN=X")
 _QUERY_OPS = frozenset("MIS=X")
-_CIGAR = re.compile(r"(\d+)([MIDNSHP=X])")
 
 
 @dataclass(frozen=True)
@@ -161,15 +158,11 @@ def _split_segment(
     left, right = _clips(cigar)
     if max(left, right) < minimum:
         return None
-    reference = sum(n for op, n in cigar if op in _REFERENCE_OPS)
+    reference = reference_length(cigar)
     aligned = sum(n for op, n in cigar if op in "M=X")
     if right >= left:
         return Segment(gene, chrom, start + reference - 1, "left", mapq, aligned)
     return Segment(gene, chrom, start, "right", mapq, aligned)
-
-
-def _parse_cigar(text: str) -> list[tuple[str, int]]:
-    return [(op, int(n)) for n, op in _CIGAR.findall(text)]
 
 
 def is_five_prime(segment: Segment) -> bool:
@@ -274,7 +267,7 @@ def _read_evidence(read, gene: Gene, contig: str, locator: GeneLocator, settings
             settings.min_clip,
         )  # fmt: skip
         other = _split_segment(
-            partner, sa_chrom, int(sa_pos), _parse_cigar(sa_cigar), int(sa_mapq),
+            partner, sa_chrom, int(sa_pos), parse_cigar(sa_cigar), int(sa_mapq),
             settings.min_clip,
         )  # fmt: skip
         if own is None or other is None or min(own.aligned, other.aligned) < settings.min_anchor:
