@@ -352,14 +352,19 @@ def _profile(clipped=1_000, improper=1_000, lone_clips=0):
     )  # fmt: skip
 
 
-def _one_loss(bins, first, last, fraction=0.8, allelic="mono", junction="", z=-5.0):
+def _one_loss(bins, first, last, fraction=0.8, allelic="mono", junction="", z=-5.0, ratio=None):
+    """A called loss of bins first..last in a fraction of the cells; its ratio that of the
+    fraction and allelic state (1 - f/2 mono, 1 - f bi) unless given (a level deeper than the
+    fraction capped at the blasts)."""
+    if ratio is None:
+        ratio = 1.0 - (fraction if allelic == "bi" else fraction / 2.0)
     segments = pd.DataFrame(
         {"first_row": [0, first, last + 1], "last_row": [first - 1, last, len(bins) - 1],
          "junction": ["", junction, ""]}
     )  # fmt: skip
     called = pd.DataFrame(
         {"deleted": [False, True, False], "cell_fraction": [np.nan, fraction, np.nan],
-         "allelic": ["", allelic, ""], "z": [np.nan, z, np.nan]}
+         "allelic": ["", allelic, ""], "z": [np.nan, z, np.nan], "ratio": [1.0, ratio, 1.0]}
     )  # fmt: skip
     return segments, called
 
@@ -403,12 +408,12 @@ def test_the_missing_reads_weigh_by_how_many_were_expected():
 
     bins = _locus_bins()
     none = {"G": _evidence()}
-    # a subclonal loss: share 0.1 -> 7.5 expected, z <= -sqrt(12.25 + 7.5) = -4.44 needed
-    segments, called = _one_loss(bins, 20, 22, fraction=0.2, z=-4.5)
+    # a subclonal loss: share 0.12 -> 9 expected, z <= -sqrt(12.25 + 9) = -4.61 needed
+    segments, called = _one_loss(bins, 20, 22, fraction=0.24, z=-4.7)
     assert (unsupported_losses(segments, called, bins, ["G"], none, 3.5) == "").all()
-    segments, called = _one_loss(bins, 20, 22, fraction=0.2, z=-4.3)
+    segments, called = _one_loss(bins, 20, 22, fraction=0.24, z=-4.5)
     assert (
-        "where 8 were expected"
+        "where 9 were expected"
         in unsupported_losses(segments, called, bins, ["G"], none, 3.5).iat[1]
     )
     # a loss reaching into the flanks: its junction need not lie in a tile, so only its right
@@ -423,6 +428,24 @@ def test_the_missing_reads_weigh_by_how_many_were_expected():
     assert (unsupported_losses(segments, called, bins, ["G"], none, 3.5) == "").all()
     segments, called = _one_loss(bins, 20, 22)
     assert (unsupported_losses(segments, called, bins, ["G"], {}, 3.5) == "").all()
+
+
+def test_a_dip_deeper_than_the_blasts_carry_is_held_to_the_reads_its_depth_implies():
+    """A biallelic dip at ratio 0.45 in a tumour of 27% blasts: its cell fraction is capped at
+    0.27, but the depth it removed (0.55 of the copies) is what its junctions would carry."""
+    from ikaros.dna.breakpoints import unsupported_losses
+
+    bins = _locus_bins()
+    none = {"G": _evidence()}
+    # share 0.55 x 100 x 300 / 800 = 20.6 per edge, 41 in all: z <= -sqrt(12.25 + 41.25) = -7.3
+    segments, called = _one_loss(bins, 20, 22, 0.27, "bi", z=-6.0, ratio=0.45)
+    reasons = unsupported_losses(segments, called, bins, ["G"], none, 3.5)
+    assert reasons.iat[1] == (
+        "no junction read at its edges where 41 were expected (z -6.0, needs -7.3 without them)"
+    )
+    # at the capped fraction's depth (ratio 0.73) 20 were due and z -6.0 stood
+    segments, called = _one_loss(bins, 20, 22, 0.27, "bi", z=-6.0)
+    assert (unsupported_losses(segments, called, bins, ["G"], none, 3.5) == "").all()
 
 
 def test_the_expected_junction_reads_follow_what_the_sample_shows():

@@ -501,8 +501,11 @@ def unsupported_losses(
     so that a junction there is captured whichever base it falls on, should still have left
     split reads and discordant pairs at those edges: about
     share x mu x L / (len + L) junction fragments per edge, with share the derived
-    chromosome's share of the copies (cell fraction / 2 when monoallelic, the fraction when
-    biallelic), mu the fragments expected in the retained neighbouring tile (of length len)
+    chromosome's share of the copies, which is the share of the depth the loss removed
+    (1 - ratio: f / 2 of a monoallelic loss in a fraction f of the cells, f of a biallelic
+    one; read from the level rather than from the cell fraction, which is capped at the
+    blasts, so that a dip deeper than the blasts can carry is held to the junction reads its
+    depth implies), mu the fragments expected in the retained neighbouring tile (of length len)
     and L the median fragment. Counted as `reads_near` counts them (clipped reads and
     discordant pairs near either edge), that expectation lam is about twice the number of
     junction fragments (on the simulated cohorts of benchmarks/bench_ikzf1_accuracy.py, 0.96
@@ -555,8 +558,7 @@ def unsupported_losses(
             first, last = int(segments["first_row"].iat[k]), int(segments["last_row"].iat[k])
             if not (in_locus[first] or in_locus[last]):
                 continue
-            f = float(called["cell_fraction"].iat[k])
-            share = f if called["allelic"].iat[k] == "bi" else f / 2.0
+            share = float(np.clip(1.0 - called["ratio"].iat[k], 0.0, 1.0))
             position = np.searchsorted(usable, [first, last])
             edges = []
             if position[0] > 0:
