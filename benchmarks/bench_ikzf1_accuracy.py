@@ -76,11 +76,13 @@ Usage: python benchmarks/bench_ikzf1_accuracy.py [--seed 9001] [--depths 10,20,3
 Karyotype step (--karyotype): every tumour also gets a VCF (the simulator's germline SNPs,
 allele counts following its karyotype and lesions; drawn from streams of their own, so the
 BAMs and the panel calls are the same as without), and the workflow's karyotype step runs
-behind the panel:
-genome-wide 1 Mb bins read from each BAM's index with their reference from the panel normals,
-CBS, and the karyotype fit of depth and allele fractions (ikaros.karyotype). The calls with the
-karyotype's losses added (ikaros.patients.add_karyotype_losses, as the patients table adds them:
-a near-haploid clone's monosomies 7 and 9) are scored in patients_compared_karyotype.tsv and
+beside the panel: genome-wide 1 Mb bins read from each BAM's index with their reference from
+the panel normals, CBS, and the karyotype fit of depth and allele fractions
+(ikaros.karyotype). The tumours are then called again as the workflow calls a BAM tumour with
+a VCF, reading the two-copy chromosomes its karyotype names (ikaros.dna.karyotype_reading;
+<depth>/copy_number_karyotype), and those calls with the karyotype's losses added
+(ikaros.patients.add_karyotype_losses, as the patients table adds them: a near-haploid
+clone's monosomies 7 and 9) are scored in patients_compared_karyotype.tsv and
 headline_karyotype.tsv; the other tables stay the panel's own.
 
 Deletion junctions (on by default): each tumour's BAM is read over the IKZF1, PAX5 and ERG
@@ -255,17 +257,41 @@ def run_ikaros(
     reference_path = cohort_dir / "reference.tsv"
     write_reference(reference, reference_path)
 
+    timings["reference_s"] = time.perf_counter() - started
+    summaries = call_tumours(design, cohort_dir, processes, junctions)
+    timings["call_s"] = summaries.attrs["call_s"]
+    summaries.attrs["timings"] = timings
+    return summaries
+
+
+def call_tumours(
+    design, cohort_dir: Path, processes: int, junctions: bool = True,
+    karyotype_dir: Path | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Call every tumour against the cohort's reference (run_ikaros made it), in
+    <cohort>/copy_number, or with the karyotype step's tables (``karyotype_dir``, run_karyotypes:
+    the two-copy chromosomes its SNP allele fractions name, as the workflow passes them) in
+    <cohort>/copy_number_karyotype; return the summary rows, the time taken in attrs."""
+    started = time.perf_counter()
+    samples = design.samples
     tumours = samples[samples["role"] == "tumor"]
+    folder = cohort_dir / ("copy_number" if karyotype_dir is None else "copy_number_karyotype")
     call_jobs = []
     for record in tumours.itertuples(index=False):
-        out_dir = cohort_dir / "copy_number" / record.sample_id
+        out_dir = folder / record.sample_id
         out_dir.mkdir(parents=True, exist_ok=True)
         suffix = {"seg": "seg", "chart": "png"}
+        karyotype = {}
+        if karyotype_dir is not None:
+            karyotype = {
+                "karyotype_chromosomes": str(karyotype_dir / record.sample_id / "chromosomes.tsv"),
+                "karyotype_table": str(karyotype_dir / "karyotypes.tsv"),
+            }
         call_jobs.append(
             SampleJob(
                 sample_id=record.sample_id,
                 patient_id=record.patient_id,
-                coverage=str(coverage_dir / f"{record.sample_id}.tsv"),
+                coverage=str(cohort_dir / "coverage" / f"{record.sample_id}.tsv"),
                 alignment=record.dna_bam if junctions else None,
                 matched_normal=None,
                 blast_percent=record.blast_percent,
@@ -274,11 +300,13 @@ def run_ikaros(
                     name: str(out_dir / f"{name}.{suffix.get(name, 'tsv')}")
                     for name in SAMPLE_OUTPUTS
                 },
+                **karyotype,
             )
         )
-    call_cohort(call_jobs, str(reference_path), dict(CALL_SETTINGS), processes)
-    timings["call_s"] = time.perf_counter() - started
-    log.info("  reference and %d tumour calls in %.1f s", len(call_jobs), timings["call_s"])
+    call_cohort(call_jobs, str(cohort_dir / "reference.tsv"), dict(CALL_SETTINGS), processes)
+    elapsed = time.perf_counter() - started
+    log.info("  %d tumour calls%s in %.1f s", len(call_jobs),
+             "" if karyotype_dir is None else " with their karyotypes", elapsed)  # fmt: skip
     summaries = pd.concat(
         [
             pd.read_csv(job.outputs["summary"], sep="\t", dtype=str, keep_default_na=False)
@@ -286,7 +314,7 @@ def run_ikaros(
         ],
         ignore_index=True,
     )
-    summaries.attrs["timings"] = timings
+    summaries.attrs["call_s"] = elapsed
     return summaries
 
 
@@ -1339,7 +1367,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.karyotype:
             karyotypes = run_karyotypes(design, args.seed, cohort_dir, args.processes)
             timings.update(karyotypes.attrs["timings"])
-            with_karyotype = compare(truth, add_karyotype_losses(calls, karyotypes))
+            with_karyotypes = call_tumours(
+                design, cohort_dir, args.processes, not args.no_junctions,
+                cohort_dir / "karyotype",
+            )  # fmt: skip
+            timings["call_with_karyotype_s"] = with_karyotypes.attrs["call_s"]
+            with_karyotype = compare(truth, add_karyotype_losses(with_karyotypes, karyotypes))
             with_karyotype.insert(0, "depth", depth)
             karyotype_all.append(with_karyotype)
         if rna is not None:

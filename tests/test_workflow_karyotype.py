@@ -4,6 +4,8 @@ The truth is how the inputs were written: arm-level SNP-array segments and tumou
 (GT:AD, as GATK writes; one with a VEP-annotated PAX5 P80R) from ikaros.simulate.karyotypes.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -156,3 +158,23 @@ def test_another_clones_scripts_on_the_path_stop_the_run(tmp_path):
                            extra_env={"PYTHONPATH": str(other)})  # fmt: skip
     assert result.returncode != 0
     assert f"{other} is on Python's path" in result.stdout + result.stderr
+
+
+def test_the_panel_calls_of_a_bam_tumour_with_a_vcf_wait_for_its_karyotype(tmp_path):
+    """Each copy-number batch reads its tumours' karyotypes (their two-copy chromosomes), so
+    the workflow's graph runs call_karyotypes_<cohort>_<n> before call_copy_number_<cohort>_<n>
+    (the batches hold the same tumours)."""
+    config = {
+        "cohorts": {"kv": {"build": "GRCh38", "simulate": {
+            "seed": 5, "patients": 4, "panel_normals": 2, "matched_normals": 0, "depth": 20,
+            "vcf_fraction": 1.0}}},
+        "copy_number": {"tumours_per_job": 2},
+    }  # fmt: skip
+    result = run_snakemake(tmp_path, config, "--dag")
+    assert result.returncode == 0, result.stderr
+    names = dict(re.findall(r'^\s*(\d+)\[label = "([^"\\]+)', result.stdout, flags=re.M))
+    pairs = re.findall(r"^\s*(\d+) -> (\d+)", result.stdout, flags=re.M)
+    edges = {(names[a], names[b]) for a, b in pairs}
+    for n in (1, 2):
+        assert (f"call_karyotypes_kv_{n}", f"call_copy_number_kv_{n}") in edges
+    assert ("call_karyotypes_kv_1", "call_copy_number_kv_2") not in edges

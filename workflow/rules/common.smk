@@ -513,9 +513,13 @@ def call_jobs(cohort):
 def call_batches(cohort):
     """The cohort's copy-number jobs, `copy_number.tumours_per_job` tumours at a time (all of
     a tumour's DNA sources in one batch): one job's bookkeeping grows with its inputs times
-    its outputs, so a whole cohort in one job grows with the square of the cohort."""
+    its outputs, so a whole cohort in one job grows with the square of the cohort. A BAM job
+    names the karyotype its calls read where the tumour has one (calls_karyotype)."""
+    karyotypes = calls_karyotype(cohort)
     by_tumour = {}
     for job in call_jobs(cohort):
+        if job["source"] == "BAM":
+            job = {**job, **karyotypes.get(job["sample_id"], {})}
         by_tumour.setdefault(job["sample_id"], []).append(job)
     return [
         [job for jobs in batch for job in jobs]
@@ -544,6 +548,12 @@ def call_inputs(cohort, jobs):
     }
     if any(job["source"] == "BAM" for job in jobs):
         inputs["reference"] = f"results/{cohort.name}/copy_number/reference.tsv"
+    karyotypes = [job for job in jobs if job.get("karyotype_chromosomes")]
+    if karyotypes:
+        inputs["karyotypes"] = sorted(
+            {job["karyotype_chromosomes"] for job in karyotypes}
+            | {job["karyotype_table"] for job in karyotypes}
+        )
     if cohort.reference_fasta and alignments:
         inputs["reference_fasta"] = cohort.reference_fasta
     return inputs
@@ -615,6 +625,33 @@ def genome_tables(cohort):
 
 def karyotype_batch_table(cohort, number):
     return f"results/{cohort.name}/karyotype_batches/batch_{number}.tsv"
+
+
+def karyotype_batches(cohort):
+    """The cohort's karyotype jobs, `copy_number.tumours_per_job` tumours at a time, those
+    read from a BAM's genome bins apart from those read from SEG or CNVkit segments: a BAM
+    tumour's calls wait for its karyotype (calls_karyotype) and a SEG tumour's karyotype for
+    its calls, so one batch holding both kinds could wait on itself."""
+    jobs = karyotype_jobs(cohort)
+    from_bam = [job for job in jobs if job["source"] == "BAM"]
+    return tumour_batches(from_bam) + tumour_batches(
+        [job for job in jobs if job["source"] != "BAM"]
+    )
+
+
+def calls_karyotype(cohort):
+    """sample_id -> the karyotype its BAM calls read (ikaros.dna.karyotype_reading): its
+    chromosomes.tsv and the table of its karyotype batch, for tumours whose karyotype rests on
+    their BAM and a VCF (SNP allele fractions name the two-copy chromosomes)."""
+    named = {}
+    for number, batch in enumerate(karyotype_batches(cohort), start=1):
+        for job in batch:
+            if job["source"] == "BAM" and job["vcf"]:
+                named[job["sample_id"]] = {
+                    "karyotype_chromosomes": job["chromosomes"],
+                    "karyotype_table": karyotype_batch_table(cohort, number),
+                }
+    return named
 
 
 def karyotype_jobs(cohort):

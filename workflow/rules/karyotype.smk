@@ -5,7 +5,10 @@ builds their reference; genome_segments_<cohort>_<batch> segments a batch of tum
 it; call_karyotypes_<cohort>_<batch> calls a batch's karyotypes and karyotype_table_<cohort>
 joins the batches' tables. Batches are `copy_number.tumours_per_job` tumours: Snakemake's
 bookkeeping of a job grows with its outputs times its inputs, so no job declares a per-tumour
-output of the whole cohort.
+output of the whole cohort. Tumours whose karyotype rests on their BAM are batched apart from
+those read from SEG or CNVkit segments: the panel calls of a BAM tumour with a VCF read its
+karyotype's two-copy chromosomes (ikaros.dna.karyotype_reading), while a SEG tumour's
+karyotype reads its calls' segments.
 """
 
 for cohort in COHORTS.values():
@@ -61,7 +64,7 @@ for cohort in COHORTS.values():
                 script:
                     "../scripts/genome_segments.py"
 
-    batches = tumour_batches(karyotype_jobs(cohort))
+    batches = karyotype_batches(cohort)
     for number, jobs in enumerate(batches, start=1):
 
         rule:

@@ -3,10 +3,11 @@
 input: reference (build_reference; absent when no tumour has a dna_bam), coverage (tumours'
        and matched normals' tables), alignments + indexes (the tumours' BAM/CRAMs, read in
        the IKZF1, PAX5 and ERG windows for deletion junctions), segment files (the SEG, CNVkit
-       .cns/.cnr)
+       .cns/.cnr), karyotypes (the chromosomes.tsv and karyotype batch tables of BAM tumours
+       with a VCF)
 params: jobs (per tumour and DNA source: sample_id, patient_id, source (BAM, CNVkit, SEG),
         alignment, reference_fasta, coverage, matched_normal, segments, cnr, gene_models,
-        blast_percent, sex,
+        blast_percent, sex, karyotype_chromosomes, karyotype_table,
         outputs = {bins, segments, exons, genes, summary, seg, chart}; see
         ikaros.dna.sample_calls.SampleJob), settings (the config's copy_number block)
 output: every path named in the jobs' outputs

@@ -24,6 +24,7 @@ import pandas as pd
 from ikaros.dna.ikzf1 import deletion_class
 from ikaros.dna.ikzf1plus import CODELETIONS, EXCLUSION, PATIENT_COLUMNS, ikzf1plus
 from ikaros.karyotype.gene_losses import IKZF1_ALL_EXONS, describe, gene_losses
+from ikaros.karyotype.usable import usable_karyotypes
 from ikaros.rna.isoforms import RnaCall, integrate
 from ikaros.rna.subtype_evidence import RNA_SUBTYPE_COLUMNS
 
@@ -143,12 +144,10 @@ def add_karyotype_losses(dna_table: pd.DataFrame, karyotypes: pd.DataFrame | Non
     """The DNA calls with the IKZF1plus genes that the tumours' chromosome and arm losses take
     (ikaros.karyotype.gene_losses), then IKZF1plus again.
 
-    Only karyotypes that SNP allele fractions support (``allele_source`` set), whose class is
-    determined and whose copies are decided (``copies_decided``: a near-haploid clone and its
-    doubling, one copy of most chromosomes or two with LOH, fit depth and allele fractions
-    alike, and only the blast fraction can tell them apart; only the first has lost anything)
-    are read. A wildtype IKZF1 becomes a non-focal whole-gene deletion at the karyotype's cell
-    fraction; a deleted one keeps its own call with the exons 1-8 added; a co-deletion gene
+    Only the karyotypes whose copies can be read (ikaros.karyotype.usable) are: a near-haploid
+    clone and its doubling fit alike, and only the first has lost anything. A wildtype IKZF1
+    becomes a non-focal whole-gene deletion at the karyotype's cell fraction; a deleted one
+    keeps its own call with the exons 1-8 added; a co-deletion gene
     called ``none`` becomes ``mono`` (``bi`` for two copies lost). A gene the calls could not
     resolve stays so.
     The other way round, in a tumour centred on its gains (high hyperdiploid and above) whose
@@ -157,13 +156,7 @@ def add_karyotype_losses(dna_table: pd.DataFrame, karyotypes: pd.DataFrame | Non
     """
     if karyotypes is None or karyotypes.empty:
         return dna_table
-    decided = karyotypes.get("copies_decided", pd.Series("", index=karyotypes.index))
-    supported = karyotypes[
-        (karyotypes["allele_source"].fillna("") != "")
-        & ~karyotypes["ploidy_class"].fillna("").isin(["", "undetermined"])
-        & (decided.fillna("") == "true")
-    ]
-    by_sample = supported.fillna("").set_index("sample_id").to_dict("index")
+    by_sample = usable_karyotypes(karyotypes).fillna("").set_index("sample_id").to_dict("index")
     rows = [
         _karyotype_row(row, by_sample[row["sample_id"]]) if row["sample_id"] in by_sample else row
         for row in dna_table.fillna("").to_dict("records")

@@ -293,6 +293,13 @@ class TwoCopyReading:
         """Whether a chromosome holds its normal copies under the gains."""
         return chrom in self.chromosomes or (chrom == "chrX" and self.normal_x)
 
+    def is_gained(self, chrom: str) -> bool:
+        """Whether an autosome lies on the upper level (a gained chrX is left alone: its
+        normal copies depend on the sex)."""
+        return (
+            chrom != "chrX" and chrom in self.chromosome_levels and not self.at_normal_copies(chrom)
+        )
+
     def reason_on_x(self, log2: float) -> str:
         """Why a loss on a chrX that reads with the two-copy chromosomes is not called."""
         level = round(self.chromosome_levels["chrX"], 2) + 0.0

@@ -81,6 +81,7 @@ from scipy.stats import norm
 from ikaros.dna.baseline import low_chromosome_levels, two_copy_reading
 from ikaros.dna.bin_noise import pair_covariance
 from ikaros.dna.breakpoints import junction_reads_needed, refine_segments, unsupported_losses
+from ikaros.dna.karyotype_reading import KaryotypeCopies, karyotype_reading
 from ikaros.dna.segmentation import segment_bins
 
 EXON_STATES = ("deleted", "not_deleted", "unresolved", "not_assessable")
@@ -539,6 +540,7 @@ def call_from_bins(
     undo_z: float = 3.0,
     refine_genes: Sequence[str] = REFINE_GENES,
     junction_evidence: Mapping | None = None,
+    karyotype: KaryotypeCopies | None = None,
 ) -> CopyNumberCalls:
     """Log2 ratios of panel bins (reference.log2_ratios) -> CBS segments -> calls.
 
@@ -547,7 +549,8 @@ def call_from_bins(
     ``junction_evidence`` (gene -> junction_reads.WindowEvidence of its window in the sample's
     reads) confines that fit to the deletion junctions found there, and lets a loss with both
     edges inside the gene's tiled locus be refused when none of the junction reads it would
-    leave is there (breakpoints.unsupported_losses).
+    leave is there (breakpoints.unsupported_losses). ``karyotype`` (the tumour's, from SNP
+    allele fractions) names the chromosomes at two copies (losses_above_two_copies).
     """
     junction_evidence = junction_evidence or {}
     junctions = [j for found in junction_evidence.values() for j in found.junctions]
@@ -583,7 +586,7 @@ def call_from_bins(
         evidence=junction_evidence,
     )
     called = call_segments(segments, blast_fraction, params)
-    veto = losses_above_two_copies(segments, called, bins, blast_fraction, params)
+    veto = losses_above_two_copies(segments, called, bins, blast_fraction, params, karyotype)
     local, called_local, low = focal_losses_below_their_level(
         segments, called, bins, blast_fraction, params
     )
@@ -655,10 +658,13 @@ def losses_above_two_copies(
     bins: pd.DataFrame,
     blast_fraction: float | None,
     params: CallParams,
+    karyotype: KaryotypeCopies | None = None,
 ) -> pd.Series:
     """Why each called loss on a two-copy chromosome of a tumour centred on its gains is not a
-    loss ("" when it stands): called again against the two-copy level
-    (baseline.two_copy_reading), it no longer is. A whole chromosome left at two copies reads
+    loss ("" when it stands): called again against the two-copy level it no longer is. The
+    two-copy chromosomes are those the tumour's karyotype names (karyotype_reading: SNP allele
+    fractions) where it has one that names changes, otherwise those its depth shows
+    (baseline.two_copy_reading). A whole chromosome left at two copies reads
     about 0 there; a real loss on it stays, as deep as a loss from two copies is. Unless the
     reading is clear, only losses at their whole chromosome's level are read so. Where it is
     clear, a loss on a gained chromosome is read against two copies as well: one that leaves two
@@ -666,18 +672,14 @@ def losses_above_two_copies(
     that leaves one is a loss. A chrX that reads with the two-copy chromosomes holds its normal
     copies under the gains, and its losses (PAR1) are read against their level too."""
     reasons = pd.Series("", index=segments.index, dtype=object)
-    reading = two_copy_reading(bins, blast_fraction)
+    reading = karyotype_reading(bins, karyotype) or two_copy_reading(bins, blast_fraction)
     if reading is None:
         return reasons
     shifted = _moved_up(segments, reading.level)
     still = call_segments(shifted, blast_fraction, params)["deleted"].to_numpy(dtype=bool)
     chroms = segments["chrom"].astype(str)
     on_normal = chroms.map(reading.at_normal_copies).to_numpy(dtype=bool)
-    # a gained chrX is left alone: its normal copies depend on the sex
-    gained = [
-        c for c in reading.chromosome_levels if c != "chrX" and not reading.at_normal_copies(c)
-    ]
-    on_gained = chroms.isin(gained).to_numpy() & reading.clear
+    on_gained = chroms.map(reading.is_gained).to_numpy(dtype=bool) & reading.clear
     for k in np.flatnonzero(called["deleted"].to_numpy(dtype=bool) & ~still):
         chrom, log2 = chroms.iat[k], float(segments["log2"].iat[k])
         if on_normal[k] and (reading.clear or reading.whole_chromosome(chrom, log2)):

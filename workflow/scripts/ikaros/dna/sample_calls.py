@@ -32,6 +32,7 @@ from ikaros.dna.coverage import read_coverage
 from ikaros.dna.ikzf1 import Ikzf1Call, call_ikzf1
 from ikaros.dna.ikzf1plus import sample_summary
 from ikaros.dna.junction_reads import ReadProfile, window_evidence
+from ikaros.dna.karyotype_reading import read_karyotype_copies
 from ikaros.dna.ratio_chart import exon_ratio_chart
 from ikaros.dna.reference import build_reference, log2_ratios, read_reference
 from ikaros.dna.seg_output import seg_table, write_seg
@@ -86,6 +87,10 @@ class SampleJob:
     gene_models: str | None = None  # exon coordinates: segment routes, and BAMs that fail QC
     alignment: str | None = None  # the tumour's BAM/CRAM, for deletion junctions (BAM route)
     reference_fasta: str | None = None  # needed to read a CRAM
+    # the tumour's karyotype (BAM route; ikaros.dna.karyotype_reading): its chromosomes.tsv
+    # and the karyotype table holding its row
+    karyotype_chromosomes: str | None = None
+    karyotype_table: str | None = None
 
 
 def _blast_fraction(blast_percent) -> float | None:
@@ -108,9 +113,15 @@ def call_sample(job: SampleJob, reference, settings: dict):
             return _unassessable(job, failure)
         bins = _bam_log2_ratios(job, tumour, reference, settings)
         evidence = _window_evidence(job, bins, settings)
-        calls = call_from_bins(
-            job.sample_id, bins, blast, call_params, junction_evidence=evidence, **seg_kwargs
+        karyotype = (
+            read_karyotype_copies(job.karyotype_chromosomes, job.karyotype_table, job.sample_id)
+            if job.karyotype_chromosomes and job.karyotype_table
+            else None
         )
+        calls = call_from_bins(
+            job.sample_id, bins, blast, call_params, junction_evidence=evidence,
+            karyotype=karyotype, **seg_kwargs,
+        )  # fmt: skip
     elif job.source in ("SEG", "CNVkit"):
         segments = (
             _seg_segments(job.segments, job.sample_id)
