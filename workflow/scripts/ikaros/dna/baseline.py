@@ -246,6 +246,14 @@ def two_level_fit(levels: pd.Series, step: float) -> tuple[float, float, pd.Seri
     return spread, level, ordered.iloc[:cut]
 
 
+def other_chromosomes(chromosomes: tuple[str, ...], chrom: str) -> str:
+    """'5 other chromosomes (chr1, chr13, ...)': the two-copy chromosomes besides ``chrom``,
+    for the reasons a loss on it is refused."""
+    others = [c for c in chromosomes if c != chrom]
+    shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
+    return f"{len(others)} other chromosomes ({shown})"
+
+
 @dataclass(frozen=True)
 class TwoCopyReading:
     """A tumour whose chromosomes lie at two levels a gain step apart: the lower ones hold two
@@ -312,10 +320,8 @@ class TwoCopyReading:
 
     def reason(self, chrom: str, log2: float) -> str:
         """Why a loss on one of the two-copy chromosomes is not called."""
-        others = [c for c in self.chromosomes if c != chrom]
-        shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
         return (
-            f"{chrom} and {len(others)} other chromosomes ({shown}) read log2 "
+            f"{chrom} and {other_chromosomes(self.chromosomes, chrom)} read log2 "
             f"{self.level:+.2f}, {self.step:.2f} below the {self.gained} above them: two copies "
             f"under gains in {self.blast_fraction:.0%} blasts (step {self.gain_step:.2f}), not "
             f"one copy under two ({self.loss_step:.2f}); against two copies this segment reads "

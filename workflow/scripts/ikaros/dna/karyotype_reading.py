@@ -31,6 +31,7 @@ from ikaros.dna.baseline import (
     MIN_LOCUS_BINS,
     OFF_TARGET_KINDS,
     locus_labels,
+    other_chromosomes,
 )
 from ikaros.genome import PRIMARY_CHROMOSOMES
 from ikaros.karyotype.usable import usable_karyotypes
@@ -139,11 +140,9 @@ class KaryotypeReading:
 
     def reason(self, chrom: str, log2: float) -> str:
         """Why a loss on one of the two-copy chromosomes is not called."""
-        others = [c for c in self.chromosomes if c != chrom]
-        shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
         return (
             f"the karyotype ({self.summary}; SNP allele fractions) holds {chrom} and "
-            f"{len(others)} other chromosomes ({shown}) at two copies, read at log2 "
+            f"{other_chromosomes(self.chromosomes, chrom)} at two copies, read at log2 "
             f"{self.level:+.2f}; {self._against(log2)}"
         )
 
