@@ -82,6 +82,10 @@ def test_a_karyotype_without_changes_or_with_too_few_two_copy_chromosomes_reads_
     reading = karyotype_reading(bins, _copies(two_copies=("chr1", "chr7", "chr13")))
     assert reading.chromosomes == ("chr1", "chr7", "chr13")
     assert reading.level == pytest.approx(TWO_COPY_LOG2, abs=0.01)
+    # a panel centred on its two-copy chromosomes already (they read 0, the gains above):
+    # nothing to read against, and a shift within the scatter would only move borderline calls
+    centred, _ = _chromosome_bins({c: 0.2 for c in _copies().gained})
+    assert karyotype_reading(centred, _copies()) is None
 
 
 def test_a_targeted_panel_reads_each_chromosome_from_its_loci():
@@ -99,6 +103,7 @@ def test_a_targeted_panel_reads_each_chromosome_from_its_loci():
 def _write_karyotype(tmp_path, decided="true", alleles="VCF (9000 SNPs)"):
     rows = [(f"chr{n}", 2, 1, "normal", "heterozygous") for n in range(1, 23)]
     rows[3] = ("chr4", 3, 1, "gain", "imbalanced")
+    rows[6] = ("chr7", 1, 0, "loss", "loh")
     rows[2] = ("chr3", 2, 0, "normal", "cn_loh")  # two copies of one allele
     rows += [("chrX", 2, 1, "normal", "heterozygous"), ("chrY", "", "", "", "")]
     chromosomes = tmp_path / "chromosomes.tsv"
@@ -120,9 +125,9 @@ def _write_karyotype(tmp_path, decided="true", alleles="VCF (9000 SNPs)"):
 def test_the_karyotype_is_read_only_where_its_copies_are_decided_by_snp_alleles(tmp_path):
     chromosomes, table = _write_karyotype(tmp_path)
     copies = read_karyotype_copies(chromosomes, table, "T1")
-    assert copies.gained == ("chr4",)
-    assert "chr3" not in copies.two_copies and "chr4" not in copies.two_copies
-    assert len(copies.two_copies) == 20 and copies.normal_x
+    assert copies.gained == ("chr4",) and copies.lost == ("chr7",)
+    assert not {"chr3", "chr4", "chr7"} & set(copies.two_copies)
+    assert len(copies.two_copies) == 19 and copies.normal_x
     assert copies.summary == "near_diploid, +4"
     assert read_karyotype_copies(chromosomes, table, "T2") is None  # class undetermined
     chromosomes, table = _write_karyotype(tmp_path, decided="false")

@@ -15,7 +15,9 @@ MIN_LOCUS_BINS of them, otherwise the median of its loci's medians (gene bodies 
 flank tiles, each locus MIN_LOCUS_BINS usable bins or more): a targeted panel has no other
 bins. The two-copy level is the median over the karyotype's two-copy autosomes that have a
 level, and needs MIN_TWO_COPY_CHROMOSOMES of them, so that one chromosome carrying a broad
-loss of its panel gene cannot set it.
+loss of its panel gene cannot set it. It is read only for a karyotype that gains or loses an
+autosome, and only where it lies CHROMOSOME_LEVEL_LOG2 or more below zero: a panel whose two-copy
+chromosomes read about zero is centred on them already.
 """
 
 from __future__ import annotations
@@ -49,12 +51,13 @@ class KaryotypeCopies:
     gained: tuple[str, ...]
     normal_x: bool
     summary: str  # the karyotype's class and changes, for the reasons
+    lost: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
-        """Whether any autosome is gained or left out of the two-copy ones (lost, or two
-        copies of one allele): only then can the panel's centring be off."""
-        return bool(self.gained) or len(self.two_copies) < 22
+        """Whether any autosome is gained or lost: only then can the panel's centring be
+        off."""
+        return bool(self.gained) or bool(self.lost)
 
 
 def read_karyotype_copies(
@@ -80,7 +83,8 @@ def read_karyotype_copies(
     first = row.iloc[0]
     return KaryotypeCopies(
         two_copies=tuple(two["chrom"]),
-        gained=tuple(copies.loc[copies["state"] == "gain", "chrom"]),
+        gained=tuple(autosomes.loc[autosomes["state"] == "gain", "chrom"]),
+        lost=tuple(autosomes.loc[autosomes["state"] == "loss", "chrom"]),
         normal_x=bool(len(x)) and x["state"].iat[0] == "normal",
         summary=f"{first['ploidy_class']}, {first['copy_number_changes'] or 'no changes'}",
     )
@@ -167,8 +171,11 @@ def karyotype_reading(
     bins: pd.DataFrame, copies: KaryotypeCopies | None
 ) -> KaryotypeReading | None:
     """The two-copy reading that ``copies`` gives the panel's ``bins``; None without a
-    karyotype, where it names no change, or where fewer than MIN_TWO_COPY_CHROMOSOMES of its
-    two-copy autosomes have a level."""
+    karyotype, where it names no gain or loss, where fewer than MIN_TWO_COPY_CHROMOSOMES of
+    its two-copy autosomes have a level, or where they read within CHROMOSOME_LEVEL_LOG2 of
+    zero or above it (the panel is centred on two copies already: a shift within the scatter
+    of a diploid tumour's chromosome levels would only move borderline calls, and a shift up
+    makes no loss shallower)."""
     if copies is None or not copies.changed:
         return None
     levels = chromosome_panel_levels(bins)
@@ -176,9 +183,12 @@ def karyotype_reading(
     two = [c for c in copies.two_copies if c in autosome_levels.index]
     if len(two) < MIN_TWO_COPY_CHROMOSOMES:
         return None
+    level = float(np.median(autosome_levels[two]))
+    if level > -CHROMOSOME_LEVEL_LOG2:
+        return None  # two copies already read at zero, within a diploid tumour's scatter
     return KaryotypeReading(
         chromosomes=tuple(sorted(two, key=PRIMARY_CHROMOSOMES.index)),
-        level=float(np.median(autosome_levels[two])),
+        level=level,
         chromosome_levels={str(c): float(v) for c, v in levels.items()},
         gained=copies.gained,
         normal_x=copies.normal_x,
