@@ -31,7 +31,7 @@ import pandas as pd
 from ikaros.dna.baseline import (
     CHROMOSOME_LEVEL_LOG2,
     MIN_LOCUS_BINS,
-    OFF_TARGET_KINDS,
+    chromosome_level_table,
     locus_labels,
     other_chromosomes,
 )
@@ -91,19 +91,14 @@ def read_karyotype_copies(
 
 
 def chromosome_panel_levels(bins: pd.DataFrame) -> pd.Series:
-    """Each chromosome's level on the panel (see the module's text), chrX included."""
-    log2 = bins["log2"].to_numpy(dtype=float)
-    usable = ~bins["masked"].to_numpy(dtype=bool) & np.isfinite(log2)
+    """Each chromosome's level on the panel (see the module's text), chrX included: its
+    off-target level (baseline.chromosome_level_table), else the median of its loci's."""
+    levels = chromosome_level_table(bins, autosomes_only=False)["level"].to_dict()
     chroms = bins["chrom"].astype(str).to_numpy()
-    off_target = usable & np.isin(bins["kind"].to_numpy(), OFF_TARGET_KINDS)
-    levels, by_locus = {}, []
-    for chrom in pd.unique(chroms):
-        own = off_target & (chroms == chrom)
-        if own.sum() >= MIN_LOCUS_BINS:
-            levels[chrom] = float(np.median(log2[own]))
-        else:
-            by_locus.append(chrom)
+    by_locus = [c for c in pd.unique(chroms) if c not in levels]
     if by_locus:  # a targeted panel: each locus votes its median
+        log2 = bins["log2"].to_numpy(dtype=float)
+        usable = ~bins["masked"].to_numpy(dtype=bool) & np.isfinite(log2)
         labels = locus_labels(bins)
         for chrom in by_locus:
             on = usable & (chroms == chrom)
@@ -121,11 +116,12 @@ class KaryotypeReading:
 
     chromosomes: tuple[str, ...]  # the two-copy autosomes with a level, in genome order
     level: float
-    chromosome_levels: dict[str, float]
     gained: tuple[str, ...]
     normal_x: bool
     summary: str
-    clear: bool = True  # SNP allele fractions, not a step in depth, name the chromosomes
+    # SNP allele fractions, not a step in depth, name the chromosomes: every loss on them is
+    # read against their level (TwoCopyReading.whole_chromosome is never asked)
+    clear: bool = True
 
     def at_normal_copies(self, chrom: str) -> bool:
         return chrom in self.chromosomes or (chrom == "chrX" and self.normal_x)
@@ -134,10 +130,6 @@ class KaryotypeReading:
         """Whether the karyotype gains an autosome (a gained chrX is left alone: its normal
         copies depend on the sex)."""
         return chrom != "chrX" and chrom in self.gained
-
-    def whole_chromosome(self, chrom: str, log2: float) -> bool:
-        level = self.chromosome_levels.get(chrom)
-        return level is not None and abs(level - log2) <= CHROMOSOME_LEVEL_LOG2
 
     def _against(self, log2: float) -> str:
         return f"against them this segment reads {round(log2 - self.level, 2) + 0.0:+.2f}"
@@ -189,7 +181,6 @@ def karyotype_reading(
     return KaryotypeReading(
         chromosomes=tuple(sorted(two, key=PRIMARY_CHROMOSOMES.index)),
         level=level,
-        chromosome_levels={str(c): float(v) for c, v in levels.items()},
         gained=copies.gained,
         normal_x=copies.normal_x,
         summary=copies.summary,
